@@ -1,0 +1,86 @@
+"""The one error hierarchy. Services raise these; register_error_handlers() turns them into HTTP.
+
+API and webhook paths answer JSON `{"error": {"code", "message", "field"}}`; pages render the
+message in Dutch. Unknown exceptions become a 500 without internals.
+"""
+import logging
+
+from flask import jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class PiketError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, field: str | None = None, code: str | None = None, **details):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+        self.details = details
+
+    def to_dict(self) -> dict:
+        body = {"code": self.code, "message": self.message, "field": self.field}
+        body.update(self.details)
+        return {"error": body}
+
+
+class BadRequest(PiketError):
+    """Malformed: not JSON, wrong content type."""
+    status, code = 400, "bad_request"
+
+
+class ValidationError(PiketError):
+    """Well-formed but wrong: a field missing, mistyped or out of range."""
+    status, code = 422, "invalid"
+
+
+class NotAuthenticated(PiketError):
+    status, code = 401, "not_authenticated"
+
+
+class Forbidden(PiketError):
+    status, code = 403, "forbidden"
+
+
+class NotFound(PiketError):
+    status, code = 404, "not_found"
+
+
+class Conflict(PiketError):
+    status, code = 409, "conflict"
+
+
+class TooManyRequests(PiketError):
+    status, code = 429, "too_many_requests"
+
+
+def wants_json() -> bool:
+    return request.path.startswith(("/api/", "/webhooks/"))
+
+
+def register_error_handlers(app):
+    @app.errorhandler(PiketError)
+    def piket_error(err: PiketError):
+        if wants_json():
+            return jsonify(err.to_dict()), err.status
+        return render_template("error.html", message=err.message, status=err.status), err.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        if wants_json():
+            code = (err.name or "error").lower().replace(" ", "_")
+            return jsonify({"error": {"code": code, "message": err.description, "field": None}}), err.code
+        return render_template("error.html", message=err.description, status=err.code), err.code
+
+    @app.errorhandler(Exception)
+    def unexpected(err: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        message = "Er ging iets mis aan onze kant. Probeer het opnieuw of bel de piket."
+        if wants_json():
+            return jsonify({"error": {"code": "internal", "message": "internal error", "field": None}}), 500
+        return render_template("error.html", message=message, status=500), 500

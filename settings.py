@@ -1,0 +1,72 @@
+"""All configuration, read from the environment in one place.
+
+Every setting has a default that runs with nothing set up: an SQLite file under instance/,
+the console notification provider, a secret key generated once and kept in instance/.
+"""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _int(env, name, default):
+    value = env.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _secret_key(env, instance: Path) -> str:
+    if env.get("SECRET_KEY"):
+        return env["SECRET_KEY"]
+    # Keep a generated key on disk so sessions and signed links survive a restart.
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _database_url(env, instance: Path) -> str:
+    url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'piket.db'}"
+    # Heroku-style URLs name the driver "postgres"; we use psycopg 3.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def load(env=None) -> dict:
+    """Flask config from the environment (os.environ unless a mapping is given)."""
+    env = os.environ if env is None else env
+    instance = Path(env.get("PIKET_INSTANCE_DIR") or ROOT / "instance")
+    public_base_url = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    return {
+        "SECRET_KEY": _secret_key(env, instance),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
+        # Survive a database restart: test each pooled connection before use.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PUBLIC_BASE_URL": public_base_url,
+        # Cookies: never readable by scripts, not sent cross-site, Secure whenever served over https.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", str(public_base_url.startswith("https"))).lower() in ("1", "true", "yes"),
+        "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_HOURS", 12) * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # a night shift keeps a form open for hours
+        # Freshness of availability, in hours since the last human confirmation.
+        "FRESH_HOURS": _int(env, "FRESH_HOURS", 2),
+        "STALE_HOURS": _int(env, "STALE_HOURS", 8),
+        "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 90),
+        "HIGH_THREAT_MIN_KM": _int(env, "HIGH_THREAT_MIN_KM", 50),
+        "RETENTION_DAYS": _int(env, "RETENTION_DAYS", 30),
+        # Failed logins allowed per e-mail address and client within the window.
+        "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
+        "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
+        "NOTIFY_PROVIDER": env.get("NOTIFY_PROVIDER", "console"),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
+        "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
+        "TIMEZONE": "Europe/Amsterdam",
+    }

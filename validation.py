@@ -1,0 +1,139 @@
+"""Reading untrusted input (JSON bodies, forms, query strings) into clean values.
+
+Every reader raises ValidationError naming the field by its path (`pools[0].free`), so the
+API, the pages and the CLI all say exactly what is wrong.
+"""
+import re
+
+from errors import BadRequest, ValidationError
+
+_MISSING = object()
+
+
+def json_body(request) -> dict:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("Body must be a JSON object (Content-Type: application/json).", field="body")
+    if not isinstance(data, dict):
+        raise ValidationError("Body must be a JSON object.", field="body")
+    return data
+
+
+def integer(data, key, path=None, *, minimum=None, maximum=None, default=_MISSING):
+    path = path or key
+    value = data.get(key, default) if isinstance(data, dict) else default
+    if value is _MISSING:
+        raise ValidationError("is required", field=path)
+    if value is None and default is None:
+        return None
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
+        value = int(value)  # form fields and query strings arrive as text
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError("must be a whole number", field=path)
+    if minimum is not None and value < minimum:
+        raise ValidationError(f"must be at least {minimum}", field=path)
+    if maximum is not None and value > maximum:
+        raise ValidationError(f"must be at most {maximum}", field=path)
+    return value
+
+
+def number(data, key, path=None, *, minimum=None, maximum=None, default=_MISSING):
+    path = path or key
+    value = data.get(key, default) if isinstance(data, dict) else default
+    if value is _MISSING:
+        raise ValidationError("is required", field=path)
+    if value is None and default is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.replace(",", "."))
+        except ValueError:
+            raise ValidationError("must be a number", field=path) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ValidationError("must be a number", field=path)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ValidationError(f"must be between {minimum} and {maximum}", field=path)
+    return float(value)
+
+
+def text(data, key, path=None, *, max_length=200, default=_MISSING, pattern=None):
+    path = path or key
+    value = data.get(key, default) if isinstance(data, dict) else default
+    if value is _MISSING:
+        raise ValidationError("is required", field=path)
+    if value is None and default is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("must be text", field=path)
+    value = value.strip()
+    if default is _MISSING and not value:
+        raise ValidationError("is required", field=path)
+    if len(value) > max_length:
+        raise ValidationError(f"must be at most {max_length} characters", field=path)
+    if pattern and value and not re.fullmatch(pattern, value):
+        raise ValidationError("has an invalid format", field=path)
+    return value
+
+
+def choice(data, key, options, path=None, *, default=_MISSING):
+    path = path or key
+    value = data.get(key, default) if isinstance(data, dict) else default
+    if value is _MISSING:
+        raise ValidationError("is required", field=path)
+    if value is None and default is None:
+        return None
+    if not isinstance(value, str) or value not in options:
+        raise ValidationError(f"must be one of: {', '.join(options)}", field=path)
+    return value
+
+
+def choices(data, key, options, path=None, *, default=_MISSING, allow_empty=True):
+    """A list of codes from `options` (a JSON list, or a comma-separated string in a query)."""
+    path = path or key
+    value = data.get(key, default) if isinstance(data, dict) else default
+    if value is _MISSING:
+        raise ValidationError("is required", field=path)
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError("must be a list of codes", field=path)
+    unknown = [v for v in value if v not in options]
+    if unknown:
+        raise ValidationError(f"unknown code {unknown[0]!r}; must be among: {', '.join(options)}", field=path)
+    if not value and not allow_empty:
+        raise ValidationError("must name at least one", field=path)
+    return sorted(set(value), key=list(options).index)
+
+
+def boolean(data, key, path=None, *, default=_MISSING):
+    path = path or key
+    value = data.get(key, default) if isinstance(data, dict) else default
+    if value is _MISSING:
+        raise ValidationError("is required", field=path)
+    if isinstance(value, str) and value.lower() in ("1", "true", "ja", "on", "0", "false", "nee", "off", ""):
+        return value.lower() in ("1", "true", "ja", "on")
+    if not isinstance(value, bool):
+        raise ValidationError("must be true or false", field=path)
+    return value
+
+
+def intake_hours(value, path="intake"):
+    """Intake hours: "24/7" or a list of {days: [1..7], from: "HH:MM", to: "HH:MM"} windows."""
+    if value == "24/7":
+        return value
+    if not isinstance(value, list) or not value:
+        raise ValidationError('must be "24/7" or a list of windows', field=path)
+    clean = []
+    for i, window in enumerate(value):
+        where = f"{path}[{i}]"
+        if not isinstance(window, dict):
+            raise ValidationError("must be an object with days, from and to", field=where)
+        days = window.get("days")
+        if not isinstance(days, list) or not days or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days):
+            raise ValidationError("must be a list of ISO weekdays 1..7", field=f"{where}.days")
+        start = text(window, "from", f"{where}.from", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d")
+        end = text(window, "to", f"{where}.to", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d|24:00")
+        if start >= end:
+            raise ValidationError("must be later than from (write a night window as two windows)", field=f"{where}.to")
+        clean.append({"days": sorted(set(days)), "from": start, "to": end})
+    return clean

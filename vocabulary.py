@@ -1,0 +1,98 @@
+"""The one vocabulary: codes used in storage and the API, with their Dutch labels for pages.
+
+Codes are English and stable; labels are what people read. Add a code here and it is known
+everywhere (forms, API validation, matching explanations, statistics).
+"""
+
+CONTRA_INDICATIONS = {
+    "active_addiction": "actieve verslaving",
+    "psychiatric_crisis": "acute psychiatrische problematiek",
+    "suicide_risk": "suïcidaliteit",
+    "aggression": "agressie",
+    "intellectual_disability": "LVB",
+    "wheelchair": "rolstoel",
+    "pregnancy": "zwangerschap",
+    "pets": "huisdier",
+    "medical_care": "medische zorg",
+}
+
+SHELTER_TYPES = {
+    "cosm": "COSM (categorale opvang)",
+    "omp": "OMP (zonder contra-indicaties)",
+    "vrouwenopvang": "vrouwenopvang",
+    "mannenopvang": "mannenopvang",
+    "noodbed": "noodbed",
+    "nla_crisis": "NLA-crisisopvang",
+    "jeugdzorg": "jeugdzorg",
+    "other": "overig",
+}
+
+EXPLOITATION_TYPES = {
+    "sexual": "seksuele uitbuiting",
+    "labour": "arbeidsuitbuiting",
+    "criminal": "criminele uitbuiting (incl. gedwongen bedelen)",
+    "other": "overig",
+}
+
+GENDERS = {"female": "vrouw", "male": "man", "x": "x / anders"}
+
+RESIDENCE = {"lawful": "rechtmatig verblijf", "none": "geen verblijfsrecht"}
+
+THREAT_LEVELS = {"low": "laag", "medium": "midden", "high": "hoog"}
+
+URGENCIES = {"immediate": "direct", "tonight": "vannacht", "planned": "gepland"}
+
+POOL_KINDS = {"bed": "bed", "family_room": "gezinskamer"}
+
+REGION_KINDS = {"care": "zorgcoördinatieregio", "police": "politie-eenheid"}
+
+ROLES = {
+    "police": "politie / KMar / NLA",
+    "shelter_staff": "opvangmedewerker",
+    "coordinator": "zorgcoördinator",
+    "comensha": "CoMensha",
+    "admin": "beheerder",
+}
+
+UPDATE_SOURCES = {"web": "website", "api": "API", "sms": "sms", "system": "systeem"}
+
+FRESHNESS = {"fresh": "actueel", "aging": "verouderend", "stale": "verouderd"}
+
+
+def label(table: dict, code: str) -> str:
+    """Dutch label for a code, or the code itself when unknown (never a KeyError on a page)."""
+    return table.get(code, code)
+
+REQUESTER_ORGS = {"police": "politie", "kmar": "KMar", "nla": "Nederlandse Arbeidsinspectie", "coordinator": "zorgcoördinator"}
+
+REQUEST_STATUSES = {
+    "received": "ontvangen", "paging": "piket wordt opgeroepen", "accepted": "aangenomen",
+    "placing": "plaatsing loopt", "placed": "geplaatst", "cancelled": "ingetrokken", "exhausted": "niemand bereikt",
+}
+
+PLACEMENT_STATUSES = {"held": "vastgehouden", "confirmed": "intake bevestigd", "refused": "geweigerd",
+                      "released": "vrijgegeven", "expired": "verlopen"}
+
+# Why a shelter refuses an intake; recorded and counted for CoMensha.
+REFUSAL_REASONS = {
+    "contra_indication": "contra-indicatie",
+    "no_place": "geen plaats meer",
+    "target_group": "past niet bij doelgroep",
+    "safety": "veiligheid",
+    "no_staff": "geen personeel voor intake",
+    "other": "anders",
+}
+
+# Matcher reason codes (shared/matching-contract.md) in Dutch; contra_indication:<code> is built from CONTRA_INDICATIONS.
+MATCH_REASONS = {
+    "gender": "geslacht past niet", "age": "leeftijd past niet", "residence": "verblijfsstatus past niet",
+    "exploitation": "soort uitbuiting past niet", "intake_closed": "intake nu gesloten",
+    "safety_distance": "te dichtbij (veiligheid)", "pool_fit": "geen passende kamer", "capacity": "vol",
+}
+
+
+def reason_label(code: str) -> str:
+    if code.startswith("contra_indication:"):
+        ci = code.split(":", 1)[1]
+        return f"contra-indicatie: {CONTRA_INDICATIONS.get(ci, ci)}"
+    return MATCH_REASONS.get(code, code)
