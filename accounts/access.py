@@ -1,0 +1,60 @@
+"""Who is asking, and whether their role may: one decorator for pages and API alike.
+
+Pages authenticate with the session cookie, the API with `Authorization: Bearer <token>` only
+(so the API needs no CSRF token and a stolen cookie does not open it).
+"""
+import functools
+
+from flask import current_app, g, redirect, request, session, url_for
+
+from accounts import service
+from accounts.models import User
+from errors import Forbidden, NotAuthenticated
+from extensions import db
+from timeutil import utcnow
+
+ALL_ROLES = ("police", "shelter_staff", "coordinator", "comensha", "admin")
+
+
+def load_user():
+    """before_request: set g.user and g.source from the bearer token or the session."""
+    g.user, g.source = None, "web"
+    if request.path.startswith("/api/"):
+        g.source = "api"
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            g.user = service.user_for_token(utcnow(), header[len("Bearer "):].strip())
+        return
+    user_id = session.get("user_id")
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        g.user = user if user is not None and user.active else None
+
+
+def require(*roles):
+    """Only these roles may call the view; anonymous callers are sent to log in (pages) or get 401."""
+    def decorate(view):
+        view.allowed_roles = roles  # read by the role-matrix test
+
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.user is None:
+                if g.source == "api":
+                    raise NotAuthenticated("Log in met een API-token (Authorization: Bearer ...).")
+                return redirect(url_for("accounts.login", next=request.full_path))
+            if g.user.role not in roles:
+                raise Forbidden("Uw rol mag dit niet.")
+            return view(*args, **kwargs)
+        return wrapped
+    return decorate
+
+
+def login_session(user):
+    session.clear()  # a new session on login: no fixation
+    session["user_id"] = user.id
+    session.permanent = True
+
+
+def client_key() -> str:
+    return request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip() \
+        if current_app.config.get("TRUST_PROXY") else (request.remote_addr or "")

@@ -1,0 +1,44 @@
+"""`flask --app app users create|token|revoke`."""
+import click
+from flask.cli import AppGroup
+
+from accounts import service
+from errors import PiketError
+from timeutil import utcnow
+
+users_cli = AppGroup("users", help="Accounts and API tokens.")
+
+
+def fail(err: PiketError):
+    """CLI errors: one line naming the field, exit status 2, nothing written."""
+    field = f"{err.field}: " if err.field else ""
+    click.echo(f"error: {field}{err.message}", err=True)
+    raise SystemExit(2)
+
+
+@users_cli.command("create")
+@click.option("--role", required=True)
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", default="")
+@click.option("--phone", default=None)
+@click.option("--shelter", "shelters", multiple=True, help="shelter id or key (shelter staff)")
+@click.option("--region", "regions", multiple=True, help="region code (coordinator)")
+def create(role, email, password, name, phone, shelters, regions):
+    try:
+        user = service.create_user(utcnow(), email=email, password=password, role=role, name=name,
+                                   phone=phone, shelter_ids=shelters, region_codes=regions)
+    except PiketError as err:
+        fail(err)
+    click.echo(f"created {user.email} ({user.role}), id {user.id}")
+
+
+@users_cli.command("token")
+@click.argument("email")
+def token(email):
+    user = service.user_by_email(email)
+    if user is None:
+        click.echo("error: email: no such user", err=True)
+        raise SystemExit(2)
+    click.echo(f"API token for {user.email} (shown once; store it safely):")
+    click.echo(service.issue_token(utcnow(), user))

@@ -1,0 +1,59 @@
+"""Accounts, their bindings to shelters and regions, API tokens and login attempts."""
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Boolean
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from extensions import UTCDateTime, db
+
+user_shelters = Table(
+    "user_shelters", db.metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("shelter_id", Integer, ForeignKey("shelters.id", ondelete="CASCADE"), primary_key=True),
+)
+user_regions = Table(
+    "user_regions", db.metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", Integer, ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at = mapped_column(UTCDateTime)
+    shelters = relationship("Shelter", secondary=user_shelters, lazy="selectin")
+    regions = relationship("Region", secondary=user_regions, lazy="selectin")
+
+    @property
+    def shelter_ids(self) -> set[int]:
+        return {s.id for s in self.shelters}
+
+    @property
+    def region_ids(self) -> set[int]:
+        return {r.id for r in self.regions}
+
+
+class ApiToken(db.Model):
+    """A machine client's bearer token. Only its SHA-256 is stored; revoked tokens stay for audit."""
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at = mapped_column(UTCDateTime)
+    last_used_at = mapped_column(UTCDateTime, nullable=True)
+    revoked_at = mapped_column(UTCDateTime, nullable=True)
+    user = relationship(User, lazy="joined")
+
+
+class LoginAttempt(db.Model):
+    """Failed logins, kept in the database so the limit holds across web workers."""
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    at = mapped_column(UTCDateTime, index=True)

@@ -1,0 +1,118 @@
+"""Accounts: creating users, password login with a rate limit, API tokens."""
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from flask import current_app
+from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+import vocabulary
+from accounts.models import ApiToken, LoginAttempt, User
+from audit import service as audit
+from beds.models import Region, Shelter
+from errors import Conflict, NotAuthenticated, NotFound, TooManyRequests, ValidationError
+from extensions import db
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+
+
+def create_user(now, *, email, password, role, name="", phone=None, shelter_ids=(), region_codes=(), actor=None):
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise ValidationError("Geen geldig e-mailadres.", field="email")
+    if role not in vocabulary.ROLES:
+        raise ValidationError(f"Onbekende rol; kies uit {', '.join(vocabulary.ROLES)}.", field="role")
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationError(f"Wachtwoord moet minstens {MIN_PASSWORD} tekens hebben.", field="password")
+    if db.session.scalar(select(User).where(User.email == email)):
+        raise Conflict("Dit e-mailadres heeft al een account.", field="email")
+    shelters = [_shelter(i) for i in shelter_ids]
+    regions = [_region(c) for c in region_codes]
+    if role == "shelter_staff" and not shelters:
+        raise ValidationError("Een opvangmedewerker hoort bij minstens één opvang.", field="shelter")
+    if role == "coordinator" and not regions:
+        raise ValidationError("Een zorgcoördinator hoort bij minstens één regio.", field="region")
+    user = User(email=email, name=name, role=role, phone=phone, created_at=now,
+                password_hash=generate_password_hash(password, current_app.config['PASSWORD_HASH_METHOD']), shelters=shelters, regions=regions)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(now, "user.create", "user", user.id, after={"email": email, "role": role}, actor=actor, source="system" if actor is None else None)
+    db.session.commit()
+    return user
+
+
+def _shelter(shelter_id):
+    shelter = db.session.get(Shelter, int(shelter_id)) if str(shelter_id).isdigit() else \
+        db.session.scalar(select(Shelter).where(Shelter.key == str(shelter_id)))
+    if shelter is None:
+        raise ValidationError(f"Opvang {shelter_id} bestaat niet.", field="shelter")
+    return shelter
+
+
+def _region(code):
+    region = db.session.scalar(select(Region).where(Region.code == code))
+    if region is None:
+        raise ValidationError(f"Regio {code} bestaat niet.", field="region")
+    return region
+
+
+def user_by_email(email):
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def login(now, email, password, client, max_failures, window_minutes):
+    """The user for a correct e-mail and password; failures count towards a per-client limit."""
+    key = f"{(email or '').strip().lower()}|{client}"
+    since = now - dt.timedelta(minutes=window_minutes)
+    failures = db.session.scalar(select(func.count()).select_from(LoginAttempt)
+                                 .where(LoginAttempt.key == key, LoginAttempt.at >= since))
+    if failures >= max_failures:
+        raise TooManyRequests("Te veel mislukte pogingen. Wacht een kwartier en probeer opnieuw.", field="email")
+    user = user_by_email(email)
+    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
+        db.session.add(LoginAttempt(key=key, at=now))
+        db.session.commit()
+        raise NotAuthenticated("E-mailadres of wachtwoord klopt niet.", field="password")
+    db.session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
+    audit.record(now, "user.login", "user", user.id, actor=user, source="web")
+    db.session.commit()
+    return user
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(now, user, actor=None) -> str:
+    """A new bearer token for the user. The plain token is returned once and never stored."""
+    token = "pk_" + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_hash(token), prefix=token[:10], created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(now, "token.issue", "api_token", row.id, after={"user": user.email, "prefix": row.prefix},
+                 actor=actor, source="system" if actor is None else None)
+    db.session.commit()
+    return token
+
+
+def user_for_token(now, token):
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    row.last_used_at = now
+    db.session.commit()
+    return row.user
+
+
+def revoke_token(now, token_id, actor):
+    row = db.session.get(ApiToken, token_id)
+    if row is None or (actor.role != "admin" and row.user_id != actor.id):
+        raise NotFound("Token bestaat niet.", field="token")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        audit.record(now, "token.revoke", "api_token", row.id, actor=actor)
+    db.session.commit()
+    return row

@@ -1,0 +1,36 @@
+"""Log in and out (pages)."""
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+
+from accounts import access, service
+from errors import NotAuthenticated, TooManyRequests
+from timeutil import utcnow
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target):
+    # Only local paths: never an open redirect to another site.
+    return target if target and target.startswith("/") and not target.startswith("//") else url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            user = service.login(utcnow(), request.form.get("email"), request.form.get("password"),
+                                 access.client_key(), current_app.config["LOGIN_MAX_FAILURES"],
+                                 current_app.config["LOGIN_WINDOW_MINUTES"])
+        except (NotAuthenticated, TooManyRequests) as err:
+            error, status = err, err.status
+        else:
+            access.login_session(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", error=error, email=request.form.get("email", "")), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    session.clear()
+    g.user = None
+    return redirect(url_for("accounts.login"))

@@ -1,0 +1,30 @@
+"""The append-only audit log: every change and every sensitive read."""
+from sqlalchemy import JSON, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from extensions import UTCDateTime, db
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column()  # no FK: the log outlives accounts
+    actor: Mapped[str] = mapped_column(String(254))  # e-mail or "system", readable without a join
+    source: Mapped[str] = mapped_column(String(10))  # web, api, sms, system
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(40))
+    before = mapped_column(JSON, nullable=True)
+    after = mapped_column(JSON, nullable=True)
+
+
+APPEND_ONLY: set[type] = {AuditEntry}
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_rewrites(session, _context, _instances):
+    """History tables take inserts only: an update or delete there is a bug, so it fails loudly."""
+    for obj in list(session.dirty) + list(session.deleted):
+        if type(obj) in APPEND_ONLY and (obj in session.deleted or session.is_modified(obj)):
+            raise RuntimeError(f"{type(obj).__name__} is append-only")

@@ -1,0 +1,168 @@
+"""The OpenAPI 3 description of the JSON API, served at /api/openapi.json.
+
+Written by hand next to the routes; tests/test_openapi.py checks it names exactly the routes
+the app has, and that responses match their schemas.
+"""
+from flask import Blueprint, jsonify
+
+import vocabulary
+
+bp = Blueprint("openapi", __name__)
+
+
+def _ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _error(description):
+    return {"description": description, "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _ok(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {"401": _error("no or invalid token"), "403": _error("role not allowed")}
+WRITE_ERRORS = {**ERRORS, "400": _error("not a JSON object"), "409": _error("conflict"),
+                "422": _error("a field is invalid; `field` names it")}
+ID = [{"name": "shelter_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+ENUM = lambda table: {"type": "string", "enum": list(table)}  # noqa: E731
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+SCHEMAS = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message", "field"],
+        "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}}}}},
+    "Region": {"type": "object", "required": ["code", "name", "kind", "lat", "lon"], "properties": {
+        "code": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}, "name": {"type": "string"},
+        "kind": ENUM(vocabulary.REGION_KINDS), "centre": {"type": "string"},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90}, "lon": {"type": "number", "minimum": -180, "maximum": 180}}},
+    "IntakeHours": {"oneOf": [{"type": "string", "enum": ["24/7"]}, {"type": "array", "minItems": 1, "items": {
+        "type": "object", "required": ["days", "from", "to"], "properties": {
+            "days": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": 7}},
+            "from": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+            "to": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"}}}}]},
+    "Pool": {"type": "object", "required": ["id", "key", "kind", "capacity", "occupied", "out_of_service", "held", "free", "freshness"],
+             "properties": {"id": {"type": "integer"}, "key": {"type": "string"}, "kind": ENUM(vocabulary.POOL_KINDS),
+                            "room_size": {"type": ["integer", "null"]}, "capacity": {"type": "integer"},
+                            "occupied": {"type": "integer"}, "out_of_service": {"type": "integer"}, "held": {"type": "integer"},
+                            "free": {"type": "integer"}, "confirmed_at": NULLABLE_TIME, "freshness": ENUM(vocabulary.FRESHNESS)}},
+    "Shelter": {"type": "object", "required": ["id", "key", "name", "type", "region", "pools", "freshness"], "properties": {
+        "id": {"type": "integer"}, "key": {"type": "string"}, "name": {"type": "string"},
+        "type": ENUM(vocabulary.SHELTER_TYPES), "region": {"type": "string"}, "municipality": {"type": "string"},
+        "organisation": {"type": ["string", "null"]}, "lat": {"type": "number"}, "lon": {"type": "number"},
+        "address": {"type": "string", "description": "only for those who may see it; every showing is audited"},
+        "intake": _ref("IntakeHours"), "intake_phone": {"type": "string"}, "max_stay_days": {"type": ["integer", "null"]},
+        "genders": {"type": "array", "items": ENUM(vocabulary.GENDERS)}, "adults": {"type": "boolean"}, "minors": {"type": "boolean"},
+        "residence": {"type": "array", "items": ENUM(vocabulary.RESIDENCE)},
+        "exploitation": {"type": "array", "items": ENUM(vocabulary.EXPLOITATION_TYPES)},
+        "excludes": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)},
+        "pools": {"type": "array", "items": _ref("Pool")}, "confirmed_at": NULLABLE_TIME,
+        "freshness": ENUM(vocabulary.FRESHNESS), "intake_open_now": {"type": "boolean"}}},
+    "NewPool": {"type": "object", "required": ["key", "kind", "capacity"], "properties": {
+        "key": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$"}, "kind": ENUM(vocabulary.POOL_KINDS),
+        "capacity": {"type": "integer", "minimum": 0, "maximum": 10000}, "room_size": {"type": "integer", "minimum": 2, "maximum": 20},
+        "occupied": {"type": "integer", "minimum": 0}, "out_of_service": {"type": "integer", "minimum": 0}}},
+    "NewShelter": {"type": "object", "additionalProperties": False,
+                   "required": ["key", "name", "type", "region", "municipality", "lat", "lon", "intake", "genders", "residence", "pools"],
+                   "properties": {
+        "key": {"type": "string"}, "name": {"type": "string", "maxLength": 160}, "type": ENUM(vocabulary.SHELTER_TYPES),
+        "region": {"type": "string"}, "municipality": {"type": "string"}, "organisation": {"type": "string"},
+        "lat": {"type": "number", "minimum": 50.5, "maximum": 53.8}, "lon": {"type": "number", "minimum": 3.2, "maximum": 7.3},
+        "address": {"type": "string"}, "address_confidential": {"type": "boolean"}, "intake": _ref("IntakeHours"),
+        "intake_phone": {"type": "string"}, "max_stay_days": {"type": "integer", "minimum": 1},
+        "genders": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.GENDERS)}, "adults": {"type": "boolean"},
+        "minors": {"type": "boolean"}, "residence": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.RESIDENCE)},
+        "exploitation": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.EXPLOITATION_TYPES)},
+        "excludes": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)},
+        "pools": {"type": "array", "minItems": 1, "items": _ref("NewPool")}}},
+    "AvailabilityUpdate": {"type": "object", "description": "either `unchanged: true` or `pools`", "properties": {
+        "unchanged": {"type": "boolean", "description": "one tap: the numbers are still correct"},
+        "pools": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["id", "free"], "properties": {
+            "id": {"type": "integer", "minimum": 1}, "free": {"type": "integer", "minimum": 0},
+            "out_of_service": {"type": "integer", "minimum": 0}}}}}},
+    "Snapshot": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "pool": {"type": "integer"}, "recorded_at": {"type": "string", "format": "date-time"},
+        "actor_id": {"type": ["integer", "null"]}, "source": ENUM(vocabulary.UPDATE_SOURCES),
+        "confirmed_unchanged": {"type": "boolean"}, "capacity": {"type": "integer"}, "out_of_service": {"type": "integer"},
+        "occupied": {"type": "integer"}, "held": {"type": "integer"}, "free": {"type": "integer"}}},
+    "SearchResult": {"type": "object", "required": ["id", "name", "type", "region", "pools", "freshness", "intake_open_now"],
+                     "not": {"required": ["address"]}, "properties": {
+        "id": {"type": "integer"}, "key": {"type": "string"}, "name": {"type": "string"}, "type": ENUM(vocabulary.SHELTER_TYPES),
+        "region": {"type": "string"}, "region_name": {"type": "string"}, "municipality": {"type": "string"},
+        "distance_km": {"type": ["number", "null"]}, "free_fitting": {"type": "integer"},
+        "pools": {"type": "array", "items": {"type": "object"}}, "confirmed_at": NULLABLE_TIME,
+        "freshness": ENUM(vocabulary.FRESHNESS), "intake_open_now": {"type": "boolean"}, "intake_phone": {"type": "string"},
+        "excludes": {"type": "array", "items": {"type": "string"}}}},
+    "AuditEntry": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
+        "source": {"type": "string"}, "action": {"type": "string"}, "entity": {"type": "string"},
+        "entity_id": {"type": ["string", "null"]}, "before": {}, "after": {}}},
+}
+
+
+def _query(name, schema, description=""):
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+PATHS = {
+    "/api/v1/vocabulary": {"get": {"summary": "Codes and their Dutch labels", "responses": {
+        "200": _ok({"type": "object"}), **ERRORS}}},
+    "/api/v1/regions": {
+        "get": {"summary": "All regions", "responses": {"200": _ok({"type": "object", "properties": {
+            "regions": {"type": "array", "items": _ref("Region")}}}), **ERRORS}},
+        "post": {"summary": "Add a region (admin)", "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Region")}}},
+                 "responses": {"201": _ok(_ref("Region"), "created"), **WRITE_ERRORS}}},
+    "/api/v1/shelters": {
+        "get": {"summary": "All shelters, without addresses", "responses": {"200": _ok({"type": "object", "properties": {
+            "shelters": {"type": "array", "items": {"allOf": [_ref("Shelter")], "not": {"required": ["address"]}}}}}), **ERRORS}},
+        "post": {"summary": "Add a shelter with its pools (admin)", "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewShelter")}}},
+                 "responses": {"201": _ok(_ref("Shelter"), "created"), **WRITE_ERRORS}}},
+    "/api/v1/shelters/{shelter_id}": {
+        "get": {"summary": "One shelter; the address only for those who may see it (audited)", "parameters": ID,
+                "responses": {"200": _ok(_ref("Shelter")), **ERRORS, "404": _error("no such shelter")}},
+        "patch": {"summary": "Change a shelter's profile or pools (admin)", "parameters": ID,
+                  "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+                  "responses": {"200": _ok(_ref("Shelter")), **WRITE_ERRORS, "404": _error("no such shelter")}}},
+    "/api/v1/shelters/{shelter_id}/availability": {
+        "post": {"summary": "Report free places, or confirm they are unchanged (own shelter)", "parameters": ID,
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AvailabilityUpdate")}}},
+                 "responses": {"200": _ok(_ref("Shelter")), **WRITE_ERRORS, "404": _error("no such shelter")}},
+        "get": {"summary": "Append-only history of reported availability", "parameters": ID + [
+            _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000})],
+                "responses": {"200": _ok({"type": "object", "properties": {"snapshots": {"type": "array", "items": _ref("Snapshot")}}}),
+                              **ERRORS, "404": _error("no such shelter"), "422": _error("bad query")}}},
+    "/api/v1/availability": {"get": {"summary": "National search, nearest first; never addresses", "parameters": [
+        _query("region", {"type": "string"}, "only this care region"),
+        _query("type", {"type": "string"}, "shelter types, comma-separated"),
+        _query("near", {"type": "string"}, "region code to measure distance from"),
+        _query("gender", ENUM(vocabulary.GENDERS)), _query("age", {"type": "integer", "minimum": 0, "maximum": 120}),
+        _query("residence", ENUM(vocabulary.RESIDENCE)), _query("exploitation", ENUM(vocabulary.EXPLOITATION_TYPES)),
+        _query("needs", {"type": "string"}, "contra-indication codes, comma-separated"),
+        _query("children", {"type": "integer", "minimum": 0, "maximum": 12}),
+        _query("only_free", {"type": "boolean"})],
+        "responses": {"200": _ok({"type": "object", "properties": {"results": {"type": "array", "items": _ref("SearchResult")}}}),
+                      **ERRORS, "422": _error("a filter is invalid")}}},
+    "/api/v1/audit": {"get": {"summary": "The audit log, newest first (admin)", "parameters": [
+        _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}), _query("entity", {"type": "string"})],
+        "responses": {"200": _ok({"type": "object", "properties": {"entries": {"type": "array", "items": _ref("AuditEntry")}}}),
+                      **ERRORS, "422": _error("bad query")}}},
+}
+
+
+def spec() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Piket API", "version": "1",
+                 "description": "Free shelter beds for victims of human trafficking, nationally. Bearer tokens: "
+                                "`flask --app app users token EMAIL`."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
+        "paths": PATHS,
+    }
+
+
+@bp.get("/api/openapi.json")
+def openapi_json():
+    return jsonify(spec())

@@ -1,0 +1,31 @@
+"""What every page shares: the home page, security headers and template helpers."""
+from flask import Blueprint, current_app, g, redirect, render_template, url_for
+
+import vocabulary
+from accounts.access import ALL_ROLES, require
+from timeutil import format_local
+
+home_bp = Blueprint("home", __name__)
+
+
+@home_bp.route("/")
+@require(*ALL_ROLES)
+def index():
+    return render_template("home.html")
+
+
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def template_helpers():
+    return {"v": vocabulary, "label": vocabulary.label, "when": format_local,
+            "current_user": g.get("user")}
