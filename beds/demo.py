@@ -1,0 +1,96 @@
+"""`flask --app app demo`: the national demo dataset and one account per role, idempotently.
+
+Existing rows are left as they are (matched by region code, organisation and shelter key,
+e-mail), so running it again, or on a live database, never overwrites what people entered.
+"""
+import datetime as dt
+import zlib
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from accounts import service as accounts
+from accounts.models import User
+from beds.models import AvailabilitySnapshot, BedPool, Organisation, Region, Shelter
+from extensions import atomic, db
+from timeutil import utcnow
+
+PASSWORD = "piket-demo-2026"
+ACCOUNTS = [  # (role, e-mail, name, binding)
+    ("police", "politie@demo.piket.nl", "Agent Demo (Eenheid Rotterdam)", {}),
+    ("shelter_staff", "opvang@demo.piket.nl", "Nachtdienst OMP Amsterdam", {"shelter_type": "omp", "region": "amsterdam"}),
+    ("coordinator", "coordinator@demo.piket.nl", "Zorgcoördinator Rotterdam", {"region": "rotterdam"}),
+    ("comensha", "comensha@demo.piket.nl", "Analist CoMensha", {}),
+    ("admin", "admin@demo.piket.nl", "Beheerder", {}),
+]
+
+
+def _hours_ago(key: str) -> float:
+    """A stable, varied age of the last confirmation, so the demo shows fresh, aging and stale."""
+    return (zlib.crc32(key.encode()) % 1400) / 100  # 0 to 14 hours
+
+
+def load(now) -> dict:
+    from beds import demo_data  # imported here: web workers never need the demo data in memory
+    counts = {"regions": 0, "organisations": 0, "shelters": 0, "accounts": 0}
+    with atomic():
+        for spec in demo_data.REGIONS:
+            if not db.session.scalar(select(Region).where(Region.code == spec["code"])):
+                db.session.add(Region(**spec))
+                counts["regions"] += 1
+        for spec in demo_data.ORGANISATIONS:
+            if not db.session.scalar(select(Organisation).where(Organisation.key == spec["key"])):
+                db.session.add(Organisation(**spec))
+                counts["organisations"] += 1
+        db.session.flush()
+        regions = {r.code: r for r in db.session.scalars(select(Region))}
+        orgs = {o.key: o for o in db.session.scalars(select(Organisation))}
+        for spec in demo_data.shelters():
+            if db.session.scalar(select(Shelter).where(Shelter.key == spec["key"])):
+                continue
+            confirmed = now - dt.timedelta(hours=_hours_ago(spec["key"]))
+            shelter = Shelter(
+                key=spec["key"], name=spec["name"], organisation=orgs.get(spec["organisation"]), type=spec["type"],
+                region=regions[spec["region"]], municipality=spec["municipality"], lat=spec["lat"], lon=spec["lon"],
+                address=spec["address"], address_confidential=spec["confidential"], intake=spec["intake"],
+                intake_phone=spec["intake_phone"], max_stay_days=spec["max_stay_days"],
+                genders=spec["admits"]["genders"], adults=spec["admits"]["adults"], minors=spec["admits"]["minors"],
+                residence=spec["admits"]["residence"], exploitation=spec["admits"]["exploitation"],
+                excludes=spec["excludes"],
+                pools=[BedPool(key=p["key"], kind=p["kind"], room_size=p.get("room_size"), capacity=p["capacity"],
+                               occupied=p["occupied"], out_of_service=p["out_of_service"], held=0,
+                               confirmed_at=confirmed) for p in spec["pools"]])
+            db.session.add(shelter)
+            db.session.flush()
+            for pool in shelter.pools:
+                db.session.add(AvailabilitySnapshot(
+                    pool_id=pool.id, shelter_id=shelter.id, recorded_at=confirmed, source="system",
+                    capacity=pool.capacity, out_of_service=pool.out_of_service, occupied=pool.occupied,
+                    held=0, free=pool.free))
+            counts["shelters"] += 1
+    for role, email, name, binding in ACCOUNTS:
+        if accounts.user_by_email(email):
+            continue
+        shelter_ids, region_codes = [], []
+        if "shelter_type" in binding:
+            shelter_ids = [db.session.scalar(select(Shelter.id).join(Region).where(
+                Shelter.type == binding["shelter_type"], Region.code == binding["region"]).order_by(Shelter.id))]
+        elif "region" in binding:
+            region_codes = [binding["region"]]
+        accounts.create_user(now, email=email, password=PASSWORD, role=role, name=name,
+                             shelter_ids=shelter_ids, region_codes=region_codes)
+        counts["accounts"] += 1
+    return counts
+
+
+@click.command("demo", help="Load the national demo dataset and demo accounts (idempotent).")
+@with_appcontext
+def demo_command():
+    counts = load(utcnow())
+    click.echo("Added: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    click.echo(f"Demo accounts (password for all: {PASSWORD}):")
+    for role, email, _name, _binding in ACCOUNTS:
+        click.echo(f"  {role:<14} {email}")
+    if db.session.scalar(select(User).where(User.role == "admin")) is None:
+        click.echo("No admin account exists.", err=True)

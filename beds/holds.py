@@ -1,0 +1,76 @@
+"""Holds on bed pools: held -> confirmed (occupied) | released | expired.
+
+A hold never makes a pool's free count negative: the pool row is locked (FOR UPDATE on
+PostgreSQL, the write lock on SQLite) before free is checked, and the database's check
+constraint (occupied + out_of_service + held <= capacity) refuses anything that slips past.
+"""
+import datetime as dt
+
+from sqlalchemy import select
+
+from audit import service as audit
+from beds.models import BedPool, Hold
+from errors import Conflict, NotFound
+from extensions import db
+
+
+def _locked_pool(pool_id) -> BedPool:
+    pool = db.session.scalar(select(BedPool).where(BedPool.id == pool_id).with_for_update())
+    if pool is None:
+        raise NotFound("Deze plaats bestaat niet.", field="pool")
+    return pool
+
+
+def _locked_hold(hold_id) -> Hold:
+    hold = db.session.scalar(select(Hold).where(Hold.id == hold_id).with_for_update())
+    if hold is None:
+        raise NotFound("Deze reservering bestaat niet.", field="hold_id")
+    return hold
+
+
+def place(now, pool_id, places, minutes, actor=None) -> Hold:
+    """Hold `places` of a pool (beds, or 1 room). Part of the caller's transaction."""
+    pool = _locked_pool(pool_id)
+    if pool.free < places:
+        raise Conflict("Deze plaats is net bezet geraakt; kies een ander voorstel.", field="pool", code="no_capacity")
+    pool.held += places
+    hold = Hold(pool_id=pool.id, places=places, status="held", created_at=now,
+                expires_at=now + dt.timedelta(minutes=minutes))
+    db.session.add(hold)
+    db.session.flush()
+    audit.record(now, "hold.place", "hold", hold.id, after={"pool": pool.id, "places": places}, actor=actor)
+    return hold
+
+
+def _end(now, hold, status, reason=None, actor=None):
+    if hold.status != "held":
+        raise Conflict(f"Deze reservering is al {hold.status}.", field="hold_id", code="hold_ended")
+    pool = _locked_pool(hold.pool_id)
+    pool.held -= hold.places
+    if status == "confirmed":
+        pool.occupied += hold.places  # the intake happened: held places become occupied ones
+    hold.status, hold.ended_at, hold.reason = status, now, reason
+    audit.record(now, f"hold.{status}", "hold", hold.id, after={"pool": pool.id, "places": hold.places, "reason": reason},
+                 actor=actor, source="system" if actor is None else None)
+    return hold
+
+
+def confirm(now, hold_id, actor=None) -> Hold:
+    return _end(now, _locked_hold(hold_id), "confirmed", actor=actor)
+
+
+def release(now, hold_id, reason=None, actor=None) -> Hold:
+    return _end(now, _locked_hold(hold_id), "released", reason, actor=actor)
+
+
+def due_for_expiry(now, limit=100) -> list[int]:
+    return db.session.scalars(select(Hold.id).where(Hold.status == "held", Hold.expires_at <= now)
+                              .order_by(Hold.expires_at).limit(limit)).all()
+
+
+def expire(now, hold_id) -> Hold | None:
+    """Expire one hold if it is still held and past its time (a second worker finds it ended)."""
+    hold = _locked_hold(hold_id)
+    if hold.status != "held" or hold.expires_at > now:
+        return None
+    return _end(now, hold, "expired")

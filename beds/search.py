@@ -1,0 +1,79 @@
+"""National availability search: which shelters fit a person profile, nearest first.
+
+Eligibility is the matcher's own (one definition of the rules); this module adds what a
+person looking for a bed needs beside it: free places per pool, freshness, intake open now.
+"""
+from sqlalchemy import select
+
+import matching
+import validation as v
+import vocabulary
+from beds import service
+from beds.models import Region, Shelter
+from beds.registry import region_by_code
+from extensions import db
+from timeutil import intake_open
+
+
+def parse_filters(args) -> dict:
+    """Search filters from a query string (API) or form (page); every field optional."""
+    f = {
+        "region": v.text(args, "region", max_length=60, default=None) or None,
+        "types": v.choices(args, "type", vocabulary.SHELTER_TYPES, default=[]),
+        "near": v.text(args, "near", max_length=60, default=None) or None,
+        "gender": v.choice(args, "gender", vocabulary.GENDERS, default=None) if args.get("gender") else None,
+        "age": v.integer(args, "age", minimum=0, maximum=120, default=None) if args.get("age") not in (None, "") else None,
+        "residence": v.choice(args, "residence", vocabulary.RESIDENCE, default=None) if args.get("residence") else None,
+        "exploitation": v.choice(args, "exploitation", vocabulary.EXPLOITATION_TYPES, default=None) if args.get("exploitation") else None,
+        "needs": v.choices(args, "needs", vocabulary.CONTRA_INDICATIONS, default=[]),
+        "children": v.integer(args, "children", minimum=0, maximum=12, default=0) if args.get("children") not in (None, "") else 0,
+        "only_free": v.boolean(args, "only_free", default=False) if args.get("only_free") not in (None, "") else False,
+    }
+    if f["region"]:
+        region_by_code(f["region"], field="region")
+    if f["near"]:
+        region_by_code(f["near"], field="near")
+    return f
+
+
+def _fits(shelter, f) -> bool:
+    """Admission, with any trait left open in the filters matching anything."""
+    return ((f["gender"] is None or f["gender"] in shelter.genders)
+            and (f["age"] is None or (shelter.minors if f["age"] < 18 else shelter.adults))
+            and (f["residence"] is None or f["residence"] in shelter.residence)
+            and (f["exploitation"] is None or f["exploitation"] in shelter.exploitation)
+            and not set(f["needs"]) & set(shelter.excludes or []))
+
+
+def search(now, f, cfg) -> list[dict]:
+    query = select(Shelter).where(Shelter.active.is_(True))
+    if f["region"]:
+        query = query.join(Region).where(Region.code == f["region"])
+    if f["types"]:
+        query = query.where(Shelter.type.in_(f["types"]))
+    shelters = [s for s in db.session.scalars(query).all() if _fits(s, f)]
+    origin = region_by_code(f["near"]) if f["near"] else None
+    size = 1 + f["children"]
+    results = []
+    for shelter in shelters:
+        pools = [{"id": p.id, "key": p.key, "kind": p.kind, "label": vocabulary.label(vocabulary.POOL_KINDS, p.kind),
+                  "room_size": p.room_size, "capacity": p.capacity, "free": max(p.free, 0),
+                  "fits": (p.kind == "family_room" and (p.room_size or 0) >= size) if f["children"] else p.kind == "bed"}
+                 for p in shelter.pools]
+        free_fitting = sum(p["free"] for p in pools if p["fits"])
+        if f["only_free"] and not free_fitting:
+            continue
+        confirmed = service.last_confirmed(shelter)
+        results.append({
+            "id": shelter.id, "key": shelter.key, "name": shelter.name, "type": shelter.type,
+            "region": shelter.region.code, "region_name": shelter.region.name, "municipality": shelter.municipality,
+            "distance_km": None if origin is None else round(matching.distance_km(origin.lat, origin.lon, shelter.lat, shelter.lon), 1),
+            "pools": pools, "free_fitting": free_fitting,
+            "confirmed_at": confirmed.isoformat() if confirmed else None,
+            "freshness": service.freshness(confirmed, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]),
+            "intake_open_now": intake_open(shelter.intake, now), "intake_phone": shelter.intake_phone,
+            "excludes": list(shelter.excludes or []),
+        })
+    # Nearest first when a place is given; otherwise the most free places first.
+    results.sort(key=lambda r: (r["distance_km"] if r["distance_km"] is not None else 0, -r["free_fitting"], r["name"], r["id"]))
+    return results

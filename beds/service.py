@@ -1,0 +1,165 @@
+"""The registry's logic: availability updates, freshness, who may see and change what."""
+import datetime as dt
+
+from sqlalchemy import select
+
+import validation as v
+from audit import service as audit
+from beds.models import AvailabilitySnapshot, BedPool, Shelter
+from errors import Forbidden, NotFound, ValidationError
+from extensions import atomic, db
+
+COORDINATING_ROLES = ("coordinator", "admin")
+
+
+# --- freshness -----------------------------------------------------------------------------
+
+def freshness(confirmed_at, now, fresh_hours, stale_hours) -> str:
+    """fresh under `fresh_hours`, aging up to `stale_hours`, stale beyond (or never confirmed)."""
+    if confirmed_at is None:
+        return "stale"
+    age = now - confirmed_at
+    if age < dt.timedelta(hours=fresh_hours):
+        return "fresh"
+    if age <= dt.timedelta(hours=stale_hours):
+        return "aging"
+    return "stale"
+
+
+def last_confirmed(shelter):
+    """A shelter is as fresh as its least recently confirmed pool."""
+    times = [p.confirmed_at for p in shelter.pools]
+    return None if not times or None in times else min(times)
+
+
+# --- access --------------------------------------------------------------------------------
+
+def can_update(user, shelter) -> bool:
+    if user.role == "admin":
+        return True
+    if user.role == "shelter_staff":
+        return shelter.id in user.shelter_ids
+    if user.role == "coordinator":
+        return shelter.region_id in user.region_ids
+    return False
+
+
+def can_see_address(user, shelter, confirmed_requester=False) -> bool:
+    """DESIGN.md: a confidential address only for the shelter's staff, coordinators, admins and,
+    once the shelter confirmed the intake, that placement's requester."""
+    if not shelter.address_confidential:
+        return True
+    if user.role in COORDINATING_ROLES:
+        return True
+    if user.role == "shelter_staff":
+        return shelter.id in user.shelter_ids
+    return confirmed_requester
+
+
+def get_shelter(shelter_id) -> Shelter:
+    shelter = db.session.get(Shelter, shelter_id)
+    if shelter is None or not shelter.active:
+        raise NotFound("Deze opvang bestaat niet.", field="shelter_id")
+    return shelter
+
+
+def shelter_address(now, shelter, user, confirmed_requester=False):
+    """The address if this user may see it; every showing of a confidential one is audited."""
+    if not can_see_address(user, shelter, confirmed_requester):
+        return None
+    if shelter.address_confidential:
+        with atomic():
+            audit.record(now, "shelter.address_shown", "shelter", shelter.id, actor=user)
+    return shelter.address
+
+
+# --- availability updates --------------------------------------------------------------------
+
+def _locked_pools(shelter_id) -> dict[int, BedPool]:
+    # FOR UPDATE on PostgreSQL; on SQLite the transaction already holds the write lock.
+    rows = db.session.scalars(select(BedPool).where(BedPool.shelter_id == shelter_id)
+                              .order_by(BedPool.id).with_for_update()).all()
+    return {p.id: p for p in rows}
+
+
+def _snapshot(now, pool, actor, source, unchanged=False):
+    db.session.add(AvailabilitySnapshot(
+        pool_id=pool.id, shelter_id=pool.shelter_id, recorded_at=now, actor_id=getattr(actor, "id", None),
+        source=source, confirmed_unchanged=unchanged, capacity=pool.capacity,
+        out_of_service=pool.out_of_service, occupied=pool.occupied, held=pool.held, free=pool.free))
+
+
+def _counts(pool):
+    return {"pool": pool.id, "free": pool.free, "occupied": pool.occupied, "out_of_service": pool.out_of_service}
+
+
+def parse_pool_updates(data) -> list[dict]:
+    """[{"id", "free", "out_of_service"?}] from an API body or a form, validated for shape only."""
+    items = data.get("pools") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ValidationError("must be a non-empty list of {id, free}", field="pools")
+    parsed, seen = [], set()
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ValidationError("must be an object with id and free", field=f"pools[{i}]")
+        pool_id = v.integer(item, "id", f"pools[{i}].id", minimum=1)
+        if pool_id in seen:
+            raise ValidationError("names a pool twice", field=f"pools[{i}].id")
+        seen.add(pool_id)
+        parsed.append({"id": pool_id, "index": i,
+                       "free": v.integer(item, "free", f"pools[{i}].free", minimum=0, maximum=10000),
+                       "out_of_service": v.integer(item, "out_of_service", f"pools[{i}].out_of_service",
+                                                   minimum=0, maximum=10000, default=None)})
+    return parsed
+
+
+def update_availability(now, shelter_id, updates, actor, source):
+    """Set free places (and optionally out-of-service places) of some pools of one shelter.
+
+    Staff think in free places; occupied follows from capacity − out of service − held − free.
+    Every pool touched gets a snapshot; either all updates land or none.
+    """
+    shelter = get_shelter(shelter_id)
+    if not can_update(actor, shelter):
+        raise Forbidden("U mag de beschikbaarheid van deze opvang niet wijzigen.", field="shelter_id")
+    with atomic():
+        pools = _locked_pools(shelter.id)
+        before, after = [], []
+        for item in updates:
+            pool = pools.get(item["id"])
+            where = f"pools[{item['index']}]"
+            if pool is None:
+                raise ValidationError("is not a pool of this shelter", field=f"{where}.id")
+            oos = pool.out_of_service if item["out_of_service"] is None else item["out_of_service"]
+            if oos + pool.held > pool.capacity:
+                raise ValidationError(f"must be at most {pool.capacity - pool.held}", field=f"{where}.out_of_service")
+            most = pool.capacity - oos - pool.held
+            if item["free"] > most:
+                raise ValidationError(f"must be at most {most} (capacity {pool.capacity})", field=f"{where}.free")
+            before.append(_counts(pool))
+            pool.out_of_service = oos
+            pool.occupied = most - item["free"]
+            pool.confirmed_at = now
+            after.append(_counts(pool))
+            _snapshot(now, pool, actor, source)
+        audit.record(now, "availability.update", "shelter", shelter.id, before=before, after=after,
+                     actor=actor, source=source)
+    return shelter
+
+
+def confirm_unchanged(now, shelter_id, actor, source):
+    """The one-tap "unchanged, still correct": a snapshot per pool, numbers as they are."""
+    shelter = get_shelter(shelter_id)
+    if not can_update(actor, shelter):
+        raise Forbidden("U mag de beschikbaarheid van deze opvang niet wijzigen.", field="shelter_id")
+    with atomic():
+        for pool in _locked_pools(shelter.id).values():
+            pool.confirmed_at = now
+            _snapshot(now, pool, actor, source, unchanged=True)
+        audit.record(now, "availability.confirm", "shelter", shelter.id, actor=actor, source=source)
+    return shelter
+
+
+def history(shelter_id, limit=100):
+    return db.session.scalars(select(AvailabilitySnapshot).where(AvailabilitySnapshot.shelter_id == shelter_id)
+                              .order_by(AvailabilitySnapshot.id.desc()).limit(limit)).all()

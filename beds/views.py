@@ -1,0 +1,116 @@
+"""Pages of the registry: a shelter's availability (phone-first), shelter detail, national search."""
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from accounts.access import ALL_ROLES, require
+from beds import search, service
+from beds.models import Region, Shelter
+from errors import Forbidden, ValidationError
+from extensions import db
+from timeutil import intake_open, utcnow
+
+bp = Blueprint("beds", __name__)
+
+
+@bp.route("/opvang")
+@require("shelter_staff", "coordinator", "admin")
+def my_shelters():
+    query = select(Shelter).where(Shelter.active.is_(True)).order_by(Shelter.name)
+    if g.user.role == "shelter_staff":
+        query = query.where(Shelter.id.in_(g.user.shelter_ids))
+    elif g.user.role == "coordinator":
+        query = query.where(Shelter.region_id.in_(g.user.region_ids))
+    shelters = db.session.scalars(query).all()
+    if len(shelters) == 1:  # a night worker with one shelter goes straight to its numbers
+        return redirect(url_for("beds.availability", shelter_id=shelters[0].id))
+    return render_template("beds/shelters.html", shelters=shelters, freshness=_freshness)
+
+
+def _freshness(shelter):
+    cfg = current_app.config
+    return service.freshness(service.last_confirmed(shelter), utcnow(), cfg["FRESH_HOURS"], cfg["STALE_HOURS"])
+
+
+def _form_updates(shelter, form):
+    """Pool updates from the page: a −/+ tap (`step=<pool>:<delta>`) or the typed numbers."""
+    pools = {p.id: p for p in shelter.pools}
+    if form.get("step"):
+        pool_id, _, delta = form["step"].partition(":")
+        pool = pools.get(int(pool_id)) if pool_id.isdigit() else None
+        if pool is None or delta not in ("-1", "1"):
+            raise ValidationError("Onbekende knop.", field="step")
+        return [{"id": pool.id, "index": 0, "free": max(pool.free + int(delta), 0), "out_of_service": None}]
+    items = [{"id": p.id, "free": form.get(f"free-{p.id}", ""), "out_of_service": form.get(f"oos-{p.id}", "")}
+             for p in shelter.pools]
+    return service.parse_pool_updates({"pools": items})
+
+
+@bp.route("/opvang/<int:shelter_id>/beschikbaarheid", methods=["GET", "POST"])
+@require("shelter_staff", "coordinator", "admin")
+def availability(shelter_id):
+    shelter = service.get_shelter(shelter_id)
+    if not service.can_update(g.user, shelter):
+        raise Forbidden("U mag de beschikbaarheid van deze opvang niet wijzigen.")
+    errors, status = {}, 200
+    if request.method == "POST":
+        now = utcnow()
+        try:
+            if request.form.get("action") == "unchanged":
+                service.confirm_unchanged(now, shelter.id, g.user, "web")
+                flash("Bevestigd: de aantallen kloppen nog.")
+            else:
+                service.update_availability(now, shelter.id, _form_updates(shelter, request.form), g.user, "web")
+                flash("Opgeslagen.")
+            return redirect(url_for("beds.availability", shelter_id=shelter.id))
+        except ValidationError as err:
+            errors, status = _field_errors(shelter, err), 422
+            db.session.expire_all()
+    return render_template("beds/availability.html", shelter=shelter, errors=errors, form=request.form,
+                           freshness=_freshness(shelter)), status
+
+
+def _field_errors(shelter, err):
+    """Map `pools[i].free` back to the pool's form field, so the message stands beside it."""
+    field = err.field or "form"
+    if field.startswith("pools["):
+        index = int(field[6:field.index("]")])
+        pool = shelter.pools[index] if index < len(shelter.pools) else None
+        name = "oos" if field.endswith("out_of_service") else "free"
+        field = f"{name}-{pool.id}" if pool else "form"
+    return {field: _dutch(err.message)}
+
+
+def _dutch(message):
+    # Validation messages are English for API clients; the page says them in Dutch.
+    replacements = {"must be a whole number": "vul een heel getal in", "is required": "vul dit in",
+                    "must be at least 0": "mag niet negatief zijn", "must be at most": "mag hoogstens",
+                    "(capacity": "(capaciteit"}
+    for en, nl in replacements.items():
+        message = message.replace(en, nl)
+    return message
+
+
+@bp.route("/opvang/<int:shelter_id>")
+@require(*ALL_ROLES)
+def shelter_detail(shelter_id):
+    now = utcnow()
+    shelter = service.get_shelter(shelter_id)
+    address = service.shelter_address(now, shelter, g.user)
+    history = service.history(shelter.id, 30) if g.user.role != "police" else []
+    return render_template("beds/shelter.html", shelter=shelter, address=address, history=history,
+                           freshness=_freshness(shelter), intake_open=intake_open(shelter.intake, now),
+                           can_update=service.can_update(g.user, shelter))
+
+
+@bp.route("/zoeken")
+@require(*ALL_ROLES)
+def national_search():
+    regions = db.session.scalars(select(Region).order_by(Region.kind, Region.name)).all()
+    errors, results, filters = {}, None, None
+    if request.args:
+        try:
+            filters = search.parse_filters(request.args)
+            results = search.search(utcnow(), filters, current_app.config)
+        except ValidationError as err:
+            errors = {err.field: _dutch(err.message)}
+    return render_template("beds/search.html", regions=regions, results=results, errors=errors, args=request.args)
