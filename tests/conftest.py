@@ -1,0 +1,191 @@
+"""Fixtures: a fresh database per test, on SQLite (default) or PostgreSQL (TEST_DATABASE_URL).
+
+On PostgreSQL the schema is built once per run by the real migrations, and every test starts
+from empty tables (TRUNCATE); on SQLite every test gets its own new database file.
+"""
+import datetime as dt
+import os
+import re
+import tempfile
+
+import pytest
+from sqlalchemy import create_engine, text
+
+os.environ.setdefault("PIKET_INSTANCE_DIR", tempfile.mkdtemp(prefix="piket-instance-"))
+
+from app import create_app  # noqa: E402
+from extensions import db  # noqa: E402
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = PG_URL.startswith("postgres")
+NOW = dt.datetime(2026, 11, 22, 1, 30, tzinfo=dt.timezone.utc)  # Sunday 02:30 in Amsterdam
+
+
+def pg_database_url(name: str) -> str:
+    """A fresh, empty PostgreSQL database `name` on the TEST_DATABASE_URL server."""
+    base = PG_URL.replace("postgresql://", "postgresql+psycopg://") if "+psycopg" not in PG_URL else PG_URL
+    server = base.rsplit("/", 1)[0]
+    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{server}/{name}"
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def pg_url():
+    if not ON_POSTGRES:
+        return None
+    from flask_migrate import upgrade
+    url = pg_database_url(f"piket_test_{os.getpid()}")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        upgrade()  # the real migrations build the schema the tests run on
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(pg_url, tmp_path):
+    url = pg_url or f"sqlite:///{tmp_path / 'test.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+
+    @app.before_request
+    def _fresh_g():
+        # Tests keep one app context open across requests, so g would carry Flask-WTF's cached
+        # CSRF token from one request to the next; in production every request has a fresh g.
+        from flask import g
+        g.pop("csrf_token", None)
+
+    with app.app_context():
+        if pg_url:
+            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+# --- registry and accounts -------------------------------------------------------------------
+
+@pytest.fixture
+def registry(app, now):
+    """A small fixed registry: three regions, four shelters of different kinds."""
+    from beds.models import BedPool, Organisation, Region, Shelter
+    regions = {c: Region(code=c, name=n, kind="care", centre=n, lat=la, lon=lo) for c, n, la, lo in [
+        ("rotterdam", "Rotterdam", 51.9225, 4.4792), ("den-haag", "Den Haag", 52.0705, 4.3007),
+        ("amsterdam", "Amsterdam", 52.3676, 4.9041)]}
+    org = Organisation(key="demo-org", name="Stichting Demo")
+    fresh = now - dt.timedelta(minutes=30)
+    every = ["sexual", "labour", "criminal", "other"]
+    shelters = {
+        "rot-cosm": Shelter(key="ROT-COSM", name="COSM Rotterdam", organisation=org, type="cosm", region=regions["rotterdam"],
+                            municipality="Rotterdam", lat=51.92, lon=4.48, address="Geheimstraat 1, Rotterdam",
+                            address_confidential=True, intake="24/7", intake_phone="+31101234567", genders=["female"],
+                            adults=True, minors=False, residence=["lawful", "none"], exploitation=every,
+                            excludes=["active_addiction"],
+                            pools=[BedPool(key="bed", kind="bed", capacity=4, occupied=2, confirmed_at=fresh),
+                                   BedPool(key="family", kind="family_room", room_size=4, capacity=1, occupied=0, confirmed_at=fresh)]),
+        "dh-nood": Shelter(key="DH-NOOD", name="Noodbed Den Haag", organisation=org, type="noodbed", region=regions["den-haag"],
+                           municipality="Den Haag", lat=52.07, lon=4.30, address="Open Laan 5, Den Haag",
+                           address_confidential=False, intake="24/7", genders=["female", "male", "x"], adults=True,
+                           minors=False, residence=["lawful", "none"], exploitation=every, excludes=[],
+                           pools=[BedPool(key="bed", kind="bed", capacity=1, occupied=0, confirmed_at=now - dt.timedelta(hours=3))]),
+        "ams-vo": Shelter(key="AMS-VO", name="Vrouwenopvang Amsterdam", organisation=org, type="vrouwenopvang",
+                          region=regions["amsterdam"], municipality="Amsterdam", lat=52.37, lon=4.90,
+                          address="Verborgen 9, Amsterdam", address_confidential=True,
+                          intake=[{"days": [1, 2, 3, 4, 5], "from": "09:00", "to": "17:00"}], genders=["female", "x"],
+                          adults=True, minors=False, residence=["lawful"], exploitation=every,
+                          excludes=["aggression", "active_addiction"],
+                          pools=[BedPool(key="bed", kind="bed", capacity=6, occupied=6, confirmed_at=now - dt.timedelta(hours=9))]),
+        "rot-mo": Shelter(key="ROT-MO", name="Mannenopvang Rotterdam", organisation=org, type="mannenopvang",
+                          region=regions["rotterdam"], municipality="Rotterdam", lat=51.90, lon=4.50,
+                          address="Mannenweg 3, Rotterdam", address_confidential=True, intake="24/7", genders=["male"],
+                          adults=True, minors=False, residence=["lawful"], exploitation=every, excludes=[],
+                          pools=[BedPool(key="bed", kind="bed", capacity=2, occupied=1, confirmed_at=fresh)]),
+    }
+    db.session.add_all(list(regions.values()) + list(shelters.values()))
+    db.session.commit()
+    return {"regions": regions, "shelters": shelters}
+
+
+@pytest.fixture
+def make_user(app, now):
+    from accounts import service
+    counter = iter(range(1000))
+
+    def make(role, shelters=(), regions=(), email=None, password="correct-horse-1"):
+        return service.create_user(now, email=email or f"{role}{next(counter)}@test.nl", password=password, role=role,
+                                   shelter_ids=[s.id for s in shelters], region_codes=list(regions))
+    return make
+
+
+@pytest.fixture
+def users(registry, make_user):
+    """One user per role; staff bound to COSM Rotterdam, the coordinator to Rotterdam."""
+    s = registry["shelters"]
+    return {
+        "police": make_user("police"),
+        "shelter_staff": make_user("shelter_staff", shelters=[s["rot-cosm"]]),
+        "coordinator": make_user("coordinator", regions=["rotterdam"]),
+        "comensha": make_user("comensha"),
+        "admin": make_user("admin"),
+    }
+
+
+@pytest.fixture
+def tokens(users, now):
+    from accounts import service
+    return {role: service.issue_token(now, user) for role, user in users.items()}
+
+
+@pytest.fixture
+def api(client, tokens):
+    """api(role, method, url, json=...) with that role's bearer token."""
+    def call(role, method, url, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if role:
+            headers["Authorization"] = f"Bearer {tokens[role]}"
+        return client.open(url, method=method, headers=headers, **kwargs)
+    return call
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def login(client):
+    def do(user, password="correct-horse-1"):
+        page = client.get("/login")
+        resp = client.post("/login", data={"email": user.email, "password": password,
+                                           "csrf_token": csrf_token(page.get_data(as_text=True))})
+        assert resp.status_code == 302, resp.get_data(as_text=True)
+        return client
+    return do
