@@ -78,3 +78,10 @@ def atomic():
     except BaseException:
         db.session.rollback()
         raise
+
+
+def locked(model, row_id):
+    """The row, locked for this transaction (FOR UPDATE OF its own table: joined eager loads may
+    not be locked on PostgreSQL; on SQLite the transaction already holds the write lock)."""
+    from sqlalchemy import select
+    return db.session.scalar(select(model).where(model.id == row_id).with_for_update(of=model))

@@ -11,18 +11,18 @@ from sqlalchemy import select
 from audit import service as audit
 from beds.models import BedPool, Hold
 from errors import Conflict, NotFound
-from extensions import db
+from extensions import db, locked
 
 
 def _locked_pool(pool_id) -> BedPool:
-    pool = db.session.scalar(select(BedPool).where(BedPool.id == pool_id).with_for_update())
+    pool = locked(BedPool, pool_id)
     if pool is None:
         raise NotFound("Deze plaats bestaat niet.", field="pool")
     return pool
 
 
 def _locked_hold(hold_id) -> Hold:
-    hold = db.session.scalar(select(Hold).where(Hold.id == hold_id).with_for_update())
+    hold = locked(Hold, hold_id)
     if hold is None:
         raise NotFound("Deze reservering bestaat niet.", field="hold_id")
     return hold

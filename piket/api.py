@@ -1,0 +1,96 @@
+"""JSON API of placement requests, proposals and holds (thin)."""
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import select
+
+import validation as v
+from accounts.access import require
+from extensions import db
+from piket import placements, proposals, service
+from piket.models import OPEN_STATUSES, Case, PlacementRequest
+from piket.present import placement_json, request_json
+from timeutil import utcnow
+
+bp = Blueprint("piket_api", __name__, url_prefix="/api/v1")
+
+REQUESTERS = ("police", "coordinator", "admin")
+COORDINATORS = ("coordinator", "admin")
+
+
+@bp.post("/placement-requests")
+@require(*REQUESTERS)
+def create_case():
+    now = utcnow()
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not (0 < len(key) <= 100):
+        from errors import ValidationError
+        raise ValidationError("must be 1 to 100 characters", field="Idempotency-Key")
+    fields = service.parse_case(v.json_body(request), g.user)
+    case, created = service.create_case(now, fields, g.user, key)
+    body = {"case_id": case.id, "requests": [request_json(r, g.user, now) for r in case.requests]}
+    return jsonify(body), 201 if created else 200
+
+
+@bp.get("/placement-requests")
+@require("police", "coordinator", "comensha", "admin")
+def list_requests():
+    now = utcnow()
+    query = select(PlacementRequest).join(Case).order_by(PlacementRequest.id.desc()).limit(200)
+    if g.user.role == "police":
+        query = query.where(Case.created_by_id == g.user.id)
+    if v.boolean(request.args, "open", default=False) if request.args.get("open") else False:
+        query = query.where(PlacementRequest.status.in_(OPEN_STATUSES))
+    return jsonify({"requests": [request_json(r, g.user, now) for r in db.session.scalars(query)]})
+
+
+@bp.get("/placement-requests/<int:request_id>")
+@require("police", "coordinator", "comensha", "admin")
+def get_request(request_id):
+    return jsonify(request_json(service.get_request(request_id, g.user), g.user, utcnow(), timeline=True))
+
+
+@bp.post("/placement-requests/<int:request_id>/accept")
+@require(*COORDINATORS)
+def accept(request_id):
+    now = utcnow()
+    return jsonify(request_json(service.accept(now, request_id, g.user), g.user, now))
+
+
+@bp.post("/placement-requests/<int:request_id>/cancel")
+@require(*REQUESTERS)
+def cancel(request_id):
+    now = utcnow()
+    return jsonify(request_json(service.cancel(now, request_id, g.user), g.user, now))
+
+
+@bp.get("/placement-requests/<int:request_id>/proposals")
+@require(*COORDINATORS)
+def get_proposals(request_id):
+    r = service.get_request(request_id, g.user)
+    result = proposals.for_case(utcnow(), r.case, current_app.config)
+    return jsonify({"status": result["status"], "requests": {str(k): val for k, val in result["requests"].items()}})
+
+
+@bp.post("/placement-requests/<int:request_id>/placements")
+@require(*COORDINATORS)
+def choose(request_id):
+    now = utcnow()
+    data = v.json_body(request)
+    pool_id = v.integer(data, "pool_id", minimum=1)
+    placement = placements.choose(now, request_id, pool_id, g.user, current_app.config)
+    return jsonify(placement_json(placement, g.user, now)), 201
+
+
+@bp.post("/holds/<int:hold_id>/confirm")
+@require("shelter_staff", *COORDINATORS)
+def confirm_hold(hold_id):
+    now = utcnow()
+    return jsonify(placement_json(placements.confirm(now, hold_id, g.user), g.user, now))
+
+
+@bp.post("/holds/<int:hold_id>/release")
+@require("shelter_staff", *COORDINATORS)
+def release_hold(hold_id):
+    now = utcnow()
+    data = request.get_json(silent=True) or {}
+    reason = v.text(data, "reason", max_length=40, default=None) if isinstance(data, dict) else None
+    return jsonify(placement_json(placements.release(now, hold_id, g.user, reason), g.user, now))

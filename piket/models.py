@@ -1,0 +1,88 @@
+"""Placement requests, the placements chosen for them, and each request's timeline.
+
+No names, birth dates or addresses of victims: a request carries the requester's own case
+reference and the minimal profile that matching needs (DESIGN.md, privacy).
+"""
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from audit.models import APPEND_ONLY
+from extensions import UTCDateTime, db
+
+OPEN_STATUSES = ("received", "paging", "accepted", "placing")
+CLOSED_STATUSES = ("placed", "cancelled", "exhausted")
+
+
+class Case(db.Model):
+    """One submission: the requests (groups of persons placed together) found together."""
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("created_by_id", "idempotency_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at = mapped_column(UTCDateTime, index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    case_reference: Mapped[str] = mapped_column(String(60))  # the requester's own reference, e.g. a BVH number
+    callback_phone: Mapped[str] = mapped_column(String(20))
+    requester_org: Mapped[str] = mapped_column(String(20))  # police, kmar, nla, coordinator
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # where found
+    found_lat = mapped_column(db.Float)
+    found_lon = mapped_column(db.Float)
+    requests = relationship("PlacementRequest", back_populates="case", order_by="PlacementRequest.id", lazy="selectin")
+    region = relationship("Region", lazy="joined")
+
+
+class PlacementRequest(db.Model):
+    __tablename__ = "placement_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    short_code: Mapped[str] = mapped_column(String(8), unique=True)  # said over the phone, typed in an SMS
+    status: Mapped[str] = mapped_column(String(12), default="received", index=True)
+    created_at = mapped_column(UTCDateTime, index=True)
+    urgency: Mapped[str] = mapped_column(String(12))
+    threat: Mapped[str] = mapped_column(String(8))
+    persons = mapped_column(JSON)  # [{gender, age, residence, exploitation, needs}], purged after retention
+    children: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer)  # persons + children, kept after the profile is purged
+    apart_from = mapped_column(JSON)  # ids of requests that must not share a shelter
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at = mapped_column(UTCDateTime, nullable=True)
+    closed_at = mapped_column(UTCDateTime, nullable=True)
+    # Why no bed: {"capacity": 12, "contra_indication:active_addiction": 3, ...}, kept for statistics.
+    blocking_reasons = mapped_column(JSON, nullable=True)
+    purged_at = mapped_column(UTCDateTime, nullable=True)
+    case = relationship(Case, back_populates="requests", lazy="joined")
+    placements = relationship("Placement", back_populates="request", order_by="Placement.id", lazy="selectin")
+
+
+class Placement(db.Model):
+    """A proposal the coordinator chose: a hold on a pool, then the shelter's yes or no."""
+    __tablename__ = "placements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("placement_requests.id"), index=True)
+    shelter_id: Mapped[int] = mapped_column(ForeignKey("shelters.id"), index=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("bed_pools.id"))
+    hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"))
+    status: Mapped[str] = mapped_column(String(12), default="held")  # held, confirmed, refused, released, expired
+    distance_km = mapped_column(db.Float)
+    chosen_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    chosen_at = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at = mapped_column(UTCDateTime, nullable=True)
+    refusal_reason: Mapped[str | None] = mapped_column(String(40))
+    request = relationship(PlacementRequest, back_populates="placements")
+    shelter = relationship("Shelter", lazy="joined")
+    hold = relationship("Hold", lazy="joined")
+
+
+class RequestEvent(db.Model):
+    """The request's timeline, append-only: every step and its outcome."""
+    __tablename__ = "request_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("placement_requests.id"), index=True)
+    at = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column()
+    detail = mapped_column(JSON, nullable=True)
+
+
+APPEND_ONLY.add(RequestEvent)

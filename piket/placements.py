@@ -1,0 +1,145 @@
+"""Choosing a proposal (a hold on the pool), and the shelter's confirm or refusal; hold expiry."""
+import matching
+import vocabulary
+from audit import service as audit
+from beds import holds
+from beds.models import BedPool
+from beds.scenario import shelter_entry
+from errors import Conflict, Forbidden, NotFound, ValidationError
+from extensions import atomic, db, locked
+from piket import service
+from piket.models import Placement, PlacementRequest
+from piket.proposals import request_entry
+from sqlalchemy import select
+
+ACTIVE = ("held", "confirmed")
+
+
+def _places(pool, request) -> int:
+    return 1 if pool.kind == "family_room" else request.size
+
+
+def _check_fit(now, request, pool, cfg):
+    """The chosen pool must be one the matcher would allow: same rules, one place to check."""
+    scenario = {"version": 1, "now": now.isoformat(), "policy": {"high_threat_min_km": cfg["HIGH_THREAT_MIN_KM"]},
+                "shelters": [shelter_entry(pool.shelter, [pool])], "requests": [{**request_entry(request), "apart_from": []}]}
+    result = matching.solve(scenario, time_limit_s=2.0)
+    if not result["assignments"]:
+        reason = next(iter(result["unplaced"][0]["reasons"]), "capacity")
+        if reason == "capacity":
+            raise Conflict("Deze plaats is net bezet geraakt; kies een ander voorstel.", field="pool_id", code="no_capacity")
+        raise ValidationError(f"past niet: {vocabulary.reason_label(reason)}", field="pool_id", code="not_eligible")
+    return result["assignments"][0]["distance_km"]
+
+
+def _check_apart(request, shelter_id):
+    apart = set(request.apart_from or [])
+    clash = db.session.scalar(select(Placement.id).where(Placement.request_id.in_(apart), Placement.shelter_id == shelter_id,
+                                                         Placement.status.in_(ACTIVE)))
+    if clash:
+        raise ValidationError("in dezelfde opvang als iemand van wie deze persoon gescheiden moet blijven",
+                              field="pool_id", code="apart")
+
+
+def choose(now, request_id, pool_id, user, cfg) -> Placement:
+    """Hold the pool for the request; the request goes to `placing`. Accepts it if nobody had."""
+    if user.role not in ("coordinator", "admin"):
+        raise Forbidden("Alleen een zorgcoördinator kiest een plaatsing.")
+    request = service.get_request(request_id, user)
+    pool = db.session.get(BedPool, pool_id)
+    if pool is None:
+        raise ValidationError("no such pool", field="pool_id")
+    with atomic():
+        row = locked(PlacementRequest, request.id)
+        if row.status not in ("received", "paging", "accepted"):
+            raise Conflict(f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
+        if row.accepted_by_id is None:
+            row.accepted_by_id, row.accepted_at = user.id, now
+            service.event(now, row, "accepted", user)
+        distance = _check_fit(now, row, pool, cfg)
+        _check_apart(row, pool.shelter_id)
+        hold = holds.place(now, pool.id, _places(pool, row), cfg["HOLD_MINUTES"], actor=user)
+        placement = Placement(request_id=row.id, shelter_id=pool.shelter_id, pool_id=pool.id, hold_id=hold.id,
+                              status="held", distance_km=distance, chosen_by_id=user.id, chosen_at=now)
+        db.session.add(placement)
+        row.status = "placing"
+        db.session.flush()
+        service.event(now, row, "placement_chosen", user, placement=placement.id, shelter=pool.shelter_id,
+                      expires_at=hold.expires_at.isoformat())
+        audit.record(now, "placement.choose", "placement", placement.id, actor=user,
+                     after={"request": row.id, "pool": pool.id})
+    return placement
+
+
+def _placement_for_hold(hold_id) -> Placement:
+    placement = db.session.scalar(select(Placement).where(Placement.hold_id == hold_id))
+    if placement is None:
+        raise NotFound("Deze reservering bestaat niet.", field="hold_id")
+    return placement
+
+
+def _may_decide(user, placement) -> bool:
+    if user.role in ("coordinator", "admin"):
+        return True
+    return user.role == "shelter_staff" and placement.shelter_id in user.shelter_ids
+
+
+def confirm(now, hold_id, user) -> Placement:
+    """The shelter confirms the intake: held places become occupied, the request is placed."""
+    placement = _placement_for_hold(hold_id)
+    if not _may_decide(user, placement):
+        raise Forbidden("Alleen de opvang zelf of een zorgcoördinator bevestigt een intake.")
+    with atomic():
+        holds.confirm(now, hold_id, actor=user)
+        placement.status, placement.decided_by_id, placement.decided_at = "confirmed", user.id, now
+        request = placement.request
+        request.status, request.closed_at = "placed", now
+        service.event(now, request, "intake_confirmed", user, placement=placement.id)
+    return placement
+
+
+def release(now, hold_id, user, reason=None) -> Placement:
+    """Give the place back. From the shelter this is a refusal and needs a reason code."""
+    placement = _placement_for_hold(hold_id)
+    if not _may_decide(user, placement):
+        raise Forbidden("U mag deze reservering niet vrijgeven.")
+    refusal = user.role == "shelter_staff"
+    if reason is not None and reason not in vocabulary.REFUSAL_REASONS:
+        raise ValidationError(f"must be one of: {', '.join(vocabulary.REFUSAL_REASONS)}", field="reason")
+    if refusal and reason is None:
+        raise ValidationError("a shelter that refuses an intake gives a reason code", field="reason")
+    with atomic():
+        holds.release(now, hold_id, reason, actor=user)
+        placement.status = "refused" if refusal else "released"
+        placement.decided_by_id, placement.decided_at, placement.refusal_reason = user.id, now, reason
+        _back_to_proposals(now, placement.request, "refused" if refusal else "released", user, reason=reason)
+    return placement
+
+
+def _back_to_proposals(now, request, kind, actor=None, **detail):
+    if request.status == "placing":
+        request.status = "accepted"
+    service.event(now, request, f"placement_{kind}", actor, **{k: v for k, v in detail.items() if v is not None})
+
+
+def release_open(now, request, why, user):
+    """Release every hold still open for a request (used when it is cancelled)."""
+    for placement in request.placements:
+        if placement.status == "held":
+            holds.release(now, placement.hold_id, why, actor=user)
+            placement.status, placement.decided_at = "released", now
+
+
+def expire_due(now) -> int:
+    """Worker job: expire holds nobody confirmed in time; their requests go back to proposals."""
+    expired = 0
+    for hold_id in holds.due_for_expiry(now):
+        with atomic():
+            if holds.expire(now, hold_id) is None:
+                continue  # confirmed or expired by someone else meanwhile
+            placement = db.session.scalar(select(Placement).where(Placement.hold_id == hold_id))
+            if placement is not None:
+                placement.status, placement.decided_at = "expired", now
+                _back_to_proposals(now, placement.request, "expired")
+            expired += 1
+    return expired

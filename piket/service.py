@@ -1,0 +1,196 @@
+"""Placement requests: creating a case (idempotently), reading it, accepting, cancelling."""
+import secrets
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+import validation as v
+import vocabulary
+from audit import service as audit
+from beds.registry import region_by_code
+from errors import Conflict, Forbidden, NotFound, ValidationError
+from extensions import atomic, db, locked
+from piket.models import OPEN_STATUSES, Case, PlacementRequest, RequestEvent
+
+PHONE = r"\+?[0-9 ()-]{6,20}"
+CODE_ALPHABET = "ACDEFHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 6/G, 8/B: read out at night
+MAX_GROUPS, MAX_PERSONS = 150, 20
+DEFAULT_ORG = {"police": "police", "coordinator": "coordinator", "admin": "coordinator"}
+
+
+# --- reading the request ------------------------------------------------------------------------
+
+def _person(data, path) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationError("must be an object", field=path)
+    unknown = sorted(set(data) - {"gender", "age", "residence", "exploitation", "needs"})
+    if unknown:  # names and birth dates have no place here: refuse rather than store them
+        raise ValidationError("unknown field (no names, birth dates or addresses)", field=f"{path}.{unknown[0]}")
+    return {"gender": v.choice(data, "gender", vocabulary.GENDERS, f"{path}.gender"),
+            "age": v.integer(data, "age", f"{path}.age", minimum=0, maximum=120),
+            "residence": v.choice(data, "residence", vocabulary.RESIDENCE, f"{path}.residence"),
+            "exploitation": v.choice(data, "exploitation", vocabulary.EXPLOITATION_TYPES, f"{path}.exploitation"),
+            "needs": v.choices(data, "needs", vocabulary.CONTRA_INDICATIONS, f"{path}.needs", default=[])}
+
+
+def parse_case(data, user) -> dict:
+    """A case body: shared fields, the groups to place (each placed whole), and who stays apart."""
+    found = data.get("found")
+    if not isinstance(found, dict):
+        raise ValidationError("must be an object with region (and optionally lat, lon)", field="found")
+    region = region_by_code(v.text(found, "region", "found.region", max_length=60), field="found.region")
+    lat = v.number(found, "lat", "found.lat", minimum=50.5, maximum=53.8, default=None)
+    lon = v.number(found, "lon", "found.lon", minimum=3.2, maximum=7.3, default=None)
+    if (lat is None) != (lon is None):
+        raise ValidationError("give both lat and lon, or neither", field="found.lat" if lat is None else "found.lon")
+    case = {
+        "case_reference": v.text(data, "case_reference", max_length=60, pattern=r"[A-Za-z0-9./_ -]+"),
+        "callback_phone": v.text(data, "callback_phone", max_length=20, pattern=PHONE),
+        "requester_org": v.choice(data, "requester_org", vocabulary.REQUESTER_ORGS, default=DEFAULT_ORG.get(user.role, "police")),
+        "region": region, "found_lat": region.lat if lat is None else round(lat, 2),
+        "found_lon": region.lon if lon is None else round(lon, 2),
+    }
+    urgency = v.choice(data, "urgency", vocabulary.URGENCIES, default="immediate")
+    threat = v.choice(data, "threat", vocabulary.THREAT_LEVELS, default="low")
+    groups = data.get("requests")
+    if not isinstance(groups, list) or not groups:
+        raise ValidationError("must be a non-empty list of groups to place", field="requests")
+    if len(groups) > MAX_GROUPS:
+        raise ValidationError(f"at most {MAX_GROUPS} per case", field="requests")
+    case["requests"] = []
+    for i, group in enumerate(groups):
+        where = f"requests[{i}]"
+        if not isinstance(group, dict):
+            raise ValidationError("must be an object with persons", field=where)
+        persons = group.get("persons")
+        if not isinstance(persons, list) or not persons or len(persons) > MAX_PERSONS:
+            raise ValidationError(f"must list 1 to {MAX_PERSONS} persons", field=f"{where}.persons")
+        case["requests"].append({
+            "persons": [_person(p, f"{where}.persons[{j}]") for j, p in enumerate(persons)],
+            "children": v.integer(group, "children", f"{where}.children", minimum=0, maximum=12, default=0),
+            "urgency": v.choice(group, "urgency", vocabulary.URGENCIES, f"{where}.urgency", default=urgency),
+            "threat": v.choice(group, "threat", vocabulary.THREAT_LEVELS, f"{where}.threat", default=threat),
+        })
+    apart = data.get("apart", [])
+    if not isinstance(apart, list):
+        raise ValidationError("must be a list of pairs of request indexes", field="apart")
+    case["apart"] = []
+    for i, pair in enumerate(apart):
+        if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
+                or not all(0 <= x < len(groups) for x in pair) or pair[0] == pair[1]):
+            raise ValidationError(f"must be two different indexes into requests (0..{len(groups) - 1})", field=f"apart[{i}]")
+        case["apart"].append(tuple(sorted(pair)))
+    return case
+
+
+# --- creating ---------------------------------------------------------------------------------
+
+def _short_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+        if not db.session.scalar(select(PlacementRequest.id).where(PlacementRequest.short_code == code)):
+            return code
+
+
+def event(now, request, kind, actor=None, **detail):
+    db.session.add(RequestEvent(request_id=request.id, at=now, kind=kind, actor_id=getattr(actor, "id", None),
+                                detail=detail or None))
+
+
+def create_case(now, fields, user, idempotency_key=None) -> tuple[Case, bool]:
+    """Create the case and its requests. Returns (case, created); a retried submit with the same
+    Idempotency-Key returns the first case and creates nothing."""
+    if idempotency_key:
+        existing = _by_idempotency_key(user, idempotency_key)
+        if existing:
+            return existing, False
+    try:
+        with atomic():
+            case = Case(created_at=now, created_by_id=user.id, idempotency_key=idempotency_key,
+                        case_reference=fields["case_reference"], callback_phone=fields["callback_phone"],
+                        requester_org=fields["requester_org"], region=fields["region"],
+                        found_lat=fields["found_lat"], found_lon=fields["found_lon"])
+            db.session.add(case)
+            requests = []
+            for group in fields["requests"]:
+                request = PlacementRequest(
+                    case=case, short_code=_short_code(), status="received", created_at=now, urgency=group["urgency"],
+                    threat=group["threat"], persons=group["persons"], children=group["children"],
+                    size=len(group["persons"]) + group["children"], apart_from=[])
+                db.session.add(request)
+                requests.append(request)
+            db.session.flush()
+            for a, b in fields["apart"]:
+                requests[a].apart_from = sorted(set(requests[a].apart_from) | {requests[b].id})
+                requests[b].apart_from = sorted(set(requests[b].apart_from) | {requests[a].id})
+            for request in requests:
+                event(now, request, "received", user, size=request.size, urgency=request.urgency)
+            audit.record(now, "case.create", "case", None, actor=user,
+                         after={"requests": [r.id for r in requests], "region": fields["region"].code})
+    except IntegrityError:
+        # Two identical submits raced: the other one won, so answer with its case.
+        existing = idempotency_key and _by_idempotency_key(user, idempotency_key)
+        if existing:
+            return existing, False
+        raise
+    return case, True
+
+
+def _by_idempotency_key(user, key):
+    return db.session.scalar(select(Case).where(Case.created_by_id == user.id, Case.idempotency_key == key))
+
+
+# --- reading, accepting, cancelling ---------------------------------------------------------------
+
+def can_see(user, request) -> bool:
+    if user.role in ("coordinator", "admin", "comensha"):
+        return True
+    return request.case.created_by_id == user.id
+
+
+def get_request(request_id, user) -> PlacementRequest:
+    request = db.session.get(PlacementRequest, request_id)
+    if request is None:
+        raise NotFound("Deze aanvraag bestaat niet.", field="request_id")
+    if not can_see(user, request):
+        raise Forbidden("Deze aanvraag is niet van u.", field="request_id")
+    return request
+
+
+def accept(now, request_id, user) -> PlacementRequest:
+    """First writer wins: a conditional update; the second accepter is told who has it."""
+    request = get_request(request_id, user)
+    if user.role not in ("coordinator", "admin"):
+        raise Forbidden("Alleen een zorgcoördinator neemt een aanvraag aan.")
+    with atomic():
+        won = db.session.execute(
+            update(PlacementRequest).where(PlacementRequest.id == request.id,
+                                           PlacementRequest.status.in_(("received", "paging")))
+            .values(status="accepted", accepted_by_id=user.id, accepted_at=now)).rowcount == 1
+        if won:
+            event(now, request, "accepted", user)
+            audit.record(now, "request.accept", "placement_request", request.id, actor=user)
+    db.session.refresh(request)
+    if not won:
+        from accounts.models import User
+        holder = db.session.get(User, request.accepted_by_id) if request.accepted_by_id else None
+        raise Conflict(f"Al aangenomen door {holder.name or holder.email}." if holder else
+                       f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[request.status]}.", field="request_id",
+                       code="already_accepted", accepted_by=getattr(holder, "email", None))
+    return request
+
+
+def cancel(now, request_id, user) -> PlacementRequest:
+    request = get_request(request_id, user)
+    if user.role not in ("coordinator", "admin") and request.case.created_by_id != user.id:
+        raise Forbidden("Alleen de aanvrager of een zorgcoördinator trekt een aanvraag in.")
+    from piket import placements  # releasing holds is the placements' business
+    with atomic():
+        row = locked(PlacementRequest, request.id)
+        if row.status not in OPEN_STATUSES:
+            raise Conflict(f"Deze aanvraag is al {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
+        placements.release_open(now, row, "cancelled", user)
+        row.status, row.closed_at = "cancelled", now
+        event(now, row, "cancelled", user)
+        audit.record(now, "request.cancel", "placement_request", row.id, actor=user)
+    return request

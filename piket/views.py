@@ -1,0 +1,141 @@
+"""Pages of placement requests: the police's short form, the request with its proposals, intakes."""
+import secrets
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+import vocabulary
+from accounts.access import require
+from beds import service as beds
+from beds.models import Region
+from errors import Forbidden, NotFound, PiketError, ValidationError
+from extensions import db
+from piket import placements, proposals, service
+from piket.present import request_json
+from piket.models import OPEN_STATUSES, Case, Placement, PlacementRequest
+from timeutil import utcnow
+
+bp = Blueprint("piket", __name__)
+FORM_GROUPS = 3  # the phone form offers three groups; the API takes up to 150
+
+
+def _form_case(form) -> dict:
+    """The form's fields as an API body: groups that have a gender filled in are requests."""
+    groups, apart_flags = [], []
+    for i in range(FORM_GROUPS):
+        if not form.get(f"g{i}-gender"):
+            continue
+        person = {"gender": form.get(f"g{i}-gender"), "age": form.get(f"g{i}-age", ""),
+                  "residence": form.get(f"g{i}-residence"), "exploitation": form.get(f"g{i}-exploitation"),
+                  "needs": form.getlist(f"g{i}-needs")}
+        groups.append({"persons": [person], "children": form.get(f"g{i}-children") or 0, "_slot": i})
+        apart_flags.append(bool(form.get(f"g{i}-apart")))
+    apart = [[a, b] for a in range(len(groups)) for b in range(a + 1, len(groups)) if apart_flags[a] or apart_flags[b]]
+    return {"case_reference": form.get("case_reference", ""), "callback_phone": form.get("callback_phone", ""),
+            "found": {"region": form.get("region", "")}, "urgency": form.get("urgency") or "immediate",
+            "threat": form.get("threat") or "low", "requests": groups, "apart": apart}
+
+
+def _slot_field(field, body):
+    """requests[1].persons[0].age -> g<slot>-age, so the message stands beside the form field."""
+    if field and field.startswith("requests["):
+        index = int(field[9:field.index("]")])
+        slot = body["requests"][index]["_slot"] if index < len(body["requests"]) else 0
+        return f"g{slot}-{field.rsplit('.', 1)[-1]}"
+    return {"found.region": "region"}.get(field, field or "form")
+
+
+@bp.route("/aanvraag/nieuw", methods=["GET", "POST"])
+@require("police", "coordinator", "admin")
+def new_request():
+    regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.name)).all()
+    errors, status = {}, 200
+    if request.method == "POST":
+        body = _form_case(request.form)
+        try:
+            if not body["requests"]:
+                raise ValidationError("Vul voor minstens één persoon het geslacht in.", field="g0-gender")
+            for group in body["requests"]:
+                group["persons"][0]["age"] = group["persons"][0]["age"] or None
+            fields = service.parse_case(body, g.user)
+            case, _created = service.create_case(utcnow(), fields, g.user, request.form.get("idempotency_key") or None)
+            return redirect(url_for("piket.case_page", case_id=case.id))
+        except PiketError as err:
+            errors, status = {_slot_field(err.field, body): err.message}, err.status
+    return render_template("piket/new.html", regions=regions, errors=errors, form=request.form,
+                           groups=range(FORM_GROUPS), idempotency_key=request.form.get("idempotency_key") or _new_key()), status
+
+
+def _new_key():
+    return secrets.token_urlsafe(16)  # one per form shown: a double tap on a bad connection creates one case
+
+
+@bp.route("/aanvragen")
+@require("police", "coordinator", "comensha", "admin")
+def request_list():
+    query = select(PlacementRequest).join(Case).order_by(PlacementRequest.id.desc()).limit(200)
+    if g.user.role == "police":
+        query = query.where(Case.created_by_id == g.user.id)
+    elif not request.args.get("alle"):
+        query = query.where(PlacementRequest.status.in_(OPEN_STATUSES))
+    return render_template("piket/list.html", requests=db.session.scalars(query).all())
+
+
+@bp.route("/zaak/<int:case_id>", methods=["GET", "POST"])
+@require("police", "coordinator", "comensha", "admin")
+def case_page(case_id):
+    now = utcnow()
+    case = db.session.get(Case, case_id)
+    if case is None or not case.requests:
+        raise NotFound("Deze zaak bestaat niet.", field="case_id")
+    for r in case.requests:
+        service.get_request(r.id, g.user)  # access check on each
+    errors = {}
+    if request.method == "POST":
+        action, rid = request.form.get("action", ""), request.form.get("request_id", "")
+        try:
+            rid = int(rid)
+            if action == "accept":
+                service.accept(now, rid, g.user)
+            elif action == "choose":
+                placements.choose(now, rid, int(request.form.get("pool_id", "0")), g.user, current_app.config)
+                flash("Plaats vastgehouden; de opvang bevestigt de intake.")
+            elif action == "release":
+                placements.release(now, int(request.form.get("hold_id", "0")), g.user)
+            elif action == "cancel":
+                service.cancel(now, rid, g.user)
+            return redirect(url_for("piket.case_page", case_id=case.id))
+        except (ValueError, PiketError) as err:
+            errors["form"] = getattr(err, "message", "Ongeldige invoer.")
+            db.session.rollback()
+    show_proposals = g.user.role in ("coordinator", "admin")
+    result = proposals.for_case(now, case, current_app.config) if show_proposals else {"requests": {}}
+    return render_template("piket/case.html", case=case, result=result, errors=errors,
+                           requests=[request_json(r, g.user, now, timeline=True) for r in case.requests],
+                           status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s))
+
+
+@bp.route("/opvang/<int:shelter_id>/intakes", methods=["GET", "POST"])
+@require("shelter_staff", "coordinator", "admin")
+def intakes(shelter_id):
+    now = utcnow()
+    shelter = beds.get_shelter(shelter_id)
+    if not beds.can_update(g.user, shelter):
+        raise Forbidden("Alleen de eigen opvang.")
+    errors = {}
+    if request.method == "POST":
+        try:
+            hold_id = int(request.form.get("hold_id", "0"))
+            if request.form.get("action") == "confirm":
+                placements.confirm(now, hold_id, g.user)
+                flash("Intake bevestigd.")
+            else:
+                placements.release(now, hold_id, g.user, request.form.get("reason") or None)
+                flash("Geweigerd; de zorgcoördinator zoekt verder.")
+            return redirect(url_for("piket.intakes", shelter_id=shelter.id))
+        except (ValueError, PiketError) as err:
+            errors["form"] = getattr(err, "message", "Ongeldige invoer.")
+            db.session.rollback()
+    pending = db.session.scalars(select(Placement).where(Placement.shelter_id == shelter.id, Placement.status == "held")
+                                 .order_by(Placement.id)).all()
+    return render_template("piket/intakes.html", shelter=shelter, pending=pending, errors=errors)
