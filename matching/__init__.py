@@ -1,0 +1,10 @@
+"""Pure matching: a scenario in, an assignment out (shared/matching-contract.md).
+
+No Flask, no SQLAlchemy, nothing from the rest of the project: the service builds a scenario
+from its database, and CoMensha's what-if questions and the CLI use the very same function.
+"""
+from matching.eligibility import distance_km
+from matching.scenario import ScenarioError, validate
+from matching.solver import solve, waivers
+
+__all__ = ["solve", "validate", "waivers", "distance_km", "ScenarioError"]
