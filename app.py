@@ -49,6 +49,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Command line: flask --app app demo | users ...
     from accounts.cli import users_cli
     from beds.demo import demo_command
+    from piket.worker import worker_command
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)
     return app

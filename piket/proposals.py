@@ -76,9 +76,11 @@ def for_case(now, case, cfg) -> dict:
                                      for a in result["alternatives"].get(rid, [])]
         else:
             reasons = next(u["reasons"] for u in result["unplaced"] if u["request"] == rid)
+            request.blocking_reasons = reasons  # kept for unmet demand if the request ends without a bed
             entry["unplaced_reasons"] = [{"reason": code, "label": vocabulary.reason_label(code), "shelters": n}
                                          for code, n in sorted(reasons.items(), key=lambda kv: -kv[1])]
             entry["waivers"] = [{"rule": code, "label": vocabulary.reason_label(code)}
                                 for code in matching.waivers(scenario, rid)]
         out["requests"][request.id] = entry
+    db.session.commit()
     return out

@@ -1,0 +1,137 @@
+"""Proposals from the live registry, choosing one (a hold), and the shelter's confirm or refusal."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from audit.models import AuditEntry
+from beds.models import BedPool
+from extensions import db
+from piket import placements
+from piket.models import PlacementRequest
+from tests.piket.conftest import MAN, MOTHER
+
+
+def proposals_for(api, rid):
+    resp = api("coordinator", "GET", f"/api/v1/placement-requests/{rid}/proposals")
+    assert resp.status_code == 200, resp.json
+    return resp.json["requests"]
+
+
+def test_proposals_place_the_mother_with_children_and_the_man_apart(api, new_case, registry):
+    mother, man = new_case()["requests"]
+    result = proposals_for(api, mother["id"])
+    m, h = result[str(mother["id"])], result[str(man["id"])]
+    assert m["proposal"]["shelter"] == "COSM Rotterdam" and m["proposal"]["pool_kind"] == "family_room"
+    assert h["proposal"]["shelter"] == "Mannenopvang Rotterdam"
+    assert m["proposal"]["freshness"] == "fresh" and m["proposal"]["intake_open_now"] is True
+    assert m["proposal"]["distance_km"] < 5
+    excluded = {e["shelter"]: e["label"] for e in h["excluded"]}
+    assert excluded["COSM Rotterdam"] == "geslacht past niet"
+
+
+def test_unplaced_request_shows_blocking_reasons_and_the_rule_to_waive(api, new_case, registry):
+    addicted = {**MOTHER, "needs": ["active_addiction"], "residence": "lawful"}
+    body = new_case(requests=[{"persons": [addicted], "children": 2}], apart=[])
+    rid = body["requests"][0]["id"]
+    entry = proposals_for(api, rid)[str(rid)]
+    assert entry["proposal"] is None
+    reasons = {r["reason"]: r["shelters"] for r in entry["unplaced_reasons"]}
+    assert reasons["contra_indication:active_addiction"] == 2 and reasons["gender"] == 1
+    assert "contra_indication:active_addiction" in [w["rule"] for w in entry["waivers"]]
+    db.session.expire_all()
+    stored = db.session.get(PlacementRequest, rid).blocking_reasons
+    assert stored["contra_indication:active_addiction"] == 2
+
+
+def test_choose_confirm_and_the_requester_then_sees_the_address(api, new_case, registry, users):
+    mother, man = new_case()["requests"]
+    proposal = proposals_for(api, mother["id"])[str(mother["id"])]["proposal"]
+    resp = api("coordinator", "POST", f"/api/v1/placement-requests/{mother['id']}/placements", json={"pool_id": proposal["pool_id"]})
+    assert resp.status_code == 201, resp.json
+    hold_id = resp.json["hold_id"]
+    seen = api("police", "GET", f"/api/v1/placement-requests/{mother['id']}").json
+    assert seen["status"] == "placing" and "address" not in seen["placements"][0]
+    confirm = api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/confirm")
+    assert confirm.status_code == 200 and confirm.json["status"] == "confirmed"
+    seen = api("police", "GET", f"/api/v1/placement-requests/{mother['id']}").json
+    assert seen["status"] == "placed" and seen["placements"][0]["address"] == "Geheimstraat 1, Rotterdam"
+    family = db.session.get(BedPool, proposal["pool_id"])
+    assert (family.occupied, family.held) == (1, 0)
+    shown = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "shelter.address_shown",
+                                                        AuditEntry.actor == users["police"].email)).all()
+    assert len(shown) == 1
+
+
+def test_shelter_refuses_with_a_reason_and_the_request_goes_back_to_proposals(api, new_case, registry):
+    mother, _man = new_case()["requests"]
+    pool_id = proposals_for(api, mother["id"])[str(mother["id"])]["proposal"]["pool_id"]
+    hold_id = api("coordinator", "POST", f"/api/v1/placement-requests/{mother['id']}/placements", json={"pool_id": pool_id}).json["hold_id"]
+    no_reason = api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/release", json={})
+    assert no_reason.status_code == 422 and no_reason.json["error"]["field"] == "reason"
+    bad_reason = api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/release", json={"reason": "moody"})
+    assert bad_reason.status_code == 422 and bad_reason.json["error"]["field"] == "reason"
+    resp = api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/release", json={"reason": "contra_indication"})
+    assert resp.status_code == 200 and resp.json["status"] == "refused" and resp.json["refusal_reason"] == "contra_indication"
+    body = api("coordinator", "GET", f"/api/v1/placement-requests/{mother['id']}").json
+    assert body["status"] == "accepted" and body["timeline"][-1]["kind"] == "placement_refused"
+    assert db.session.get(BedPool, pool_id).held == 0
+
+
+def test_staff_of_another_shelter_cannot_confirm(api, new_case, registry):
+    _mother, man = new_case()["requests"]
+    pool_id = proposals_for(api, man["id"])[str(man["id"])]["proposal"]["pool_id"]  # Mannenopvang: not the staff's
+    hold_id = api("coordinator", "POST", f"/api/v1/placement-requests/{man['id']}/placements", json={"pool_id": pool_id}).json["hold_id"]
+    assert api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/confirm").status_code == 403
+
+
+def test_choosing_a_pool_that_does_not_fit_is_refused(api, new_case, registry):
+    mother, man = new_case()["requests"]
+    cosm_bed = registry["shelters"]["rot-cosm"].pools[0].id
+    resp = api("coordinator", "POST", f"/api/v1/placement-requests/{man['id']}/placements", json={"pool_id": cosm_bed})
+    assert resp.status_code == 422 and resp.json["error"]["field"] == "pool_id"
+    assert "geslacht" in resp.json["error"]["message"]
+    assert db.session.get(BedPool, cosm_bed).held == 0
+
+
+def test_apart_is_enforced_when_choosing(api, new_case, registry):
+    both_women = new_case(requests=[{"persons": [MOTHER]}, {"persons": [{**MOTHER, "age": 25}]}], apart=[[0, 1]])
+    a, b = both_women["requests"]
+    cosm_bed = registry["shelters"]["rot-cosm"].pools[0].id
+    assert api("coordinator", "POST", f"/api/v1/placement-requests/{a['id']}/placements", json={"pool_id": cosm_bed}).status_code == 201
+    resp = api("coordinator", "POST", f"/api/v1/placement-requests/{b['id']}/placements", json={"pool_id": cosm_bed})
+    assert resp.status_code == 422 and resp.json["error"]["code"] == "apart"
+
+
+@pytest.mark.parametrize("body,field", [({}, "pool_id"), ({"pool_id": "x"}, "pool_id"), ({"pool_id": 99999}, "pool_id")])
+def test_bad_choice_names_the_field(api, new_case, registry, body, field):
+    rid = new_case()["requests"][1]["id"]
+    resp = api("coordinator", "POST", f"/api/v1/placement-requests/{rid}/placements", json=body)
+    assert resp.status_code == 422 and resp.json["error"]["field"] == field
+
+
+def test_police_cannot_choose_or_see_proposals(api, new_case, registry):
+    rid = new_case()["requests"][1]["id"]
+    assert api("police", "GET", f"/api/v1/placement-requests/{rid}/proposals").status_code == 403
+    assert api("police", "POST", f"/api/v1/placement-requests/{rid}/placements", json={"pool_id": 1}).status_code == 403
+
+
+def test_unconfirmed_holds_expire_and_the_request_goes_back(api, new_case, registry, now):
+    _mother, man = new_case()["requests"]
+    pool_id = proposals_for(api, man["id"])[str(man["id"])]["proposal"]["pool_id"]
+    api("coordinator", "POST", f"/api/v1/placement-requests/{man['id']}/placements", json={"pool_id": pool_id})
+    assert placements.expire_due(now + dt.timedelta(minutes=89)) == 0
+    assert placements.expire_due(now + dt.timedelta(minutes=91)) == 1
+    body = api("coordinator", "GET", f"/api/v1/placement-requests/{man['id']}").json
+    assert body["status"] == "accepted" and body["placements"][0]["status"] == "expired"
+    assert db.session.get(BedPool, pool_id).held == 0
+
+
+def test_cancel_releases_the_hold(api, new_case, registry):
+    _mother, man = new_case()["requests"]
+    pool_id = proposals_for(api, man["id"])[str(man["id"])]["proposal"]["pool_id"]
+    api("coordinator", "POST", f"/api/v1/placement-requests/{man['id']}/placements", json={"pool_id": pool_id})
+    assert db.session.get(BedPool, pool_id).held == 1
+    assert api("police", "POST", f"/api/v1/placement-requests/{man['id']}/cancel").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(BedPool, pool_id).held == 0
