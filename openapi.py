@@ -26,6 +26,8 @@ ERRORS = {"401": _error("no or invalid token"), "403": _error("role not allowed"
 WRITE_ERRORS = {**ERRORS, "400": _error("not a JSON object"), "409": _error("conflict"),
                 "422": _error("a field is invalid; `field` names it")}
 ID = [{"name": "shelter_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+RID = [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+HID = [{"name": "hold_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
 ENUM = lambda table: {"type": "string", "enum": list(table)}  # noqa: E731
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -94,6 +96,40 @@ SCHEMAS = {
         "pools": {"type": "array", "items": {"type": "object"}}, "confirmed_at": NULLABLE_TIME,
         "freshness": ENUM(vocabulary.FRESHNESS), "intake_open_now": {"type": "boolean"}, "intake_phone": {"type": "string"},
         "excludes": {"type": "array", "items": {"type": "string"}}}},
+    "Person": {"type": "object", "additionalProperties": False, "required": ["gender", "age", "residence", "exploitation"],
+               "description": "no names, birth dates or addresses: the minimal profile matching needs", "properties": {
+        "gender": ENUM(vocabulary.GENDERS), "age": {"type": "integer", "minimum": 0, "maximum": 120},
+        "residence": ENUM(vocabulary.RESIDENCE), "exploitation": ENUM(vocabulary.EXPLOITATION_TYPES),
+        "needs": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)}}},
+    "NewCase": {"type": "object", "required": ["case_reference", "callback_phone", "found", "requests"], "properties": {
+        "case_reference": {"type": "string", "maxLength": 60, "pattern": "^[A-Za-z0-9./_ -]+$"},
+        "callback_phone": {"type": "string", "pattern": "^\\+?[0-9 ()-]{6,20}$"},
+        "requester_org": ENUM(vocabulary.REQUESTER_ORGS),
+        "found": {"type": "object", "required": ["region"], "properties": {
+            "region": {"type": "string"}, "lat": {"type": "number", "minimum": 50.5, "maximum": 53.8},
+            "lon": {"type": "number", "minimum": 3.2, "maximum": 7.3}}},
+        "urgency": ENUM(vocabulary.URGENCIES), "threat": ENUM(vocabulary.THREAT_LEVELS),
+        "requests": {"type": "array", "minItems": 1, "maxItems": 150, "description": "groups, each placed whole in one pool",
+                     "items": {"type": "object", "required": ["persons"], "properties": {
+                         "persons": {"type": "array", "minItems": 1, "maxItems": 20, "items": _ref("Person")},
+                         "children": {"type": "integer", "minimum": 0, "maximum": 12},
+                         "urgency": ENUM(vocabulary.URGENCIES), "threat": ENUM(vocabulary.THREAT_LEVELS)}}},
+        "apart": {"type": "array", "description": "pairs of indexes into requests that must not share a shelter",
+                  "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "integer", "minimum": 0}}}}},
+    "Placement": {"type": "object", "required": ["id", "hold_id", "status", "shelter_id", "pool_id"], "properties": {
+        "id": {"type": "integer"}, "hold_id": {"type": "integer"}, "status": ENUM(vocabulary.PLACEMENT_STATUSES),
+        "shelter_id": {"type": "integer"}, "shelter": {"type": "string"}, "municipality": {"type": "string"},
+        "intake_phone": {"type": "string"}, "pool_id": {"type": "integer"}, "distance_km": {"type": ["number", "null"]},
+        "hold_expires_at": {"type": "string", "format": "date-time"}, "refusal_reason": {"type": ["string", "null"]},
+        "address": {"type": "string", "description": "for the requester only after the shelter confirmed; audited"}}},
+    "PlacementRequest": {"type": "object", "required": ["id", "short_code", "status", "size", "case", "placements"], "properties": {
+        "id": {"type": "integer"}, "short_code": {"type": "string"}, "status": ENUM(vocabulary.REQUEST_STATUSES),
+        "urgency": ENUM(vocabulary.URGENCIES), "threat": ENUM(vocabulary.THREAT_LEVELS), "size": {"type": "integer"},
+        "persons": {"type": ["array", "null"], "items": _ref("Person")}, "children": {"type": "integer"},
+        "apart_from": {"type": "array", "items": {"type": "integer"}}, "created_at": {"type": "string", "format": "date-time"},
+        "accepted_by_id": {"type": ["integer", "null"]}, "blocking_reasons": {"type": ["object", "null"]},
+        "case": {"type": "object"}, "placements": {"type": "array", "items": _ref("Placement")},
+        "timeline": {"type": "array", "items": {"type": "object"}}}},
     "AuditEntry": {"type": "object", "properties": {
         "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
         "source": {"type": "string"}, "action": {"type": "string"}, "entity": {"type": "string"},
@@ -143,6 +179,42 @@ PATHS = {
         _query("only_free", {"type": "boolean"})],
         "responses": {"200": _ok({"type": "object", "properties": {"results": {"type": "array", "items": _ref("SearchResult")}}}),
                       **ERRORS, "422": _error("a filter is invalid")}}},
+    "/api/v1/placement-requests": {
+        "post": {"summary": "Ask for beds for one case (police, KMar, NLA, coordinator). Send an Idempotency-Key header: "
+                            "a retried submit returns the first case (200) and creates nothing twice.",
+                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                                 "schema": {"type": "string", "minLength": 1, "maxLength": 100}}],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewCase")}}},
+                 "responses": {"201": _ok({"type": "object", "properties": {"case_id": {"type": "integer"}, "requests": {
+                     "type": "array", "items": _ref("PlacementRequest")}}}, "created"),
+                               "200": _ok({"type": "object"}, "the case an earlier submit with this key created"), **WRITE_ERRORS}},
+        "get": {"summary": "Requests: the police their own, coordinators all", "parameters": [_query("open", {"type": "boolean"})],
+                "responses": {"200": _ok({"type": "object", "properties": {"requests": {"type": "array", "items": _ref("PlacementRequest")}}}),
+                              **ERRORS, "422": _error("bad query")}}},
+    "/api/v1/placement-requests/{request_id}": {"get": {"summary": "One request with its timeline", "parameters": RID,
+        "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request")}}},
+    "/api/v1/placement-requests/{request_id}/accept": {"post": {"summary": "Accept (first writer wins; 409 names who has it)",
+        "parameters": RID, "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request"),
+                                         "409": _error("already accepted")}}},
+    "/api/v1/placement-requests/{request_id}/cancel": {"post": {"summary": "Withdraw the request; open holds are released",
+        "parameters": RID, "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request"),
+                                         "409": _error("already closed")}}},
+    "/api/v1/placement-requests/{request_id}/proposals": {"get": {
+        "summary": "Ranked proposals for every waiting request of the case, excluded shelters with their reason, "
+                   "and for an unplaced request the rule that, waived, would give a place",
+        "parameters": RID, "responses": {"200": _ok({"type": "object", "properties": {
+            "status": {"type": "string"}, "requests": {"type": "object"}}}), **ERRORS, "404": _error("no such request")}}},
+    "/api/v1/placement-requests/{request_id}/placements": {"post": {"summary": "Choose a pool: holds it (default 90 minutes)",
+        "parameters": RID, "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["pool_id"], "properties": {"pool_id": {"type": "integer", "minimum": 1}}}}}},
+        "responses": {"201": _ok(_ref("Placement"), "held"), **WRITE_ERRORS, "404": _error("no such request")}}},
+    "/api/v1/holds/{hold_id}/confirm": {"post": {"summary": "The shelter confirms the intake: the held place becomes occupied",
+        "parameters": HID, "responses": {"200": _ok(_ref("Placement")), **ERRORS, "404": _error("no such hold"),
+                                         "409": _error("the hold already ended")}}},
+    "/api/v1/holds/{hold_id}/release": {"post": {"summary": "Give the place back; from the shelter a refusal with a reason code",
+        "parameters": HID, "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"reason": ENUM(vocabulary.REFUSAL_REASONS)}}}}},
+        "responses": {"200": _ok(_ref("Placement")), **WRITE_ERRORS, "404": _error("no such hold")}}},
     "/api/v1/audit": {"get": {"summary": "The audit log, newest first (admin)", "parameters": [
         _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}), _query("entity", {"type": "string"})],
         "responses": {"200": _ok({"type": "object", "properties": {"entries": {"type": "array", "items": _ref("AuditEntry")}}}),

@@ -6,7 +6,9 @@ from openapi import spec
 
 
 def _flask_rule(path):
-    return path.replace("{shelter_id}", "<int:shelter_id>")
+    for name in ("shelter_id", "request_id", "hold_id"):
+        path = path.replace("{%s}" % name, "<int:%s>" % name)
+    return path
 
 
 def test_spec_names_exactly_the_api_routes(app):
