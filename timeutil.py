@@ -7,6 +7,11 @@ UTC = dt.timezone.utc
 
 
 def utcnow() -> dt.datetime:
+    """Now, in UTC. An app may pin it (config FROZEN_NOW) so tests of time rules do not depend
+    on when they run; services never call this, they are given `now`."""
+    from flask import current_app, has_app_context
+    if has_app_context() and current_app.config.get("FROZEN_NOW"):
+        return current_app.config["FROZEN_NOW"]
     return dt.datetime.now(UTC)
 
 

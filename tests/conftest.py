@@ -59,7 +59,8 @@ def pg_url():
 def app(pg_url, tmp_path):
     url = pg_url or f"sqlite:///{tmp_path / 'test.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                      "FROZEN_NOW": NOW})
 
     @app.before_request
     def _fresh_g():
