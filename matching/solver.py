@@ -23,6 +23,16 @@ def solve(scenario: dict, time_limit_s: float = 10.0, explain: bool = False) -> 
     return _result(parsed, elig, candidates, chosen, optimal, explain)
 
 
+def _partners(requests) -> dict[str, set]:
+    """apart_from made symmetric: who may not share a shelter with whom."""
+    partners = {r.id: set() for r in requests}
+    for r in requests:
+        for other in r.apart_from:
+            partners[r.id].add(other)
+            partners.setdefault(other, set()).add(r.id)
+    return partners
+
+
 # --- pruning --------------------------------------------------------------------------------------
 
 def _prune(parsed, candidates):
@@ -32,9 +42,10 @@ def _prune(parsed, candidates):
     Safe: if an optimum put the request farther out, some kept pool would still have room in a
     shelter without a partner, and moving it there keeps tiers 1-2 and shortens tier 3."""
     total_units = sum(r.size for r in parsed.requests) + 1
+    partners = _partners(parsed.requests)
     pruned = {}
     for r in parsed.requests:
-        blocked = len(set(r.apart_from))
+        blocked = len(partners[r.id])
         per_shelter, kept = {}, []
         for cand in candidates[r.id]:
             kept.append(cand)
@@ -101,12 +112,12 @@ def _flow(requests, candidates, w1, w2):
 def _greedy(requests, candidates):
     """Immediate first, larger first, nearest pool with room: the hint, and the fallback."""
     left, chosen = {}, {}
-    apart = {r.id: set(r.apart_from) for r in requests}
+    apart = _partners(requests)
     for r in sorted(requests, key=lambda r: (r.urgency != "immediate", -r.size, r.id)):
         for i, p, d in candidates[r.id]:
             room = left.setdefault(p.id, p.free)
-            partners = {rid for rid, (si, _p, _d) in chosen.items() if si == i}
-            if room >= need(p, r) and not (partners & apart[r.id]) and not any(r.id in apart.get(x, ()) for x in partners):
+            here = {rid for rid, (si, _p, _d) in chosen.items() if si == i}
+            if room >= need(p, r) and not (here & apart[r.id]):
                 left[p.id] = room - need(p, r)
                 chosen[r.id] = (i, p, d)
                 break
@@ -128,8 +139,9 @@ def _cp_sat(requests, candidates, w1, w2, time_limit_s):
         if sum(n for n, _v in uses) > p.free:
             model.add(sum(n * v for n, v in uses) <= p.free)
     ids = {r.id for r in requests}
+    partners = _partners(requests)
     for r in requests:
-        for other in sorted(set(r.apart_from)):
+        for other in sorted(partners[r.id]):
             if other in ids and r.id < other:
                 for (rid, i), vars_r in by_shelter.items():
                     if rid == r.id and (other, i) in by_shelter:
