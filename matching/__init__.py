@@ -5,6 +5,6 @@ from its database, and CoMensha's what-if questions and the CLI use the very sam
 """
 from matching.eligibility import distance_km
 from matching.scenario import ScenarioError, validate
-from matching.solver import solve, waivers
+from matching.solver import solve, solve_parsed, waivers
 
-__all__ = ["solve", "validate", "waivers", "distance_km", "ScenarioError"]
+__all__ = ["solve", "solve_parsed", "validate", "waivers", "distance_km", "ScenarioError"]

@@ -72,40 +72,107 @@ def need(pool, request) -> int:
 
 
 class Eligibility:
-    """For every request: each shelter's failing rules, distances, and the candidate pools."""
+    """For every request: each shelter's first failing rule, distances, and the candidate pools.
+
+    Shelter traits are columns of boolean arrays, so one request is checked against thousands
+    of shelters in a few vector operations; the reason codes follow the contract's rule order."""
 
     def __init__(self, scenario):
         self.scenario = scenario
         shelters = scenario.shelters
         self.lats = np.array([s.lat for s in shelters], dtype=float)
         self.lons = np.array([s.lon for s in shelters], dtype=float)
-        self.open_now = [intake_open(s.intake, scenario.now) for s in shelters]
-        self.distances = {}
-        self.failures = {}
+        open_by_hours = {}  # most shelters share a handful of intake schedules
+        self.open_now = np.array([open_by_hours[s.intake] if s.intake in open_by_hours else
+                                  open_by_hours.setdefault(s.intake, intake_open(s.intake, scenario.now))
+                                  for s in shelters], dtype=bool)
+        self.regions = np.array([s.region for s in shelters], dtype=object)
+        self.adults = np.array([s.adults for s in shelters], dtype=bool)
+        self.minors = np.array([s.minors for s in shelters], dtype=bool)
+        self._sets = {"genders": [s.genders for s in shelters], "residence": [s.residence for s in shelters],
+                      "exploitation": [s.exploitation for s in shelters], "excludes": [s.excludes for s in shelters]}
+        self._columns = {}
+        self.has_bed = np.array([any(p.kind == "bed" for p in s.pools) for s in shelters], dtype=bool)
+        self.max_room = np.array([max((p.room_size for p in s.pools if p.kind == "family_room"), default=0)
+                                  for s in shelters], dtype=int)
+        self.distances, self.reasons = {}, {}
         for request in scenario.requests:
-            dist = distances_km(request.lat, request.lon, self.lats, self.lons) if shelters else np.zeros(0)
-            self.distances[request.id] = dist
-            self.failures[request.id] = [failing_rules(s, request, self.open_now[i], float(dist[i]), scenario.high_threat_min_km)
-                                         for i, s in enumerate(shelters)]
+            self.distances[request.id] = distances_km(request.lat, request.lon, self.lats, self.lons)
+            self.reasons[request.id] = self._first_failures(request)
+
+    def _admits(self, trait, value) -> np.ndarray:
+        """Shelters whose `trait` set holds `value`, cached per (trait, value)."""
+        key = (trait, value)
+        if key not in self._columns:
+            self._columns[key] = np.fromiter((value in s for s in self._sets[trait]), dtype=bool, count=len(self._sets[trait]))
+        return self._columns[key]
+
+    def _first_failures(self, request) -> np.ndarray:
+        """Per shelter: the first failing rule's code, "pool_fit", or "" when the request fits."""
+        n = len(self.scenario.shelters)
+        reason = np.full(n, "", dtype=object)
+        undecided = np.ones(n, dtype=bool)
+
+        def fail(mask, code):
+            hit = undecided & mask
+            reason[hit] = code
+            undecided[hit] = False
+
+        ok = np.ones(n, dtype=bool)
+        for p in request.persons:
+            ok &= self._admits("genders", p.gender)
+        fail(~ok, "gender")
+        ok = np.ones(n, dtype=bool)
+        for p in request.persons:
+            ok &= self.minors if p.age < 18 else self.adults
+        fail(~ok, "age")
+        ok = np.ones(n, dtype=bool)
+        for p in request.persons:
+            ok &= self._admits("residence", p.residence)
+        fail(~ok, "residence")
+        ok = np.ones(n, dtype=bool)
+        for p in request.persons:
+            if p.exploitation is not None:
+                ok &= self._admits("exploitation", p.exploitation)
+        fail(~ok, "exploitation")
+        seen = []
+        for p in request.persons:
+            for need_code in p.needs:
+                if need_code not in seen:
+                    seen.append(need_code)
+                    fail(self._admits("excludes", need_code), f"contra_indication:{need_code}")
+        if request.urgency == "immediate":
+            fail(~self.open_now, "intake_closed")
+        if request.threat == "high":
+            fail((self.regions == request.region) | (self.distances[request.id] < self.scenario.high_threat_min_km),
+                 "safety_distance")
+        fits = self.max_room >= request.size if request.children > 0 else self.has_bed
+        fail(~fits, "pool_fit")
+        return reason
 
     def candidates(self, request):
         """(shelter index, pool, distance) for eligible shelters' fitting pools with room, nearest first."""
         out = []
         dist = self.distances[request.id]
-        for i, (shelter, failed) in enumerate(zip(self.scenario.shelters, self.failures[request.id])):
-            if failed:
-                continue
-            for pool in fitting_pools(shelter, request):
+        shelters = self.scenario.shelters
+        for i in np.flatnonzero(self.reasons[request.id] == ""):
+            for pool in fitting_pools(shelters[i], request):
                 if pool.free >= need(pool, request):
-                    out.append((i, pool, float(dist[i])))
+                    out.append((int(i), pool, float(dist[i])))
         out.sort(key=lambda c: (c[2], c[1].id))
         return out
 
     def reason(self, request, index) -> str | None:
         """The first failing rule, or pool_fit when no pool can hold the request; None when it fits."""
-        failed = self.failures[request.id][index]
-        if failed:
-            return failed[0]
-        if not fitting_pools(self.scenario.shelters[index], request):
-            return "pool_fit"
-        return None
+        return self.reasons[request.id][index] or None
+
+    def reason_counts(self, request) -> dict:
+        """Unplaced reasons over all shelters; eligible shelters with fitting pools count as capacity."""
+        codes, counts = np.unique(self.reasons[request.id].astype(str), return_counts=True)
+        out = {("capacity" if c == "" else c): int(k) for c, k in zip(codes, counts)}
+        return dict(sorted(out.items()))
+
+    def failures(self, request, index) -> list[str]:
+        """Every rule the shelter fails (for waivers), in the contract's order."""
+        return failing_rules(self.scenario.shelters[index], request, bool(self.open_now[index]),
+                             float(self.distances[request.id][index]), self.scenario.high_threat_min_km)

@@ -184,6 +184,58 @@ def _shelter(obj, path, pool_ids):
         excludes=frozenset(_codes(obj, "excludes", path, None, default=[])), pools=tuple(pools))
 
 
+_GENDERS, _RESIDENCES, _EXPLOITATIONS = frozenset(GENDERS), frozenset(RESIDENCES), frozenset(EXPLOITATIONS)
+_ALL_EXPLOITATION = list(EXPLOITATIONS)
+
+
+def _is_int(v):
+    return type(v) is int and v >= 0
+
+
+def _is_num(v):
+    return type(v) in (int, float) and v == v
+
+
+def _shelter_fast(obj, pool_ids):
+    """The common, valid shelter without per-field bookkeeping; None sends it to the careful path,
+    which finds and names what is wrong. Thousands of shelters per solve make this worth it."""
+    try:
+        admits, intake, pools_in = obj["admits"], obj["intake"], obj["pools"]
+        sid, lat, lon, region = obj["id"], obj["lat"], obj["lon"], obj["region"]
+        genders, residence = admits["genders"], admits["residence"]
+        exploitation = admits.get("exploitation", _ALL_EXPLOITATION)
+        excludes = obj.get("excludes", ())
+        adults, minors = admits["adults"], admits["minors"]
+    except (KeyError, TypeError, AttributeError):
+        return None
+    if not (type(sid) is str and sid and type(region) is str and region and _is_num(lat) and _is_num(lon)
+            and -90 <= lat <= 90 and -180 <= lon <= 180 and type(adults) is bool and type(minors) is bool
+            and type(genders) is list and _GENDERS.issuperset(genders) and type(residence) is list
+            and _RESIDENCES.issuperset(residence) and type(exploitation) is list and _EXPLOITATIONS.issuperset(exploitation)
+            and type(excludes) in (list, tuple) and all(type(x) is str for x in excludes)
+            and intake == "24/7" and type(pools_in) is list):
+        return None
+    pools = []
+    for p in pools_in:
+        if type(p) is not dict or not _is_int(p.get("free")):
+            return None
+        pid, kind = p.get("id"), p.get("kind")
+        if type(pid) is not str or not pid or pid in pool_ids:
+            return None
+        if kind == "bed":
+            pools.append(Pool(pid, "bed", p["free"], 0))
+        elif kind == "family_room" and _is_int(p.get("room_size")) and p["room_size"] >= 1:
+            pools.append(Pool(pid, kind, p["free"], p["room_size"]))
+        else:
+            return None
+    if len({p.id for p in pools}) != len(pools):
+        return None
+    pool_ids.update(p.id for p in pools)
+    return Shelter(id=sid, lat=float(lat), lon=float(lon), region=region, intake="24/7", genders=frozenset(genders),
+                   adults=adults, minors=minors, residence=frozenset(residence), exploitation=frozenset(exploitation),
+                   excludes=frozenset(excludes), pools=tuple(pools))
+
+
 def _request(obj, path):
     found = _get(obj, "found", path, None)
     if not isinstance(found, dict):
@@ -225,7 +277,7 @@ def validate(data) -> Scenario:
     pool_ids, shelter_ids = set(), set()
     shelters = []
     for i, s in enumerate(_get(data, "shelters", "", "list")):
-        shelter = _shelter(s, f"shelters[{i}]", pool_ids)
+        shelter = (_shelter_fast(s, pool_ids) if isinstance(s, dict) else None) or _shelter(s, f"shelters[{i}]", pool_ids)
         if shelter.id in shelter_ids:
             raise ScenarioError(f"shelters[{i}].id", f"shelter id {shelter.id!r} is used twice")
         shelter_ids.add(shelter.id)

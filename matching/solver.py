@@ -4,6 +4,9 @@ Work on pools, not beds. Eligibility is filtered first; each request keeps only 
 candidates, as many as can never change the optimum (see _prune). Without side constraints and
 with one unit per placement it is a min-cost flow; otherwise CP-SAT, hinted with greedy.
 """
+import itertools
+
+import numpy as np
 from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
 
@@ -11,15 +14,30 @@ from matching.eligibility import Eligibility, fitting_pools, need
 from matching.scenario import validate
 
 METRES = 1000  # distances enter the objective in whole metres
+LARGE_MODEL = 25_000  # candidate pairs above which the model is restricted to the nearest pools
+NEAREST = 10
 
 
 def solve(scenario: dict, time_limit_s: float = 10.0, explain: bool = False) -> dict:
-    parsed = validate(scenario)
+    """The assignment for a scenario dict (validated first; ScenarioError names a bad field)."""
+    return solve_parsed(validate(scenario), time_limit_s, explain)
+
+
+def solve_parsed(parsed, time_limit_s: float = 10.0, explain: bool = False) -> dict:
+    """The same for an already validated Scenario (callers that keep one between solves)."""
     elig = Eligibility(parsed)
     requests = parsed.requests
     candidates = {r.id: elig.candidates(r) for r in requests}
     model_candidates = _prune(parsed, candidates)
+    proven_possible = True
+    if sum(map(len, model_candidates.values())) > LARGE_MODEL:
+        # National scale: the safe set is too large to prove quickly. Keep each request's nearest
+        # few pools (competition is local), solve that exactly, and report `feasible`; the
+        # benchmark measures the gap to the LP bound of the safe set.
+        model_candidates = {rid: cands[:NEAREST] for rid, cands in model_candidates.items()}
+        proven_possible = False
     chosen, optimal = _optimise(parsed, model_candidates, time_limit_s)
+    optimal = optimal and proven_possible
     return _result(parsed, elig, candidates, chosen, optimal, explain)
 
 
@@ -176,22 +194,19 @@ def _result(parsed, elig, candidates, chosen, optimal, explain):
     distance = 0.0
     for r in parsed.requests:
         if explain:
-            explanations[r.id] = {s.id: reason for k, s in enumerate(shelters) if (reason := elig.reason(r, k))}
+            codes = elig.reasons[r.id]
+            explanations[r.id] = {shelters[k].id: codes[k] for k in np.flatnonzero(codes != "")}
         if r.id in chosen:
             i, p, d = chosen[r.id]
             assignments.append({"request": r.id, "shelter": shelters[i].id, "pool": p.id, "distance_km": round(d, 1)})
             placed += r.size
             immediate += r.size if r.urgency == "immediate" else 0
             distance += r.size * d
-            alternatives[r.id] = [
-                {"shelter": shelters[j].id, "pool": q.id, "distance_km": round(e, 1)}
-                for j, q, e in candidates[r.id] if q.id != p.id and q.free - used.get(q.id, 0) >= need(q, r)][:3]
+            others = (c for c in candidates[r.id] if c[1].id != p.id and c[1].free - used.get(c[1].id, 0) >= need(c[1], r))
+            alternatives[r.id] = [{"shelter": shelters[j].id, "pool": q.id, "distance_km": round(e, 1)}
+                                  for j, q, e in itertools.islice(others, 3)]
         else:
-            reasons = {}
-            for k, s in enumerate(shelters):
-                code = elig.reason(r, k) or "capacity"
-                reasons[code] = reasons.get(code, 0) + 1
-            unplaced.append({"request": r.id, "reasons": dict(sorted(reasons.items()))})
+            unplaced.append({"request": r.id, "reasons": elig.reason_counts(r)})
     out = {"status": "optimal" if optimal else "feasible",
            "objective": {"immediate_placed": immediate, "placed": placed, "distance_km": round(distance, 1)},
            "assignments": assignments, "unplaced": unplaced, "alternatives": alternatives}
@@ -207,7 +222,7 @@ def waivers(scenario: dict, request_id: str) -> list[str]:
     request = next(r for r in parsed.requests if r.id == request_id)
     found = set()
     for k, shelter in enumerate(parsed.shelters):
-        failed = elig.failures[request.id][k]
+        failed = elig.failures(request, k)
         room = any(p.free >= need(p, request) for p in fitting_pools(shelter, request))
         if len(failed) == 1 and room:
             found.add(failed[0])
