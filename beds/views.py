@@ -66,7 +66,7 @@ def availability(shelter_id):
             errors, status = _field_errors(shelter, err), 422
             db.session.expire_all()
     return render_template("beds/availability.html", shelter=shelter, errors=errors, form=request.form,
-                           freshness=_freshness(shelter)), status
+                           freshness=_freshness(shelter), confirmed_at=service.last_confirmed(shelter)), status
 
 
 def _field_errors(shelter, err):
