@@ -1,9 +1,27 @@
 """Piket: the application factory. Read top to bottom, this is the table of contents."""
 from flask import Flask
 
+import models  # noqa: F401  every table, so Alembic and create_all see them all
 import settings
+from accounts.access import load_user
+from accounts.cli import users_cli
+from accounts.views import bp as accounts_pages
+from audit.api import bp as audit_api
+from audit.views import bp as audit_pages
+from beds.api import bp as beds_api
+from beds.demo import demo_command
+from beds.views import bp as beds_pages
 from errors import register_error_handlers
 from extensions import configure_sqlite, csrf, db, migrate
+from openapi import bp as openapi_bp
+from piket.api import bp as piket_api
+from piket.views import bp as piket_pages
+from piket.worker import worker_command
+from web import home_bp, security_headers, template_helpers
+
+PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, audit_pages)
+API = (beds_api, piket_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
+COMMANDS = (users_cli, demo_command, worker_command)  # flask --app app users|demo|worker
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -16,41 +34,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
     with app.app_context():
         configure_sqlite(db.engine)
-    import models  # noqa: F401  every table, so Alembic and create_all see them all
 
     # Security: CSRF on every form, security headers on every response, who is asking
     csrf.init_app(app)
-    from web import security_headers, template_helpers
-    from accounts.access import load_user
     app.before_request(load_user)
     app.after_request(security_headers)
     app.context_processor(template_helpers)
 
-    # Pages
-    from web import home_bp
-    from accounts.views import bp as accounts_pages
-    from beds.views import bp as beds_pages
-    from audit.views import bp as audit_pages
-    from piket.views import bp as piket_pages
-    for blueprint in (home_bp, accounts_pages, beds_pages, piket_pages, audit_pages):
+    # Pages and the JSON API
+    for blueprint in PAGES:
         app.register_blueprint(blueprint)
-
-    # JSON API (bearer tokens, so no CSRF) and its OpenAPI description
-    from beds.api import bp as beds_api
-    from piket.api import bp as piket_api
-    from audit.api import bp as audit_api
-    from openapi import bp as openapi_bp
-    for blueprint in (beds_api, piket_api, audit_api, openapi_bp):
+    for blueprint in API:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
-
     register_error_handlers(app)
 
-    # Command line: flask --app app demo | users ...
-    from accounts.cli import users_cli
-    from beds.demo import demo_command
-    from piket.worker import worker_command
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(worker_command)
+    for command in COMMANDS:
+        app.cli.add_command(command)
     return app

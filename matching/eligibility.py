@@ -118,23 +118,17 @@ class Eligibility:
             reason[hit] = code
             undecided[hit] = False
 
-        ok = np.ones(n, dtype=bool)
-        for p in request.persons:
-            ok &= self._admits("genders", p.gender)
-        fail(~ok, "gender")
-        ok = np.ones(n, dtype=bool)
-        for p in request.persons:
-            ok &= self.minors if p.age < 18 else self.adults
-        fail(~ok, "age")
-        ok = np.ones(n, dtype=bool)
-        for p in request.persons:
-            ok &= self._admits("residence", p.residence)
-        fail(~ok, "residence")
-        ok = np.ones(n, dtype=bool)
-        for p in request.persons:
-            if p.exploitation is not None:
-                ok &= self._admits("exploitation", p.exploitation)
-        fail(~ok, "exploitation")
+        def every(mask_of):  # a rule holds for the request when it holds for every person
+            ok = np.ones(n, dtype=bool)
+            for p in request.persons:
+                ok &= mask_of(p)
+            return ok
+
+        fail(~every(lambda p: self._admits("genders", p.gender)), "gender")
+        fail(~every(lambda p: self.minors if p.age < 18 else self.adults), "age")
+        fail(~every(lambda p: self._admits("residence", p.residence)), "residence")
+        fail(~every(lambda p: True if p.exploitation is None else self._admits("exploitation", p.exploitation)),
+             "exploitation")
         seen = []
         for p in request.persons:
             for need_code in p.needs:

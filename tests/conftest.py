@@ -190,3 +190,22 @@ def login(client):
         assert resp.status_code == 302, resp.get_data(as_text=True)
         return client
     return do
+
+
+def run_concurrently(target, args_list):
+    """Run target(*args) in one thread per args, all at once; return what each raised (or None)."""
+    import threading
+    errors = [None] * len(args_list)
+
+    def run(k, args):
+        try:
+            target(*args)
+        except Exception as err:  # reported to the caller, never swallowed
+            errors[k] = err
+
+    threads = [threading.Thread(target=run, args=(k, args)) for k, args in enumerate(args_list)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

@@ -9,7 +9,7 @@ from audit.models import AuditEntry
 from beds import service
 from beds.models import AvailabilitySnapshot, BedPool
 from extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, run_concurrently
 
 
 def count(model):
@@ -209,11 +209,7 @@ def test_concurrent_updates_lose_no_history(app, registry, users):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=report, args=(i % 5,)) for i in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_concurrently(report, [(i % 5,) for i in range(12)]) == [None] * 12
     assert errors == []
     db.session.expire_all()
     snaps = db.session.scalars(select(AvailabilitySnapshot).where(AvailabilitySnapshot.pool_id == pool_id)

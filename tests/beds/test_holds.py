@@ -9,6 +9,7 @@ from beds import holds
 from beds.models import BedPool, Hold
 from errors import Conflict
 from extensions import atomic, db
+from tests.conftest import run_concurrently
 
 
 def place(now, pool_id, places=1):
@@ -89,11 +90,7 @@ def test_fifty_threads_race_for_the_last_three_places(app, registry, now):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=grab) for _ in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_concurrently(grab, [()] * 50) == [None] * 50
     assert outcomes.count("held") == 3 and outcomes.count("full") == 47
     db.session.expire_all()
     assert (pool.held, pool.free) == (3, 0)
@@ -116,9 +113,5 @@ def test_race_for_the_last_places_on_sqlite_too(app, registry, now):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=grab) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_concurrently(grab, [()] * 10) == [None] * 10
     assert outcomes.count("held") == 2 and outcomes.count("full") == 8

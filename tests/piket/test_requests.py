@@ -1,12 +1,11 @@
 """Placement requests: creating (idempotently), reading, accepting first-writer-wins, cancelling."""
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
 from extensions import db
 from piket import service
 from piket.models import Case, PlacementRequest, RequestEvent
+from tests.conftest import run_concurrently
 from tests.piket.conftest import MAN, MOTHER, case_body
 
 
@@ -49,11 +48,7 @@ def test_concurrent_retries_create_one_case(app, registry, users):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=submit) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_concurrently(submit, [()] * 6) == [None] * 6
     assert len(results) == 6 and len(set(results)) == 1
     assert count(Case) == 1
 
@@ -140,11 +135,7 @@ def test_two_accepts_race_and_one_wins(app, new_case, make_user):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=accept, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert run_concurrently(accept, [(i,) for i in ids]) == [None] * len(ids)
     assert sorted(outcomes) == ["lost"] * 7 + ["won"]
     events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == rid, RequestEvent.kind == "accepted")).all()
     assert len(events) == 1
