@@ -59,6 +59,9 @@ def load(env=None) -> dict:
         "STALE_HOURS": _int(env, "STALE_HOURS", 8),
         "HOLD_MINUTES": _int(env, "HOLD_MINUTES", 90),
         "HIGH_THREAT_MIN_KM": _int(env, "HIGH_THREAT_MIN_KM", 50),
+        # Whether the matcher may propose pools whose numbers are stale (they are flagged either way).
+        "USE_STALE_AVAILABILITY": env.get("USE_STALE_AVAILABILITY", "true").lower() in ("1", "true", "yes"),
+        "MATCH_TIME_LIMIT_S": float(env.get("MATCH_TIME_LIMIT_S") or 10),
         "RETENTION_DAYS": _int(env, "RETENTION_DAYS", 30),
         # Failed logins allowed per e-mail address and client within the window.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),

@@ -42,3 +42,13 @@ def token(email):
         raise SystemExit(2)
     click.echo(f"API token for {user.email} (shown once; store it safely):")
     click.echo(service.issue_token(utcnow(), user))
+
+
+@users_cli.command("revoke-tokens")
+@click.argument("email")
+def revoke_tokens(email):
+    user = service.user_by_email(email)
+    if user is None:
+        click.echo("error: email: no such user", err=True)
+        raise SystemExit(2)
+    click.echo(f"revoked {service.revoke_all_tokens(utcnow(), user)} token(s) of {user.email}")

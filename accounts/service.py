@@ -107,6 +107,16 @@ def user_for_token(now, token):
     return row.user
 
 
+def revoke_all_tokens(now, user, actor=None) -> int:
+    """Revoke every active token of a user (a lost laptop, a leaked script)."""
+    rows = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    for row in rows:
+        row.revoked_at = now
+        audit.record(now, "token.revoke", "api_token", row.id, actor=actor, source="system" if actor is None else None)
+    db.session.commit()
+    return len(rows)
+
+
 def revoke_token(now, token_id, actor):
     row = db.session.get(ApiToken, token_id)
     if row is None or (actor.role != "admin" and row.user_id != actor.id):

@@ -23,7 +23,7 @@ def build_scenario(now, requests, cfg) -> tuple[dict, dict]:
     entries = []
     for shelter in shelters:
         pools = shelter.pools
-        if not cfg.get("USE_STALE_AVAILABILITY", True):
+        if not cfg["USE_STALE_AVAILABILITY"]:
             pools = [p for p in pools if beds.freshness(p.confirmed_at, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]) != "stale"]
         if pools:
             entries.append(shelter_entry(shelter, pools))
@@ -60,7 +60,7 @@ def for_case(now, case, cfg) -> dict:
     if not waiting:
         return {"status": "none", "requests": {}}
     scenario, shelters = build_scenario(now, waiting, cfg)
-    result = matching.solve(scenario, time_limit_s=cfg.get("MATCH_TIME_LIMIT_S", 10.0), explain=True)
+    result = matching.solve(scenario, time_limit_s=cfg["MATCH_TIME_LIMIT_S"], explain=True)
     out = {"status": result["status"], "objective": result["objective"], "requests": {}}
     for request in waiting:
         rid = str(request.id)

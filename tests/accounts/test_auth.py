@@ -106,3 +106,13 @@ def test_users_cli_bad_input_exits_2_with_one_line(app, registry, args, field):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {field}:")
     assert db.session.scalar(select(User).where(User.email == "a@test.nl")) is None
+
+
+def test_users_cli_revokes_tokens(app, api, users):
+    assert api("police", "GET", "/api/v1/regions").status_code == 200
+    result = app.test_cli_runner().invoke(args=["users", "revoke-tokens", users["police"].email])
+    assert result.exit_code == 0 and "revoked 1 token" in result.output
+    assert api("police", "GET", "/api/v1/regions").status_code == 401
+    missing = app.test_cli_runner().invoke(args=["users", "revoke-tokens", "nobody@test.nl"])
+    assert missing.exit_code == 2 and missing.stderr.strip() == "error: email: no such user"
+

@@ -135,3 +135,12 @@ def test_cancel_releases_the_hold(api, new_case, registry):
     assert api("police", "POST", f"/api/v1/placement-requests/{man['id']}/cancel").status_code == 200
     db.session.expire_all()
     assert db.session.get(BedPool, pool_id).held == 0
+
+
+def test_stale_pools_can_be_kept_out_of_proposals(app, registry, now):
+    from piket.proposals import build_scenario
+    app.config["USE_STALE_AVAILABILITY"] = False
+    scenario, _ = build_scenario(now, [], app.config)
+    keys = {s["id"] for s in scenario["shelters"]}
+    assert str(registry["shelters"]["ams-vo"].id) not in keys  # confirmed 9 hours ago
+    assert str(registry["shelters"]["rot-cosm"].id) in keys
