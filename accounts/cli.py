@@ -33,13 +33,18 @@ def create(role, email, password, name, phone, shelters, regions):
     click.echo(f"created {user.email} ({user.role}), id {user.id}")
 
 
-@users_cli.command("token")
-@click.argument("email")
-def token(email):
+def _user(email):
     user = service.user_by_email(email)
     if user is None:
         click.echo("error: email: no such user", err=True)
         raise SystemExit(2)
+    return user
+
+
+@users_cli.command("token")
+@click.argument("email")
+def token(email):
+    user = _user(email)
     click.echo(f"API token for {user.email} (shown once; store it safely):")
     click.echo(service.issue_token(utcnow(), user))
 
@@ -47,8 +52,5 @@ def token(email):
 @users_cli.command("revoke-tokens")
 @click.argument("email")
 def revoke_tokens(email):
-    user = service.user_by_email(email)
-    if user is None:
-        click.echo("error: email: no such user", err=True)
-        raise SystemExit(2)
+    user = _user(email)
     click.echo(f"revoked {service.revoke_all_tokens(utcnow(), user)} token(s) of {user.email}")

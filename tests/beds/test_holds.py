@@ -71,13 +71,9 @@ def test_the_database_itself_refuses_negative_free(registry):
     db.session.rollback()
 
 
-@pytest.mark.postgres_only
-def test_fifty_threads_race_for_the_last_three_places(app, registry, now):
-    """DESIGN.md: a hold can never make the free count negative, also under a race."""
-    pool = db.session.get(BedPool, registry["shelters"]["rot-cosm"].pools[0].id)
-    pool.capacity, pool.occupied = 10, 7  # 3 free
-    pool_id, barrier, outcomes = pool.id, threading.Barrier(50), []
-    db.session.commit()
+def race(app, now, pool_id, threads) -> list[str]:
+    """`threads` clients, released together, each try to hold one place of the pool."""
+    barrier, outcomes = threading.Barrier(threads), []
 
     def grab():
         with app.app_context():
@@ -90,7 +86,18 @@ def test_fifty_threads_race_for_the_last_three_places(app, registry, now):
             finally:
                 db.session.remove()
 
-    assert run_concurrently(grab, [()] * 50) == [None] * 50
+    assert run_concurrently(grab, [()] * threads) == [None] * threads
+    return outcomes
+
+
+@pytest.mark.postgres_only
+def test_fifty_threads_race_for_the_last_three_places(app, registry, now):
+    """DESIGN.md: a hold can never make the free count negative, also under a race."""
+    pool = db.session.get(BedPool, registry["shelters"]["rot-cosm"].pools[0].id)
+    pool.capacity, pool.occupied = 10, 7  # 3 free
+    pool_id = pool.id
+    db.session.commit()
+    outcomes = race(app, now, pool_id, 50)
     assert outcomes.count("held") == 3 and outcomes.count("full") == 47
     db.session.expire_all()
     assert (pool.held, pool.free) == (3, 0)
@@ -99,19 +106,7 @@ def test_fifty_threads_race_for_the_last_three_places(app, registry, now):
 
 def test_race_for_the_last_places_on_sqlite_too(app, registry, now):
     """The same race on SQLite's write lock, smaller (its lock serialises everything)."""
-    pool = db.session.get(BedPool, registry["shelters"]["rot-cosm"].pools[0].id)
-    pool_id, outcomes = pool.id, []  # 2 free
+    pool_id = registry["shelters"]["rot-cosm"].pools[0].id  # 2 free
     db.session.commit()  # and no transaction of ours holds SQLite's write lock meanwhile
-
-    def grab():
-        with app.app_context():
-            try:
-                place(now, pool_id, 1)
-                outcomes.append("held")
-            except Conflict:
-                outcomes.append("full")
-            finally:
-                db.session.remove()
-
-    assert run_concurrently(grab, [()] * 10) == [None] * 10
+    outcomes = race(app, now, pool_id, 10)
     assert outcomes.count("held") == 2 and outcomes.count("full") == 8
