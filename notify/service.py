@@ -1,0 +1,295 @@
+"""The outbox: enqueue in the caller's transaction, dispatch from the worker, statuses from callbacks.
+
+An attempt is recorded (enqueue) before any provider is called. dispatch_due claims one row at a
+time with a conditional UPDATE and commits the claim before calling the provider, so two workers
+never send the same attempt; if a worker dies between the provider call and recording the result,
+the claim expires and the attempt is sent again (at least once, never silently lost).
+"""
+import datetime as dt
+import logging
+import re
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from errors import ValidationError
+from extensions import atomic, db, locked
+from notify.models import CHANNELS, FAILED, NotificationAttempt, SmsOptOut, moves_forward
+from notify.providers import OptedOut, PermanentError, ProviderError, TransientError, make_provider
+
+log = logging.getLogger(__name__)
+
+CLAIM = dt.timedelta(seconds=60)  # longer than one provider call with its timeout
+BACKOFF_FIRST_S, BACKOFF_FACTOR, BACKOFF_MAX_S = 5, 3, 300  # 5 s, 15 s, 45 s, 135 s, 300 s, ...
+DEFAULT_MAX_TRIES = 5
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+def normalise_number(raw: str) -> str:
+    """E.164 ("+31612345678"). Accepts spaces, dashes, dots and brackets, Dutch "06 1234 5678",
+    "0031 6 ...", "+31 (0)6 ..."; raises ValidationError(field="phone") for anything else."""
+    text = str(raw or "").strip().replace("(0)", "")
+    number = re.sub(r"[\s\-./()]", "", text)
+    if number.startswith("00"):
+        number = "+" + number[2:]
+    elif number.startswith("0"):
+        number = "+31" + number[1:]  # a Dutch national number
+    if number.startswith("+310"):
+        number = "+31" + number[4:]  # "+31 06...": the trunk 0 typed after the country code
+    if not re.fullmatch(r"\+[1-9]\d{7,14}", number):
+        raise ValidationError("Geen geldig telefoonnummer; gebruik bijvoorbeeld 06 1234 5678 of +31 6 1234 5678.",
+                              field="phone")
+    return number
+
+
+# --- opt-outs (STOP / START by SMS) ---------------------------------------------------------------
+
+def is_opted_out(number: str) -> bool:
+    try:
+        number = normalise_number(number)
+    except ValidationError:
+        return False
+    return db.session.get(SmsOptOut, number) is not None
+
+
+def opt_out(now, number: str) -> bool:
+    """No more SMS to this number (calls still go out). In the caller's transaction. Returns
+    whether the number is (now) opted out; a number that is not a phone number is ignored."""
+    try:
+        number = normalise_number(number)
+    except ValidationError:
+        return False
+    if db.session.get(SmsOptOut, number) is None:
+        try:
+            with db.session.begin_nested():  # a second STOP racing this one is not an error
+                db.session.add(SmsOptOut(number=number, at=now))
+        except IntegrityError:
+            pass
+    return True
+
+
+def opt_in(now, number: str) -> bool:
+    """SMS to this number again. In the caller's transaction. Returns whether it was opted out."""
+    try:
+        number = normalise_number(number)
+    except ValidationError:
+        return False
+    return db.session.execute(SmsOptOut.__table__.delete().where(SmsOptOut.number == number)).rowcount > 0
+
+
+# --- enqueue ------------------------------------------------------------------------------------
+
+def _by_dedupe_key(key):
+    return db.session.scalar(select(NotificationAttempt).where(NotificationAttempt.dedupe_key == key))
+
+
+def enqueue(now, *, to, channel, body, purpose, user_id=None, request_id=None, step=None,
+            dedupe_key=None) -> NotificationAttempt:
+    """Record one message to send, in the caller's transaction (no commit). With a dedupe_key that
+    exists already, the existing attempt is returned and nothing is added.
+
+    Never raises for a bad recipient: an unusable number is recorded as failed, an SMS to a number
+    that replied STOP as opted_out, so escalation sees the failure and moves on."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    if dedupe_key is not None:
+        existing = _by_dedupe_key(dedupe_key)
+        if existing is not None:
+            return existing
+    attempt = NotificationAttempt(created_at=now, updated_at=now, purpose=purpose, channel=channel, user_id=user_id,
+                                  request_id=request_id, step=step, body=body or "", status="pending", tries=0,
+                                  next_try_at=now, dedupe_key=dedupe_key)
+    try:
+        attempt.to_number = normalise_number(to)
+    except ValidationError:
+        attempt.to_number = str(to or "")[:20]
+        _finish(attempt, "failed", "invalid_number", "not a phone number")
+    else:
+        if channel == "sms" and is_opted_out(attempt.to_number):
+            _finish(attempt, "opted_out", "21610", "recipient replied STOP")
+    if dedupe_key is None:
+        db.session.add(attempt)
+        return attempt
+    try:
+        with db.session.begin_nested():  # another worker may insert the same key at the same moment
+            db.session.add(attempt)
+    except IntegrityError:
+        return _by_dedupe_key(dedupe_key)
+    return attempt
+
+
+def _finish(attempt, status, code, error):
+    attempt.status, attempt.next_try_at, attempt.claimed_until = status, None, None
+    attempt.last_error_code, attempt.last_error = (code or None) and str(code)[:20], (error or None) and str(error)[:300]
+
+
+# --- dispatch -----------------------------------------------------------------------------------
+
+def backoff(tries: int) -> dt.timedelta:
+    """Wait before try number tries + 1."""
+    return dt.timedelta(seconds=min(BACKOFF_FIRST_S * BACKOFF_FACTOR ** max(tries - 1, 0), BACKOFF_MAX_S))
+
+
+def dispatch_due(now, provider, base_url, batch=100, max_tries=None) -> int:
+    """Send the attempts that are due; return how many the provider took. One row's failure
+    never stops the batch. max_tries: setting NOTIFY_MAX_TRIES unless given."""
+    if max_tries is None:
+        from flask import current_app
+        max_tries = current_app.config.get("NOTIFY_MAX_TRIES", DEFAULT_MAX_TRIES)
+    ids = db.session.scalars(select(NotificationAttempt.id).where(*_due(now))
+                             .order_by(NotificationAttempt.next_try_at, NotificationAttempt.id).limit(batch)).all()
+    db.session.commit()  # hold no transaction (nor SQLite's write lock) while sending
+    sent = 0
+    for attempt_id in ids:
+        claimed = _claim(now, attempt_id, max_tries)
+        if claimed is None:
+            continue  # another worker has it, or it needs no sending
+        channel, to, body = claimed
+        status_url = f"{base_url}/webhooks/twilio/status/{attempt_id}"
+        try:
+            if channel == "sms":
+                sid = provider.send_sms(to, body, status_url)
+            else:
+                sid = provider.call(to, f"{base_url}/webhooks/twilio/voice/{attempt_id}", status_url)
+        except ProviderError as err:
+            _record_failure(now, attempt_id, err, max_tries)
+            continue
+        except Exception as err:  # a bug or an unforeseen error: retried like a transient one, and loud
+            log.exception("notification %s: unexpected error from the provider", attempt_id)
+            _record_failure(now, attempt_id, TransientError("error", type(err).__name__), max_tries)
+            continue
+        _record_sent(now, attempt_id, sid)
+        sent += 1
+    return sent
+
+
+def _due(now):
+    return (NotificationAttempt.status == "pending", NotificationAttempt.next_try_at <= now,
+            or_(NotificationAttempt.claimed_until.is_(None), NotificationAttempt.claimed_until < now))
+
+
+def _claim(now, attempt_id, max_tries):
+    """Claim one due attempt and commit; (channel, to, body) if this worker is to send it."""
+    won = db.session.execute(
+        update(NotificationAttempt).where(NotificationAttempt.id == attempt_id, *_due(now))
+        .values(claimed_until=now + CLAIM, tries=NotificationAttempt.tries + 1, updated_at=now)
+        .execution_options(synchronize_session=False)).rowcount == 1
+    if not won:
+        db.session.rollback()
+        return None
+    attempt = db.session.get(NotificationAttempt, attempt_id, populate_existing=True)
+    if attempt.channel == "sms" and is_opted_out(attempt.to_number):
+        _finish(attempt, "opted_out", "21610", "recipient replied STOP")  # STOP came after it was queued
+    elif attempt.tries > max_tries:
+        # Claimed max_tries times already without a recorded result: a worker died mid-send each time.
+        _finish(attempt, "failed", "abandoned", "no result recorded after the last try")
+    if attempt.status != "pending":
+        db.session.commit()
+        return None
+    claimed = (attempt.channel, attempt.to_number, attempt.body)
+    db.session.commit()
+    return claimed
+
+
+def _record_sent(now, attempt_id, sid):
+    with atomic():
+        attempt = locked(NotificationAttempt, attempt_id)
+        if attempt is None:  # purged meanwhile
+            return
+        attempt.provider_sid = sid
+        attempt.dispatched_at = attempt.dispatched_at or now
+        attempt.claimed_until, attempt.next_try_at, attempt.updated_at = None, None, now
+        attempt.last_error_code = attempt.last_error = None
+        if moves_forward(attempt.status, "sent"):  # a fast callback may have moved it on already
+            attempt.status = "sent"
+        what = (attempt.channel, attempt.purpose)  # read now: after the commit it would start a new transaction
+    log.info("notification %s (%s, %s) sent", attempt_id, *what)
+
+
+def _record_failure(now, attempt_id, err, max_tries):
+    with atomic():
+        attempt = locked(NotificationAttempt, attempt_id)
+        if attempt is None:  # purged meanwhile
+            return
+        attempt.claimed_until, attempt.updated_at = None, now
+        if attempt.status == "pending":  # else it moved on meanwhile (e.g. responded): leave it
+            if isinstance(err, TransientError) and attempt.tries < max_tries:
+                attempt.next_try_at = now + backoff(attempt.tries)
+                attempt.last_error_code, attempt.last_error = err.code[:20], (err.message or None) and err.message[:300]
+            else:
+                _finish(attempt, "opted_out" if isinstance(err, OptedOut) else "failed", err.code, err.message)
+                if isinstance(err, OptedOut):
+                    opt_out(now, attempt.to_number)
+        what = (attempt.channel, attempt.purpose, attempt.tries, attempt.status)
+    kind = "permanent" if isinstance(err, PermanentError) else "transient"
+    log.warning("notification %s (%s, %s) try %s: %s error %s, now %s", attempt_id, *what[:3], kind, err.code, what[3])
+
+
+# --- statuses -----------------------------------------------------------------------------------
+
+MESSAGE_STATUS = {"queued": "sent", "accepted": "sent", "scheduled": "sent", "sending": "sent", "sent": "sent",
+                  "delivered": "delivered", "read": "delivered", "undelivered": "undelivered", "failed": "failed",
+                  "canceled": "failed"}
+CALL_STATUS = {"queued": "sent", "initiated": "sent", "ringing": "sent", "in-progress": "answered",
+               "answered": "answered", "completed": "answered", "busy": "busy", "no-answer": "no_answer",
+               "canceled": "failed", "failed": "failed"}
+
+
+def _machine(answered_by) -> bool:
+    return (answered_by or "").lower().startswith(("machine", "fax"))
+
+
+def apply_status(now, attempt_id, raw_status, answered_by=None, error_code=None) -> bool:
+    """A provider callback: Twilio's MessageStatus or CallStatus (+ AnsweredBy, ErrorCode).
+    Forward only, so duplicates and late callbacks change nothing. Commits; returns whether it changed."""
+    with atomic():
+        attempt = locked(NotificationAttempt, attempt_id)
+        if attempt is None:
+            log.warning("status callback for unknown notification %s", attempt_id)
+            return False
+        table = MESSAGE_STATUS if attempt.channel == "sms" else CALL_STATUS
+        new = table.get((raw_status or "").strip().lower())
+        if new is None:
+            log.info("notification %s: status %r ignored", attempt_id, raw_status)
+            return False
+        machine = attempt.channel == "voice" and _machine(answered_by)
+        if new == "answered" and machine:
+            new = "no_answer"  # a voicemail or fax took the call: nobody heard the page
+        # The one move within a rank: "answered" (before the machine detection was known) → "no_answer".
+        if not (moves_forward(attempt.status, new) or (attempt.status == "answered" and new == "no_answer" and machine)):
+            return False
+        attempt.status, attempt.updated_at = new, now
+        if new in FAILED:
+            attempt.next_try_at = attempt.claimed_until = None
+            attempt.last_error_code = str(error_code)[:20] if error_code else attempt.last_error_code
+            attempt.last_error = f"provider status {raw_status}" + (f", answered by {answered_by}" if machine else "")
+    return True
+
+
+def mark_responded(now, attempt_id) -> bool:
+    """The person answered (accepted or declined). In the caller's transaction. An attempt still
+    pending is thereby never sent (no call to someone who already answered); a failed one stays failed."""
+    return db.session.execute(
+        update(NotificationAttempt)
+        .where(NotificationAttempt.id == attempt_id, NotificationAttempt.status.not_in(FAILED | {"responded"}))
+        .values(status="responded", updated_at=now, next_try_at=None, claimed_until=None)
+        .execution_options(synchronize_session="fetch")).rowcount == 1
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+def attempts_for_request(request_id) -> list[NotificationAttempt]:
+    """Every attempt for a placement request, oldest first, for its timeline."""
+    return db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.request_id == request_id)
+                              .order_by(NotificationAttempt.created_at, NotificationAttempt.id)).all()
+
+
+def provider_for(app):
+    """The app's provider, built once from its config (NOTIFY_PROVIDER). Tests put a FakeProvider
+    in app.extensions["notify_provider"] instead."""
+    provider = app.extensions.get("notify_provider")
+    if provider is None:
+        provider = app.extensions["notify_provider"] = make_provider(app.config)
+    return provider
+
