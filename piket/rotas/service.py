@@ -1,0 +1,485 @@
+"""Rotas: who is on duty, office hours, gaps, and changing the plan (rotas, rotations, overrides,
+CSV imports, iCal links). Every change owns its transaction, is audited, and takes `now`."""
+import csv
+import datetime as dt
+import io
+import re
+import secrets
+
+from sqlalchemy import delete, func, select
+
+import validation as v
+from accounts.models import User
+from audit import service as audit
+from beds.models import Region
+from errors import Forbidden, NotFound, ValidationError
+from extensions import atomic, db, locked
+from piket.rotas import schedule
+from piket.rotas.models import LEVELS, CalendarFeed, RegionHours, Rota, RotaOverride, RotaRotation, RotaShift
+from timeutil import AMSTERDAM, UTC
+
+LEVEL_LABELS = {"primary": "primair", "backup": "achtervang", "national": "nationaal"}
+SOURCE_LABELS = {"override": "vervanging", "shift": "dienst", "rotation": "rotatie", None: "—"}
+# Whoever is on duty must be able to accept and place: CoMensha's national piket staff hold a
+# coordinator account for it (the comensha role itself only reads the national view).
+DUTY_ROLES = {"primary": ("coordinator", "admin"), "backup": ("coordinator", "admin"), "national": ("coordinator", "admin")}
+NATIONAL_WORDS = ("", "landelijk", "nationaal", "national")  # the region column of a national rota's CSV
+MAX_IMPORT_ROWS = 5000
+MAX_OVERRIDE_DAYS = 31
+LOCAL_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})")
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def get_rota(rota_id) -> Rota:
+    rota = db.session.get(Rota, rota_id)
+    if rota is None:
+        raise NotFound("Dit rooster bestaat niet.", field="rota_id")
+    return rota
+
+
+def rota_for(region_id, level) -> Rota | None:
+    """The rota of a region at a level; level "national" ignores the region."""
+    query = select(Rota).where(Rota.level == level)
+    query = query.where(Rota.region_id.is_(None)) if level == "national" else query.where(Rota.region_id == region_id)
+    return db.session.scalar(query)
+
+
+def list_rotas() -> list[Rota]:
+    rotas = db.session.scalars(select(Rota)).all()
+    return sorted(rotas, key=lambda r: (r.region_id is not None, r.region.name if r.region else "", LEVELS.index(r.level)))
+
+
+def title(rota: Rota) -> str:
+    """How a rota is named in messages and calendars: "Piket primair Rotterdam"."""
+    return f"Piket {LEVEL_LABELS[rota.level]}" + (f" {rota.region.name}" if rota.region else "")
+
+
+def plan(rota: Rota, start: dt.datetime, end: dt.datetime) -> list[schedule.Segment]:
+    """The rota's effective schedule over [start, end) (see schedule.effective)."""
+    rotations = [schedule.Rotation(r.start_date, r.handover, r.shift_hours, tuple(r.days or ()), tuple(r.people or ()),
+                                   r.until_date, r.id)
+                 for r in db.session.scalars(select(RotaRotation).where(RotaRotation.rota_id == rota.id))]
+    shifts = [schedule.Shift(s.start, s.end, s.user_id, s.id) for s in db.session.scalars(
+        select(RotaShift).where(RotaShift.rota_id == rota.id, RotaShift.start < end, RotaShift.end > start))]
+    overrides = [schedule.Shift(o.start, o.end, o.user_id, o.id) for o in db.session.scalars(
+        select(RotaOverride).where(RotaOverride.rota_id == rota.id, RotaOverride.start < end, RotaOverride.end > start))]
+    return schedule.effective(start, end, rotations, shifts, overrides)
+
+
+def on_duty_in(rota, moment) -> User | None:
+    segments = plan(rota, moment, moment + dt.timedelta(seconds=1))
+    user_id = segments[0].user_id if segments else None
+    return db.session.get(User, user_id) if user_id is not None else None
+
+
+def on_duty(moment, region_id, level) -> User | None:
+    """Who is on duty at `moment` on the region's rota of this level (national: region ignored)."""
+    rota = rota_for(region_id, level)
+    return on_duty_in(rota, moment) if rota is not None else None
+
+
+def on_duty_all(moment, region_id) -> dict:
+    """{"primary": User | None, "backup": ..., "national": ...} at `moment`."""
+    return {level: on_duty(moment, region_id, level) for level in LEVELS}
+
+
+def office_hours(region_id) -> list[dict]:
+    row = db.session.scalar(select(RegionHours).where(RegionHours.region_id == region_id)) if region_id else None
+    return row.windows if row is not None else schedule.DEFAULT_OFFICE_HOURS
+
+
+def in_office_hours(region_id, moment) -> bool:
+    """Whether the region's office is open at `moment`; Dutch public holidays are after hours."""
+    return schedule.in_office(office_hours(region_id), moment)
+
+
+def _local_midnight(moment, days_back=0) -> dt.datetime:
+    day = moment.astimezone(AMSTERDAM).date() - dt.timedelta(days=days_back)
+    return schedule.to_utc(dt.datetime.combine(day, dt.time()))
+
+
+def gaps(now, rota, days=14) -> list[schedule.Segment]:
+    """Stretches in the next `days` with nobody on duty outside office hours (the region's; the
+    national rota uses the default hours). A gap that is already running keeps its real start
+    (looked up to a week back, from a fixed local midnight), so a report about it stays one report."""
+    start, end = _local_midnight(now, 7), now + dt.timedelta(days=days)
+    office = schedule.office_intervals(office_hours(rota.region_id), start, end)
+    return [g for g in schedule.after_hours_gaps(plan(rota, start, end), office) if g.end > now]
+
+
+def users_by_id(ids) -> dict[int, User]:
+    ids = {i for i in ids if i is not None}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+def eligible_people(rota) -> list[User]:
+    """Who may take a duty on this rota (for the override form's choice)."""
+    return db.session.scalars(select(User).where(User.active.is_(True), User.phone.is_not(None), User.phone != "",
+                                                 User.role.in_(DUTY_ROLES[rota.level]))
+                              .order_by(User.name, User.email)).all()
+
+
+# --- times and people, as typed ---------------------------------------------------------------------
+
+def local_to_utc(naive: dt.datetime, field: str) -> dt.datetime:
+    """A local time without offset, refused when it does not exist or occurs twice on the clock."""
+    early, late = naive.replace(tzinfo=AMSTERDAM, fold=0), naive.replace(tzinfo=AMSTERDAM, fold=1)
+    if early.utcoffset() != late.utcoffset():
+        if early.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) != naive:
+            raise ValidationError("deze tijd bestaat niet (de klok gaat een uur vooruit)", field=field)
+        raise ValidationError("deze tijd komt twee keer voor (de klok gaat een uur terug); "
+                              "geef de tijdzone erbij, bijv. 2027-10-31T02:30+02:00", field=field)
+    return early.astimezone(UTC)
+
+
+def parse_time(value, field) -> dt.datetime:
+    """"YYYY-MM-DD HH:MM" in Dutch local time, or ISO 8601 with an offset; returned in UTC."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError("vul een tijd in", field=field)
+    match = LOCAL_TIME.fullmatch(value)
+    try:
+        moment = dt.datetime(*map(int, match.groups())) if match else dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f'onleesbare tijd {value[:40]!r}; schrijf JJJJ-MM-DD UU:MM', field=field) from None
+    return local_to_utc(moment, field) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _date(value, field, required=True) -> dt.date | None:
+    value = (value or "").strip() if isinstance(value, str) else value
+    if not value:
+        if required:
+            raise ValidationError("vul een datum in", field=field)
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("onleesbare datum; schrijf JJJJ-MM-DD", field=field) from None
+
+
+def _find_user(value, field) -> User:
+    value = str(value or "").strip()
+    if not value:
+        raise ValidationError("kies een persoon", field=field)
+    user = db.session.get(User, int(value)) if value.isdigit() else \
+        db.session.scalar(select(User).where(func.lower(User.email) == value.lower()))
+    if user is None:
+        raise ValidationError(f"onbekende gebruiker {value[:80]}", field=field)
+    return user
+
+
+def duty_problem(user, level) -> str | None:
+    """Why this person cannot take a duty on a rota of this level, or None."""
+    if not user.active:
+        return f"account {user.email} is niet actief"
+    if not user.phone:
+        return f"{user.email} heeft geen telefoonnummer (piket wordt per sms en telefoon opgeroepen)"
+    if user.role not in DUTY_ROLES[level]:
+        return f"{user.email} heeft rol {user.role}; dit rooster vraagt {' of '.join(DUTY_ROLES[level])}"
+    return None
+
+
+def _duty_person(value, level, field) -> User:
+    user = _find_user(value, field)
+    problem = duty_problem(user, level)
+    if problem:
+        raise ValidationError(problem, field=field)
+    return user
+
+
+def _may_plan(actor, rota):
+    if actor is not None and actor.role != "admin" and actor.id != rota.owner_id:
+        raise Forbidden("Alleen de eigenaar van dit rooster of een beheerder mag het rooster wijzigen.")
+
+
+# --- rotas and rotations ---------------------------------------------------------------------------
+
+def create_rota(now, data, actor) -> Rota:
+    """A rota for a region at a level (or the national rota). data: region (code; empty for national),
+    level, name (optional), owner (e-mail or id of the planner who gets gap reports)."""
+    level = v.choice(data, "level", LEVELS)
+    code = (data.get("region") or "").strip()
+    region = None
+    if level == "national":
+        if code:
+            raise ValidationError("het landelijke rooster hoort niet bij een regio", field="region")
+    else:
+        if not code:
+            raise ValidationError("kies een regio", field="region")
+        region = db.session.scalar(select(Region).where(Region.code == code))
+        if region is None:
+            raise ValidationError(f"onbekende regio {code[:60]}", field="region")
+    owner = _find_user(data.get("owner"), "owner")
+    if not owner.active or owner.role not in ("coordinator", "comensha", "admin"):
+        raise ValidationError("de eigenaar moet een actieve zorgcoördinator, CoMensha-medewerker of beheerder zijn",
+                              field="owner")
+    name = v.text(data, "name", max_length=120, default="") or \
+        f"Piket {LEVEL_LABELS[level]}" + (f" {region.name}" if region else "")
+    with atomic():
+        if rota_for(region.id if region else None, level) is not None:
+            raise ValidationError("dit rooster bestaat al", field="level")
+        rota = Rota(region_id=region.id if region else None, level=level, name=name, owner_id=owner.id)
+        db.session.add(rota)
+        db.session.flush()
+        audit.record(now, "rota.create", "rota", rota.id, actor=actor,
+                     after={"region": code or None, "level": level, "name": name, "owner_id": owner.id})
+    return rota
+
+
+def add_rotation(now, rota_id, data, actor) -> RotaRotation:
+    """A recurring rule. data: start_date, handover "HH:MM", shift_hours, days [1..7],
+    people [e-mail or id, in turn], until_date (optional)."""
+    rota = get_rota(rota_id)
+    if actor is not None and actor.role != "admin":
+        raise Forbidden("Alleen een beheerder stelt een rotatie in.")
+    start_date = _date(data.get("start_date"), "start_date")
+    until_date = _date(data.get("until_date"), "until_date", required=False)
+    if until_date is not None and until_date < start_date:
+        raise ValidationError("moet op of na de startdatum liggen", field="until_date")
+    handover = v.text(data, "handover", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d")
+    shift_hours = v.integer(data, "shift_hours", minimum=1, maximum=14 * 24)
+    days = data.get("days")
+    days = [int(d) for d in days if str(d).isdigit()] if isinstance(days, (list, tuple)) else days
+    if not isinstance(days, list) or not days or not all(1 <= d <= 7 for d in days):
+        raise ValidationError("kies minstens één dag (1 = maandag ... 7 = zondag)", field="days")
+    people = data.get("people")
+    if isinstance(people, str):
+        people = [p for p in re.split(r"[\s,;]+", people) if p]
+    if not isinstance(people, (list, tuple)) or not people:
+        raise ValidationError("noem minstens één persoon", field="people")
+    people_ids = [_duty_person(p, rota.level, f"people[{i}]").id for i, p in enumerate(people)]
+    with atomic():
+        rotation = RotaRotation(rota_id=rota.id, start_date=start_date, handover=handover, shift_hours=shift_hours,
+                                days=sorted(set(days)), people=people_ids, until_date=until_date, created_at=now)
+        db.session.add(rotation)
+        db.session.flush()
+        audit.record(now, "rota.rotation_add", "rota", rota.id, actor=actor, after={
+            "rotation_id": rotation.id, "start_date": start_date.isoformat(), "handover": handover,
+            "shift_hours": shift_hours, "days": rotation.days, "people": people_ids,
+            "until_date": until_date.isoformat() if until_date else None})
+    return rotation
+
+
+def set_office_hours(now, region_id, windows, actor) -> RegionHours:
+    """A region's office hours (windows as in shelters' intake hours; an empty list: never in office)."""
+    clean = [] if windows == [] else v.intake_hours(windows, "windows")
+    if clean == "24/7":
+        clean = [{"days": [1, 2, 3, 4, 5, 6, 7], "from": "00:00", "to": "24:00"}]
+    with atomic():
+        row = db.session.scalar(select(RegionHours).where(RegionHours.region_id == region_id))
+        before = row.windows if row else None
+        if row is None:
+            row = RegionHours(region_id=region_id)
+            db.session.add(row)
+        row.windows = clean
+        db.session.flush()
+        audit.record(now, "region.office_hours", "region", region_id, before=before, after=clean, actor=actor)
+    return row
+
+
+# --- overrides ---------------------------------------------------------------------------------------
+
+def add_override(now, rota_id, data, actor) -> RotaOverride:
+    """A swap: data user (e-mail or id), start, end (local "YYYY-MM-DD HH:MM"), reason. Allowed to the
+    person on duty for that whole stretch (handing it over), the rota's owner, and admins."""
+    rota = get_rota(rota_id)
+    start = parse_time(data.get("start"), "start")
+    end = parse_time(data.get("end"), "end")
+    if end <= start:
+        raise ValidationError("moet na het begin liggen", field="end")
+    if end <= now:
+        raise ValidationError("ligt in het verleden", field="end")
+    if end - start > dt.timedelta(days=MAX_OVERRIDE_DAYS):
+        raise ValidationError(f"een vervanging duurt hoogstens {MAX_OVERRIDE_DAYS} dagen", field="end")
+    person = _duty_person(data.get("user"), rota.level, "user")
+    reason = v.text(data, "reason", max_length=200, default="")
+    with atomic():
+        locked(Rota, rota.id)  # two swaps of the same night are decided one after the other
+        if actor is not None and actor.role != "admin" and actor.id != rota.owner_id:
+            planned = plan(rota, start, end)
+            if not planned or any(seg.user_id != actor.id for seg in planned):
+                raise Forbidden("Alleen wie in die hele periode piket heeft, de eigenaar van het rooster "
+                                "of een beheerder kan deze dienst overdragen.")
+        override = RotaOverride(rota_id=rota.id, user_id=person.id, start=start, end=end,
+                                created_by_id=getattr(actor, "id", None), reason=reason, created_at=now)
+        db.session.add(override)
+        db.session.flush()
+        audit.record(now, "rota.override_add", "rota", rota.id, actor=actor, after={
+            "override_id": override.id, "user_id": person.id, "start": start.isoformat(), "end": end.isoformat(),
+            "reason": reason})
+    return override
+
+
+# --- CSV import ---------------------------------------------------------------------------------------
+
+def _rows(text):
+    """(line number, cells) of the file's non-empty rows; "," or ";" (Dutch spreadsheets) as separator."""
+    text = text.lstrip("\ufeff")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for cells in reader:
+        if any(c.strip() for c in cells):
+            yield reader.line_num, [c.strip() for c in cells]
+
+
+def parse_csv(text, level="primary", only_rota=None) -> list[dict]:
+    """Every row of a rota CSV (region,email,start,end; header optional) checked; raises one
+    ValidationError listing every bad row as "regel N: veld: melding" (details["errors"])."""
+    if level not in LEVELS:
+        raise ValidationError(f"kies uit {', '.join(LEVELS)}", field="level")
+    rows = list(_rows(text or ""))
+    if rows and rows[0][1] and rows[0][1][0].lower() in ("region", "regio"):
+        rows = rows[1:]
+    if not rows:
+        raise ValidationError("het bestand bevat geen diensten", field="file", errors=["bestand: geen diensten gevonden"])
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ValidationError(f"hoogstens {MAX_IMPORT_ROWS} regels per bestand", field="file",
+                              errors=[f"bestand: hoogstens {MAX_IMPORT_ROWS} regels per bestand"])
+    regions = {r.code: r for r in db.session.scalars(select(Region))}
+    emails = {cells[1].lower() for _n, cells in rows if len(cells) > 1}
+    users = {u.email.lower(): u for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))}
+    rotas = {(r.region_id, r.level): r for r in db.session.scalars(select(Rota).where(Rota.level == level))}
+    errors, good = [], []
+    for line, cells in rows:
+        problems = []
+        if len(cells) != 4:
+            errors.append(f"regel {line}: regel: verwacht 4 kolommen (region,email,start,end), gevonden {len(cells)}")
+            continue
+        code, email, start_text, end_text = cells
+        code = code.lower()
+        rota = None
+        if level == "national":
+            if code.lower() not in NATIONAL_WORDS:
+                problems.append(("region", "het landelijke rooster heeft geen regio; laat leeg of schrijf landelijk"))
+            rota = rotas.get((None, level))
+            if rota is None and not problems:
+                problems.append(("region", "er is geen landelijk rooster"))
+        elif code not in regions:
+            problems.append(("region", f"onbekende regio {code[:60]!r}" if code else "vul een regio in"))
+        else:
+            rota = rotas.get((regions[code].id, level))
+            if rota is None:
+                problems.append(("region", f"regio {code} heeft geen rooster {LEVEL_LABELS[level]}"))
+        if rota is not None and only_rota is not None and rota.id != only_rota.id:
+            problems.append(("region", f"hoort niet bij dit rooster ({only_rota.name})"))
+        user = users.get(email.lower())
+        if user is None:
+            problems.append(("email", f"onbekende gebruiker {email[:80]!r}" if email else "vul een e-mailadres in"))
+        elif duty_problem(user, level):
+            problems.append(("email", duty_problem(user, level)))
+        times = {}
+        for field, value in (("start", start_text), ("end", end_text)):
+            try:
+                times[field] = parse_time(value, field)
+            except ValidationError as err:
+                problems.append((field, err.message))
+        if len(times) == 2 and times["end"] <= times["start"]:
+            problems.append(("end", "moet na het begin liggen"))
+        errors.extend(f"regel {line}: {field}: {message}" for field, message in problems)
+        if not problems:
+            good.append({"line": line, "rota": rota, "user": user, "start": times["start"], "end": times["end"]})
+    # Two rows of the file for the same rota at the same time: which one holds? Refuse both orders.
+    latest = {}
+    for row in sorted(good, key=lambda r: (r["rota"].id, r["start"], r["line"])):
+        before = latest.get(row["rota"].id)
+        if before is not None and row["start"] < before["end"]:
+            errors.append(f"regel {row['line']}: start: overlapt met regel {before['line']} van dit bestand")
+        if before is None or row["end"] > before["end"]:
+            latest[row["rota"].id] = row
+    if errors:
+        errors.sort(key=lambda e: int(e.split(":")[0].split()[1]) if e.startswith("regel ") else 0)
+        raise ValidationError(f"{len(errors)} fout(en) in het bestand; er is niets geïmporteerd", field="file",
+                              errors=errors)
+    return good
+
+
+def import_csv(now, text, level="primary", actor=None, only_rota=None, source=None) -> dict:
+    """Import a rota CSV all-or-nothing. Rows already present are left alone (a re-import adds
+    nothing); earlier imported shifts that a row of the file overlaps are replaced by it (a
+    corrected file wins). Returns {"created", "unchanged", "replaced"}."""
+    rows = parse_csv(text, level, only_rota)
+    by_rota = {}
+    for row in rows:
+        by_rota.setdefault(row["rota"].id, []).append(row)
+    for rota_id in by_rota:
+        _may_plan(actor, by_rota[rota_id][0]["rota"])
+    counts = {"created": 0, "unchanged": 0, "replaced": 0}
+    with atomic():
+        for rota_id in sorted(by_rota):  # lock in one order: two imports never deadlock
+            locked(Rota, rota_id)
+        for rota_id, items in sorted(by_rota.items()):
+            lo, hi = min(r["start"] for r in items), max(r["end"] for r in items)
+            existing = db.session.scalars(select(RotaShift).where(
+                RotaShift.rota_id == rota_id, RotaShift.start < hi, RotaShift.end > lo)).all()
+            same = {(s.user_id, s.start, s.end) for s in existing}
+            new = [r for r in items if (r["user"].id, r["start"], r["end"]) not in same]
+            wanted = {(r["user"].id, r["start"], r["end"]) for r in items}
+            replaced = [s for s in existing if s.source == "import" and (s.user_id, s.start, s.end) not in wanted
+                        and any(r["start"] < s.end and s.start < r["end"] for r in new)]
+            if replaced:
+                db.session.execute(delete(RotaShift).where(RotaShift.id.in_([s.id for s in replaced])))
+            created = [RotaShift(rota_id=rota_id, user_id=r["user"].id, start=r["start"], end=r["end"],
+                                 source="import", created_at=now) for r in new]
+            db.session.add_all(created)
+            db.session.flush()
+            counts["created"] += len(created)
+            counts["unchanged"] += len(items) - len(new)
+            counts["replaced"] += len(replaced)
+            if created or replaced:
+                audit.record(now, "rota.import", "rota", rota_id, actor=actor, source=source,
+                             before={"shifts": [_shift_json(s) for s in replaced]} if replaced else None,
+                             after={"shifts": [_shift_json(s) for s in created], "unchanged": len(items) - len(new)})
+    return counts
+
+
+def _shift_json(shift) -> dict:
+    return {"id": shift.id, "user_id": shift.user_id, "start": shift.start.isoformat(), "end": shift.end.isoformat()}
+
+
+# --- iCal links ------------------------------------------------------------------------------------
+
+def feed_of(user=None, rota=None) -> CalendarFeed | None:
+    if rota is not None:
+        return db.session.scalar(select(CalendarFeed).where(CalendarFeed.rota_id == rota.id))
+    return db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+
+
+def renew_feed(now, actor, rota=None) -> CalendarFeed:
+    """A new secret link for the actor's own duties, or (owner, admin) for a whole rota; the old link stops working."""
+    if rota is not None:
+        _may_plan(actor, rota)
+    with atomic():
+        feed = feed_of(user=actor, rota=rota)
+        if feed is None:
+            feed = CalendarFeed(user_id=None if rota is not None else actor.id, rota_id=rota.id if rota else None)
+            db.session.add(feed)
+        feed.token, feed.created_at = secrets.token_urlsafe(32), now
+        db.session.flush()
+        audit.record(now, "rota.ical_link", "rota" if rota is not None else "user",
+                     rota.id if rota is not None else actor.id, actor=actor)  # never the token itself
+    return feed
+
+
+def feed_by_token(token) -> CalendarFeed:
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token)) \
+        if token and len(token) <= 64 else None
+    if feed is None:
+        raise NotFound("Onbekende agenda-link.", field="token")
+    return feed
+
+
+def feed_duties(now, feed, days_back=7, days_ahead=60) -> list[tuple[Rota, schedule.Segment]]:
+    """(rota, duty) pairs of a feed, from `days_back` ago to `days_ahead`. A duty that started
+    before the window keeps its real start (a month further back), so its UID does not change."""
+    start, end = now - dt.timedelta(days=days_back), now + dt.timedelta(days=days_ahead)
+    rotas = [get_rota(feed.rota_id)] if feed.rota_id else list_rotas()
+    out = []
+    for rota in rotas:
+        for duty in schedule.duties(plan(rota, start - dt.timedelta(days=31), end)):
+            if duty.end > start and (feed.user_id is None or duty.user_id == feed.user_id):
+                out.append((rota, duty))
+    return sorted(out, key=lambda pair: (pair[1].start, pair[0].id))
