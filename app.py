@@ -13,15 +13,22 @@ from beds.demo import demo_command
 from beds.views import bp as beds_pages
 from errors import register_error_handlers
 from extensions import configure_sqlite, csrf, db, migrate
+from notify.service import provider_for
+from notify.webhooks import bp as notify_webhooks
 from openapi import bp as openapi_bp
 from piket.api import bp as piket_api
+from piket.link_views import bp as accept_link_pages
+from piket.rotas.cli import piket_cli
+from piket.rotas.views import bp as rota_pages
 from piket.views import bp as piket_pages
+from piket.webhooks import bp as piket_webhooks
 from piket.worker import worker_command
 from web import home_bp, security_headers, template_helpers
 
-PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, audit_pages)
+PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, audit_pages, rota_pages)
 API = (beds_api, piket_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
-COMMANDS = (users_cli, demo_command, worker_command)  # flask --app app users|demo|worker
+WEBHOOKS = (notify_webhooks, piket_webhooks)  # Twilio signs each request (notify/signature.py), so no CSRF
+COMMANDS = (users_cli, demo_command, worker_command, piket_cli)  # flask --app app users|demo|worker|piket
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -41,13 +48,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.after_request(security_headers)
     app.context_processor(template_helpers)
 
-    # Pages and the JSON API
+    # Pages, the JSON API and the webhooks
     for blueprint in PAGES:
         app.register_blueprint(blueprint)
-    for blueprint in API:
+    for blueprint in API + WEBHOOKS:
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+
+    # Notifications: the provider is built now, so a missing Twilio setting fails at startup
+    provider_for(app)
 
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -38,7 +38,9 @@ SCHEMAS = {
     "Region": {"type": "object", "required": ["code", "name", "kind", "lat", "lon"], "properties": {
         "code": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}, "name": {"type": "string"},
         "kind": ENUM(vocabulary.REGION_KINDS), "centre": {"type": "string"},
-        "lat": {"type": "number", "minimum": -90, "maximum": 90}, "lon": {"type": "number", "minimum": -180, "maximum": 180}}},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90}, "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        "dial_code": {"type": ["integer", "null"], "minimum": 1, "maximum": 999,
+                      "description": "keyed in on the national piket number"}}},
     "IntakeHours": {"oneOf": [{"type": "string", "enum": ["24/7"]}, {"type": "array", "minItems": 1, "items": {
         "type": "object", "required": ["days", "from", "to"], "properties": {
             "days": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": 7}},
@@ -199,6 +201,25 @@ PATHS = {
     "/api/v1/placement-requests/{request_id}/cancel": {"post": {"summary": "Withdraw the request; open holds are released",
         "parameters": RID, "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request"),
                                          "409": _error("already closed")}}},
+    "/api/v1/placement-requests/{request_id}/decline": {"post": {
+        "summary": "A paged coordinator says 'not me'; when everyone of the current step did, the next step runs",
+        "parameters": RID, "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request")}}},
+    "/api/v1/placement-requests/{request_id}/profile": {"put": {
+        "summary": "Fill in the profile of a request made by phone (it has none until then); once",
+        "parameters": RID, "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["persons"], "properties": {
+                "persons": {"type": "array", "minItems": 1, "maxItems": 20, "items": _ref("Person")},
+                "children": {"type": "integer", "minimum": 0, "maximum": 12}}}}}},
+        "responses": {"200": _ok(_ref("PlacementRequest")), **WRITE_ERRORS, "404": _error("no such request")}}},
+    "/api/v1/cases/{case_id}/report-owner": {"put": {
+        "summary": "Hand the CoMensha report of the case to someone named (the owner, or a coordinator)",
+        "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["email"], "properties": {"email": {"type": "string", "maxLength": 254}}}}}},
+        "responses": {"200": _ok({"type": "object", "required": ["case_id", "report_owner_id", "report_owner_since"],
+                                  "properties": {"case_id": {"type": "integer"}, "report_owner_id": {"type": "integer"},
+                                                 "report_owner_since": {"type": "string", "format": "date-time"}}}),
+                      **WRITE_ERRORS, "404": _error("no such case")}}},
     "/api/v1/placement-requests/{request_id}/proposals": {"get": {
         "summary": "Ranked proposals for every waiting request of the case, excluded shelters with their reason, "
                    "and for an unplaced request the rule that, waived, would give a place",

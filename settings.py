@@ -63,6 +63,10 @@ def load(env=None) -> dict:
         "USE_STALE_AVAILABILITY": env.get("USE_STALE_AVAILABILITY", "true").lower() in ("1", "true", "yes"),
         "MATCH_TIME_LIMIT_S": float(env.get("MATCH_TIME_LIMIT_S") or 10),
         "RETENTION_DAYS": _int(env, "RETENTION_DAYS", 30),
+        # Paging: how long an SMS accept link works; the number the police call; when the worker counts as down.
+        "LINK_HOURS": _int(env, "LINK_HOURS", 12),
+        "NATIONAL_PIKET_NUMBER": env.get("NATIONAL_PIKET_NUMBER", ""),
+        "WORKER_STALE_SECONDS": _int(env, "WORKER_STALE_SECONDS", 60),
         # Failed logins allowed per e-mail address and client within the window.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
@@ -71,5 +75,8 @@ def load(env=None) -> dict:
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
+        "TWILIO_TIMEOUT_S": float(env.get("TWILIO_TIMEOUT_S") or 10),  # one API request; a hang must not stall the outbox
+        # Outbox: tries per message on transient errors (back-off 5 s, 15 s, 45 s, ... at most 5 min), then failed.
+        "NOTIFY_MAX_TRIES": _int(env, "NOTIFY_MAX_TRIES", 5),
         "TIMEZONE": "Europe/Amsterdam",
     }

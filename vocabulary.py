@@ -70,6 +70,19 @@ REQUEST_STATUSES = {
     "placing": "plaatsing loopt", "placed": "geplaatst", "cancelled": "ingetrokken", "exhausted": "niemand bereikt",
 }
 
+# A request's timeline (piket/timeline.py), in the words of the people reading it at night.
+EVENT_KINDS = {
+    "received": "aanvraag ontvangen", "paged": "piket opgeroepen", "step_skipped": "stap overgeslagen (niemand bereikbaar)",
+    "step_unanswered": "geen antwoord mogelijk, volgende stap", "declined": "geweigerd door opgeroepene",
+    "accepted": "aangenomen", "exhausted": "NIEMAND BEREIKT: alarm", "cancelled": "ingetrokken",
+    "placement_chosen": "plaats gekozen", "placement_refused": "opvang weigerde", "placement_released": "plaats vrijgegeven",
+    "placement_expired": "reservering verlopen", "intake_confirmed": "intake bevestigd",
+    "requester_informed": "aanvrager per sms geïnformeerd", "report_owner": "melding CoMensha overgedragen",
+    "profile_set": "profiel ingevuld", "phone_call": "gebeld via landelijk piketnummer",
+    "phone_dial": "doorverbinden met piket", "phone_connected": "doorverbonden met piket",
+    "phone_unanswered": "telefonisch niemand bereikt",
+}
+
 PLACEMENT_STATUSES = {"held": "vastgehouden", "confirmed": "intake bevestigd", "refused": "geweigerd",
                       "released": "vrijgegeven", "expired": "verlopen"}
 

@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, url_for
 
 import vocabulary
 from accounts.access import ALL_ROLES, require
-from timeutil import format_local
+from timeutil import format_local, utcnow
 
 home_bp = Blueprint("home", __name__)
 
@@ -26,6 +26,12 @@ def security_headers(response):
     return response
 
 
+def worker_down() -> bool:
+    """For the banner on coordinators' pages: nobody is paged while the worker is down."""
+    from piket import heartbeat
+    return not heartbeat.state(utcnow(), current_app.config["WORKER_STALE_SECONDS"])["running"]
+
+
 def template_helpers():
     return {"v": vocabulary, "label": vocabulary.label, "when": format_local,
-            "current_user": g.get("user")}
+            "current_user": g.get("user"), "worker_down": worker_down}

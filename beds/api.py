@@ -16,7 +16,7 @@ bp = Blueprint("beds_api", __name__, url_prefix="/api/v1")
 
 def region_json(region):
     return {"code": region.code, "name": region.name, "kind": region.kind, "centre": region.centre,
-            "lat": region.lat, "lon": region.lon}
+            "lat": region.lat, "lon": region.lon, "dial_code": region.dial_code}
 
 
 def pool_json(pool, now):

@@ -16,6 +16,7 @@ class Region(db.Model):
     centre: Mapped[str] = mapped_column(String(120), default="")
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    dial_code: Mapped[int | None] = mapped_column(Integer, unique=True)  # keyed in on the national piket number
 
 
 class Organisation(db.Model):

@@ -27,6 +27,7 @@ def parse_region(data) -> dict:
         "centre": v.text(data, "centre", max_length=120, default=""),
         "lat": v.number(data, "lat", minimum=-90, maximum=90),
         "lon": v.number(data, "lon", minimum=-180, maximum=180),
+        "dial_code": v.integer(data, "dial_code", minimum=1, maximum=999, default=None),
     }
 
 
@@ -35,6 +36,8 @@ def create_region(now, data, actor):
     with atomic():
         if db.session.scalar(select(Region).where(Region.code == fields["code"])):
             raise Conflict("a region with this code exists", field="code")
+        if fields["dial_code"] is not None and db.session.scalar(select(Region).where(Region.dial_code == fields["dial_code"])):
+            raise Conflict("another region has this dial code", field="dial_code")
         region = Region(**fields)
         db.session.add(region)
         db.session.flush()

@@ -122,6 +122,25 @@ def update_availability(now, shelter_id, updates, actor, source):
     shelter = get_shelter(shelter_id)
     if not can_update(actor, shelter):
         raise Forbidden("U mag de beschikbaarheid van deze opvang niet wijzigen.", field="shelter_id")
+    return _apply_updates(now, shelter, updates, actor, source)
+
+
+def default_pool(shelter) -> BedPool | None:
+    """The pool an SMS "BEDDEN 3" means: the shelter's first single-bed pool, else its first pool."""
+    pools = shelter.pools
+    return next((p for p in pools if p.kind == "bed"), pools[0] if pools else None)
+
+
+def report_free_by_sms(now, shelter, free):
+    """"BEDDEN 3" from the shelter's registered intake number: the registered phone is the actor."""
+    pool = default_pool(shelter)
+    if pool is None:
+        raise ValidationError("deze opvang heeft geen plaatsen geregistreerd", field="pools")
+    _apply_updates(now, shelter, [{"id": pool.id, "index": 0, "free": free, "out_of_service": None}], None, "sms")
+    return pool
+
+
+def _apply_updates(now, shelter, updates, actor, source):
     with atomic():
         pools = _locked_pools(shelter.id)
         before, after = [], []

@@ -62,6 +62,29 @@ def cancel(request_id):
     return jsonify(request_json(service.cancel(now, request_id, g.user), g.user, now))
 
 
+@bp.post("/placement-requests/<int:request_id>/decline")
+@require(*COORDINATORS)
+def decline(request_id):
+    now = utcnow()
+    return jsonify(request_json(service.decline(now, request_id, g.user, "api"), g.user, now))
+
+
+@bp.put("/placement-requests/<int:request_id>/profile")
+@require(*COORDINATORS)
+def set_profile(request_id):
+    now = utcnow()
+    return jsonify(request_json(service.set_profile(now, request_id, v.json_body(request), g.user), g.user, now))
+
+
+@bp.put("/cases/<int:case_id>/report-owner")
+@require(*REQUESTERS)
+def hand_over_report(case_id):
+    data = v.json_body(request)
+    case = service.hand_over_report(utcnow(), case_id, g.user, data.get("email"))
+    return jsonify({"case_id": case.id, "report_owner_id": case.report_owner_id,
+                    "report_owner_since": case.report_owner_since.isoformat()})
+
+
 @bp.get("/placement-requests/<int:request_id>/proposals")
 @require(*COORDINATORS)
 def get_proposals(request_id):

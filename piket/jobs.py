@@ -1,6 +1,17 @@
 """The worker's periodic jobs. Each takes `now`, claims its rows in the database, and is safe to
 run twice at once (a second worker finds the rows already handled)."""
-from piket import placements
+from notify import jobs as notify_jobs
+from piket import escalation, placements
+from piket.rotas import jobs as rota_jobs
+
+
+def escalate(now) -> int:
+    """Run every escalation step that is due, and send its pages at once rather than at the
+    dispatch job's next tick: seconds count at night."""
+    done = escalation.tick(now)
+    if done:
+        notify_jobs.dispatch(now)
+    return done
 
 
 def expire_holds(now) -> int:
@@ -9,5 +20,9 @@ def expire_holds(now) -> int:
 
 
 JOBS = {  # name: (function, every N seconds)
+    "escalate": (escalate, 1),
+    "dispatch_notifications": (notify_jobs.dispatch, 1),
     "expire_holds": (expire_holds, 30),
+    "duty_reminders": (rota_jobs.duty_reminders, 60),  # reminders the evening before, hand-overs at the change
+    "report_gaps": (rota_jobs.report_gaps, 3600),  # after-hours gaps in the next 14 days, to the rota's owner
 }

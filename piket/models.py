@@ -19,7 +19,7 @@ class Case(db.Model):
     __table_args__ = (UniqueConstraint("created_by_id", "idempotency_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at = mapped_column(UTCDateTime, index=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: a call to the national number
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     case_reference: Mapped[str] = mapped_column(String(60))  # the requester's own reference, e.g. a BVH number
     callback_phone: Mapped[str] = mapped_column(String(20))
@@ -27,6 +27,10 @@ class Case(db.Model):
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)  # where found
     found_lat = mapped_column(db.Float)
     found_lon = mapped_column(db.Float)
+    source: Mapped[str] = mapped_column(String(10), default="web")  # web, api, phone
+    # Who owes the victim's report to CoMensha: the coordinator who placed, unless handed to someone named.
+    report_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    report_owner_since = mapped_column(UTCDateTime, nullable=True)
     requests = relationship("PlacementRequest", back_populates="case", order_by="PlacementRequest.id", lazy="selectin")
     region = relationship("Region", lazy="joined")
 
@@ -50,6 +54,10 @@ class PlacementRequest(db.Model):
     # Why no bed: {"capacity": 12, "contra_indication:active_addiction": 3, ...}, kept for statistics.
     blocking_reasons = mapped_column(JSON, nullable=True)
     purged_at = mapped_column(UTCDateTime, nullable=True)
+    # Escalation, snapshotted at creation (piket/escalation.py): the ladder, the next step to run and when.
+    escalation = mapped_column(JSON, nullable=True)
+    escalation_step: Mapped[int] = mapped_column(Integer, default=0)
+    next_action_at = mapped_column(UTCDateTime, nullable=True, index=True)
     case = relationship(Case, back_populates="requests", lazy="joined")
     placements = relationship("Placement", back_populates="request", order_by="Placement.id", lazy="selectin")
 
@@ -83,6 +91,36 @@ class RequestEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     actor_id: Mapped[int | None] = mapped_column()
     detail = mapped_column(JSON, nullable=True)
+
+
+class EscalationPolicy(db.Model):
+    """A region's ladders (after hours, office hours); no row means the defaults in escalation.py."""
+    __tablename__ = "escalation_policies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), unique=True)
+    after_hours = mapped_column(JSON, nullable=True)  # [{"after": minutes, "level": ..., "channels": [...]}]
+    office_hours = mapped_column(JSON, nullable=True)
+    backup_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))  # its on-duty stands in for a missing back-up
+
+
+class WebhookReceipt(db.Model):
+    """Inbound webhooks already handled (by Twilio's sid, or a link's use): a replay has no second effect."""
+    __tablename__ = "webhook_receipts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    at = mapped_column(UTCDateTime)
+    reply: Mapped[str | None] = mapped_column(db.Text)  # what we answered, answered again on a replay
+
+
+class WorkerHeartbeat(db.Model):
+    """The worker's last sign of life; paging depends on it, so pages and /healthz warn when it is old."""
+    __tablename__ = "worker_heartbeats"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    hostname: Mapped[str] = mapped_column(String(120))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at = mapped_column(UTCDateTime)
+    beat_at = mapped_column(UTCDateTime)
 
 
 APPEND_ONLY.add(RequestEvent)

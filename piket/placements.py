@@ -7,7 +7,8 @@ from beds.models import BedPool
 from beds.scenario import shelter_entry
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import atomic, db, locked
-from piket import service
+from notify import service as notify
+from piket import escalation, messages, service
 from piket.models import Placement, PlacementRequest
 from piket.proposals import request_entry
 from sqlalchemy import select
@@ -63,6 +64,7 @@ def choose(now, request_id, pool_id, user, cfg) -> Placement:
                               status="held", distance_km=distance, chosen_by_id=user.id, chosen_at=now)
         db.session.add(placement)
         row.status = "placing"
+        escalation.stop(row)
         db.session.flush()
         service.event(now, row, "placement_chosen", user, placement=placement.id, shelter=pool.shelter_id,
                       expires_at=hold.expires_at.isoformat())
@@ -94,8 +96,21 @@ def confirm(now, hold_id, user) -> Placement:
         placement.status, placement.decided_by_id, placement.decided_at = "confirmed", user.id, now
         request = placement.request
         request.status, request.closed_at = "placed", now
+        escalation.stop(request)
         service.event(now, request, "intake_confirmed", user, placement=placement.id)
+        _after_placed(now, request, placement)
     return placement
+
+
+def _after_placed(now, request, placement):
+    """The requester gets the meeting details by SMS (the address itself only on the page, audited);
+    the coordinator who placed owns the CoMensha report unless it was handed to someone already."""
+    case = request.case
+    if case.report_owner_id is None:
+        case.report_owner_id, case.report_owner_since = placement.chosen_by_id, now
+    notify.enqueue(now, to=case.callback_phone, channel="sms", purpose="requester", request_id=request.id,
+                   body=messages.placed_requester_sms(request, placement), dedupe_key=f"placed:{placement.id}")
+    service.event(now, request, "requester_informed", channel="sms")
 
 
 def release(now, hold_id, user, reason=None) -> Placement:

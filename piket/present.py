@@ -1,9 +1,11 @@
 """Requests and placements as plain data for the API and the pages, with the address rules applied."""
 from sqlalchemy import select
 
+import vocabulary
 from beds import service as beds
 from extensions import db
 from piket.models import RequestEvent
+from timeutil import format_local
 
 
 def placement_json(p, user, now):
@@ -26,9 +28,12 @@ def request_json(r, user, now, timeline=False):
             "created_at": r.created_at.isoformat(), "accepted_by_id": r.accepted_by_id,
             "blocking_reasons": r.blocking_reasons,
             "case": {"id": case.id, "case_reference": case.case_reference, "callback_phone": case.callback_phone,
-                     "requester_org": case.requester_org, "region": case.region.code},
+                     "requester_org": case.requester_org, "region": case.region.code, "source": case.source,
+                     "report_owner_id": case.report_owner_id},
             "placements": [placement_json(p, user, now) for p in r.placements]}
     if timeline:
         events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == r.id).order_by(RequestEvent.id)).all()
-        body["timeline"] = [{"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail} for e in events]
+        body["timeline"] = [{"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail, "actor_id": e.actor_id,
+                             "label": vocabulary.label(vocabulary.EVENT_KINDS, e.kind), "local": format_local(e.at)}
+                            for e in events]
     return body

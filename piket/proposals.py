@@ -56,7 +56,8 @@ def _option(shelters, pool_id, distance_km, now, cfg) -> dict:
 
 def for_case(now, case, cfg) -> dict:
     """Proposals for every waiting request of the case, solved together (apart_from holds)."""
-    waiting = [r for r in case.requests if r.status in WAITING]
+    # A request made by phone has no profile until the coordinator fills it in: nothing to match yet.
+    waiting = [r for r in case.requests if r.status in WAITING and r.persons]
     if not waiting:
         return {"status": "none", "requests": {}}
     scenario, shelters = build_scenario(now, waiting, cfg)

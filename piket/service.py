@@ -10,11 +10,14 @@ from audit import service as audit
 from beds.registry import region_by_code
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import atomic, db, locked
-from piket.models import OPEN_STATUSES, Case, PlacementRequest, RequestEvent
+from piket.models import OPEN_STATUSES, Case, PlacementRequest
+from piket import escalation
+from piket.timeline import event
 
 PHONE = r"\+?[0-9 ()-]{6,20}"
 CODE_ALPHABET = "ACDEFHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 6/G, 8/B: read out at night
 MAX_GROUPS, MAX_PERSONS = 150, 20
+ACCEPTABLE = ("received", "paging", "exhausted")  # exhausted is loud, and still open to a late yes
 DEFAULT_ORG = {"police": "police", "coordinator": "coordinator", "admin": "coordinator"}
 
 
@@ -92,13 +95,9 @@ def _short_code() -> str:
             return code
 
 
-def event(now, request, kind, actor=None, **detail):
-    db.session.add(RequestEvent(request_id=request.id, at=now, kind=kind, actor_id=getattr(actor, "id", None),
-                                detail=detail or None))
-
-
-def create_case(now, fields, user, idempotency_key=None) -> tuple[Case, bool]:
-    """Create the case and its requests. Returns (case, created); a retried submit with the same
+def create_case(now, fields, user, idempotency_key=None, source="web", page_after_minutes=0) -> tuple[Case, bool]:
+    """Create the case and its requests, each with its escalation snapshot (first step due at once,
+    or after `page_after_minutes`). Returns (case, created); a retried submit with the same
     Idempotency-Key returns the first case and creates nothing."""
     if idempotency_key:
         existing = _by_idempotency_key(user, idempotency_key)
@@ -106,7 +105,7 @@ def create_case(now, fields, user, idempotency_key=None) -> tuple[Case, bool]:
             return existing, False
     try:
         with atomic():
-            case = Case(created_at=now, created_by_id=user.id, idempotency_key=idempotency_key,
+            case = Case(created_at=now, created_by_id=getattr(user, "id", None), idempotency_key=idempotency_key, source=source,
                         case_reference=fields["case_reference"], callback_phone=fields["callback_phone"],
                         requester_org=fields["requester_org"], region=fields["region"],
                         found_lat=fields["found_lat"], found_lon=fields["found_lon"])
@@ -124,7 +123,8 @@ def create_case(now, fields, user, idempotency_key=None) -> tuple[Case, bool]:
                 requests[a].apart_from = sorted(set(requests[a].apart_from) | {requests[b].id})
                 requests[b].apart_from = sorted(set(requests[b].apart_from) | {requests[a].id})
             for request in requests:
-                event(now, request, "received", user, size=request.size, urgency=request.urgency)
+                event(now, request, "received", user, size=request.size, urgency=request.urgency, source=source)
+                escalation.start(now, request, page_after_minutes)
             audit.record(now, "case.create", "case", None, actor=user,
                          after={"requests": [r.id for r in requests], "region": fields["region"].code})
     except IntegrityError:
@@ -157,24 +157,28 @@ def get_request(request_id, user) -> PlacementRequest:
     return request
 
 
-def accept(now, request_id, user) -> PlacementRequest:
-    """First writer wins: a conditional update; the second accepter is told who has it."""
+def accept(now, request_id, user, channel="web") -> PlacementRequest:
+    """First writer wins: a conditional update; the second accepter is told who has it.
+    `channel`: web, api, sms, voice, link or phone (a call through the national number)."""
     request = get_request(request_id, user)
     if user.role not in ("coordinator", "admin"):
         raise Forbidden("Alleen een zorgcoördinator neemt een aanvraag aan.")
     with atomic():
         won = db.session.execute(
             update(PlacementRequest).where(PlacementRequest.id == request.id,
-                                           PlacementRequest.status.in_(("received", "paging")))
-            .values(status="accepted", accepted_by_id=user.id, accepted_at=now)).rowcount == 1
+                                           PlacementRequest.status.in_(ACCEPTABLE))
+            .values(status="accepted", accepted_by_id=user.id, accepted_at=now, closed_at=None)
+            .execution_options(synchronize_session=False)).rowcount == 1
         if won:
-            event(now, request, "accepted", user)
+            db.session.refresh(request)
+            event(now, request, "accepted", user, channel=channel)
+            escalation.after_accept(now, request, user, channel)
             audit.record(now, "request.accept", "placement_request", request.id, actor=user)
     db.session.refresh(request)
     if not won:
         from accounts.models import User
         holder = db.session.get(User, request.accepted_by_id) if request.accepted_by_id else None
-        raise Conflict(f"Al aangenomen door {holder.name or holder.email}." if holder else
+        raise Conflict(f"Al aangenomen door {display_name(holder)}." if holder else
                        f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[request.status]}.", field="request_id",
                        code="already_accepted", accepted_by=getattr(holder, "email", None))
     return request
@@ -191,6 +195,65 @@ def cancel(now, request_id, user) -> PlacementRequest:
             raise Conflict(f"Deze aanvraag is al {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
         placements.release_open(now, row, "cancelled", user)
         row.status, row.closed_at = "cancelled", now
+        escalation.stop(row)
         event(now, row, "cancelled", user)
         audit.record(now, "request.cancel", "placement_request", row.id, actor=user)
     return request
+
+
+def decline(now, request_id, user, channel) -> PlacementRequest:
+    """A paged coordinator says 'not me' (keypad 2, SMS NEE, the link's second button)."""
+    request = get_request(request_id, user)
+    with atomic():
+        if request.status in ("received", "paging"):
+            escalation.decline(now, request, user, channel)
+    return request
+
+
+def display_name(user) -> str:
+    return user.name or user.email
+
+
+# --- the CoMensha report's owner, and the profile of a request that came in by phone ---------------
+
+def hand_over_report(now, case_id, user, email) -> Case:
+    """The CoMensha report's owner hands it to someone named (or a coordinator reassigns it)."""
+    from accounts.models import User
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("Deze zaak bestaat niet.", field="case_id")
+    if user.role not in ("coordinator", "admin") and case.report_owner_id != user.id:
+        raise Forbidden("Alleen wie de melding bij CoMensha doet, of een zorgcoördinator, draagt haar over.")
+    email = v.text({"email": email}, "email", max_length=254).strip().lower()
+    to = db.session.scalar(select(User).where(User.email == email, User.active.is_(True),
+                                              User.role.in_(("police", "coordinator", "admin"))))
+    if to is None:
+        raise ValidationError("geen actieve politie- of coördinatoraccount met dit e-mailadres", field="email")
+    with atomic():
+        before = case.report_owner_id
+        case.report_owner_id, case.report_owner_since = to.id, now
+        audit.record(now, "case.report_owner", "case", case.id, before={"owner": before}, after={"owner": to.id}, actor=user)
+        for request in case.requests:
+            event(now, request, "report_owner", user, owner=to.id)
+    return case
+
+
+def set_profile(now, request_id, data, user) -> PlacementRequest:
+    """A request made by phone has no profile yet: the coordinator fills it in after the call."""
+    request = get_request(request_id, user)
+    if user.role not in ("coordinator", "admin"):
+        raise Forbidden("Alleen een zorgcoördinator vult het profiel in.")
+    persons = data.get("persons") if isinstance(data, dict) else None
+    if not isinstance(persons, list) or not persons or len(persons) > MAX_PERSONS:
+        raise ValidationError(f"must list 1 to {MAX_PERSONS} persons", field="persons")
+    parsed = [_person(p, f"persons[{i}]") for i, p in enumerate(persons)]
+    children = v.integer(data, "children", minimum=0, maximum=12, default=0)
+    with atomic():
+        row = locked(PlacementRequest, request.id)
+        if row.persons:
+            raise Conflict("Het profiel van deze aanvraag is al ingevuld.", field="persons")
+        if row.status not in OPEN_STATUSES:
+            raise Conflict(f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
+        row.persons, row.children, row.size = parsed, children, len(parsed) + children
+        event(now, row, "profile_set", user, size=row.size)
+    return row

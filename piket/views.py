@@ -104,15 +104,33 @@ def case_page(case_id):
                 placements.release(now, int(request.form.get("hold_id", "0")), g.user)
             elif action == "cancel":
                 service.cancel(now, rid, g.user)
+            elif action == "decline":
+                service.decline(now, rid, g.user, "web")
+            elif action == "report_owner":
+                service.hand_over_report(now, case.id, g.user, request.form.get("email", ""))
+                flash("Melding bij CoMensha overgedragen.")
+            elif action == "profile":
+                service.set_profile(now, rid, _form_profile(request.form), g.user)
             return redirect(url_for("piket.case_page", case_id=case.id))
         except (ValueError, PiketError) as err:
             errors["form"] = getattr(err, "message", "Ongeldige invoer.")
             db.session.rollback()
     show_proposals = g.user.role in ("coordinator", "admin")
     result = proposals.for_case(now, case, current_app.config) if show_proposals else {"requests": {}}
-    return render_template("piket/case.html", case=case, result=result, errors=errors,
+    from accounts.models import User
+    owner = db.session.get(User, case.report_owner_id) if case.report_owner_id else None
+    return render_template("piket/case.html", case=case, result=result, errors=errors, report_owner=owner,
                            requests=[request_json(r, g.user, now, timeline=True) for r in case.requests],
                            status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s))
+
+
+def _form_profile(form) -> dict:
+    """The profile form of a request made by phone: one victim, and children."""
+    person = {k: form.get(k) for k in ("gender", "residence", "exploitation") if form.get(k)}
+    if form.get("age"):
+        person["age"] = form.get("age")
+    person["needs"] = form.getlist("needs")
+    return {"persons": [person], "children": form.get("children") or 0}
 
 
 @bp.route("/opvang/<int:shelter_id>/intakes", methods=["GET", "POST"])
@@ -139,3 +157,18 @@ def intakes(shelter_id):
     pending = db.session.scalars(select(Placement).where(Placement.shelter_id == shelter.id, Placement.status == "held")
                                  .order_by(Placement.id)).all()
     return render_template("piket/intakes.html", shelter=shelter, pending=pending, errors=errors)
+
+
+@bp.route("/beheer/worker")
+@require("admin")
+def worker_page():
+    """Is the worker alive, and what is waiting for it? Paging depends on it."""
+    from notify.models import NotificationAttempt
+    from piket import heartbeat
+    now = utcnow()
+    state = heartbeat.state(now, current_app.config["WORKER_STALE_SECONDS"])
+    due = db.session.scalar(select(db.func.count()).select_from(PlacementRequest).where(
+        PlacementRequest.status.in_(("received", "paging")), PlacementRequest.next_action_at <= now))
+    pending = db.session.scalar(select(db.func.count()).select_from(NotificationAttempt).where(
+        NotificationAttempt.status == "pending"))
+    return render_template("piket/worker.html", state=state, due=due, pending=pending)

@@ -1,9 +1,11 @@
 """`flask --app app worker`: the one process that runs the periodic jobs (APScheduler).
 
 Web workers never run the scheduler. What is due lives in the database, so a restart loses
-nothing: the next tick finds what is overdue and does it.
+nothing: the next tick finds what is overdue and does it. `flask --app app worker status` tells
+whether it is alive (its heartbeat), because paging depends on it.
 """
 import logging
+import sys
 
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -11,14 +13,15 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from extensions import db
+from piket import heartbeat
 from piket.jobs import JOBS
-from timeutil import utcnow
+from timeutil import format_local, utcnow
 
 log = logging.getLogger("piket.worker")
+HEARTBEAT_SECONDS = 10
 
 
-def run_job(app, name):
-    function, _every = JOBS[name]
+def run_job(app, name, function):
     with app.app_context():
         try:
             done = function(utcnow())
@@ -31,15 +34,36 @@ def run_job(app, name):
             db.session.remove()
 
 
-@click.command("worker", help="Run the periodic jobs (hold expiry, ...). One per installation.")
+@click.group("worker", invoke_without_command=True,
+             help="Run the periodic jobs (escalation, notifications, hold expiry, ...). One per installation.")
+@click.pass_context
 @with_appcontext
-def worker_command():
+def worker_command(ctx):
+    if ctx.invoked_subcommand is not None:
+        return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick; skipped runs still warn
     app = current_app._get_current_object()
+    started = utcnow()
+    jobs = dict((name, (function, every)) for name, (function, every) in JOBS.items())
+    jobs["heartbeat"] = (lambda now: heartbeat.beat(now, started), HEARTBEAT_SECONDS)
     scheduler = BlockingScheduler(timezone="UTC")
-    for name, (_function, every) in JOBS.items():
+    for name, (function, every) in jobs.items():
         # coalesce + max_instances=1: a late or slow tick never runs twice at once.
-        scheduler.add_job(run_job, "interval", seconds=every, args=(app, name), id=name,
-                          coalesce=True, max_instances=1, next_run_time=utcnow())
-    click.echo(f"worker: running {', '.join(JOBS)}")
+        scheduler.add_job(run_job, "interval", seconds=every, args=(app, name, function), id=name,
+                          coalesce=True, max_instances=1, next_run_time=utcnow(), misfire_grace_time=None)
+    click.echo(f"worker: running {', '.join(jobs)}")
     scheduler.start()
+
+
+@worker_command.command("status", help="Is the worker alive? Exit status 1 when it is not.")
+@with_appcontext
+def status_command():
+    state = heartbeat.state(utcnow(), current_app.config["WORKER_STALE_SECONDS"])
+    if state["running"]:
+        click.echo(f"worker: actief (laatste hartslag {state['age_s']} s geleden, {state['hostname']} pid {state['pid']}, "
+                   f"gestart {format_local(state['started_at'])})")
+        return
+    seen = f"laatste hartslag {format_local(state['beat_at'])}" if state["beat_at"] else "nooit gezien"
+    click.echo(f"WAARSCHUWING: de worker draait niet ({seen}). Zonder worker wordt niemand opgeroepen.", err=True)
+    sys.exit(1)

@@ -209,3 +209,26 @@ def run_concurrently(target, args_list):
     for t in threads:
         t.join()
     return errors
+
+
+# --- Twilio webhooks ---------------------------------------------------------------------------
+
+TWILIO_TEST_TOKEN = "test-twilio-token"
+
+
+def twilio_signature(app, path, params) -> str:
+    """X-Twilio-Signature as Twilio computes it: the real RequestValidator over PUBLIC_BASE_URL + path."""
+    from twilio.request_validator import RequestValidator
+    return RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(app.config["PUBLIC_BASE_URL"] + path, params)
+
+
+@pytest.fixture
+def signed_post(app, client):
+    """signed_post(path, params) -> response: a form POST signed like Twilio does (path may carry a query string)."""
+    if not app.config.get("TWILIO_AUTH_TOKEN"):
+        app.config["TWILIO_AUTH_TOKEN"] = TWILIO_TEST_TOKEN
+
+    def post(path, params, **kwargs):
+        headers = {"X-Twilio-Signature": twilio_signature(app, path, params), **kwargs.pop("headers", {})}
+        return client.post(path, data=params, headers=headers, **kwargs)
+    return post

@@ -6,7 +6,7 @@ from openapi import spec
 
 
 def _flask_rule(path):
-    for name in ("shelter_id", "request_id", "hold_id"):
+    for name in ("shelter_id", "request_id", "hold_id", "case_id"):
         path = path.replace("{%s}" % name, "<int:%s>" % name)
     return path
 

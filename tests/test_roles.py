@@ -41,10 +41,36 @@ MATRIX = [
     ("POST", "/api/v1/placement-requests/{req}/cancel", None, {"police", "coordinator", "admin"}),
     ("GET", "/api/v1/placement-requests/{req}/proposals", None, {"coordinator", "admin"}),
     ("POST", "/api/v1/placement-requests/{req}/placements", {"pool_id": 1}, {"coordinator", "admin"}),
+    ("POST", "/api/v1/placement-requests/{req}/decline", None, {"coordinator", "admin"}),
+    ("PUT", "/api/v1/placement-requests/{req}/profile", {"persons": []}, {"coordinator", "admin"}),
+    # The police may hand over only a report they own; in this probe they own none.
+    ("PUT", "/api/v1/cases/{case}/report-owner", {"email": "x@test.nl"}, {"coordinator", "admin"}),
+    ("GET", "/beheer/worker", None, {"admin"}),
     ("POST", "/api/v1/holds/{hold}/confirm", None, {"shelter_staff", "coordinator", "admin"}),
     ("POST", "/api/v1/holds/{hold}/release", {"reason": "other"}, {"shelter_staff", "coordinator", "admin"}),
+    # Rotas: coordinators, CoMensha and admins see them; the service decides who may change which duty.
+    ("GET", "/piket/roosters", None, {"coordinator", "comensha", "admin"}),
+    ("POST", "/piket/roosters", {}, {"admin"}),
+    ("GET", "/piket/roosters/{rota}", None, {"coordinator", "comensha", "admin"}),
+    ("GET", "/piket/roosters/{rota}/vervanging", None, {"coordinator", "comensha", "admin"}),
+    ("POST", "/piket/roosters/{rota}/vervanging", {}, {"coordinator", "comensha", "admin"}),
+    ("GET", "/piket/roosters/{rota}/import", None, {"coordinator", "comensha", "admin"}),
+    ("POST", "/piket/roosters/{rota}/import", {}, {"coordinator", "comensha", "admin"}),
+    ("GET", "/piket/roosters/{rota}/rotatie", None, {"admin"}),
+    ("POST", "/piket/roosters/{rota}/rotatie", {}, {"admin"}),
+    ("GET", "/piket/roosters/{rota}/agenda", None, {"coordinator", "comensha", "admin"}),
+    ("POST", "/piket/roosters/{rota}/agenda", {}, {"coordinator", "comensha", "admin"}),
 ]
-PUBLIC = {"/login", "/logout", "/api/openapi.json", "/static/<path:filename>"}
+PUBLIC = {"/login", "/logout", "/api/openapi.json", "/static/<path:filename>",
+          # iCal feeds: the secret token in the URL is the key, calendar apps cannot log in (test below).
+          "/piket/ical/<token>.ics",
+          # The SMS accept link: the signed, single-use token is the credential (tests/piket/test_answers.py).
+          "/a/<token>",
+          # Twilio's webhooks: refused without a valid X-Twilio-Signature (tests/piket, tests/notify).
+          "/webhooks/twilio/status/<int:attempt_id>",  # delivery callbacks (tests/notify/test_webhooks.py)
+          "/webhooks/twilio/sms", "/webhooks/twilio/voice/<int:attempt_id>", "/webhooks/twilio/voice/<int:attempt_id>/keuze",
+          "/webhooks/twilio/national", "/webhooks/twilio/national/regio",
+          "/webhooks/twilio/national/<int:request_id>/dial/<int:level_index>/<int:user_id>"}
 
 NEW_SHELTER = {"key": "NEW-1", "name": "Nieuw", "type": "noodbed", "region": "rotterdam", "municipality": "Rotterdam",
                "lat": 51.9, "lon": 4.5, "intake": "24/7", "genders": ["female"], "residence": ["lawful"],
@@ -57,7 +83,7 @@ NEW_CASE = {"case_reference": "PL-1", "callback_phone": "+31612345678", "found":
 
 def _rule_of(url):
     return (url.replace("{cosm}", "<int:shelter_id>").replace("{case}", "<int:case_id>")
-            .replace("{req}", "<int:request_id>").replace("{hold}", "<int:hold_id>"))
+            .replace("{req}", "<int:request_id>").replace("{hold}", "<int:hold_id>").replace("{rota}", "<int:rota_id>"))
 
 
 @pytest.fixture
@@ -74,7 +100,13 @@ def ids(registry, users, now):
         hold = holds.place(now, pool.id, 1, 90)
         db.session.add(Placement(request_id=request.id, shelter_id=pool.shelter_id, pool_id=pool.id, hold_id=hold.id,
                                  status="held", distance_km=1.0, chosen_by_id=users["admin"].id, chosen_at=now))
-    return {"cosm": registry["shelters"]["rot-cosm"].id, "case": case.id, "req": request.id, "hold": hold.id}
+    from piket.rotas.models import Rota
+    rota = Rota(region_id=registry["regions"]["rotterdam"].id, level="primary", name="Piket primair Rotterdam",
+                owner_id=users["admin"].id)
+    db.session.add(rota)
+    db.session.commit()
+    return {"cosm": registry["shelters"]["rot-cosm"].id, "case": case.id, "req": request.id, "hold": hold.id,
+            "rota": rota.id}
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -121,3 +153,7 @@ def test_anonymous_is_refused(client, ids, method, url, body, allowed):
         assert resp.status_code == 400 or (resp.status_code == 302 and "/login" in resp.headers["Location"])
     else:
         assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_ical_feed_with_an_unknown_token_is_404(client):
+    assert client.get("/piket/ical/not-a-real-token.ics").status_code == 404

@@ -1,0 +1,188 @@
+"""Answers to a page, three ways: an SMS reply, a key pressed during the call, or the SMS link.
+Also what else arrives by SMS: STOP/START, and shelters reporting free beds ("BEDDEN 3").
+
+Every inbound webhook is handled once: its Twilio sid (or the link's attempt) is claimed in
+`webhook_receipts` first, and a replay gets the first answer again without a second effect.
+"""
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from accounts.models import User
+from beds import service as beds
+from beds.models import Shelter
+from errors import Conflict, PiketError
+from extensions import atomic, db
+from notify import service as notify
+from notify.models import NotificationAttempt
+from piket import escalation, messages, service
+from piket.models import PlacementRequest, WebhookReceipt
+from timeutil import format_local
+
+ACCEPT = {"1", "JA", "J", "ACCEPT", "YES", "OK"}
+DECLINE = {"2", "NEE", "N", "NO", "DECLINE"}
+STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "STOPPEN"}
+START = {"START", "UNSTOP"}
+BEDS = {"BEDDEN", "BED", "BEDS"}
+STAFF_ROLES = ("coordinator", "admin")
+
+
+# --- once ------------------------------------------------------------------------------------------
+
+def once(now, key, handle):
+    """Run handle() -> reply for the first delivery of `key`; a replay returns the stored reply."""
+    try:
+        with atomic():
+            db.session.add(WebhookReceipt(key=key[:120], at=now))
+    except IntegrityError:
+        receipt = db.session.scalar(select(WebhookReceipt).where(WebhookReceipt.key == key[:120]))
+        return receipt.reply if receipt else None
+    try:
+        reply = handle()
+    except Exception:
+        # Nothing happened: forget the claim so Twilio's retry is handled, never lost.
+        with atomic():
+            db.session.execute(WebhookReceipt.__table__.delete().where(WebhookReceipt.key == key[:120]))
+        raise
+    with atomic():
+        db.session.scalar(select(WebhookReceipt).where(WebhookReceipt.key == key[:120])).reply = reply
+    return reply
+
+
+# --- who is texting ----------------------------------------------------------------------------------
+
+def same_number(a, b) -> bool:
+    try:
+        return notify.normalise_number(a) == notify.normalise_number(b)
+    except PiketError:
+        return False
+
+
+def user_by_phone(number, roles) -> User | None:
+    """The active account with one of these roles whose registered phone is this number."""
+    users = db.session.scalars(select(User).where(User.phone.is_not(None), User.active.is_(True),
+                                                  User.role.in_(roles)).order_by(User.id)).all()
+    return next((u for u in users if same_number(u.phone, number)), None)
+
+
+def shelter_by_phone(number) -> Shelter | None:
+    shelters = db.session.scalars(select(Shelter).where(Shelter.active.is_(True), Shelter.intake_phone != "")
+                                  .order_by(Shelter.id)).all()
+    return next((s for s in shelters if same_number(s.intake_phone, number)), None)
+
+
+# --- SMS -------------------------------------------------------------------------------------------------
+
+def handle_sms(now, sender, body, sid) -> str | None:
+    return once(now, f"sms:{sid}", lambda: _sms(now, sender, body or ""))
+
+
+def _sms(now, sender, body) -> str | None:
+    words = body.strip().upper().replace(",", " ").split()
+    first = words[0] if words else ""
+    if first in STOP:
+        with atomic():
+            notify.opt_out(now, sender)
+        return messages.opted_out()
+    if first in START:
+        with atomic():
+            notify.opt_in(now, sender)
+        return messages.opted_in()
+    if first in BEDS:
+        return _beds(now, sender, words[1:])
+    user = user_by_phone(sender, STAFF_ROLES)
+    if user is None:
+        return messages.unknown_sender()
+    if first in ACCEPT or first in DECLINE:
+        request, reply = _which(user, words[1] if len(words) > 1 else None)
+        if request is None:
+            return reply
+        return accept(now, request, user, "sms") if first in ACCEPT else decline(now, request, user, "sms")
+    return messages.help_text()
+
+
+def _which(user, code):
+    """The request a reply is about: the code if given, else the only open one this person was paged for."""
+    if code:
+        request = db.session.scalar(select(PlacementRequest).where(PlacementRequest.short_code == code))
+        return (request, None) if request else (None, messages.unknown_code(code))
+    open_ = escalation.paged_open_requests(user)
+    if not open_:
+        return None, messages.nothing_open()
+    if len(open_) > 1:
+        return None, messages.which_request(open_)
+    return open_[0], None
+
+
+def accept(now, request, user, channel) -> str:
+    try:
+        service.accept(now, request.id, user, channel=channel)
+    except Conflict:
+        db.session.refresh(request)
+        holder = db.session.get(User, request.accepted_by_id) if request.accepted_by_id else None
+        if holder is not None and holder.id == user.id:
+            return messages.accepted_reply(request)
+        if holder is None:
+            return messages.closed(request)
+        return messages.already_taken(request, holder)
+    return messages.accepted_reply(request)
+
+
+def decline(now, request, user, channel) -> str:
+    service.decline(now, request.id, user, channel)
+    return messages.declined_reply(request)
+
+
+def _beds(now, sender, args) -> str:
+    shelter = shelter_by_phone(sender)
+    if shelter is None:
+        return messages.unknown_sender()
+    if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 4:
+        return messages.beds_invalid("geef één aantal")
+    try:
+        pool = beds.report_free_by_sms(now, shelter, int(args[0]))
+    except PiketError as err:
+        return messages.beds_invalid(err.message)
+    return messages.beds_recorded(shelter, pool, pool.free, format_local(now)[-5:])
+
+
+# --- the call and the link --------------------------------------------------------------------------------
+
+def attempt_and_request(attempt_id):
+    attempt = db.session.get(NotificationAttempt, attempt_id)
+    if attempt is None or attempt.request_id is None or attempt.user_id is None:
+        return None, None, None
+    return attempt, db.session.get(PlacementRequest, attempt.request_id), db.session.get(User, attempt.user_id)
+
+
+def handle_key(now, attempt_id, call_sid, digit) -> tuple[str, str | None]:
+    """Keypad during a page call: ("accepted"|"declined"|"taken"|"closed"|"repeat"|"invalid", text)."""
+    if digit == "*":
+        return "repeat", None
+    if digit not in ("1", "2"):
+        return "invalid", None
+    result = once(now, f"call:{call_sid}:{attempt_id}:{digit}", lambda: _key(now, attempt_id, digit))
+    kind, _, text = (result or "closed|").partition("|")
+    return kind, text
+
+
+def _key(now, attempt_id, digit) -> str:
+    attempt, request, user = attempt_and_request(attempt_id)
+    if request is None:
+        return "closed|"
+    if digit == "2":
+        if request.status in escalation.PAGING_STATUSES:
+            decline(now, request, user, "voice")
+        return "declined|"
+    reply = accept(now, request, user, "voice")
+    db.session.refresh(request)
+    return ("accepted|" if request.accepted_by_id == user.id else "taken|") + reply
+
+
+def handle_link(now, attempt_id, choice) -> str:
+    """The link page's POST: accept or decline, once per link."""
+    attempt, request, user = attempt_and_request(attempt_id)
+    if request is None or user is None:
+        return messages.nothing_open()
+    text = once(now, f"link:{attempt_id}", lambda: accept(now, request, user, "link") if choice == "accept"
+                else decline(now, request, user, "link"))
+    return text if text is not None else messages.nothing_open()

@@ -1,0 +1,266 @@
+"""Escalation: who is paged for a request, through which channel, at which minute, until someone says yes.
+
+A region's ladder is snapshotted onto the request when it is created, so editing a policy later
+never changes a running request. Each step is due at `created_at + after` minutes; the worker's
+tick claims a due step with a conditional update (the step number moves on only once), writes the
+notification attempts into the outbox in the same transaction, and the outbox sends them. A step
+with nobody to page (a gap in the rota, everyone declined, every message failed) moves on at once:
+a request never waits on nobody. The last step is `exhausted`, which is loud.
+"""
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from accounts.models import User
+from audit import service as audit
+from extensions import atomic, db
+from notify import service as notify
+from notify.models import NotificationAttempt
+from piket import messages
+from piket.models import EscalationPolicy, PlacementRequest, RequestEvent
+from piket.rotas import service as rotas
+from piket.timeline import event
+
+PAGING_STATUSES = ("received", "paging")
+ROTA_LEVELS = ("primary", "backup", "national")
+# An attempt that can never be answered. A call not picked up (no_answer, busy) is not dead: the
+# person may still answer the SMS, and the ladder calls again at its minute.
+DEAD = ("failed", "undelivered", "opted_out")
+LEVELS = ROTA_LEVELS + ("region", "exhausted")  # region: the region's coordinators (the office-hours queue)
+CHANNELS = ("sms", "voice")
+
+AFTER_HOURS = [
+    {"after": 0, "level": "primary", "channels": ["sms", "voice"]},
+    {"after": 5, "level": "primary", "channels": ["voice"]},
+    {"after": 10, "level": "backup", "channels": ["sms", "voice"]},
+    {"after": 20, "level": "national", "channels": ["sms", "voice"]},
+    {"after": 30, "level": "exhausted"},
+]
+OFFICE_HOURS = [
+    {"after": 0, "level": "region", "channels": ["sms"]},
+    {"after": 30, "level": "national", "channels": ["sms", "voice"]},
+    {"after": 60, "level": "exhausted"},
+]
+
+
+# --- the snapshot -------------------------------------------------------------------------------
+
+def policy_for(region_id) -> EscalationPolicy | None:
+    return db.session.scalar(select(EscalationPolicy).where(EscalationPolicy.region_id == region_id))
+
+
+def snapshot(now, region_id) -> dict:
+    """The ladder that applies to a request created now in this region (office hours or after)."""
+    policy = policy_for(region_id)
+    office = rotas.in_office_hours(region_id, now)
+    steps = (policy.office_hours if office else policy.after_hours) if policy else None
+    return {"mode": "office" if office else "after_hours",
+            "steps": steps or (OFFICE_HOURS if office else AFTER_HOURS),
+            "region_id": region_id, "backup_region_id": policy.backup_region_id if policy else None}
+
+
+def start(now, request, delay_minutes=0):
+    """Called in the transaction that creates the request: the first step is due at once."""
+    request.escalation = snapshot(now, request.case.region_id)
+    request.escalation_step = 0
+    request.next_action_at = now + dt.timedelta(minutes=delay_minutes)
+
+
+def stop(request):
+    """Accepted, cancelled or closed: nothing more is due."""
+    request.next_action_at = None
+
+
+def due_at(request, index):
+    return request.created_at + dt.timedelta(minutes=request.escalation["steps"][index]["after"])
+
+
+# --- the tick -------------------------------------------------------------------------------------
+
+def tick(now) -> int:
+    """Worker job: run every step that is due; bring a step forward when the current one is dead."""
+    _bring_forward_dead_steps(now)
+    done = 0
+    due = db.session.scalars(
+        select(PlacementRequest.id).where(PlacementRequest.status.in_(PAGING_STATUSES),
+                                          PlacementRequest.next_action_at <= now)
+        .order_by(PlacementRequest.next_action_at).limit(200)).all()
+    db.session.rollback()  # end the read so each claim below is its own short transaction
+    for request_id in due:
+        while _run_next_step(now, request_id):
+            done += 1
+    return done
+
+
+def _run_next_step(now, request_id) -> bool:
+    """Claim and run the request's next step if it is due. Returns True if another step may be due."""
+    with atomic():
+        request = db.session.get(PlacementRequest, request_id)
+        if request is None or request.status not in PAGING_STATUSES or request.next_action_at is None \
+                or request.next_action_at > now:
+            return False
+        index = request.escalation_step
+        steps = request.escalation["steps"]
+        following = index + 1 < len(steps)
+        # The claim: only one worker moves the step number from index to index + 1.
+        claimed = db.session.execute(
+            update(PlacementRequest)
+            .where(PlacementRequest.id == request_id, PlacementRequest.escalation_step == index,
+                   PlacementRequest.status.in_(PAGING_STATUSES))
+            .values(escalation_step=index + 1,
+                    next_action_at=due_at(request, index + 1) if following else None)
+            .execution_options(synchronize_session=False)).rowcount == 1
+        if not claimed:
+            return False
+        db.session.refresh(request)
+        paged = _run_step(now, request, index, steps[index])
+        if not paged and following:
+            request.next_action_at = now  # nobody to page at this step: go on to the next at once
+        return following and request.next_action_at is not None and request.next_action_at <= now
+
+
+def _run_step(now, request, index, step) -> bool:
+    """Page the step's people. Returns whether anyone was paged."""
+    if step["level"] == "exhausted":
+        _exhaust(now, request, index)
+        return True
+    targets, why = _targets(now, request, step["level"])
+    dead = unreachable(request.id)
+    plan = [(user, channel) for user in targets for channel in step["channels"] if (user.id, channel) not in dead]
+    if targets and not plan:
+        why = "unreachable"  # every channel to these people failed for good earlier in this request
+    if not plan:
+        event(now, request, "step_skipped", step=index, level=step["level"], reason=why)
+        return False
+    if request.status == "received" and step["level"] != "region":
+        request.status = "paging"  # the region's queue (office hours) is not yet paging anyone on duty
+    for user, channel in plan:
+        attempt = notify.enqueue(now, to=user.phone, channel=channel, purpose="page" if channel == "sms" else "page_call",
+                                 body=messages.page_call_summary(request), user_id=user.id, request_id=request.id,
+                                 step=index)
+        if channel == "sms":
+            db.session.flush()
+            attempt.body = messages.page_sms(request, attempt)  # its accept link names this attempt
+    event(now, request, "paged", step=index, level=step["level"], channels=step["channels"],
+          users=sorted({u.id for u, _c in plan}))
+    return True
+
+
+def unreachable(request_id) -> set[tuple[int, str]]:
+    """(user, channel) pairs that failed for good in this request: not tried again by a later step."""
+    return set(db.session.execute(select(NotificationAttempt.user_id, NotificationAttempt.channel).where(
+        NotificationAttempt.request_id == request_id, NotificationAttempt.status.in_(DEAD))).all())
+
+
+def _targets(now, request, level) -> tuple[list[User], str | None]:
+    declined = declined_by(request.id)
+    if level == "region":
+        people = region_coordinators(request.case.region_id)
+    else:
+        person = rotas.on_duty(now, request.case.region_id, level)
+        if person is None and level == "backup" and request.escalation.get("backup_region_id"):
+            person = rotas.on_duty(now, request.escalation["backup_region_id"], "primary")
+        people = [person] if person else []
+    if not people:
+        return [], "nobody_on_duty"
+    reachable = [p for p in people if p.id not in declined and p.active and p.phone]
+    if not reachable:
+        return [], "declined" if any(p.id in declined for p in people) else "no_phone"
+    return reachable, None
+
+
+def region_coordinators(region_id) -> list[User]:
+    from accounts.models import user_regions
+    return db.session.scalars(select(User).join(user_regions, user_regions.c.user_id == User.id)
+                              .where(user_regions.c.region_id == region_id, User.role == "coordinator",
+                                     User.active.is_(True)).order_by(User.id)).all()
+
+
+def _exhaust(now, request, index):
+    """Nobody said yes: loud. Every coordinator of the region and the admins, and the requester."""
+    request.status, request.closed_at, request.next_action_at = "exhausted", now, None
+    admins = db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))).all()
+    alerted = {u.id: u for u in region_coordinators(request.case.region_id) + list(admins) if u.phone}
+    for user in alerted.values():
+        notify.enqueue(now, to=user.phone, channel="sms", purpose="exhausted", body=messages.exhausted_sms(request),
+                       user_id=user.id, request_id=request.id, step=index)
+    notify.enqueue(now, to=request.case.callback_phone, channel="sms", purpose="requester",
+                   body=messages.exhausted_requester_sms(request), request_id=request.id, step=index)
+    event(now, request, "exhausted", step=index, alerted=sorted(alerted))
+    audit.record(now, "request.exhausted", "placement_request", request.id, source="worker")
+    current_app.logger.error("request %s exhausted: nobody accepted", request.id)
+
+
+def _bring_forward_dead_steps(now):
+    """A step whose every message failed for good, or whose every person declined, will get no
+    answer: run the next step now instead of waiting for its minute."""
+    waiting = db.session.scalars(select(PlacementRequest).where(
+        PlacementRequest.status.in_(PAGING_STATUSES), PlacementRequest.next_action_at > now,
+        PlacementRequest.escalation_step > 0)).all()
+    changed = False
+    for request in waiting:
+        attempts = db.session.scalars(select(NotificationAttempt).where(
+            NotificationAttempt.request_id == request.id,
+            NotificationAttempt.step == request.escalation_step - 1)).all()
+        if not attempts:
+            continue
+        declined = declined_by(request.id)
+        if all(a.status in DEAD or a.user_id in declined for a in attempts):
+            won = db.session.execute(update(PlacementRequest).where(
+                PlacementRequest.id == request.id, PlacementRequest.escalation_step == request.escalation_step,
+                PlacementRequest.next_action_at > now).values(next_action_at=now)
+                .execution_options(synchronize_session=False)).rowcount == 1
+            if won:
+                event(now, request, "step_unanswered", step=request.escalation_step - 1,
+                      reason="declined" if all(a.user_id in declined for a in attempts) else "failed")
+                changed = True
+    db.session.commit() if changed else db.session.rollback()
+
+
+def declined_by(request_id) -> set[int]:
+    return set(db.session.scalars(select(RequestEvent.actor_id).where(
+        RequestEvent.request_id == request_id, RequestEvent.kind == "declined")).all())
+
+
+# --- answers ------------------------------------------------------------------------------------------
+
+def paged_open_requests(user) -> list[PlacementRequest]:
+    """The open requests this person was paged for, newest first (an SMS 'JA' must know which)."""
+    ids = select(NotificationAttempt.request_id).where(NotificationAttempt.user_id == user.id,
+                                                       NotificationAttempt.purpose.in_(("page", "page_call")))
+    return db.session.scalars(select(PlacementRequest).where(PlacementRequest.id.in_(ids),
+                                                             PlacementRequest.status.in_(PAGING_STATUSES))
+                              .order_by(PlacementRequest.id.desc())).all()
+
+
+def decline(now, request, user, channel):
+    """'Not me', in the caller's transaction: recorded; when everyone of the current step said no,
+    the next step runs at the next tick instead of at its minute."""
+    event(now, request, "declined", user, channel=channel)
+    _mark_responded(now, request, user)
+
+
+def after_accept(now, request, user, channel):
+    """In the accepting transaction: the ladder stops, the winner's attempts are answered, everyone
+    else paged for it hears it is taken, and a winner who answered by phone or SMS gets the link."""
+    stop(request)
+    _mark_responded(now, request, user)
+    paged = db.session.scalars(select(NotificationAttempt.user_id).where(
+        NotificationAttempt.request_id == request.id, NotificationAttempt.purpose.in_(("page", "page_call")),
+        NotificationAttempt.user_id.is_not(None), NotificationAttempt.user_id != user.id)).all()
+    for other in db.session.scalars(select(User).where(User.id.in_(set(paged))).order_by(User.id)):
+        if other.phone:
+            notify.enqueue(now, to=other.phone, channel="sms", purpose="taken", user_id=other.id, request_id=request.id,
+                           body=messages.taken_sms(request, user), dedupe_key=f"taken:{request.id}:{other.id}")
+    if user.phone and channel in ("sms", "voice", "link", "phone"):
+        notify.enqueue(now, to=user.phone, channel="sms", purpose="accepted", user_id=user.id, request_id=request.id,
+                       body=messages.accepted_sms(request), dedupe_key=f"accepted:{request.id}")
+
+
+def _mark_responded(now, request, user):
+    ids = db.session.scalars(select(NotificationAttempt.id).where(
+        NotificationAttempt.request_id == request.id, NotificationAttempt.user_id == user.id,
+        NotificationAttempt.purpose.in_(("page", "page_call")))).all()
+    for attempt_id in ids:
+        notify.mark_responded(now, attempt_id)

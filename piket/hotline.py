@@ -1,0 +1,122 @@
+"""The national piket number: the police call one number, day and night.
+
+The call is answered in Dutch, learns the region (from the caller's registered number, or the
+caller says the region's name or keys its number), creates a request (or joins the caller's open
+one) so the call is in the timeline, and connects to the coordinator on duty, falling through to
+the back-up and the national piket. If nobody answers, the request's normal escalation takes over.
+"""
+import datetime as dt
+
+from sqlalchemy import select
+
+from accounts.models import User, user_regions
+from beds.models import Region
+from extensions import atomic, db
+from piket import answers, escalation, service
+from piket.models import Case, PlacementRequest
+from piket.rotas import service as rotas
+from piket.timeline import event
+from timeutil import local
+
+DIAL_LEVELS = ("primary", "backup", "national")
+JOIN_HOURS = 12  # a second call from the same number within this time joins the open request
+DIAL_MINUTES = 3  # the ladder waits this long while the call itself rings the piket
+
+
+def caller(number) -> User | None:
+    """The registered police officer calling from this number, if any."""
+    return answers.user_by_phone(number, ("police",))
+
+
+def caller_region(number) -> Region | None:
+    """A registered police caller's region, if their account is bound to one."""
+    user = caller(number)
+    if user is None:
+        return None
+    region_id = db.session.scalar(select(user_regions.c.region_id).where(user_regions.c.user_id == user.id))
+    return db.session.get(Region, region_id) if region_id else None
+
+
+def region_names() -> list[str]:
+    """Speech hints: the care regions' names, so the recogniser expects them."""
+    return db.session.scalars(select(Region.name).where(Region.kind == "care").order_by(Region.name)).all()
+
+
+def national_on_duty(now) -> User | None:
+    person = rotas.on_duty(now, None, "national")
+    return person if person is not None and person.phone and person.active else None
+
+
+def region_from_answer(digits, speech) -> Region | None:
+    if digits and digits.strip("#").isdigit():
+        return db.session.scalar(select(Region).where(Region.dial_code == int(digits.strip("#"))))
+    said = (speech or "").strip().lower().rstrip(".")
+    if not said:
+        return None
+    regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.id)).all()
+    return next((r for r in regions if r.name.lower() == said), None) or \
+        next((r for r in regions if r.name.lower() in said or (r.centre and r.centre.lower() in said)), None)
+
+
+def request_for_call(now, number, call_sid, region) -> PlacementRequest:
+    """Join the caller's open request, or create one whose profile the coordinator completes."""
+    key = f"hotline:{call_sid}"
+    request_id = answers.once(now, key, lambda: str(_join_or_create(now, number, region).id))
+    return db.session.get(PlacementRequest, int(request_id))
+
+
+def _join_or_create(now, number, region) -> PlacementRequest:
+    since = now - dt.timedelta(hours=JOIN_HOURS)
+    open_ = db.session.scalars(select(PlacementRequest).join(Case).where(
+        PlacementRequest.status.in_(("received", "paging", "accepted", "placing")),
+        PlacementRequest.created_at >= since).order_by(PlacementRequest.id.desc())).all()
+    mine = next((r for r in open_ if answers.same_number(r.case.callback_phone, number)), None)
+    if mine is not None:
+        with atomic():
+            event(now, mine, "phone_call", joined=True)
+        return mine
+    fields = {"case_reference": f"TEL-{local(now):%Y%m%d-%H%M}", "callback_phone": number, "requester_org": "police",
+              "region": region, "found_lat": region.lat, "found_lon": region.lon, "apart": [],
+              "requests": [{"persons": [], "children": 0, "urgency": "immediate", "threat": "low"}]}
+    case, _ = service.create_case(now, fields, caller(number), source="phone", page_after_minutes=DIAL_MINUTES)
+    return case.requests[0]
+
+
+def next_to_dial(now, request, level_index):
+    """(index, user) of the first level from level_index with someone on duty, or (None, None).
+    A request someone already accepted rings that person first: the caller wants them."""
+    holder = db.session.get(User, request.accepted_by_id) if request.accepted_by_id and level_index == 0 else None
+    if holder is not None and holder.phone and holder.active:
+        return 0, holder
+    for index in range(level_index, len(DIAL_LEVELS)):
+        person = rotas.on_duty(now, request.case.region_id, DIAL_LEVELS[index])
+        if person is not None and person.phone and person.active:
+            return index, person
+    return None, None
+
+
+def dialling(now, request, index, person):
+    with atomic():
+        event(now, request, "phone_dial", level=DIAL_LEVELS[index], users=[person.id])
+
+
+def nobody_answered(now, request):
+    """The call reached nobody: the ladder starts now (SMS and calls), the caller hears the code."""
+    with atomic():
+        row = db.session.get(PlacementRequest, request.id)
+        if row.status in escalation.PAGING_STATUSES:
+            row.next_action_at = now
+        event(now, row, "phone_unanswered")
+
+
+def connected(now, request, user_id, call_sid, index) -> None:
+    """The coordinator picked up and spoke with the caller: that is an accept (first writer wins)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return
+
+    def handle():
+        with atomic():
+            event(now, request, "phone_connected", user, level=DIAL_LEVELS[index])
+        return answers.accept(now, request, user, "phone")
+    answers.once(now, f"dial:{call_sid}:{index}", handle)

@@ -1,0 +1,23 @@
+"""The accept link from the page SMS (thin). The link itself is the credential, so no login; a GET
+only shows the request (link-preview robots fetch links), the buttons POST with a CSRF token."""
+from flask import Blueprint, render_template, request
+
+from piket import answers, links
+from timeutil import utcnow
+
+bp = Blueprint("accept_link", __name__)
+
+
+@bp.get("/a/<token>")
+def show(token):
+    attempt, req, user = answers.attempt_and_request(links.attempt_id_from(token))
+    return render_template("piket/link.html", req=req, user=user, token=token, result=None)
+
+
+@bp.post("/a/<token>")
+def answer(token):
+    attempt_id = links.attempt_id_from(token)
+    choice = "decline" if request.form.get("choice") == "decline" else "accept"
+    result = answers.handle_link(utcnow(), attempt_id, choice)
+    _attempt, req, user = answers.attempt_and_request(attempt_id)
+    return render_template("piket/link.html", req=req, user=user, token=token, result=result)

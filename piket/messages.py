@@ -1,0 +1,128 @@
+"""Every SMS and spoken text, in Dutch, in one place. No personal data ever: region, urgency,
+number of persons, a short code and a link (DESIGN.md, privacy)."""
+from flask import current_app
+
+import vocabulary
+from piket import links
+
+
+def _base() -> str:
+    return current_app.config["PUBLIC_BASE_URL"]
+
+
+def _case_url(request) -> str:
+    return f"{_base()}/zaak/{request.case_id}"
+
+
+def _persons(request) -> str:
+    return f"{request.size} pers."
+
+
+def _region(request) -> str:
+    return request.case.region.name
+
+
+def spelled(code: str) -> str:
+    """K7F2 read out as 'K, 7, F, 2' so a sleepy listener can write it down."""
+    return ", ".join(code)
+
+
+def page_sms(request, attempt) -> str:
+    return (f"Piket mensenhandel: aanvraag {request.short_code}, regio {_region(request)}, "
+            f"{vocabulary.URGENCIES[request.urgency]}, {_persons(request)} "
+            f"Aannemen: antwoord JA {request.short_code} of open {links.url_for_attempt(attempt.id)} "
+            f"Kunt u niet: NEE {request.short_code}")
+
+
+def page_call_summary(request) -> str:
+    return f"Oproep: aanvraag {request.short_code}, regio {_region(request)}, {_persons(request)}"
+
+
+def call_script(request) -> str:
+    return (f"Piket mensenhandel. Nieuwe aanvraag in regio {_region(request)}. "
+            f"Urgentie: {vocabulary.URGENCIES[request.urgency]}. {request.size} "
+            f"{'persoon' if request.size == 1 else 'personen'}. Code: {spelled(request.short_code)}. "
+            "Toets 1 om aan te nemen. Toets 2 als u niet kunt. Toets sterretje om te herhalen.")
+
+
+def taken_sms(request, winner) -> str:
+    return f"Piket: aanvraag {request.short_code} is aangenomen door {winner.name or winner.email}. U hoeft niets te doen."
+
+
+def accepted_sms(request) -> str:
+    return f"Piket: u heeft aanvraag {request.short_code} aangenomen. Voorstellen: {_case_url(request)}"
+
+
+def exhausted_sms(request) -> str:
+    return (f"PIKET ALARM: aanvraag {request.short_code} (regio {_region(request)}, {_persons(request)}) "
+            f"is door niemand aangenomen. Neem nu aan: {_case_url(request)}")
+
+
+def exhausted_requester_sms(request) -> str:
+    number = current_app.config.get("NATIONAL_PIKET_NUMBER")
+    tail = f" Landelijk piketnummer: {number}" if number else ""
+    return (f"Piket: voor aanvraag {request.short_code} heeft nog geen zorgcoördinator gereageerd. "
+            f"Alle coördinatoren van de regio zijn gealarmeerd.{tail}")
+
+
+def placed_requester_sms(request, placement) -> str:
+    shelter = placement.shelter
+    return (f"Piket: plaats bevestigd voor {request.short_code}: {shelter.name}, {shelter.municipality}. "
+            f"Intake: {shelter.intake_phone or 'zie link'}. Adres en details: {_case_url(request)}")
+
+
+# --- replies to an SMS -----------------------------------------------------------------------
+
+def already_taken(request, holder) -> str:
+    who = f" door {holder.name or holder.email}" if holder else ""
+    return f"Aanvraag {request.short_code} is al aangenomen{who}."
+
+
+def closed(request) -> str:
+    return f"Aanvraag {request.short_code} is {vocabulary.REQUEST_STATUSES[request.status]}."
+
+
+def accepted_reply(request) -> str:
+    return accepted_sms(request)
+
+
+def declined_reply(request) -> str:
+    return f"Genoteerd: u neemt {request.short_code} niet aan. De piket gaat door naar de volgende."
+
+
+def which_request(requests) -> str:
+    codes = ", ".join(r.short_code for r in requests)
+    return f"U heeft {len(requests)} open aanvragen: {codes}. Antwoord met JA en de code, bijv. JA {requests[0].short_code}."
+
+
+def nothing_open() -> str:
+    return "Er staat geen open aanvraag voor u klaar."
+
+
+def unknown_code(code) -> str:
+    return f"Code {code} kennen we niet als open aanvraag voor u."
+
+
+def unknown_sender() -> str:
+    return "Dit nummer is niet bekend bij Piket. Bel de landelijke piket of gebruik de website."
+
+
+def help_text() -> str:
+    return "Piket: antwoord JA (of 1) om aan te nemen, NEE (of 2) om te weigeren, met de code erbij. Opvang: BEDDEN en het aantal vrije plaatsen."
+
+
+def opted_out() -> str:
+    return "U ontvangt geen sms meer van Piket. Stuur START om weer berichten te ontvangen."
+
+
+def opted_in() -> str:
+    return "U ontvangt weer sms-berichten van Piket."
+
+
+def beds_recorded(shelter, pool, free, when) -> str:
+    return (f"Opgeslagen om {when}: {shelter.name}, {vocabulary.POOL_KINDS[pool.kind]}: {free} vrij. "
+            "Klopt dit niet? Stuur BEDDEN en het juiste aantal.")
+
+
+def beds_invalid(reason) -> str:
+    return f"Niet opgeslagen: {reason}. Stuur bijv. BEDDEN 3."

@@ -1,0 +1,96 @@
+"""The worker: its heartbeat and status, and a real restart in the middle of an escalation."""
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from extensions import db
+from piket import heartbeat
+from piket.models import EscalationPolicy, PlacementRequest
+from tests.piket.test_escalation import create
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_status_says_when_the_worker_is_down(app, now):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["worker", "status"])
+    assert result.exit_code == 1 and "nooit gezien" in result.output and "niemand opgeroepen" in result.output
+    heartbeat.beat(now - dt.timedelta(seconds=5), started_at=now - dt.timedelta(hours=1))
+    result = runner.invoke(args=["worker", "status"])
+    assert result.exit_code == 0 and "actief" in result.output and "5 s geleden" in result.output
+    heartbeat.beat(now - dt.timedelta(minutes=5), started_at=now - dt.timedelta(hours=1))
+    result = runner.invoke(args=["worker", "status"])
+    assert result.exit_code == 1 and "draait niet" in result.output
+
+
+def test_admin_page_and_banner_warn_when_the_worker_is_down(client, login, users, now):
+    login(users["admin"])
+    page = client.get("/beheer/worker").get_data(as_text=True)
+    assert 'data-running="no"' in page and 'id="worker-down"' in page
+    heartbeat.beat(now, started_at=now)
+    page = client.get("/beheer/worker").get_data(as_text=True)
+    assert 'data-running="yes"' in page and 'id="worker-down"' not in page
+
+
+def _start_worker(app, log_path):
+    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], NOTIFY_PROVIDER="console",
+               SECRET_KEY="test-secret", PYTHONUNBUFFERED="1")
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
+                            stdout=open(log_path, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_for(predicate, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done = predicate()
+        db.session.rollback()  # see the worker's next commits; SQLite: do not keep the write lock
+        if done:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _sent_by_step(request_id):
+    from notify.models import NotificationAttempt
+    rows = db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.request_id == request_id)).all()
+    return {step: sorted(a.status for a in rows if a.step == step) for step in {a.step for a in rows}}
+
+
+def test_a_restart_in_the_middle_of_an_escalation_resumes_it_once(app, duty, users, registry, tmp_path):
+    # A short ladder (in minutes): SMS to the primary now, SMS to the back-up after 6 s, exhausted much later.
+    ladder = [{"after": 0, "level": "primary", "channels": ["sms"]},
+              {"after": 0.1, "level": "backup", "channels": ["sms"]},
+              {"after": 60, "level": "exhausted"}]
+    db.session.add(EscalationPolicy(region_id=registry["regions"]["rotterdam"].id, after_hours=ladder, office_hours=ladder))
+    db.session.commit()
+    real_now = dt.datetime.now(dt.timezone.utc)
+    request = create(users, real_now)
+    request_id = request.id
+    db.session.commit()
+    first = _start_worker(app, tmp_path / "first.log")
+    try:
+        assert _wait_for(lambda: _sent_by_step(request_id).get(0) == ["sent"]), (tmp_path / "first.log").read_text()
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # no clean shutdown: the process is simply gone
+        first.wait()
+    # The back-up's step falls due while no worker runs; nothing is sent meanwhile.
+    time.sleep(max(0.0, (real_now + dt.timedelta(seconds=7) - dt.datetime.now(dt.timezone.utc)).total_seconds()))
+    assert 1 not in _sent_by_step(request_id)
+    db.session.rollback()
+    second = _start_worker(app, tmp_path / "second.log")
+    try:
+        assert _wait_for(lambda: _sent_by_step(request_id).get(1) == ["sent"]), (tmp_path / "second.log").read_text()
+        time.sleep(2)  # a few more ticks: nothing is sent twice
+    finally:
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait()
+    assert _sent_by_step(request_id) == {0: ["sent"], 1: ["sent"]}
+    db.session.expire_all()
+    request = db.session.get(PlacementRequest, request_id)
+    assert request.status == "paging" and request.escalation_step == 2
