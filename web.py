@@ -1,5 +1,5 @@
 """What every page shares: the home page, security headers and template helpers."""
-from flask import Blueprint, current_app, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, g, render_template
 
 import vocabulary
 from accounts.access import ALL_ROLES, require

@@ -23,13 +23,12 @@ from piket.rotas import service as rotas
 from piket.timeline import event
 
 PAGING_STATUSES = ("received", "paging")
-ROTA_LEVELS = ("primary", "backup", "national")
 # An attempt that can never be answered. A call not picked up (no_answer, busy) is not dead: the
 # person may still answer the SMS, and the ladder calls again at its minute.
 DEAD = ("failed", "undelivered", "opted_out")
-LEVELS = ROTA_LEVELS + ("region", "exhausted")  # region: the region's coordinators (the office-hours queue)
-CHANNELS = ("sms", "voice")
 
+# A step's level: primary, backup or national (the rotas), region (the region's coordinators:
+# the office-hours queue) or exhausted; its channels: sms and/or voice.
 AFTER_HOURS = [
     {"after": 0, "level": "primary", "channels": ["sms", "voice"]},
     {"after": 5, "level": "primary", "channels": ["voice"]},

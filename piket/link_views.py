@@ -10,7 +10,7 @@ bp = Blueprint("accept_link", __name__)
 
 @bp.get("/a/<token>")
 def show(token):
-    attempt, req, user = answers.attempt_and_request(links.attempt_id_from(token))
+    _attempt, req, user = answers.attempt_and_request(links.attempt_id_from(token))
     return render_template("piket/link.html", req=req, user=user, token=token, result=None)
 
 

@@ -14,6 +14,10 @@ def _case_url(request) -> str:
     return f"{_base()}/zaak/{request.case_id}"
 
 
+def display_name(user) -> str:
+    return user.name or user.email
+
+
 def _persons(request) -> str:
     return f"{request.size} pers."
 
@@ -46,7 +50,7 @@ def call_script(request) -> str:
 
 
 def taken_sms(request, winner) -> str:
-    return f"Piket: aanvraag {request.short_code} is aangenomen door {winner.name or winner.email}. U hoeft niets te doen."
+    return f"Piket: aanvraag {request.short_code} is aangenomen door {display_name(winner)}. U hoeft niets te doen."
 
 
 def accepted_sms(request) -> str:
@@ -74,7 +78,7 @@ def placed_requester_sms(request, placement) -> str:
 # --- replies to an SMS -----------------------------------------------------------------------
 
 def already_taken(request, holder) -> str:
-    who = f" door {holder.name or holder.email}" if holder else ""
+    who = f" door {display_name(holder)}" if holder else ""
     return f"Aanvraag {request.short_code} is al aangenomen{who}."
 
 

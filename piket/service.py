@@ -11,7 +11,7 @@ from beds.registry import region_by_code
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import atomic, db, locked
 from piket.models import OPEN_STATUSES, Case, PlacementRequest
-from piket import escalation
+from piket import escalation, messages
 from piket.timeline import event
 
 PHONE = r"\+?[0-9 ()-]{6,20}"
@@ -178,7 +178,7 @@ def accept(now, request_id, user, channel="web") -> PlacementRequest:
     if not won:
         from accounts.models import User
         holder = db.session.get(User, request.accepted_by_id) if request.accepted_by_id else None
-        raise Conflict(f"Al aangenomen door {display_name(holder)}." if holder else
+        raise Conflict(f"Al aangenomen door {messages.display_name(holder)}." if holder else
                        f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[request.status]}.", field="request_id",
                        code="already_accepted", accepted_by=getattr(holder, "email", None))
     return request
@@ -208,10 +208,6 @@ def decline(now, request_id, user, channel) -> PlacementRequest:
         if request.status in ("received", "paging"):
             escalation.decline(now, request, user, channel)
     return request
-
-
-def display_name(user) -> str:
-    return user.name or user.email
 
 
 # --- the CoMensha report's owner, and the profile of a request that came in by phone ---------------
