@@ -83,6 +83,10 @@ EVENT_KINDS = {
     "phone_unanswered": "telefonisch niemand bereikt",
 }
 
+# Target groups that fall through (DESIGN.md): counted in unmet demand, derived from a profile.
+TARGET_GROUPS = {"men": "mannen", "families": "gezinnen (met kinderen)", "minors": "minderjarigen",
+                 "no_residence": "zonder verblijfsrecht", "groups": "groepen (meer dan één volwassene)"}
+
 PLACEMENT_STATUSES = {"held": "vastgehouden", "confirmed": "intake bevestigd", "refused": "geweigerd",
                       "released": "vrijgegeven", "expired": "verlopen"}
 

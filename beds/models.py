@@ -115,4 +115,29 @@ class Hold(db.Model):
     pool = relationship(BedPool, lazy="joined")
 
 
-APPEND_ONLY.add(AvailabilitySnapshot)
+class CapacityChange(db.Model):
+    """The bed inventory, dated: every new pool and every change of its capacity (append-only)."""
+    __tablename__ = "capacity_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(Integer, index=True)  # no FK: the inventory outlives the pool
+    shelter_id: Mapped[int] = mapped_column(Integer, index=True)
+    effective_at = mapped_column(UTCDateTime, index=True)
+    capacity_before: Mapped[int | None] = mapped_column(Integer)  # None: the pool was created
+    capacity_after: Mapped[int] = mapped_column(Integer)
+    actor_id: Mapped[int | None] = mapped_column()
+
+
+class EmptySearch(db.Model):
+    """A national search that found no free fitting place: unmet demand that never became a request.
+    Anonymous: the searcher's role and region and the profile's target groups, never who searched."""
+    __tablename__ = "empty_searches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at = mapped_column(UTCDateTime, index=True)
+    region_id: Mapped[int | None] = mapped_column(Integer)  # the `near` or `region` filter, if any
+    role: Mapped[str] = mapped_column(String(20))
+    target_groups = mapped_column(JSON)  # vocabulary.TARGET_GROUPS codes
+    needs = mapped_column(JSON)  # contra-indication codes asked for
+    dedupe_key: Mapped[str] = mapped_column(String(64), unique=True)  # one per searcher and profile per hour
+
+
+APPEND_ONLY.update({AvailabilitySnapshot, CapacityChange, EmptySearch})

@@ -31,6 +31,10 @@ class Case(db.Model):
     # Who owes the victim's report to CoMensha: the coordinator who placed, unless handed to someone named.
     report_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     report_owner_since = mapped_column(UTCDateTime, nullable=True)
+    # The report itself: only that it was made, by whom and when (no identity data here).
+    report_made_at = mapped_column(UTCDateTime, nullable=True)
+    report_made_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    report_reminded_at = mapped_column(UTCDateTime, nullable=True)  # the last reminder to the owner
     requests = relationship("PlacementRequest", back_populates="case", order_by="PlacementRequest.id", lazy="selectin")
     region = relationship("Region", lazy="joined")
 
@@ -47,6 +51,9 @@ class PlacementRequest(db.Model):
     persons = mapped_column(JSON)  # [{gender, age, residence, exploitation, needs}], purged after retention
     children: Mapped[int] = mapped_column(Integer, default=0)
     size: Mapped[int] = mapped_column(Integer)  # persons + children, kept after the profile is purged
+    # Anonymous aggregates of the profile, kept after the purge for unmet demand:
+    # {"groups": vocabulary.TARGET_GROUPS codes, "needs": contra-indication codes}
+    profile_stats = mapped_column(JSON, nullable=True)
     apart_from = mapped_column(JSON)  # ids of requests that must not share a shelter
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     accepted_at = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,34 @@
+"""Occupancy history: one row per pool per hour, and one per pool per day at 04:00 local time.
+
+Append-only and denormalised (region and shelter type as they were then, no foreign keys): history
+outlives a shelter's move or closure, and the national page reads it without joins.
+"""
+from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from audit.models import APPEND_ONLY
+from extensions import UTCDateTime, db
+
+SNAPSHOT_KINDS = ("hourly", "daily")
+
+
+class OccupancySnapshot(db.Model):
+    __tablename__ = "occupancy_snapshots"
+    # One row per (kind, slot, pool): a second worker, or a restart within the hour, writes nothing twice.
+    # The constraint's index, led by (kind, taken_at), is also what the trend queries use.
+    __table_args__ = (UniqueConstraint("kind", "taken_at", "pool_id", name="uq_occupancy_slot_pool"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(6))  # hourly | daily
+    taken_at = mapped_column(UTCDateTime)  # the slot: the whole hour, or 04:00 local time of the day
+    pool_id: Mapped[int] = mapped_column(Integer)
+    shelter_id: Mapped[int] = mapped_column(Integer, index=True)
+    region_id: Mapped[int] = mapped_column(Integer)
+    shelter_type: Mapped[str] = mapped_column(String(20))
+    capacity: Mapped[int] = mapped_column(Integer)
+    out_of_service: Mapped[int] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer)
+    held: Mapped[int] = mapped_column(Integer)
+    free: Mapped[int] = mapped_column(Integer)
+
+
+APPEND_ONLY.add(OccupancySnapshot)
