@@ -128,4 +128,7 @@ def get_availability_history(shelter_id):
 @require(*ALL_ROLES)
 def national_availability():
     filters = search.parse_filters(request.args)
-    return jsonify({"results": search.search(utcnow(), filters, current_app.config)})
+    now = utcnow()
+    results = search.search(now, filters, current_app.config)
+    search.record_empty(now, filters, results, g.user)
+    return jsonify({"results": results})

@@ -4,7 +4,7 @@ from sqlalchemy import select
 import validation as v
 import vocabulary
 from audit import service as audit
-from beds.models import BedPool, Organisation, Region, Shelter
+from beds.models import BedPool, CapacityChange, Organisation, Region, Shelter
 from errors import Conflict, ValidationError
 from extensions import atomic, db
 
@@ -147,6 +147,8 @@ def create_shelter(now, data, actor):
         shelter.pools = [BedPool(**p) for p in fields["pools"]]
         db.session.add(shelter)
         db.session.flush()
+        for pool in shelter.pools:
+            record_capacity(now, pool, None, actor)
         audit.record(now, "shelter.create", "shelter", shelter.id, after=describe(shelter), actor=actor)
     return shelter
 
@@ -158,19 +160,33 @@ def update_shelter(now, shelter, data, actor):
         before = describe(shelter)
         _apply(shelter, fields)
         existing = {p.key: p for p in shelter.pools}
+        changed = []  # (pool, capacity before): the dated inventory, written once the new pools have ids
         for i, spec in enumerate(fields.get("pools", [])):
             pool = existing.get(spec["key"])
             if pool is None:
-                shelter.pools.append(BedPool(**spec))
+                pool = BedPool(**spec)
+                shelter.pools.append(pool)
+                changed.append((pool, None))
                 continue
             if spec["kind"] != pool.kind:
                 raise ValidationError("cannot change the kind of an existing pool", field=f"pools[{i}].kind")
             if spec["capacity"] < pool.occupied + pool.out_of_service + pool.held:
                 raise ValidationError("is below the places in use", field=f"pools[{i}].capacity")
+            if spec["capacity"] != pool.capacity:
+                changed.append((pool, pool.capacity))
             pool.capacity, pool.room_size = spec["capacity"], spec["room_size"]
         db.session.flush()
+        for pool, before_capacity in changed:
+            record_capacity(now, pool, before_capacity, actor)
         audit.record(now, "shelter.update", "shelter", shelter.id, before=before, after=describe(shelter), actor=actor)
     return shelter
+
+
+def record_capacity(now, pool, before, actor):
+    """A dated line in the bed inventory: a new pool (before None) or a changed capacity. In the
+    caller's transaction; the pool must have its id (flushed)."""
+    db.session.add(CapacityChange(pool_id=pool.id, shelter_id=pool.shelter_id, effective_at=now, capacity_before=before,
+                                  capacity_after=pool.capacity, actor_id=getattr(actor, "id", None)))
 
 
 def describe(shelter) -> dict:

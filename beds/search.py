@@ -3,15 +3,20 @@
 Eligibility is the matcher's own (one definition of the rules); this module adds what a
 person looking for a bed needs beside it: free places per pool, freshness, intake open now.
 """
+import datetime as dt
+import hashlib
+import json
+
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 import matching
 import validation as v
 import vocabulary
 from beds import service
-from beds.models import Region, Shelter
+from beds.models import EmptySearch, Region, Shelter
 from beds.registry import region_by_code
-from extensions import db
+from extensions import atomic, db
 from timeutil import intake_open
 
 
@@ -77,3 +82,34 @@ def search(now, f, cfg) -> list[dict]:
     # Nearest first when a place is given; otherwise the most free places first.
     results.sort(key=lambda r: (r["distance_km"] if r["distance_km"] is not None else 0, -r["free_fitting"], r["name"], r["id"]))
     return results
+
+
+def _for_someone(f) -> bool:
+    return bool(f.get("gender") or f.get("age") is not None or f.get("residence") or f.get("needs") or f.get("children"))
+
+
+def record_empty(now, filters, results, user) -> bool:
+    """Count a search that found no free fitting place as unmet demand (beds.models.EmptySearch).
+    Only a search for someone (a profile field filled in) is demand; without one it is browsing.
+    The same searcher repeating the same search within the same UTC hour counts once.
+    Returns whether a row was written. Owns its transaction."""
+    if not _for_someone(filters):
+        return False
+    if any(r["free_fitting"] > 0 for r in results):
+        return False
+    code = filters.get("near") or filters.get("region")
+    region = region_by_code(code) if code else None
+    person = {"gender": filters.get("gender"), "age": filters.get("age"), "residence": filters.get("residence")}
+    canonical = {k: sorted(val) if isinstance(val, list) else val for k, val in filters.items()}
+    hour = now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H")
+    key = hashlib.sha256(json.dumps([getattr(user, "id", None), canonical, hour], sort_keys=True).encode()).hexdigest()
+    try:
+        with atomic():
+            if db.session.scalar(select(EmptySearch.id).where(EmptySearch.dedupe_key == key)) is not None:
+                return False
+            db.session.add(EmptySearch(at=now, region_id=region.id if region else None, role=getattr(user, "role", "") or "",
+                                       target_groups=vocabulary.target_groups([person], filters.get("children") or 0),
+                                       needs=sorted(filters.get("needs") or []), dedupe_key=key))
+    except IntegrityError:
+        return False  # the same search, submitted twice at once: the other one counted it
+    return True

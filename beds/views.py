@@ -110,7 +110,9 @@ def national_search():
     if request.args:
         try:
             filters = search.parse_filters(request.args)
-            results = search.search(utcnow(), filters, current_app.config)
+            now = utcnow()
+            results = search.search(now, filters, current_app.config)
+            search.record_empty(now, filters, results, g.user)
         except ValidationError as err:
             errors = {err.field: _dutch(err.message)}
     return render_template("beds/search.html", regions=regions, results=results, errors=errors, args=request.args)
