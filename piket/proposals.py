@@ -32,6 +32,11 @@ def build_scenario(now, requests, cfg) -> tuple[dict, dict]:
         "shelters": entries,
         "requests": [request_entry(r) for r in requests],
     }
+    # Only partners that are matched now: one already placed is no request of this scenario (its shelter
+    # is kept apart by placements._check_apart when a pool is chosen).
+    ids = {entry["id"] for entry in scenario["requests"]}
+    for entry in scenario["requests"]:
+        entry["apart_from"] = [i for i in entry["apart_from"] if i in ids]
     return scenario, {s.id: s for s in shelters}
 
 

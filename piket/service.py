@@ -115,7 +115,8 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
                 request = PlacementRequest(
                     case=case, short_code=_short_code(), status="received", created_at=now, urgency=group["urgency"],
                     threat=group["threat"], persons=group["persons"], children=group["children"],
-                    size=len(group["persons"]) + group["children"], apart_from=[])
+                    size=len(group["persons"]) + group["children"], apart_from=[],
+                    profile_stats=profile_stats(group["persons"], group["children"]))
                 db.session.add(request)
                 requests.append(request)
             db.session.flush()
@@ -134,6 +135,14 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
             return existing, False
         raise
     return case, True
+
+
+def profile_stats(persons, children) -> dict | None:
+    """The profile's anonymous aggregates, kept after the purge for unmet demand; None without a profile (phone)."""
+    if not persons:
+        return None
+    return {"groups": vocabulary.target_groups(persons, children),
+            "needs": sorted({need for p in persons for need in p.get("needs") or []})}
 
 
 def _by_idempotency_key(user, key):
@@ -251,5 +260,6 @@ def set_profile(now, request_id, data, user) -> PlacementRequest:
         if row.status not in OPEN_STATUSES:
             raise Conflict(f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
         row.persons, row.children, row.size = parsed, children, len(parsed) + children
+        row.profile_stats = profile_stats(parsed, children)
         event(now, row, "profile_set", user, size=row.size)
     return row

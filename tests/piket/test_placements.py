@@ -103,6 +103,17 @@ def test_apart_is_enforced_when_choosing(api, new_case, registry):
     assert resp.status_code == 422 and resp.json["error"]["code"] == "apart"
 
 
+def test_proposals_after_one_of_two_kept_apart_is_placed(api, new_case, registry):
+    """The placed partner is no longer matched: its id must not reach the matcher (it did: a 500 on the case)."""
+    mother, man = new_case()["requests"]
+    proposal = proposals_for(api, mother["id"])[str(mother["id"])]["proposal"]
+    hold_id = api("coordinator", "POST", f"/api/v1/placement-requests/{mother['id']}/placements",
+                  json={"pool_id": proposal["pool_id"]}).json["hold_id"]
+    assert api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/confirm").status_code == 200
+    left = proposals_for(api, man["id"])
+    assert set(left) == {str(man["id"])} and left[str(man["id"])]["proposal"]["shelter"] == "Mannenopvang Rotterdam"
+
+
 @pytest.mark.parametrize("body,field", [({}, "pool_id"), ({"pool_id": "x"}, "pool_id"), ({"pool_id": 99999}, "pool_id")])
 def test_bad_choice_names_the_field(api, new_case, registry, body, field):
     rid = new_case()["requests"][1]["id"]
