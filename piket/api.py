@@ -4,8 +4,9 @@ from sqlalchemy import select
 
 import validation as v
 from accounts.access import require
+from errors import ValidationError
 from extensions import db
-from piket import placements, proposals, service
+from piket import placements, proposals, reports, service
 from piket.models import OPEN_STATUSES, Case, PlacementRequest
 from piket.present import placement_json, request_json
 from timeutil import utcnow
@@ -83,6 +84,18 @@ def hand_over_report(case_id):
     case = service.hand_over_report(utcnow(), case_id, g.user, data.get("email"))
     return jsonify({"case_id": case.id, "report_owner_id": case.report_owner_id,
                     "report_owner_since": case.report_owner_since.isoformat()})
+
+
+@bp.put("/cases/<int:case_id>/report")
+@require(*REQUESTERS, "comensha")
+def mark_report(case_id):
+    """{"made": true}: the CoMensha report is made (only that, by whom and when)."""
+    made = v.json_body(request).get("made")
+    if not isinstance(made, bool):
+        raise ValidationError("must be true", field="made")
+    if not made:
+        raise ValidationError("must be true: een gedane melding bij CoMensha wordt niet ongedaan gemaakt", field="made")
+    return jsonify(reports.state(reports.mark_made(utcnow(), case_id, g.user)))
 
 
 @bp.get("/placement-requests/<int:request_id>/proposals")

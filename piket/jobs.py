@@ -1,7 +1,7 @@
 """The worker's periodic jobs. Each takes `now`, claims its rows in the database, and is safe to
 run twice at once (a second worker finds the rows already handled)."""
 from notify import jobs as notify_jobs
-from piket import escalation, placements
+from piket import escalation, placements, reports
 from piket.rotas import jobs as rota_jobs
 
 
@@ -25,4 +25,5 @@ JOBS = {  # name: (function, every N seconds)
     "expire_holds": (expire_holds, 30),
     "duty_reminders": (rota_jobs.duty_reminders, 60),  # reminders the evening before, hand-overs at the change
     "report_gaps": (rota_jobs.report_gaps, 3600),  # after-hours gaps in the next 14 days, to the rota's owner
+    "report_reminders": (reports.remind_due, 3600),  # open CoMensha reports, once a working day, to their owner
 }

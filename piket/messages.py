@@ -75,6 +75,13 @@ def placed_requester_sms(request, placement) -> str:
             f"Intake: {shelter.intake_phone or 'zie link'}. Adres en details: {_case_url(request)}")
 
 
+def report_reminder_sms(case_id, short_code, days) -> str:
+    """To the CoMensha report's owner: no names, no case reference; a request's short code and the link."""
+    ago = "vandaag" if days <= 0 else ("1 dag geleden" if days == 1 else f"{days} dagen geleden")
+    return (f"Piket: de melding bij CoMensha voor aanvraag {short_code} staat nog open (geplaatst {ago}). "
+            f"Doe de melding en zet haar op gedaan: {_base()}/zaak/{case_id}")
+
+
 # --- replies to an SMS -----------------------------------------------------------------------
 
 def already_taken(request, holder) -> str:

@@ -10,7 +10,7 @@ from beds import service as beds
 from beds.models import Region
 from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
-from piket import placements, proposals, service
+from piket import placements, proposals, reports, service
 from piket.present import request_json
 from piket.models import OPEN_STATUSES, Case, Placement, PlacementRequest
 from timeutil import utcnow
@@ -109,6 +109,9 @@ def case_page(case_id):
             elif action == "report_owner":
                 service.hand_over_report(now, case.id, g.user, request.form.get("email", ""))
                 flash("Melding bij CoMensha overgedragen.")
+            elif action == "report_made":
+                reports.mark_made(now, case.id, g.user)
+                flash("Melding bij CoMensha staat op gedaan.")
             elif action == "profile":
                 service.set_profile(now, rid, _form_profile(request.form), g.user)
             return redirect(url_for("piket.case_page", case_id=case.id))
@@ -119,7 +122,9 @@ def case_page(case_id):
     result = proposals.for_case(now, case, current_app.config) if show_proposals else {"requests": {}}
     from accounts.models import User
     owner = db.session.get(User, case.report_owner_id) if case.report_owner_id else None
-    return render_template("piket/case.html", case=case, result=result, errors=errors, report_owner=owner,
+    report = reports.state(case)
+    report["may_mark"] = report["placed_at"] is not None and not report["report_made"] and reports.may_mark(g.user, case)
+    return render_template("piket/case.html", case=case, result=result, errors=errors, report_owner=owner, report=report,
                            requests=[request_json(r, g.user, now, timeline=True) for r in case.requests],
                            status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s))
 
