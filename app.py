@@ -9,13 +9,17 @@ from accounts.views import bp as accounts_pages
 from audit.api import bp as audit_api
 from audit.views import bp as audit_pages
 from beds.api import bp as beds_api
-from beds.demo import demo_command
 from beds.views import bp as beds_pages
+from demo import demo_command
 from errors import register_error_handlers
 from extensions import configure_sqlite, csrf, db, migrate
+from national import jobs as national_jobs
+from national.api import bp as national_api
+from national.views import bp as national_pages
 from notify.service import provider_for
 from notify.webhooks import bp as notify_webhooks
 from openapi import bp as openapi_bp
+from piket import jobs as piket_jobs
 from piket.api import bp as piket_api
 from piket.link_views import bp as accept_link_pages
 from piket.rotas.cli import piket_cli
@@ -25,10 +29,12 @@ from piket.webhooks import bp as piket_webhooks
 from piket.worker import worker_command
 from web import home_bp, security_headers, template_helpers
 
-PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, audit_pages, rota_pages)
-API = (beds_api, piket_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
+PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, audit_pages, rota_pages, national_pages)
+API = (beds_api, piket_api, national_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
 WEBHOOKS = (notify_webhooks, piket_webhooks)  # Twilio signs each request (notify/signature.py), so no CSRF
 COMMANDS = (users_cli, demo_command, worker_command, piket_cli)  # flask --app app users|demo|worker|piket
+# What the one worker process runs: name -> (function(now), every N seconds).
+WORKER_JOBS = {**piket_jobs.JOBS, **national_jobs.JOBS}
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -61,4 +67,5 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     for command in COMMANDS:
         app.cli.add_command(command)
+    app.extensions["worker_jobs"] = WORKER_JOBS
     return app

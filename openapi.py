@@ -132,6 +132,15 @@ SCHEMAS = {
         "accepted_by_id": {"type": ["integer", "null"]}, "blocking_reasons": {"type": ["object", "null"]},
         "case": {"type": "object"}, "placements": {"type": "array", "items": _ref("Placement")},
         "timeline": {"type": "array", "items": {"type": "object"}}}},
+    "NationalTable": {"type": "object", "required": ["key", "title", "columns", "rows", "suppressed"], "properties": {
+        "key": {"type": "string"}, "title": {"type": "string", "description": "the Dutch heading on the national page"},
+        "columns": {"type": "array", "items": {"type": "string"}}, "rows": {"type": "array", "items": {"type": "object"}},
+        "suppressed": {"type": "boolean", "description": "counts of 1 or 2 victims (and figures from them) are null"}}},
+    "NationalTables": {"type": "object", "required": ["scope", "tables"], "properties": {
+        "scope": {"type": "string", "enum": ["national", "regional"]},
+        "regions": {"type": ["array", "null"], "items": {"type": "integer"}, "description": "a coordinator's regions"},
+        "days": {"type": ["integer", "null"]}, "suppressed": {"type": "boolean"},
+        "tables": {"type": "object", "additionalProperties": _ref("NationalTable")}}},
     "AuditEntry": {"type": "object", "properties": {
         "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
         "source": {"type": "string"}, "action": {"type": "string"}, "entity": {"type": "string"},
@@ -141,6 +150,22 @@ SCHEMAS = {
 
 def _query(name, schema, description=""):
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+NATIONAL_QUERY = [_query("days", {"type": "integer", "enum": [30, 90, 365]}, "the period of windowed figures and trends"),
+                  _query("format", {"type": "string", "enum": ["json", "csv"]}, "csv: one table, named by `table`"),
+                  _query("table", {"type": "string"}, "which table as CSV (default the first)")]
+
+
+def _national_ok():
+    return {"description": "JSON: every table; CSV (format=csv): one table",
+            "content": {"application/json": {"schema": _ref("NationalTables")}, "text/csv": {"schema": {"type": "string"}}}}
+
+
+def _national(summary, tables):
+    return {"summary": f"{summary}. Tables: {', '.join(tables)}. CoMensha and admins: national; coordinators: their regions, "
+                       "counts under 3 suppressed", "parameters": NATIONAL_QUERY,
+            "responses": {"200": _national_ok(), **ERRORS, "422": _error("bad query")}}
 
 
 PATHS = {
@@ -220,6 +245,18 @@ PATHS = {
                                   "properties": {"case_id": {"type": "integer"}, "report_owner_id": {"type": "integer"},
                                                  "report_owner_since": {"type": "string", "format": "date-time"}}}),
                       **WRITE_ERRORS, "404": _error("no such case")}}},
+    "/api/v1/cases/{case_id}/report": {"put": {
+        "summary": "Mark the case's CoMensha report made (its owner, a coordinator, CoMensha, an admin); once, first writer wins. "
+                   "Records only that it was made, by whom and when",
+        "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["made"], "properties": {"made": {"type": "boolean", "enum": [True]}}}}}},
+        "responses": {"200": _ok({"type": "object", "required": ["case_id", "report_made", "report_made_at"], "properties": {
+            "case_id": {"type": "integer"}, "placed_at": NULLABLE_TIME, "report_owner_id": {"type": ["integer", "null"]},
+            "report_owner": {"type": ["string", "null"]}, "report_owner_since": NULLABLE_TIME, "report_made": {"type": "boolean"},
+            "report_made_at": NULLABLE_TIME, "report_made_by_id": {"type": ["integer", "null"]},
+            "report_made_by": {"type": ["string", "null"]}, "report_reminded_at": NULLABLE_TIME}}),
+            **WRITE_ERRORS, "404": _error("no such case")}}},
     "/api/v1/placement-requests/{request_id}/proposals": {"get": {
         "summary": "Ranked proposals for every waiting request of the case, excluded shelters with their reason, "
                    "and for an unplaced request the rule that, waived, would give a place",
@@ -236,6 +273,39 @@ PATHS = {
         "parameters": HID, "requestBody": {"required": False, "content": {"application/json": {"schema": {
             "type": "object", "properties": {"reason": ENUM(vocabulary.REFUSAL_REASONS)}}}}},
         "responses": {"200": _ok(_ref("Placement")), **WRITE_ERRORS, "404": _error("no such hold")}}},
+    "/api/v1/occupancy": {"get": _national("Capacity, occupied, held and free per region and shelter type now, the daily "
+                                           "trend and the dated capacity changes", ["occupancy_regions", "occupancy_types",
+                                                                                   "occupancy_trend", "capacity_changes"])},
+    "/api/v1/occupancy/history": {"get": {"summary": "Occupancy snapshots summed per slot and region (export)", "parameters": [
+        _query("kind", {"type": "string", "enum": ["hourly", "daily"]}),
+        _query("from", {"type": "string"}, "ISO 8601; default 30 days before `to`"),
+        _query("to", {"type": "string"}, "ISO 8601; default now"), _query("format", {"type": "string", "enum": ["json", "csv"]})],
+        "responses": {"200": _national_ok(), **ERRORS, "422": _error("bad query")}}},
+    "/api/v1/freshness": {"get": _national("Per shelter and provider: when its numbers were last confirmed", ["freshness"])},
+    "/api/v1/freshness/{shelter_id}/reminder": {"post": {
+        "summary": "Remind the shelter by SMS to update its free places (at most once an hour)", "parameters": ID,
+        "responses": {"200": _ok({"type": "object", "required": ["shelter_id", "queued"], "properties": {
+            "shelter_id": {"type": "integer"}, "queued": {"type": "integer", "description": "0: reminded within the hour"}}}),
+            **ERRORS, "404": _error("no such shelter"), "422": _error("the shelter has no phone number")}}},
+    "/api/v1/unmet-demand": {"get": _national("Requests that ended without a bed, refused proposals and searches that "
+                                              "found nothing, by reason, contra-indication, target group, region and month",
+                                              ["unmet_by_reason", "unmet_by_contra_indication", "unmet_by_target_group",
+                                               "unmet_by_region_month", "refusals_by_reason", "empty_searches_by_target_group"])},
+    "/api/v1/time-to-placement": {"get": _national("Minutes to accept, to proposal chosen and to intake confirmed (median, p90) "
+                                                   "per region, office hours against after hours; escalation levels reached",
+                                                   ["time_to_placement", "escalations"])},
+    "/api/v1/comensha-reports": {"get": _national("CoMensha reports still owed, and per region how many were made",
+                                                  ["open_reports", "reports"])},
+    "/api/v1/what-if": {"post": {
+        "summary": "How many of the last 30 days' unplaced requests would have had a bed with extra places (comensha, admin)",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {
+            "edits": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["shelter", "extra"], "properties": {
+                "shelter": {"type": "string", "description": "shelter key"}, "pool": {"type": "string", "description": "pool key; a new key adds a pool of beds"},
+                "kind": {"type": "string", "enum": list(vocabulary.POOL_KINDS)}, "extra": {"type": "integer", "minimum": 1, "maximum": 500}}}},
+            "scenario": {"type": "object", "description": "a whole scenario in the matching contract's format, instead of edits"}}}}}},
+        "responses": {"200": _ok({"type": "object", "required": ["baseline", "whatif", "extra_placed"], "properties": {
+            "baseline": {"type": "object"}, "whatif": {"type": "object"}, "extra_placed": {"type": "integer"},
+            "tables": {"type": "object"}}}), **WRITE_ERRORS}}},
     "/api/v1/audit": {"get": {"summary": "The audit log, newest first (admin)", "parameters": [
         _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}), _query("entity", {"type": "string"})],
         "responses": {"200": _ok({"type": "object", "properties": {"entries": {"type": "array", "items": _ref("AuditEntry")}}}),

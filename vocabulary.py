@@ -56,6 +56,9 @@ ROLES = {
 
 UPDATE_SOURCES = {"web": "website", "api": "API", "sms": "sms", "system": "systeem"}
 
+# Occupancy alarms on the national page (national/occupancy.py decides when).
+OCCUPANCY_ALARMS = {"low": "onder 65%", "full": "vol", "over": "vraag boven 100%"}
+
 FRESHNESS = {"fresh": "actueel", "aging": "verouderend", "stale": "verouderd"}
 
 
@@ -81,11 +84,35 @@ EVENT_KINDS = {
     "profile_set": "profiel ingevuld", "phone_call": "gebeld via landelijk piketnummer",
     "phone_dial": "doorverbinden met piket", "phone_connected": "doorverbonden met piket",
     "phone_unanswered": "telefonisch niemand bereikt",
+    "report_made": "melding CoMensha gedaan",
 }
 
 # Target groups that fall through (DESIGN.md): counted in unmet demand, derived from a profile.
 TARGET_GROUPS = {"men": "mannen", "families": "gezinnen (met kinderen)", "minors": "minderjarigen",
                  "no_residence": "zonder verblijfsrecht", "groups": "groepen (meer dan één volwassene)"}
+
+
+def target_groups(persons, children) -> list[str]:
+    """The TARGET_GROUPS codes a profile belongs to, sorted. A person whose age is not known (a
+    search that left it open) counts as an adult: minors are only those known to be under 18."""
+    persons = persons or []
+    adults = [p for p in persons if p.get("age") is None or p["age"] >= 18]
+    groups = set()
+    if any(p.get("gender") == "male" for p in adults):
+        groups.add("men")
+    if (children or 0) > 0:
+        groups.add("families")
+    if len(adults) < len(persons):
+        groups.add("minors")
+    if any(p.get("residence") == "none" for p in persons):
+        groups.add("no_residence")
+    if len(adults) > 1:
+        groups.add("groups")
+    return sorted(groups)
+
+
+# Reasons a request ended without a bed that are not the matcher's (those have vocabulary.reason_label).
+UNMET_REASONS = {"no_response": "niemand bereikt", "withdrawn": "ingetrokken zonder plaats", "no_profile": "zonder profiel"}
 
 PLACEMENT_STATUSES = {"held": "vastgehouden", "confirmed": "intake bevestigd", "refused": "geweigerd",
                       "released": "vrijgegeven", "expired": "verlopen"}

@@ -1,4 +1,5 @@
-"""`flask --app app demo`: the national demo dataset and one account per role, idempotently.
+"""The registry's demo data: the national regions and shelters and one account per role, idempotently
+(`flask --app app demo`, see demo.py).
 
 Existing rows are left as they are (matched by region code, organisation and shelter key,
 e-mail), so running it again, or on a live database, never overwrites what people entered.
@@ -6,15 +7,12 @@ e-mail), so running it again, or on a live database, never overwrites what peopl
 import datetime as dt
 import zlib
 
-import click
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from accounts import service as accounts
-from accounts.models import User
 from beds.models import AvailabilitySnapshot, BedPool, Organisation, Region, Shelter
+from beds.registry import record_capacity
 from extensions import atomic, db
-from timeutil import utcnow
 
 PASSWORD = "piket-demo-2026"
 ACCOUNTS = [  # (role, e-mail, name, binding)
@@ -68,6 +66,7 @@ def load(now) -> dict:
                     pool_id=pool.id, shelter_id=shelter.id, recorded_at=confirmed, source="system",
                     capacity=pool.capacity, out_of_service=pool.out_of_service, occupied=pool.occupied,
                     held=0, free=pool.free))
+                record_capacity(now, pool, None, None)  # the initial inventory; only for shelters added now
             counts["shelters"] += 1
     for role, email, name, binding in ACCOUNTS:
         if accounts.user_by_email(email):
@@ -82,15 +81,3 @@ def load(now) -> dict:
                              shelter_ids=shelter_ids, region_codes=region_codes)
         counts["accounts"] += 1
     return counts
-
-
-@click.command("demo", help="Load the national demo dataset and demo accounts (idempotent).")
-@with_appcontext
-def demo_command():
-    counts = load(utcnow())
-    click.echo("Added: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
-    click.echo(f"Demo accounts (password for all: {PASSWORD}):")
-    for role, email, _name, _binding in ACCOUNTS:
-        click.echo(f"  {role:<14} {email}")
-    if db.session.scalar(select(User).where(User.role == "admin")) is None:
-        click.echo("No admin account exists.", err=True)

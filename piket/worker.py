@@ -14,7 +14,6 @@ from flask.cli import with_appcontext
 
 from extensions import db
 from piket import heartbeat
-from piket.jobs import JOBS
 from timeutil import format_local, utcnow
 
 log = logging.getLogger("piket.worker")
@@ -45,7 +44,7 @@ def worker_command(ctx):
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick; skipped runs still warn
     app = current_app._get_current_object()
     started = utcnow()
-    jobs = dict((name, (function, every)) for name, (function, every) in JOBS.items())
+    jobs = dict(app.extensions["worker_jobs"])  # app.py lists them
     jobs["heartbeat"] = (lambda now: heartbeat.beat(now, started), HEARTBEAT_SECONDS)
     scheduler = BlockingScheduler(timezone="UTC")
     for name, (function, every) in jobs.items():

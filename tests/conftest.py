@@ -232,3 +232,50 @@ def signed_post(app, client):
         headers = {"X-Twilio-Signature": twilio_signature(app, path, params), **kwargs.pop("headers", {})}
         return client.post(path, data=params, headers=headers, **kwargs)
     return post
+
+
+# --- a real browser against a real server ------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "test-artifacts")
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app served over HTTP on a free port in a thread; yields its base URL.
+    Commit what the test set up before the browser asks (SQLite: a transaction holds the write lock)."""
+    import threading
+    from werkzeug.serving import make_server
+    db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium, driven by Playwright (no browser download: the system's own)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (.ci/run does) or set CHROMIUM")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        yield instance
+        instance.close()
+
+
+def screenshot(page, name):
+    """Saved as a test artefact (test-artifacts/), kept by CI."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"), full_page=True)
+
+
+def browser_login(page, base, email, password):
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()

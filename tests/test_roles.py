@@ -6,6 +6,8 @@ import pytest
 
 ROLES = ("police", "shelter_staff", "coordinator", "comensha", "admin")
 EVERYONE = set(ROLES)
+NATIONAL = {"comensha", "admin"}
+REGIONAL = NATIONAL | {"coordinator"}  # coordinators: their regions only, small counts suppressed
 
 # (method, url template, json body, roles allowed). {cosm} is the staff's own shelter in Rotterdam.
 MATRIX = [
@@ -60,6 +62,23 @@ MATRIX = [
     ("POST", "/piket/roosters/{rota}/rotatie", {}, {"admin"}),
     ("GET", "/piket/roosters/{rota}/agenda", None, {"coordinator", "comensha", "admin"}),
     ("POST", "/piket/roosters/{rota}/agenda", {}, {"coordinator", "comensha", "admin"}),
+    # The national view and its exports: CoMensha and admins nationally, coordinators their regions; nobody else.
+    ("GET", "/landelijk", None, REGIONAL),
+    ("GET", "/landelijk/export/{topic}.{fmt}", None, REGIONAL),
+    ("POST", "/landelijk/herinnering/{cosm}", {}, REGIONAL),
+    ("GET", "/landelijk/wat-als", None, NATIONAL),
+    ("POST", "/landelijk/wat-als", {}, NATIONAL),
+    ("GET", "/landelijk/wat-als/scenario.json", None, NATIONAL),
+    ("GET", "/api/v1/occupancy", None, REGIONAL),
+    ("GET", "/api/v1/occupancy/history", None, REGIONAL),
+    ("GET", "/api/v1/freshness", None, REGIONAL),
+    ("POST", "/api/v1/freshness/{cosm}/reminder", None, REGIONAL),
+    ("GET", "/api/v1/unmet-demand", None, REGIONAL),
+    ("GET", "/api/v1/time-to-placement", None, REGIONAL),
+    ("GET", "/api/v1/comensha-reports", None, REGIONAL),
+    ("POST", "/api/v1/what-if", {"edits": [{"shelter": "ROT-COSM", "pool": "bed", "extra": 1}]}, NATIONAL),
+    # Marking the CoMensha report made: its owner (none in this probe), coordinators, CoMensha, admins.
+    ("PUT", "/api/v1/cases/{case}/report", {"made": True}, REGIONAL),
 ]
 PUBLIC = {"/login", "/logout", "/api/openapi.json", "/static/<path:filename>",
           # iCal feeds: the secret token in the URL is the key, calendar apps cannot log in (test below).
@@ -83,7 +102,8 @@ NEW_CASE = {"case_reference": "PL-1", "callback_phone": "+31612345678", "found":
 
 def _rule_of(url):
     return (url.replace("{cosm}", "<int:shelter_id>").replace("{case}", "<int:case_id>")
-            .replace("{req}", "<int:request_id>").replace("{hold}", "<int:hold_id>").replace("{rota}", "<int:rota_id>"))
+            .replace("{req}", "<int:request_id>").replace("{hold}", "<int:hold_id>").replace("{rota}", "<int:rota_id>")
+            .replace("{topic}", "<topic>").replace("{fmt}", "<fmt>"))
 
 
 @pytest.fixture
@@ -106,7 +126,7 @@ def ids(registry, users, now):
     db.session.add(rota)
     db.session.commit()
     return {"cosm": registry["shelters"]["rot-cosm"].id, "case": case.id, "req": request.id, "hold": hold.id,
-            "rota": rota.id}
+            "rota": rota.id, "topic": "occupancy", "fmt": "csv"}
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -128,6 +148,8 @@ def test_role_matrix(client, login, api, users, ids, role, method, url, body, al
         if method == "POST":  # a real form post, with its CSRF token; empty otherwise (bad input is fine here)
             from tests.conftest import csrf_token
             page = client.get(url)
+            if page.status_code == 405:  # a form that only posts (a button on another page): its token from home
+                page = client.get("/")
             resp = client.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True))}) \
                 if page.status_code == 200 else page
         else:

@@ -1,0 +1,28 @@
+"""`flask --app app demo`: every domain's demo data, in order, idempotently.
+
+The registry and one account per role (beds/demo.py), then the national history that the page
+draws (national/demo.py). Running it again, or on a live database, never overwrites what people entered.
+"""
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from accounts.models import User
+from beds import demo as beds_demo
+from extensions import db
+from national import demo as national_demo
+from timeutil import utcnow
+
+
+@click.command("demo", help="Load the national demo dataset, demo accounts and demo history (idempotent).")
+@with_appcontext
+def demo_command():
+    now = utcnow()
+    counts = beds_demo.load(now)
+    counts.update(national_demo.load(now))
+    click.echo("Added: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
+    click.echo(f"Demo accounts (password for all: {beds_demo.PASSWORD}):")
+    for role, email, _name, _binding in beds_demo.ACCOUNTS:
+        click.echo(f"  {role:<14} {email}")
+    if db.session.scalar(select(User).where(User.role == "admin")) is None:
+        click.echo("No admin account exists.", err=True)

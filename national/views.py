@@ -1,0 +1,127 @@
+"""The national page (CoMensha, admins; coordinators get their regional view), its downloads,
+the one-click freshness reminder and the what-if (thin: parse, call a service, render)."""
+import json
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+import vocabulary
+from accounts.access import require
+from errors import PiketError, ValidationError
+from national import charts, freshness, service, whatif
+from timeutil import utcnow
+
+bp = Blueprint("national", __name__)
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+TREND_SERIES = [("capacity", "capaciteit"), ("occupied", "bezet"), ("free", "vrij")]
+
+
+def _days():
+    return service.parse_days({"days": request.args.get("dagen", "")})
+
+
+@bp.get("/landelijk")
+@require(*service.VIEW_ROLES)
+def national_page():
+    days = _days()
+    tables = service.dashboard(utcnow(), g.user, current_app.config, days)
+    by_key = {t.key: t for topic in tables.values() for t in topic}
+    regions = service.scope(g.user)
+    figures = {
+        "map": charts.region_map(by_key["occupancy_regions"].rows, "Bezetting per regio"),
+        "trend": charts.line_chart(by_key["occupancy_trend"].rows, TREND_SERIES, f"Bezetting, laatste {days} dagen"),
+        "reasons": charts.bar_chart(by_key["unmet_by_reason"].rows, "label", "requests", "Onvervulde vraag per reden"),
+    }
+    return render_template("national/page.html", tables=tables, by_key=by_key, figures=figures, days=days,
+                           periods=service.PERIODS, regional=regions is not None, topics=service.TOPICS,
+                           alarms=vocabulary.OCCUPANCY_ALARMS)
+
+
+@bp.get("/landelijk/export/<topic>.<fmt>")
+@require(*service.VIEW_ROLES)
+def national_export(topic, fmt):
+    """The page's tables for download (session login; the API offers the same with a token)."""
+    if topic not in service.TOPICS:
+        raise ValidationError(f"must be one of: {', '.join(service.TOPICS)}", field="topic")
+    if fmt not in ("csv", "json"):
+        raise ValidationError("must be csv or json", field="format")
+    tables = service.topic_tables(utcnow(), topic, g.user, current_app.config, _days())
+    if fmt == "json":
+        body = json.dumps({t.key: t.as_json() for t in tables}, ensure_ascii=False, indent=1)
+        return Response(body, mimetype="application/json",
+                        headers={"Content-Disposition": f'attachment; filename="{topic}.json"'})
+    table = service.find_table(tables, request.args.get("table"))
+    return Response(table.as_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{table.key}.csv"'})
+
+
+@bp.post("/landelijk/herinnering/<int:shelter_id>")
+@require(*service.VIEW_ROLES)
+def freshness_reminder(shelter_id):
+    try:
+        queued = freshness.remind(utcnow(), shelter_id, g.user, current_app.config)
+        flash("Herinnering verstuurd." if queued else "Deze opvang kreeg het afgelopen uur al een herinnering.")
+    except PiketError as err:
+        flash(err.message)
+    return redirect(url_for("national.national_page", dagen=request.args.get("dagen") or None) + "#actualiteit")
+
+
+@bp.route("/landelijk/wat-als", methods=["GET", "POST"])
+@require(*service.NATIONAL_ROLES)
+def what_if():
+    """Extra places (edited on the form, or an uploaded scenario): how many of last month's unplaced requests fit."""
+    now, cfg = utcnow(), current_app.config
+    errors, result, form = {}, None, request.form
+    if request.method == "POST":
+        try:
+            upload = request.files.get("scenario")
+            scenario = _uploaded(upload) if upload and upload.filename else None
+            edits = None if scenario else whatif.parse_edits({"edits": _form_edits(form)})
+            result = whatif.compare(now, cfg, edits=edits, scenario=scenario)
+        except PiketError as err:
+            errors[err.field or "form"] = err.message
+    shelters = whatif.shelter_choices()
+    return render_template("national/what_if.html", result=result, errors=errors, form=form, shelters=shelters,
+                           rows=range(3), alarms=vocabulary.OCCUPANCY_ALARMS), (422 if errors else 200)
+
+
+@bp.get("/landelijk/wat-als/scenario.json")
+@require(*service.NATIONAL_ROLES)
+def what_if_scenario():
+    """Today's registry and last month's unplaced requests, in the matching contract's format, to edit and upload."""
+    scenario = whatif.build(utcnow(), current_app.config)
+    return Response(json.dumps(scenario, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="wat-als-scenario.json"'})
+
+
+def _form_edits(form) -> list[dict]:
+    edits = []
+    for i in range(3):
+        shelter, extra = form.get(f"e{i}-shelter", ""), form.get(f"e{i}-extra", "")
+        if shelter or extra:
+            edits.append({"shelter": shelter, "pool": form.get(f"e{i}-pool", "") or "bed", "extra": extra})
+    if not edits:
+        raise ValidationError("Kies een opvang en een aantal extra plaatsen, of upload een scenario.", field="edits[0].shelter")
+    return edits
+
+
+def _uploaded(upload) -> dict:
+    raw = upload.read(MAX_UPLOAD_BYTES + 1)
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ValidationError("Het bestand is groter dan 5 MB.", field="scenario")
+    try:
+        scenario = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValidationError("Dit is geen JSON-bestand in het scenarioformaat.", field="scenario")
+    if not isinstance(scenario, dict):
+        raise ValidationError("Het scenario moet een JSON-object zijn.", field="scenario")
+    return scenario

@@ -1,0 +1,91 @@
+"""The CoMensha reports on the national page: the open list and the per-region summary."""
+import datetime as dt
+
+from extensions import db
+from national import reports as national_reports
+from national.tables import suppress
+from piket import placements, reports
+from tests.piket.conftest import MAN, MOTHER, new_case  # noqa: F401  (a fixture)
+
+H = dt.timedelta(hours=1)
+
+
+def place(app, case, pool_id, user, moment):
+    """Choose the pool for the case's first request and confirm it at `moment`."""
+    rid = case["requests"][0]["id"]
+    held = placements.choose(moment, rid, pool_id, user, app.config)
+    placements.confirm(moment, held.hold_id, user)
+    db.session.commit()
+    return rid
+
+
+def setup_cases(app, new_case, registry, users, now):
+    """Rotterdam: a mother placed at NOW. Den Haag: a man placed an hour later. Amsterdam: not placed."""
+    coordinator = users["coordinator"]
+    coordinator.name = "Coördinator Jansen"
+    db.session.commit()
+    rot = new_case(requests=[{"persons": [MOTHER], "children": 2}], apart=[])
+    dh = new_case(requests=[{"persons": [MAN]}], apart=[], found={"region": "den-haag"}, case_reference="DH-1")
+    new_case(requests=[{"persons": [MAN]}], apart=[], found={"region": "amsterdam"}, case_reference="AMS-1")
+    place(app, rot, registry["shelters"]["rot-cosm"].pools[1].id, coordinator, now)
+    place(app, dh, registry["shelters"]["rot-mo"].pools[0].id, coordinator, now + H)
+    return rot["case_id"], dh["case_id"]
+
+
+def test_open_table_oldest_first_with_owner_days_and_region_filter(app, new_case, registry, users, now):
+    rot, dh = setup_cases(app, new_case, registry, users, now)
+    later = now + dt.timedelta(days=3)
+    table = national_reports.open_table(later)
+    assert table.key == "open_reports" and [k for k, _ in table.columns] == [
+        "case", "region", "placed", "owner", "days_open", "reminded"]
+    assert [r["case"] for r in table.rows] == [rot, dh]
+    first = table.rows[0]
+    assert first["region"] == "Rotterdam" and first["placed"] == "22-11-2026 02:30" and first["owner"] == "Coördinator Jansen"
+    assert first["days_open"] == 3 and first["reminded"] == "nog niet"
+    only_dh = national_reports.open_table(later, region_ids={registry["regions"]["den-haag"].id})
+    assert [r["case"] for r in only_dh.rows] == [dh]
+    reports.mark_made(now + 2 * H, rot, users["comensha"])
+    assert [r["case"] for r in national_reports.open_table(later).rows] == [dh]
+
+
+def test_open_table_shows_the_last_reminder(app, new_case, registry, users, now):
+    rot, _dh = setup_cases(app, new_case, registry, users, now)
+    users["coordinator"].phone = "+31610000077"
+    db.session.commit()
+    monday_10 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)  # 10:00 in Amsterdam
+    assert reports.remind_due(monday_10) == 2  # one owner, two open reports: one SMS each
+    rows = {r["case"]: r for r in national_reports.open_table(monday_10).rows}
+    assert rows[rot]["reminded"] == "23-11-2026 10:00" and rows[rot]["days_open"] == 1
+
+
+def test_summary_per_region_with_median_days_and_a_total(app, new_case, registry, users, now):
+    rot, dh = setup_cases(app, new_case, registry, users, now)
+    reports.mark_made(now + dt.timedelta(hours=36), rot, users["coordinator"])  # 1.5 days after placement
+    table = national_reports.summary(now + dt.timedelta(days=5), now - dt.timedelta(days=30), now + dt.timedelta(days=1))
+    assert table.key == "reports" and table.counts == ("placed", "made", "open")
+    assert table.guarded == {"median_days": "made"}
+    rows = {r["region"]: r for r in table.rows}
+    assert set(rows) == {"Rotterdam", "Den Haag", "Nederland"}  # Amsterdam placed nobody
+    assert (rows["Rotterdam"]["placed"], rows["Rotterdam"]["made"], rows["Rotterdam"]["open"]) == (1, 1, 0)
+    assert rows["Rotterdam"]["median_days"] == 1.5
+    assert (rows["Den Haag"]["made"], rows["Den Haag"]["open"], rows["Den Haag"]["median_days"]) == (0, 1, None)
+    assert (rows["Nederland"]["placed"], rows["Nederland"]["made"], rows["Nederland"]["open"]) == (2, 1, 1)
+    assert table.rows[-1]["region"] == "Nederland"
+    hidden = {r["region"]: r for r in suppress(table).rows}
+    assert hidden["Rotterdam"]["median_days"] is None and hidden["Nederland"]["placed"] is None  # 1 and 2 are small
+
+
+def test_summary_window_and_region_scope(app, new_case, registry, users, now):
+    rot, dh = setup_cases(app, new_case, registry, users, now)
+    late = national_reports.summary(now + dt.timedelta(days=1), now + H / 2, now + dt.timedelta(days=1))
+    assert {r["region"]: r["placed"] for r in late.rows} == {"Den Haag": 1, "Nederland": 1}
+    scoped = national_reports.summary(now + dt.timedelta(days=1), now - H, now + dt.timedelta(days=1),
+                                      region_ids={registry["regions"]["rotterdam"].id})
+    assert [(r["region"], r["placed"]) for r in scoped.rows] == [("Rotterdam", 1), ("Totaal", 1)]
+
+
+def test_a_report_made_after_now_is_not_yet_made(app, new_case, registry, users, now):
+    rot, _dh = setup_cases(app, new_case, registry, users, now)
+    reports.mark_made(now + dt.timedelta(days=2), rot, users["coordinator"])
+    table = national_reports.summary(now + dt.timedelta(days=1), now - H, now + dt.timedelta(days=1))
+    assert {r["region"]: r["made"] for r in table.rows}["Rotterdam"] == 0
