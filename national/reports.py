@@ -13,6 +13,7 @@ Definitions (what CoMensha reads):
 from collections import defaultdict
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from extensions import db
 from national.tables import Table
@@ -37,7 +38,7 @@ def open_table(now, region_ids=None) -> Table:
 
 def summary(now, since, until, region_ids=None) -> Table:
     placed = reports.placed_subquery()
-    query = (select(Case, placed.c.placed_at).join(placed, placed.c.case_id == Case.id)
+    query = (select(Case, placed.c.placed_at).join(placed, placed.c.case_id == Case.id).options(lazyload(Case.requests))
              .where(placed.c.placed_at >= since, placed.c.placed_at < until))
     if region_ids is not None:
         query = query.where(Case.region_id.in_(list(region_ids)))

@@ -17,7 +17,7 @@ from flask import (
 import vocabulary
 from accounts.access import require
 from errors import PiketError, ValidationError
-from national import charts, freshness, service, whatif
+from national import charts, freshness, present, service, whatif
 from timeutil import utcnow
 
 bp = Blueprint("national", __name__)
@@ -43,7 +43,7 @@ def national_page():
     }
     return render_template("national/page.html", tables=tables, by_key=by_key, figures=figures, days=days,
                            periods=service.PERIODS, regional=regions is not None, topics=service.TOPICS,
-                           alarms=vocabulary.OCCUPANCY_ALARMS)
+                           alarms=vocabulary.OCCUPANCY_ALARMS, present_rows=present.rows)
 
 
 @bp.get("/landelijk/export/<topic>.<fmt>")
@@ -91,7 +91,7 @@ def what_if():
             errors[err.field or "form"] = err.message
     shelters = whatif.shelter_choices()
     return render_template("national/what_if.html", result=result, errors=errors, form=form, shelters=shelters,
-                           rows=range(3), alarms=vocabulary.OCCUPANCY_ALARMS), (422 if errors else 200)
+                           rows=range(3), present_rows=present.rows), (422 if errors else 200)
 
 
 @bp.get("/landelijk/wat-als/scenario.json")

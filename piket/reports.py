@@ -6,6 +6,7 @@ The placement flow stays free of identity data: the report itself is made outsid
 import datetime as dt
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import lazyload
 
 from accounts.models import User
 from audit import service as audit
@@ -92,7 +93,9 @@ def mark_made(now, case_id, user) -> Case:
 
 def _open_cases(region_ids=None):
     placed = placed_subquery()
-    query = (select(Case, placed.c.placed_at).join(placed, placed.c.case_id == Case.id)
+    # The requests only when asked for (the reminder's short code): a list of every open case must not
+    # load each case's requests and their placements.
+    query = (select(Case, placed.c.placed_at).join(placed, placed.c.case_id == Case.id).options(lazyload(Case.requests))
              .where(Case.report_made_at.is_(None)).order_by(placed.c.placed_at, Case.id))
     if region_ids is not None:
         query = query.where(Case.region_id.in_(list(region_ids)))
