@@ -20,7 +20,7 @@ import matching  # noqa: E402
 from benchmarks import synthetic  # noqa: E402
 from matching.eligibility import Eligibility, need  # noqa: E402
 from matching.scenario import validate  # noqa: E402
-from matching.solver import _prune, _weights, _arc_value  # noqa: E402
+from matching.solver import _prune  # noqa: E402
 
 RESULTS = Path(__file__).with_name("matching-results.md")
 

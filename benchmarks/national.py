@@ -13,7 +13,6 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -58,7 +57,7 @@ def top_up_shelters(now, total):
     """Copies of demo shelters (new keys) until there are `total`: the registry's real variety, at scale."""
     from sqlalchemy import func, select
 
-    from beds.models import AvailabilitySnapshot, BedPool, Shelter
+    from beds.models import BedPool, Shelter
     from extensions import db
     existing = db.session.scalars(select(Shelter).order_by(Shelter.id)).all()
     n = len(existing)
@@ -78,12 +77,8 @@ def top_up_shelters(now, total):
 
 
 def main():
-    from paging import fresh_postgres_database
-    instance = Path(tempfile.mkdtemp(prefix="piket-national-"))
-    os.environ["PIKET_INSTANCE_DIR"] = str(instance)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{instance / 'bench.db'}")
-    if os.environ["DATABASE_URL"].startswith("postgres"):
-        fresh_postgres_database(os.environ["DATABASE_URL"])
+    from common import fresh_database
+    fresh_database("piket-national-")
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
 

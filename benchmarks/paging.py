@@ -15,12 +15,12 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)
+sys.path.insert(1, str(ROOT / "benchmarks"))
 REQUESTS = int(os.environ.get("PAGING_REQUESTS", 200))
 
 
@@ -28,23 +28,9 @@ def utcnow():
     return dt.datetime.now(dt.timezone.utc)
 
 
-def fresh_postgres_database(url):
-    """Drop and create the database the URL names, so the run starts empty."""
-    from sqlalchemy import create_engine, text
-    server, name = url.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)
-    admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-
-
 def main():
-    instance = Path(tempfile.mkdtemp(prefix="piket-paging-"))
-    os.environ["PIKET_INSTANCE_DIR"] = str(instance)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{instance / 'bench.db'}")
-    if os.environ["DATABASE_URL"].startswith("postgres"):
-        fresh_postgres_database(os.environ["DATABASE_URL"])
+    from common import fresh_database
+    fresh_database("piket-paging-")
     from flask_migrate import upgrade
 
     from accounts import service as accounts

@@ -14,6 +14,7 @@ Baseline: one bed (DH-NOOD) for four requests; the immediate one goes first: W3 
 A new men's pool at ROT-MO: W3 in DH-NOOD, M1 in ROT-MO/extra -> 2 placed, the man among them.
 """
 import copy
+import io
 import datetime as dt
 
 import pytest
@@ -205,3 +206,35 @@ def test_shelter_choices_for_the_form(app, dataset):
     assert [c["key"] for c in choices] == ["ROT-COSM", "ROT-MO", "DH-NOOD", "AMS-VO"]  # by name
     assert choices[0]["region"] == "Rotterdam"
     assert choices[0]["pools"] == [{"key": "bed", "kind": "bed", "free": 0}, {"key": "family", "kind": "family_room", "free": 0}]
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+def test_the_what_if_page_adds_places_and_shows_how_many_more_fit(app, dataset, users, login, client):
+    from tests.conftest import csrf_token
+    login(users["comensha"])
+    page = client.get("/landelijk/wat-als")
+    assert page.status_code == 200 and 'value="ROT-COSM"' in page.get_data(as_text=True)
+    token = csrf_token(page.get_data(as_text=True))
+    resp = client.post("/landelijk/wat-als", data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-pool": "bed", "e0-extra": "2"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert '<strong id="extra-placed">2</strong>' in html  # 1 placed as now, 3 with two more beds (module docstring)
+
+
+def test_the_what_if_page_puts_the_message_beside_the_field(app, dataset, users, login, client):
+    from tests.conftest import csrf_token
+    login(users["comensha"])
+    token = csrf_token(client.get("/landelijk/wat-als").get_data(as_text=True))
+    resp = client.post("/landelijk/wat-als", data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-extra": "<script>x</script>"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and '<p class="error">' in html and "<script>x</script>" not in html
+    upload = client.post("/landelijk/wat-als", data={"csrf_token": token, "scenario": (io.BytesIO(b"{not json"), "s.json")},
+                         content_type="multipart/form-data")
+    assert upload.status_code == 422 and "Dit is geen JSON-bestand" in upload.get_data(as_text=True)
+
+
+def test_the_scenario_download_is_the_contract_format(app, dataset, users, login, client):
+    login(users["comensha"])
+    scenario = client.get("/landelijk/wat-als/scenario.json").json
+    assert scenario["version"] == 1 and {r["id"] for r in scenario["requests"]} == {dataset[k] for k in ("w1", "w2", "w3", "m1")}
