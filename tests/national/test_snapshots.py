@@ -173,3 +173,11 @@ def test_jobs_are_listed_for_the_worker():
 def test_a_shelter_without_pools_or_no_shelters_writes_nothing(app, now):
     assert snapshots.take(now) == {"hourly": 0, "daily": 0}
     assert db.session.scalar(select(func.count()).select_from(Shelter)) == 0
+
+
+def test_the_worker_takes_snapshots_every_minute(app):
+    """app.py lists the worker's jobs; the snapshot job is among them, idempotent per slot so a minute is safe."""
+    jobs = app.extensions["worker_jobs"]
+    assert jobs["occupancy_snapshots"] == (snapshots.take, 60)
+    assert jobs["freshness_reminders"] == (freshness.remind_stale, 600)
+    assert "report_reminders" in jobs and "escalate" in jobs
