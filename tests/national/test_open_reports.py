@@ -5,7 +5,7 @@ from extensions import db
 from national import reports as national_reports
 from national.tables import suppress
 from piket import placements, reports
-from tests.piket.conftest import MAN, MOTHER, new_case  # noqa: F401  (a fixture)
+from tests.conftest import MAN, MOTHER
 
 H = dt.timedelta(hours=1)
 

@@ -1,9 +1,9 @@
-"""Time to placement and escalations, against figures computed by hand on test_demand.py's fixed dataset
+"""Time to placement and escalations, against figures computed by hand on the fixed dataset in conftest.py
 (its docstring lists every request with its minutes). Office hours: Mon-Fri 09:00-17:00 local by default,
 Den Haag 08:00-20:00; Christmas Day (Fri 2026-12-25) is after hours all day."""
 import pytest
 
-from test_demand import SINCE, UNTIL, at, dataset  # noqa: F401  (dataset is a fixture)
+from tests.national.conftest import SINCE, UNTIL, at
 
 
 def row(table, region, period=None):

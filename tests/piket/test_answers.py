@@ -7,9 +7,15 @@ from sqlalchemy import select
 from beds.models import AvailabilitySnapshot
 from extensions import db
 from piket.models import RequestEvent
-from tests.conftest import csrf_token
-from tests.piket.conftest import BACKUP, PRIMARY, sent_to
-from tests.piket.test_escalation import create, kinds, reload
+from tests.conftest import (
+    BACKUP,
+    PRIMARY,
+    csrf_token,
+    kinds,
+    new_request,
+    reload,
+    sent_to,
+)
 
 MIN = dt.timedelta(minutes=1)
 
@@ -25,7 +31,7 @@ def reply(resp) -> str:
 
 
 def test_sms_ja_accepts_and_a_replay_has_no_second_effect(duty, users, fake, tick, signed_post, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     first = reply(sms(signed_post, PRIMARY, "ja"))
     assert "aangenomen" in first and request.short_code in first
@@ -36,7 +42,7 @@ def test_sms_ja_accepts_and_a_replay_has_no_second_effect(duty, users, fake, tic
 
 
 def test_with_two_open_pages_the_code_is_asked_for(duty, users, fake, tick, signed_post, now):
-    one, two = create(users, now, case_reference="A-1"), create(users, now, case_reference="A-2")
+    one, two = new_request(users, now, case_reference="A-1"), new_request(users, now, case_reference="A-2")
     tick(now)
     answer = reply(sms(signed_post, PRIMARY, "1", sid="SM1"))
     assert one.short_code in answer and two.short_code in answer and reload(one).status == "paging"
@@ -45,7 +51,7 @@ def test_with_two_open_pages_the_code_is_asked_for(duty, users, fake, tick, sign
 
 
 def test_the_second_accepter_is_told_who_has_it(duty, users, fake, tick, signed_post, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     tick(now + 10 * MIN)
     reply(sms(signed_post, BACKUP, f"JA {request.short_code}", sid="SM1"))
@@ -55,7 +61,7 @@ def test_the_second_accepter_is_told_who_has_it(duty, users, fake, tick, signed_
 
 
 def test_nee_declines(duty, users, fake, tick, signed_post, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     assert "niet aan" in reply(sms(signed_post, PRIMARY, "NEE"))
     assert "declined" in kinds(request.id) and reload(request).status == "paging"
@@ -64,20 +70,20 @@ def test_nee_declines(duty, users, fake, tick, signed_post, now):
 def test_stop_and_start(duty, users, fake, tick, signed_post, now):
     from notify.models import NotificationAttempt
     assert "geen sms meer" in reply(sms(signed_post, PRIMARY, "STOP", sid="SM1"))
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     page = db.session.scalar(select(NotificationAttempt).where(NotificationAttempt.request_id == request.id,
                                                                NotificationAttempt.channel == "sms"))
     assert page.status == "opted_out" and [m["kind"] for m in sent_to(fake, PRIMARY)] == ["call"]
     assert "weer" in reply(sms(signed_post, PRIMARY, "START", sid="SM2"))
-    other = create(users, now + MIN, case_reference="PL-2")
+    other = new_request(users, now + MIN, case_reference="PL-2")
     tick(now + MIN)
     assert [m["kind"] for m in sent_to(fake, PRIMARY)] == ["call", "sms", "call"]
     assert other.id
 
 
 def test_unknown_sender_changes_nothing(duty, users, fake, tick, signed_post, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     assert "niet bekend" in reply(sms(signed_post, "+31699999999", "JA"))
     assert reload(request).status == "paging"
@@ -99,7 +105,7 @@ def test_bedden_from_the_shelters_registered_number(registry, signed_post, now):
 
 
 def test_a_bad_signature_is_refused_and_changes_nothing(duty, users, fake, tick, client, app, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     app.config["TWILIO_AUTH_TOKEN"] = "test-twilio-token"
     resp = client.post("/webhooks/twilio/sms", data={"From": PRIMARY, "Body": "JA", "MessageSid": "SM1"},
@@ -117,7 +123,7 @@ def _call_attempt(request):
 
 
 def test_the_call_asks_in_dutch_without_personal_data(duty, users, fake, tick, signed_post, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     call = sent_to(fake, PRIMARY, "call")[0]
     attempt = _call_attempt(request)
@@ -131,7 +137,7 @@ def test_the_call_asks_in_dutch_without_personal_data(duty, users, fake, tick, s
 
 
 def test_a_voicemail_is_not_asked_and_is_no_acceptance(duty, users, fake, tick, signed_post, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     attempt = _call_attempt(request)
     twiml = signed_post(f"/webhooks/twilio/voice/{attempt.id}", {"CallSid": "CA1", "AnsweredBy": "machine_end_beep"}).get_data(as_text=True)
@@ -140,7 +146,7 @@ def test_a_voicemail_is_not_asked_and_is_no_acceptance(duty, users, fake, tick, 
 
 
 def test_keypad_1_accepts_2_declines_star_repeats(duty, users, fake, tick, signed_post, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     attempt = _call_attempt(request)
     path = f"/webhooks/twilio/voice/{attempt.id}/keuze"
@@ -156,7 +162,7 @@ def test_keypad_1_accepts_2_declines_star_repeats(duty, users, fake, tick, signe
 
 
 def test_keypad_2_declines(duty, users, fake, tick, signed_post, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     attempt = _call_attempt(request)
     said = signed_post(f"/webhooks/twilio/voice/{attempt.id}/keuze", {"CallSid": "CA1", "Digits": "2"}).get_data(as_text=True)
@@ -171,7 +177,7 @@ def _link_path(fake, number):
 
 
 def test_the_link_accepts_on_post_only_and_once(duty, users, fake, tick, client, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     path = _link_path(fake, PRIMARY)
     page = client.get(path)  # a link-preview robot, or the person opening it
@@ -186,7 +192,7 @@ def test_the_link_accepts_on_post_only_and_once(duty, users, fake, tick, client,
 
 
 def test_a_forged_or_expired_link_is_refused(duty, users, fake, tick, client, app, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     path = _link_path(fake, PRIMARY)
     assert client.get(path[:-3] + "xyz").status_code == 404
@@ -199,8 +205,8 @@ def test_a_forged_or_expired_link_is_refused(duty, users, fake, tick, client, ap
 
 
 def test_no_personal_data_in_any_message(duty, users, fake, tick, signed_post, now):
-    from tests.piket.conftest import case_body
     from piket import service
+    from tests.conftest import case_body
     case, _ = service.create_case(now, service.parse_case(case_body(case_reference="BVH-SECRET-77"), users["police"]),
                                   users["police"])
     for minute in (0, 5, 10, 20, 30):
@@ -214,7 +220,7 @@ def test_no_personal_data_in_any_message(duty, users, fake, tick, signed_post, n
 
 def test_requester_gets_the_meeting_details_after_confirm(duty, users, fake, tick, registry, app, now):
     from piket import placements, service
-    from tests.piket.conftest import MAN
+    from tests.conftest import MAN
     body = {"case_reference": "PL-9", "callback_phone": "+31612345678", "found": {"region": "rotterdam"},
             "requests": [{"persons": [MAN]}]}
     case, _ = service.create_case(now, service.parse_case(body, users["police"]), users["police"])
@@ -232,7 +238,7 @@ def test_requester_gets_the_meeting_details_after_confirm(duty, users, fake, tic
 
 def test_report_owner_is_handed_over_by_name(duty, users, api, now):
     from piket import service
-    from tests.piket.conftest import case_body
+    from tests.conftest import case_body
     case, _ = service.create_case(now, service.parse_case(case_body(), users["police"]), users["police"])
     resp = api("police", "PUT", f"/api/v1/cases/{case.id}/report-owner", json={"email": users["police"].email})
     assert resp.status_code == 403  # not the owner, not a coordinator

@@ -2,36 +2,29 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 
 from extensions import db
 from piket import escalation, service
-from piket.models import EscalationPolicy, PlacementRequest, RequestEvent
-from tests.conftest import run_concurrently
-from tests.piket.conftest import BACKUP, NATIONAL, PRIMARY, REQUESTER, add_shift, case_body, sent_to
+from piket.models import EscalationPolicy
+from tests.conftest import (
+    BACKUP,
+    NATIONAL,
+    PRIMARY,
+    REQUESTER,
+    add_shift,
+    kinds,
+    new_request,
+    reload,
+    run_concurrently,
+    sent_to,
+)
 
 MIN = dt.timedelta(minutes=1)
 
 
-def create(users, now, **overrides):
-    body = case_body(requests=[{"persons": [{"gender": "male", "age": 40, "residence": "lawful", "exploitation": "labour"}]}],
-                     apart=[], **overrides)
-    case, _ = service.create_case(now, service.parse_case(body, users["police"]), users["police"])
-    return case.requests[0]
-
-
-def kinds(request_id):
-    return [e.kind for e in db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == request_id)
-                                               .order_by(RequestEvent.id))]
-
-
-def reload(request):
-    db.session.expire_all()
-    return db.session.get(PlacementRequest, request.id)
-
 
 def test_after_hours_every_step_at_its_minute(duty, users, fake, tick, now):
-    request = create(users, now)  # Sunday 02:30 in Amsterdam: after hours
+    request = new_request(users, now)  # Sunday 02:30 in Amsterdam: after hours
     assert request.escalation["mode"] == "after_hours"
     tick(now)
     assert reload(request).status == "paging"
@@ -59,7 +52,7 @@ def test_exhausted_is_loud(duty, users, make_user, fake, tick, now):
     other.phone = "+31610000009"
     users["admin"].phone = "+31610000010"
     db.session.commit()
-    request = create(users, now)
+    request = new_request(users, now)
     for minute in (0, 5, 10, 20, 30):
         tick(now + minute * MIN)
     request = reload(request)
@@ -75,7 +68,7 @@ def test_exhausted_is_loud(duty, users, make_user, fake, tick, now):
 
 
 def test_accept_stops_the_ladder_and_tells_the_others(duty, users, fake, tick, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     tick(now + 10 * MIN)  # primary and back-up both paged
     service.accept(now + 11 * MIN, request.id, duty["people"]["backup"], channel="web")
@@ -91,7 +84,7 @@ def test_accept_stops_the_ladder_and_tells_the_others(duty, users, fake, tick, n
 
 
 def test_two_accepts_race_and_one_wins(duty, users, fake, tick, now, app):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     people = [duty["people"]["primary"], duty["people"]["backup"]]
     request_id = request.id  # the threads must not touch this thread's objects (or its session)
@@ -115,7 +108,7 @@ def test_a_gap_in_the_rota_goes_straight_to_the_next_level(duty, users, fake, ti
     from piket.rotas.models import RotaShift
     db.session.execute(RotaShift.__table__.delete().where(RotaShift.rota_id == duty["rotas"]["primary"].id))
     db.session.commit()
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     # Nobody primary: skipped (recorded), the back-up is paged at minute 0, not at minute 10.
     assert [m["kind"] for m in sent_to(fake, BACKUP)] == ["sms", "call"]
@@ -125,7 +118,7 @@ def test_a_gap_in_the_rota_goes_straight_to_the_next_level(duty, users, fake, ti
 
 def test_permanent_failure_moves_on_without_waiting(duty, users, fake, tick, now):
     from notify.providers import PermanentError
-    request = create(users, now)
+    request = new_request(users, now)
     fake.fail_next(PermanentError("21211", "invalid number"), times=2)  # the primary's SMS and call
     tick(now)
     assert not any(m["to"] == PRIMARY for m in fake.sent)
@@ -135,7 +128,7 @@ def test_permanent_failure_moves_on_without_waiting(duty, users, fake, tick, now
 
 
 def test_everyone_declining_moves_on(duty, users, fake, tick, now):
-    request = create(users, now)
+    request = new_request(users, now)
     tick(now)
     service.decline(now + MIN, request.id, duty["people"]["primary"], "sms")
     tick(now + MIN + dt.timedelta(seconds=1))
@@ -146,7 +139,7 @@ def test_everyone_declining_moves_on(duty, users, fake, tick, now):
 
 def test_nobody_on_duty_at_any_level_is_loud_at_once(duty, users, fake, tick, now):
     later = now + dt.timedelta(days=10)  # past every shift in the rota
-    request = create(users, later)
+    request = new_request(users, later)
     tick(later)
     assert reload(request).status == "exhausted"
     assert kinds(request.id).count("step_skipped") == 4 and sent_to(fake, REQUESTER)
@@ -154,7 +147,7 @@ def test_nobody_on_duty_at_any_level_is_loud_at_once(duty, users, fake, tick, no
 
 def test_office_hours_go_to_the_regions_queue(duty, users, fake, tick):
     monday = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.timezone.utc)  # Monday 10:30 in Amsterdam
-    request = create(users, monday)
+    request = new_request(users, monday)
     assert request.escalation["mode"] == "office"
     tick(monday)
     assert reload(request).status == "received"  # in the queue, not paging
@@ -166,14 +159,14 @@ def test_a_public_holiday_is_after_hours(duty, users, fake, tick):
     christmas = dt.datetime(2026, 12, 25, 10, 0, tzinfo=dt.timezone.utc)  # Friday, Eerste Kerstdag, 11:00
     add_shift(duty["rotas"]["primary"], duty["people"]["primary"], christmas - dt.timedelta(hours=3),
               christmas + dt.timedelta(hours=9))
-    request = create(users, christmas)
+    request = new_request(users, christmas)
     assert request.escalation["mode"] == "after_hours"
     tick(christmas)
     assert [m["kind"] for m in sent_to(fake, PRIMARY)] == ["sms", "call"]
 
 
 def test_the_policy_is_snapshotted(duty, users, registry, fake, tick, now):
-    request = create(users, now)
+    request = new_request(users, now)
     db.session.add(EscalationPolicy(region_id=registry["regions"]["rotterdam"].id,
                                     after_hours=[{"after": 0, "level": "national", "channels": ["sms"]},
                                                  {"after": 1, "level": "exhausted"}]))
@@ -182,13 +175,13 @@ def test_the_policy_is_snapshotted(duty, users, registry, fake, tick, now):
     tick(now + 2 * MIN)
     assert [m["kind"] for m in sent_to(fake, PRIMARY)] == ["sms", "call"]  # the old ladder, not the new one
     assert reload(request).status == "paging"
-    newer = create(users, now + 3 * MIN, case_reference="PL-2")
+    newer = new_request(users, now + 3 * MIN, case_reference="PL-2")
     assert newer.escalation["steps"][0]["level"] == "national"
 
 
 def test_two_workers_page_nobody_twice(duty, users, fake, now, app):
     from notify import service as notify
-    requests = [create(users, now, case_reference=f"PL-{i}") for i in range(5)]
+    requests = [new_request(users, now, case_reference=f"PL-{i}") for i in range(5)]
 
     def work():
         with app.app_context():
@@ -206,7 +199,7 @@ def test_two_workers_page_nobody_twice(duty, users, fake, now, app):
 @pytest.mark.postgres_only
 def test_claims_hold_on_postgres_under_many_workers(duty, users, fake, now, app):
     from notify import service as notify
-    request = create(users, now)
+    request = new_request(users, now)
 
     def work():
         with app.app_context():

@@ -4,8 +4,7 @@ from sqlalchemy import select
 
 from extensions import db
 from piket.models import Case, PlacementRequest
-from tests.piket.conftest import BACKUP, NATIONAL, PRIMARY
-from tests.piket.test_escalation import kinds
+from tests.conftest import BACKUP, NATIONAL, PRIMARY, kinds
 
 OFFICER = "+31655500001"
 

@@ -9,7 +9,7 @@ from beds.models import BedPool
 from extensions import db
 from piket import placements
 from piket.models import PlacementRequest
-from tests.piket.conftest import MAN, MOTHER
+from tests.conftest import MOTHER
 
 
 def proposals_for(api, rid):

@@ -10,8 +10,7 @@ from extensions import db
 from notify.models import NotificationAttempt
 from piket import placements, reports, service
 from piket.models import Case, RequestEvent
-from tests.conftest import csrf_token
-from tests.piket.conftest import MAN, MOTHER
+from tests.conftest import MAN, MOTHER, csrf_token
 
 CASE_REFERENCE = "PL1700-2026-0042"  # tests/piket/conftest.case_body
 OWNER_PHONE = "+31610000077"

@@ -5,8 +5,7 @@ from sqlalchemy import func, select
 from extensions import db
 from piket import service
 from piket.models import Case, PlacementRequest, RequestEvent
-from tests.conftest import run_concurrently
-from tests.piket.conftest import MAN, MOTHER, case_body
+from tests.conftest import MAN, MOTHER, case_body, run_concurrently
 
 
 def count(model):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from extensions import db
 from piket import heartbeat
 from piket.models import EscalationPolicy, PlacementRequest
-from tests.piket.test_escalation import create
+from tests.conftest import new_request
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,7 +70,7 @@ def test_a_restart_in_the_middle_of_an_escalation_resumes_it_once(app, duty, use
     db.session.add(EscalationPolicy(region_id=registry["regions"]["rotterdam"].id, after_hours=ladder, office_hours=ladder))
     db.session.commit()
     real_now = dt.datetime.now(dt.timezone.utc)
-    request = create(users, real_now)
+    request = new_request(users, real_now)
     request_id = request.id
     db.session.commit()
     first = _start_worker(app, tmp_path / "first.log")

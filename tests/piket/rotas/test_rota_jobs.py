@@ -8,8 +8,7 @@ from notify.models import NotificationAttempt
 from piket.jobs import JOBS
 from piket.models import PlacementRequest
 from piket.rotas import jobs
-from tests.conftest import run_concurrently
-from tests.piket.conftest import case_body
+from tests.conftest import case_body, run_concurrently
 from tests.piket.rotas.conftest import at
 
 
