@@ -19,14 +19,6 @@ def local(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(AMSTERDAM)
 
 
-def parse_iso(value: str) -> dt.datetime:
-    """An ISO 8601 moment; one without an offset is read as Amsterdam local time."""
-    moment = dt.datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=AMSTERDAM)
-    return moment.astimezone(UTC)
-
-
 def intake_open(intake, moment: dt.datetime) -> bool:
     """Whether intake hours ("24/7" or a list of {days, from, to} windows) include `moment`."""
     if intake == "24/7":

@@ -3,9 +3,11 @@
 Every reader raises ValidationError naming the field by its path (`pools[0].free`), so the
 API, the pages and the CLI all say exactly what is wrong.
 """
+import datetime as dt
 import re
 
 from errors import BadRequest, ValidationError
+from timeutil import AMSTERDAM, UTC
 
 _MISSING = object()
 
@@ -137,3 +139,35 @@ def intake_hours(value, path="intake"):
             raise ValidationError("must be later than from (write a night window as two windows)", field=f"{where}.to")
         clean.append({"days": sorted(set(days)), "from": start, "to": end})
     return clean
+
+
+# --- times ---------------------------------------------------------------------------------------
+
+_LOCAL_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})")
+
+
+def _local_to_utc(naive: dt.datetime, field: str) -> dt.datetime:
+    """A Dutch local time without offset in UTC, refused when it does not exist or occurs twice on the clock."""
+    early, late = naive.replace(tzinfo=AMSTERDAM, fold=0), naive.replace(tzinfo=AMSTERDAM, fold=1)
+    if early.utcoffset() != late.utcoffset():
+        if early.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) != naive:
+            raise ValidationError("deze tijd bestaat niet (de klok gaat een uur vooruit)", field=field)
+        raise ValidationError("deze tijd komt twee keer voor (de klok gaat een uur terug); "
+                              "geef de tijdzone erbij, bijv. 2027-10-31T02:30+02:00", field=field)
+    return early.astimezone(UTC)
+
+
+def local_time(value, field) -> dt.datetime:
+    """A moment typed by a person: "YYYY-MM-DD HH:MM" or "YYYY-MM-DD" in Dutch local time, or ISO 8601
+    (with an offset for the doubled hour of the autumn change); returned in UTC."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError("schrijf een tijd als tekst, JJJJ-MM-DD UU:MM", field=field)
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError("vul een tijd in", field=field)
+    match = _LOCAL_TIME.fullmatch(value)
+    try:
+        moment = dt.datetime(*map(int, match.groups())) if match else dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(f'onleesbare tijd {value[:40]!r}; schrijf JJJJ-MM-DD UU:MM', field=field) from None
+    return _local_to_utc(moment, field) if moment.tzinfo is None else moment.astimezone(UTC)

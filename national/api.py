@@ -7,7 +7,7 @@ import validation as v
 from accounts.access import require
 from errors import ValidationError
 from national import freshness, occupancy, service, whatif
-from timeutil import parse_iso, utcnow
+from timeutil import utcnow
 
 bp = Blueprint("national_api", __name__, url_prefix="/api/v1")
 FORMATS = ("json", "csv")
@@ -55,13 +55,7 @@ def get_occupancy_history():
 
 def _time(name, default):
     value = request.args.get(name)
-    if value in (None, ""):
-        return default
-    try:
-        moment = parse_iso(value)
-    except (TypeError, ValueError):
-        raise ValidationError("must be an ISO 8601 date or time, e.g. 2026-11-01 (Amsterdam) or 2026-11-01T00:00:00Z", field=name)
-    return moment
+    return default if value in (None, "") else v.local_time(value, name)
 
 
 @bp.get("/freshness")

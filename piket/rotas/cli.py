@@ -3,6 +3,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+import validation as v
 from accounts.cli import fail
 from beds.models import Region
 from errors import PiketError, ValidationError
@@ -33,7 +34,7 @@ def import_rota(file, level):
 @click.option("--at", "at", default=None, help='local time "YYYY-MM-DD HH:MM" (default: now)')
 def who(region, at):
     try:
-        moment = service.parse_time(at, "at") if at is not None else utcnow()
+        moment = v.local_time(at, "at") if at is not None else utcnow()
         found = db.session.scalar(select(Region).where(Region.code == region.strip()))
         if found is None:
             raise ValidationError(f"onbekende regio {region[:60]!r}", field="region")

@@ -16,7 +16,7 @@ from errors import Forbidden, NotFound, ValidationError
 from extensions import atomic, db, locked
 from piket.rotas import schedule
 from piket.rotas.models import LEVELS, CalendarFeed, RegionHours, Rota, RotaOverride, RotaRotation, RotaShift
-from timeutil import AMSTERDAM, UTC
+from timeutil import AMSTERDAM
 
 LEVEL_LABELS = {"primary": "primair", "backup": "achtervang", "national": "nationaal"}
 SOURCE_LABELS = {"override": "vervanging", "shift": "dienst", "rotation": "rotatie", None: "—"}
@@ -26,7 +26,6 @@ DUTY_ROLES = {"primary": ("coordinator", "admin"), "backup": ("coordinator", "ad
 NATIONAL_WORDS = ("", "landelijk", "nationaal", "national")  # the region column of a national rota's CSV
 MAX_IMPORT_ROWS = 5000
 MAX_OVERRIDE_DAYS = 31
-LOCAL_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})")
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -121,30 +120,6 @@ def eligible_people(rota) -> list[User]:
 
 
 # --- times and people, as typed ---------------------------------------------------------------------
-
-def local_to_utc(naive: dt.datetime, field: str) -> dt.datetime:
-    """A local time without offset, refused when it does not exist or occurs twice on the clock."""
-    early, late = naive.replace(tzinfo=AMSTERDAM, fold=0), naive.replace(tzinfo=AMSTERDAM, fold=1)
-    if early.utcoffset() != late.utcoffset():
-        if early.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) != naive:
-            raise ValidationError("deze tijd bestaat niet (de klok gaat een uur vooruit)", field=field)
-        raise ValidationError("deze tijd komt twee keer voor (de klok gaat een uur terug); "
-                              "geef de tijdzone erbij, bijv. 2027-10-31T02:30+02:00", field=field)
-    return early.astimezone(UTC)
-
-
-def parse_time(value, field) -> dt.datetime:
-    """"YYYY-MM-DD HH:MM" in Dutch local time, or ISO 8601 with an offset; returned in UTC."""
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError("vul een tijd in", field=field)
-    match = LOCAL_TIME.fullmatch(value)
-    try:
-        moment = dt.datetime(*map(int, match.groups())) if match else dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(f'onleesbare tijd {value[:40]!r}; schrijf JJJJ-MM-DD UU:MM', field=field) from None
-    return local_to_utc(moment, field) if moment.tzinfo is None else moment.astimezone(UTC)
-
 
 def _date(value, field, required=True) -> dt.date | None:
     value = (value or "").strip() if isinstance(value, str) else value
@@ -286,8 +261,8 @@ def add_override(now, rota_id, data, actor) -> RotaOverride:
     """A swap: data user (e-mail or id), start, end (local "YYYY-MM-DD HH:MM"), reason. Allowed to the
     person on duty for that whole stretch (handing it over), the rota's owner, and admins."""
     rota = get_rota(rota_id)
-    start = parse_time(data.get("start"), "start")
-    end = parse_time(data.get("end"), "end")
+    start = v.local_time(data.get("start"), "start")
+    end = v.local_time(data.get("end"), "end")
     if end <= start:
         raise ValidationError("moet na het begin liggen", field="end")
     if end <= now:
@@ -374,7 +349,7 @@ def parse_csv(text, level="primary", only_rota=None) -> list[dict]:
         times = {}
         for field, value in (("start", start_text), ("end", end_text)):
             try:
-                times[field] = parse_time(value, field)
+                times[field] = v.local_time(value, field)
             except ValidationError as err:
                 problems.append((field, err.message))
         if len(times) == 2 and times["end"] <= times["start"]:

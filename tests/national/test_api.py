@@ -93,7 +93,9 @@ def test_bad_queries_name_the_field(api, query, field):
 
 
 @pytest.mark.parametrize("query,field", [("from=yesterday", "from"), ("from=2026-11-20&to=2026-11-01", "from"),
-                                         ("from=2024-01-01&to=2026-11-01", "from"), ("kind=minutely", "kind")])
+                                         ("from=2024-01-01&to=2026-11-01", "from"), ("kind=minutely", "kind"),
+                                         ("from=2027-03-27&to=2027-03-28 02:30", "to"),  # the hour the clock skips
+                                         ("from=2026-10-25 02:30&to=2026-10-26", "from")])  # the doubled hour
 def test_history_queries_name_the_field(api, query, field):
     resp = api("comensha", "GET", f"/api/v1/occupancy/history?{query}")
     assert resp.status_code == 422 and resp.json["error"]["field"] == field
