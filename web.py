@@ -1,5 +1,5 @@
 """What every page shares: the home page, security headers and template helpers."""
-from flask import Blueprint, current_app, g, render_template
+from flask import Blueprint, Response, current_app, g, render_template
 
 import vocabulary
 from accounts.access import ALL_ROLES, require
@@ -12,6 +12,11 @@ home_bp = Blueprint("home", __name__)
 @require(*ALL_ROLES)
 def index():
     return render_template("home.html")
+
+
+def download(body: str, mimetype: str, filename: str) -> Response:
+    """A file to save (CSV or JSON exports), not to show."""
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def security_headers(response):

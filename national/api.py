@@ -1,13 +1,14 @@
 """Exports of the national figures: every table on the national page as JSON or CSV (thin)."""
 import datetime as dt
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, current_app, g, jsonify, request
 
 import validation as v
 from accounts.access import require
 from errors import ValidationError
 from national import freshness, occupancy, service, whatif
 from timeutil import utcnow
+from web import download
 
 bp = Blueprint("national_api", __name__, url_prefix="/api/v1")
 FORMATS = ("json", "csv")
@@ -19,8 +20,7 @@ def export(tables, days=None):
     fmt = v.choice(request.args, "format", FORMATS, default="json")
     if fmt == "csv":
         table = service.find_table(tables, request.args.get("table"))
-        return Response(table.as_csv(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{table.key}.csv"'})
+        return download(table.as_csv(), "text/csv", f"{table.key}.csv")
     regions = service.scope(g.user)
     return jsonify({"scope": "national" if regions is None else "regional",
                     "regions": None if regions is None else sorted(regions), "days": days,

@@ -4,7 +4,6 @@ import json
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     g,
@@ -19,6 +18,7 @@ from accounts.access import require
 from errors import PiketError, ValidationError
 from national import charts, freshness, present, service, whatif
 from timeutil import utcnow
+from web import download
 
 bp = Blueprint("national", __name__)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -57,11 +57,9 @@ def national_export(topic, fmt):
     tables = service.topic_tables(utcnow(), topic, g.user, current_app.config, _days())
     if fmt == "json":
         body = json.dumps({t.key: t.as_json() for t in tables}, ensure_ascii=False, indent=1)
-        return Response(body, mimetype="application/json",
-                        headers={"Content-Disposition": f'attachment; filename="{topic}.json"'})
+        return download(body, "application/json", f"{topic}.json")
     table = service.find_table(tables, request.args.get("table"))
-    return Response(table.as_csv(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{table.key}.csv"'})
+    return download(table.as_csv(), "text/csv", f"{table.key}.csv")
 
 
 @bp.post("/landelijk/herinnering/<int:shelter_id>")
@@ -99,8 +97,7 @@ def what_if():
 def what_if_scenario():
     """Today's registry and last month's unplaced requests, in the matching contract's format, to edit and upload."""
     scenario = whatif.build(utcnow(), current_app.config)
-    return Response(json.dumps(scenario, ensure_ascii=False, indent=1), mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="wat-als-scenario.json"'})
+    return download(json.dumps(scenario, ensure_ascii=False, indent=1), "application/json", "wat-als-scenario.json")
 
 
 def _form_edits(form) -> list[dict]:
