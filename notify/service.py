@@ -8,9 +8,10 @@ the claim expires and the attempt is sent again (at least once, never silently l
 import datetime as dt
 import logging
 import re
+import time
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from errors import ValidationError
 from extensions import atomic, db, locked
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 CLAIM = dt.timedelta(seconds=60)  # longer than one provider call with its timeout
 BACKOFF_FIRST_S, BACKOFF_FACTOR, BACKOFF_MAX_S = 5, 3, 300  # 5 s, 15 s, 45 s, 135 s, 300 s, ...
 DEFAULT_MAX_TRIES = 5
+# Waits (s) before recording a provider's answer again when the database went away meanwhile (a restart):
+# 31.5 s in all, well within CLAIM, so no other dispatcher re-sends the message while we wait.
+RECORD_RETRY_WAITS = (0.5, 1, 2, 4, 8, 16)
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -153,15 +157,29 @@ def dispatch_due(now, provider, base_url, batch=100, max_tries=None) -> int:
             else:
                 sid = provider.call(to, f"{base_url}/webhooks/twilio/voice/{attempt_id}", status_url)
         except ProviderError as err:
-            _record_failure(now, attempt_id, err, max_tries)
+            _durably(_record_failure, now, attempt_id, err, max_tries)
             continue
         except Exception as err:  # a bug or an unforeseen error: retried like a transient one, and loud
             log.exception("notification %s: unexpected error from the provider", attempt_id)
-            _record_failure(now, attempt_id, TransientError("error", type(err).__name__), max_tries)
+            _durably(_record_failure, now, attempt_id, TransientError("error", type(err).__name__), max_tries)
             continue
-        _record_sent(now, attempt_id, sid)
+        _durably(_record_sent, now, attempt_id, sid)
         sent += 1
     return sent
+
+
+def _durably(record, now, attempt_id, *args):
+    """Record the provider's answer, waiting out a database that went away after the claim (a
+    restart). The message is out: without the record its claim would expire and it would be sent
+    again. Gives up (raises) only after RECORD_RETRY_WAITS; then it is sent again (at least once)."""
+    for wait in RECORD_RETRY_WAITS + (None,):
+        try:
+            return record(now, attempt_id, *args)
+        except OperationalError:
+            if wait is None:
+                raise
+            log.warning("notification %s: database unavailable, recording the result again in %s s", attempt_id, wait)
+            time.sleep(wait)
 
 
 def _due(now):
