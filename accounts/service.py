@@ -6,6 +6,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import defaultload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import vocabulary
@@ -98,12 +99,21 @@ def issue_token(now, user, actor=None) -> str:
     return token
 
 
+# last_used_at is written at most once a minute per token: a write and commit on every API call cost
+# more than many calls themselves, and serialised concurrent calls with one token on its row lock.
+TOKEN_TOUCH = dt.timedelta(minutes=1)
+
+
 def user_for_token(now, token):
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
+    # One query: the user's shelters and regions load when a view asks for them, not on every call.
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token))
+                            .options(defaultload(ApiToken.user).lazyload(User.shelters).lazyload(Shelter.pools),
+                                     defaultload(ApiToken.user).lazyload(User.regions)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    row.last_used_at = now
-    db.session.commit()
+    if row.last_used_at is None or not row.last_used_at <= now < row.last_used_at + TOKEN_TOUCH:
+        row.last_used_at = now
+        db.session.commit()
     return row.user
 
 

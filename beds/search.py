@@ -4,17 +4,19 @@ Eligibility is the matcher's own (one definition of the rules); this module adds
 person looking for a bed needs beside it: free places per pool, freshness, intake open now.
 """
 import datetime as dt
+import functools
 import hashlib
 import json
+from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from sqlalchemy.exc import IntegrityError
 
 import matching
 import validation as v
 import vocabulary
 from beds import service
-from beds.models import EmptySearch, Region, Shelter
+from beds.models import BedPool, EmptySearch, Region, Shelter
 from beds.registry import region_by_code
 from extensions import atomic, db
 from timeutil import intake_open
@@ -50,19 +52,61 @@ def _fits(shelter, f) -> bool:
             and not set(f["needs"]) & set(shelter.excludes or []))
 
 
-def search(now, f, cfg) -> list[dict]:
-    query = select(Shelter).where(Shelter.active.is_(True))
+# A search reads every active shelter and pool. As mapped objects that cost most of the request
+# (hundreds of instances, five JSON cells per shelter decoded one by one), so it reads plain rows,
+# the JSON cells as text, and decodes each distinct text once (they repeat: ["female"], "24/7").
+_JSON_COLUMNS = ("intake", "genders", "residence", "exploitation", "excludes")
+_SHELTER_COLUMNS = (Shelter.id, Shelter.key, Shelter.name, Shelter.type, Shelter.municipality, Shelter.lat, Shelter.lon,
+                    Shelter.adults, Shelter.minors, Shelter.intake_phone,
+                    Region.code.label("region_code"), Region.name.label("region_name"),
+                    *(cast(getattr(Shelter, c), Text).label(c) for c in _JSON_COLUMNS))
+_POOL_COLUMNS = (BedPool.id, BedPool.shelter_id, BedPool.key, BedPool.kind, BedPool.room_size, BedPool.capacity,
+                 BedPool.out_of_service, BedPool.occupied, BedPool.held, BedPool.confirmed_at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _json(text):
+    """Decoded once per distinct text; callers only read the value, never change it."""
+    return None if text is None else json.loads(text)
+
+
+def _filtered(query, f):
+    """Active shelters, in the region and of the types asked for (the query selects from shelters)."""
+    query = query.join(Region, Shelter.region_id == Region.id).where(Shelter.active.is_(True))
     if f["region"]:
-        query = query.join(Region).where(Region.code == f["region"])
+        query = query.where(Region.code == f["region"])
     if f["types"]:
         query = query.where(Shelter.type.in_(f["types"]))
-    shelters = [s for s in db.session.scalars(query).all() if _fits(s, f)]
+    return query
+
+
+def _shelters(f) -> list[SimpleNamespace]:
+    shelters = []
+    for row in db.session.execute(_filtered(select(*_SHELTER_COLUMNS), f)):
+        shelter = SimpleNamespace(**row._mapping)
+        for column in _JSON_COLUMNS:
+            setattr(shelter, column, _json(getattr(shelter, column)))
+        if _fits(shelter, f):
+            shelter.pools = []
+            shelters.append(shelter)
+    if shelters:  # the pools of the same shelters (a join, not a long IN list), those that fit kept
+        by_id = {s.id: s for s in shelters}
+        pools = _filtered(select(*_POOL_COLUMNS).join(Shelter, BedPool.shelter_id == Shelter.id), f).order_by(BedPool.id)
+        for pool in db.session.execute(pools):
+            if pool.shelter_id in by_id:
+                by_id[pool.shelter_id].pools.append(pool)
+    return shelters
+
+
+def search(now, f, cfg) -> list[dict]:
+    shelters = _shelters(f)
     origin = region_by_code(f["near"]) if f["near"] else None
     size = 1 + f["children"]
     results = []
     for shelter in shelters:
         pools = [{"id": p.id, "key": p.key, "kind": p.kind, "label": vocabulary.label(vocabulary.POOL_KINDS, p.kind),
-                  "room_size": p.room_size, "capacity": p.capacity, "free": max(p.free, 0),
+                  "room_size": p.room_size, "capacity": p.capacity,
+                  "free": max(p.capacity - p.out_of_service - p.occupied - p.held, 0),  # BedPool.free
                   "fits": (p.kind == "family_room" and (p.room_size or 0) >= size) if f["children"] else p.kind == "bed"}
                  for p in shelter.pools]
         free_fitting = sum(p["free"] for p in pools if p["fits"])
@@ -71,7 +115,7 @@ def search(now, f, cfg) -> list[dict]:
         confirmed = service.last_confirmed(shelter)
         results.append({
             "id": shelter.id, "key": shelter.key, "name": shelter.name, "type": shelter.type,
-            "region": shelter.region.code, "region_name": shelter.region.name, "municipality": shelter.municipality,
+            "region": shelter.region_code, "region_name": shelter.region_name, "municipality": shelter.municipality,
             "distance_km": None if origin is None else round(matching.distance_km(origin.lat, origin.lon, shelter.lat, shelter.lon), 1),
             "pools": pools, "free_fitting": free_fitting,
             "confirmed_at": confirmed.isoformat() if confirmed else None,
