@@ -1,0 +1,1 @@
+"""Operations: backups and restores, and the health check for load balancers and monitoring."""
