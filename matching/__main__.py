@@ -3,6 +3,7 @@
 Invalid input: exit status 2 and one line on standard error naming the field."""
 import argparse
 import json
+import math
 import sys
 
 from matching.scenario import ScenarioError
@@ -22,18 +23,28 @@ def main(argv=None) -> int:
     run.add_argument("file", help="scenario JSON file, or - for standard input")
     run.add_argument("--time-limit", type=float, default=10.0)
     args = parser.parse_args(argv)
-    if args.time_limit <= 0:
+    if not (math.isfinite(args.time_limit) and args.time_limit > 0):
         print("--time-limit: must be > 0", file=sys.stderr)
         return 2
     try:
-        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+        text = sys.stdin.buffer.read() if args.file == "-" else open(args.file, "rb").read()
+        text = text.decode("utf-8")
     except OSError as err:
         print(f"{args.file}: {err.strerror}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError as err:
+        print(f"scenario: not UTF-8 text (byte {err.start})", file=sys.stderr)
         return 2
     try:
         scenario = json.loads(text)
     except json.JSONDecodeError as err:
         print(f"scenario: not JSON (line {err.lineno}, column {err.colno}: {err.msg})", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("scenario: nested too deeply", file=sys.stderr)
+        return 2
+    except ValueError as err:  # a number with more digits than Python converts
+        print(f"scenario: unreadable number ({str(err).split(':')[0]})", file=sys.stderr)
         return 2
     try:
         result = solve(scenario, time_limit_s=args.time_limit)

@@ -1,5 +1,6 @@
 """Reading and validating a scenario into small frozen records; every error names its field."""
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 
@@ -10,6 +11,9 @@ URGENCIES = ("immediate", "tonight", "planned")
 THREATS = ("low", "medium", "high")
 KINDS = ("bed", "family_room")
 CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+# Counts (free places, room sizes, ages, children) above this are input errors, not shelters: the solvers
+# work in 64-bit integers, and a count of 10**20 would overflow them instead of being refused.
+MAX_COUNT = 1_000_000
 
 
 class ScenarioError(ValueError):
@@ -90,10 +94,17 @@ def _get(obj, key, path, kind, *, default=_MISSING):
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ScenarioError(where, "must be an integer >= 0")
+        if value > MAX_COUNT:
+            raise ScenarioError(where, f"must be at most {MAX_COUNT}")
     elif kind == "number":
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ScenarioError(where, "must be a number")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # an integer too large for a float
+            raise ScenarioError(where, "must be a finite number") from None
+        if not math.isfinite(value):  # Python's json reads NaN and Infinity
+            raise ScenarioError(where, "must be a finite number")
     elif kind == "str":
         if not isinstance(value, str) or not value:
             raise ScenarioError(where, "must be a non-empty string")
@@ -189,11 +200,16 @@ _ALL_EXPLOITATION = list(EXPLOITATIONS)
 
 
 def _is_int(v):
-    return type(v) is int and v >= 0
+    return type(v) is int and 0 <= v <= MAX_COUNT
 
 
 def _is_num(v):
-    return type(v) in (int, float) and v == v
+    return (type(v) is float and math.isfinite(v)) or (type(v) is int and -1000 <= v <= 1000)
+
+
+def _all_str(values):
+    # Checked before any set operation: a list or object among the codes is unhashable.
+    return type(values) is list and all(type(v) is str for v in values)
 
 
 def _shelter_fast(obj, pool_ids):
@@ -210,8 +226,8 @@ def _shelter_fast(obj, pool_ids):
         return None
     if not (type(sid) is str and sid and type(region) is str and region and _is_num(lat) and _is_num(lon)
             and -90 <= lat <= 90 and -180 <= lon <= 180 and type(adults) is bool and type(minors) is bool
-            and type(genders) is list and _GENDERS.issuperset(genders) and type(residence) is list
-            and _RESIDENCES.issuperset(residence) and type(exploitation) is list and _EXPLOITATIONS.issuperset(exploitation)
+            and _all_str(genders) and _GENDERS.issuperset(genders) and _all_str(residence)
+            and _RESIDENCES.issuperset(residence) and _all_str(exploitation) and _EXPLOITATIONS.issuperset(exploitation)
             and type(excludes) in (list, tuple) and all(type(x) is str for x in excludes)
             and intake == "24/7" and type(pools_in) is list):
         return None
