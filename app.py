@@ -19,6 +19,8 @@ from national.views import bp as national_pages
 from notify.service import provider_for
 from notify.webhooks import bp as notify_webhooks
 from openapi import bp as openapi_bp
+from ops.cli import backup_command, restore_command
+from ops.health import bp as health_bp
 from piket import jobs as piket_jobs
 from piket.api import bp as piket_api
 from piket.link_views import bp as accept_link_pages
@@ -27,18 +29,21 @@ from piket.rotas.views import bp as rota_pages
 from piket.views import bp as piket_pages
 from piket.webhooks import bp as piket_webhooks
 from piket.worker import worker_command
+from validation import DatabaseId
 from web import home_bp, security_headers, template_helpers
 
 PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, audit_pages, rota_pages, national_pages)
 API = (beds_api, piket_api, national_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
 WEBHOOKS = (notify_webhooks, piket_webhooks)  # Twilio signs each request (notify/signature.py), so no CSRF
-COMMANDS = (users_cli, demo_command, worker_command, piket_cli)  # flask --app app users|demo|worker|piket
+OPERATIONS = (health_bp,)  # /healthz for load balancers and monitoring: no login, GET only
+COMMANDS = (users_cli, demo_command, worker_command, piket_cli, backup_command, restore_command)  # flask --app app users|demo|worker|piket|backup|restore
 # What the one worker process runs: name -> (function(now), every N seconds).
 WORKER_JOBS = {**piket_jobs.JOBS, **national_jobs.JOBS}
 
 
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["int"] = DatabaseId  # before any route: ids beyond the database's range are 404
     app.config.update(settings.load())
     app.config.update(overrides or {})
 
@@ -54,8 +59,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.after_request(security_headers)
     app.context_processor(template_helpers)
 
-    # Pages, the JSON API and the webhooks
-    for blueprint in PAGES:
+    # Pages, the health check, the JSON API and the webhooks
+    for blueprint in PAGES + OPERATIONS:
         app.register_blueprint(blueprint)
     for blueprint in API + WEBHOOKS:
         csrf.exempt(blueprint)

@@ -4,11 +4,28 @@ API and webhook paths answer JSON `{"error": {"code", "message", "field"}}`; pag
 message in Dutch. Unknown exceptions become a 500 without internals.
 """
 import logging
+import traceback
 
 from flask import jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+
+def log_unexpected(logger, err: BaseException, message: str, *args):
+    """Log an unexpected error with its traceback. A database error is logged by its type, SQLSTATE,
+    constraint and statement only: its message can quote the row (PostgreSQL's "DETAIL: Failing row
+    contains (...)", "Key (email)=(...)"), i.e. case references, phone numbers and profiles."""
+    if not isinstance(err, DBAPIError):
+        logger.error(message, *args, exc_info=err)
+        return
+    diag = getattr(err.orig, "diag", None)
+    where = {k: getattr(diag, k, None) for k in ("table_name", "column_name", "constraint_name")}
+    logger.error(message + ": %s (%s, SQLSTATE %s, %s) in %s\nTraceback (most recent call last):\n%s", *args,
+                 type(err).__name__, type(err.orig).__name__, getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None),
+                 ", ".join(f"{k}={v}" for k, v in where.items() if v) or "no detail", (err.statement or "")[:500],
+                 "".join(traceback.format_tb(err.__traceback__)).rstrip())
 
 
 class PiketError(Exception):
@@ -79,7 +96,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log_unexpected(log, err, "unhandled error on %s %s", request.method, request.path)
         message = "Er ging iets mis aan onze kant. Probeer het opnieuw of bel de piket."
         if wants_json():
             return jsonify({"error": {"code": "internal", "message": "internal error", "field": None}}), 500

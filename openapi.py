@@ -6,6 +6,7 @@ the app has, and that responses match their schemas.
 from flask import Blueprint, jsonify
 
 import vocabulary
+from validation import MAX_INTEGER
 
 bp = Blueprint("openapi", __name__)
 
@@ -25,9 +26,10 @@ def _ok(schema, description="OK"):
 ERRORS = {"401": _error("no or invalid token"), "403": _error("role not allowed")}
 WRITE_ERRORS = {**ERRORS, "400": _error("not a JSON object"), "409": _error("conflict"),
                 "422": _error("a field is invalid; `field` names it")}
-ID = [{"name": "shelter_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-RID = [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
-HID = [{"name": "hold_id", "in": "path", "required": True, "schema": {"type": "integer"}}]
+# Ids in paths: a larger number matches no route (validation.DatabaseId), so it is a 404 like an unknown id.
+_ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
+_path_id = lambda name: [{"name": name, "in": "path", "required": True, "schema": _ID_SCHEMA}]  # noqa: E731
+ID, RID, HID, CID = _path_id("shelter_id"), _path_id("request_id"), _path_id("hold_id"), _path_id("case_id")
 ENUM = lambda table: {"type": "string", "enum": list(table)}  # noqa: E731
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
@@ -238,7 +240,7 @@ PATHS = {
         "responses": {"200": _ok(_ref("PlacementRequest")), **WRITE_ERRORS, "404": _error("no such request")}}},
     "/api/v1/cases/{case_id}/report-owner": {"put": {
         "summary": "Hand the CoMensha report of the case to someone named (the owner, or a coordinator)",
-        "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "parameters": CID,
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["email"], "properties": {"email": {"type": "string", "maxLength": 254}}}}}},
         "responses": {"200": _ok({"type": "object", "required": ["case_id", "report_owner_id", "report_owner_since"],
@@ -248,7 +250,7 @@ PATHS = {
     "/api/v1/cases/{case_id}/report": {"put": {
         "summary": "Mark the case's CoMensha report made (its owner, a coordinator, CoMensha, an admin); once, first writer wins. "
                    "Records only that it was made, by whom and when",
-        "parameters": [{"name": "case_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+        "parameters": CID,
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["made"], "properties": {"made": {"type": "boolean", "enum": [True]}}}}}},
         "responses": {"200": _ok({"type": "object", "required": ["case_id", "report_made", "report_made_at"], "properties": {

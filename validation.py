@@ -1,23 +1,43 @@
 """Reading untrusted input (JSON bodies, forms, query strings) into clean values.
 
 Every reader raises ValidationError naming the field by its path (`pools[0].free`), so the
-API, the pages and the CLI all say exactly what is wrong.
+API, the pages and the CLI all say exactly what is wrong; the message is Dutch, as the pages show it
+beside the field (the field's path is the machine-readable part).
 """
 import datetime as dt
+import math
 import re
+
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 from errors import BadRequest, ValidationError
 from timeutil import AMSTERDAM, UTC
 
 _MISSING = object()
+REQUIRED = "vul dit in"
+# The largest id or count the database stores (PostgreSQL INTEGER; SQLite refuses beyond 64 bits). A larger
+# number from outside is refused here, not passed to a query that would fail with a 500.
+MAX_INTEGER = 2_147_483_647
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in URLs: an id beyond what the database stores is not found (404), not a failing query.
+    (Werkzeug's own `max` would answer 405: the path matched, the converter refused.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_INTEGER:
+            raise NotFound()
+        return number
 
 
 def json_body(request) -> dict:
     data = request.get_json(silent=True)
     if data is None:
-        raise BadRequest("Body must be a JSON object (Content-Type: application/json).", field="body")
+        raise BadRequest("De body moet een JSON-object zijn (Content-Type: application/json).", field="body")
     if not isinstance(data, dict):
-        raise ValidationError("Body must be a JSON object.", field="body")
+        raise ValidationError("De body moet een JSON-object zijn.", field="body")
     return data
 
 
@@ -25,17 +45,20 @@ def integer(data, key, path=None, *, minimum=None, maximum=None, default=_MISSIN
     path = path or key
     value = data.get(key, default) if isinstance(data, dict) else default
     if value is _MISSING:
-        raise ValidationError("is required", field=path)
+        raise ValidationError(REQUIRED, field=path)
     if value is None and default is None:
         return None
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
         value = int(value)  # form fields and query strings arrive as text
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError("must be a whole number", field=path)
+        raise ValidationError("vul een heel getal in", field=path)
+    maximum = MAX_INTEGER if maximum is None else maximum
+    if minimum is None and value < -MAX_INTEGER:
+        raise ValidationError(f"moet minstens {-MAX_INTEGER} zijn", field=path)
     if minimum is not None and value < minimum:
-        raise ValidationError(f"must be at least {minimum}", field=path)
+        raise ValidationError(f"moet minstens {minimum} zijn", field=path)
     if maximum is not None and value > maximum:
-        raise ValidationError(f"must be at most {maximum}", field=path)
+        raise ValidationError(f"mag hoogstens {maximum} zijn", field=path)
     return value
 
 
@@ -43,37 +66,63 @@ def number(data, key, path=None, *, minimum=None, maximum=None, default=_MISSING
     path = path or key
     value = data.get(key, default) if isinstance(data, dict) else default
     if value is _MISSING:
-        raise ValidationError("is required", field=path)
+        raise ValidationError(REQUIRED, field=path)
     if value is None and default is None:
         return None
     if isinstance(value, str):
         try:
             value = float(value.replace(",", "."))
         except ValueError:
-            raise ValidationError("must be a number", field=path) from None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise ValidationError("must be a number", field=path)
+            raise ValidationError("vul een getal in", field=path) from None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError("vul een getal in", field=path)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer with hundreds of digits
+        raise ValidationError("vul een getal in", field=path) from None
+    if not math.isfinite(value):  # NaN and Infinity ("nan", "inf" in a form, NaN in Python's JSON)
+        raise ValidationError("vul een getal in", field=path)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ValidationError(f"must be between {minimum} and {maximum}", field=path)
-    return float(value)
+        raise ValidationError(f"moet tussen {minimum} en {maximum} liggen", field=path)
+    return value
 
 
 def text(data, key, path=None, *, max_length=200, default=_MISSING, pattern=None):
     path = path or key
     value = data.get(key, default) if isinstance(data, dict) else default
     if value is _MISSING:
-        raise ValidationError("is required", field=path)
+        raise ValidationError(REQUIRED, field=path)
     if value is None and default is None:
         return None
     if not isinstance(value, str):
-        raise ValidationError("must be text", field=path)
-    value = value.strip()
+        raise ValidationError("vul tekst in", field=path)
+    value = storable(value, path).strip()
     if default is _MISSING and not value:
-        raise ValidationError("is required", field=path)
+        raise ValidationError(REQUIRED, field=path)
     if len(value) > max_length:
-        raise ValidationError(f"must be at most {max_length} characters", field=path)
+        raise ValidationError(f"hoogstens {max_length} tekens", field=path)
+    if "<" in value or ">" in value:  # no name, reference or reason needs them; markup stays out of the data
+        raise ValidationError("mag geen < of > bevatten", field=path)
     if pattern and value and not re.fullmatch(pattern, value):
-        raise ValidationError("has an invalid format", field=path)
+        raise ValidationError("ongeldige schrijfwijze", field=path)
+    return value
+
+
+def is_storable(value: str) -> bool:
+    """Text the database can store, also in a query: PostgreSQL refuses NUL, and a lone surrogate (JSON
+    allows `\\ud800`) cannot be encoded as UTF-8; either would fail the query instead of being refused."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
+def storable(value: str, path: str) -> str:
+    if "\x00" in value:
+        raise ValidationError("mag geen NUL-teken bevatten", field=path)
+    if not is_storable(value):
+        raise ValidationError("bevat ongeldige tekens", field=path)
     return value
 
 
@@ -81,11 +130,11 @@ def choice(data, key, options, path=None, *, default=_MISSING):
     path = path or key
     value = data.get(key, default) if isinstance(data, dict) else default
     if value is _MISSING:
-        raise ValidationError("is required", field=path)
+        raise ValidationError(REQUIRED, field=path)
     if value is None and default is None:
         return None
     if not isinstance(value, str) or value not in options:
-        raise ValidationError(f"must be one of: {', '.join(options)}", field=path)
+        raise ValidationError(f"kies uit: {', '.join(options)}", field=path)
     return value
 
 
@@ -94,16 +143,16 @@ def choices(data, key, options, path=None, *, default=_MISSING, allow_empty=True
     path = path or key
     value = data.get(key, default) if isinstance(data, dict) else default
     if value is _MISSING:
-        raise ValidationError("is required", field=path)
+        raise ValidationError(REQUIRED, field=path)
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",") if v.strip()]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValidationError("must be a list of codes", field=path)
+        raise ValidationError("moet een lijst van codes zijn", field=path)
     unknown = [v for v in value if v not in options]
     if unknown:
-        raise ValidationError(f"unknown code {unknown[0]!r}; must be among: {', '.join(options)}", field=path)
+        raise ValidationError(f"onbekende code {unknown[0][:40]!r}; kies uit: {', '.join(options)}", field=path)
     if not value and not allow_empty:
-        raise ValidationError("must name at least one", field=path)
+        raise ValidationError("kies er minstens één", field=path)
     return sorted(set(value), key=list(options).index)
 
 
@@ -111,11 +160,11 @@ def boolean(data, key, path=None, *, default=_MISSING):
     path = path or key
     value = data.get(key, default) if isinstance(data, dict) else default
     if value is _MISSING:
-        raise ValidationError("is required", field=path)
+        raise ValidationError(REQUIRED, field=path)
     if isinstance(value, str) and value.lower() in ("1", "true", "ja", "on", "0", "false", "nee", "off", ""):
         return value.lower() in ("1", "true", "ja", "on")
     if not isinstance(value, bool):
-        raise ValidationError("must be true or false", field=path)
+        raise ValidationError("moet true of false (ja of nee) zijn", field=path)
     return value
 
 
@@ -124,19 +173,19 @@ def intake_hours(value, path="intake"):
     if value == "24/7":
         return value
     if not isinstance(value, list) or not value:
-        raise ValidationError('must be "24/7" or a list of windows', field=path)
+        raise ValidationError('moet "24/7" zijn of een lijst van vensters', field=path)
     clean = []
     for i, window in enumerate(value):
         where = f"{path}[{i}]"
         if not isinstance(window, dict):
-            raise ValidationError("must be an object with days, from and to", field=where)
+            raise ValidationError("moet een object met days, from en to zijn", field=where)
         days = window.get("days")
         if not isinstance(days, list) or not days or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days):
-            raise ValidationError("must be a list of ISO weekdays 1..7", field=f"{where}.days")
+            raise ValidationError("moet een lijst van ISO-weekdagen 1..7 zijn", field=f"{where}.days")
         start = text(window, "from", f"{where}.from", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d")
         end = text(window, "to", f"{where}.to", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d|24:00")
         if start >= end:
-            raise ValidationError("must be later than from (write a night window as two windows)", field=f"{where}.to")
+            raise ValidationError("moet later zijn dan from (schrijf een nachtvenster als twee vensters)", field=f"{where}.to")
         clean.append({"days": sorted(set(days)), "from": start, "to": end})
     return clean
 
