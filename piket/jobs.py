@@ -1,7 +1,7 @@
 """The worker's periodic jobs. Each takes `now`, claims its rows in the database, and is safe to
 run twice at once (a second worker finds the rows already handled)."""
 from notify import jobs as notify_jobs
-from piket import escalation, placements, reports
+from piket import escalation, placements, reports, retention
 from piket.rotas import jobs as rota_jobs
 
 
@@ -26,4 +26,5 @@ JOBS = {  # name: (function, every N seconds)
     "duty_reminders": (rota_jobs.duty_reminders, 60),  # reminders the evening before, hand-overs at the change
     "report_gaps": (rota_jobs.report_gaps, 3600),  # after-hours gaps in the next 14 days, to the rota's owner
     "report_reminders": (reports.remind_due, 3600),  # open CoMensha reports, once a working day, to their owner
+    "retention_purge": (retention.purge_due, 3600),  # closed cases' profiles after RETENTION_DAYS (piket/retention.py)
 }
