@@ -45,8 +45,9 @@ def load(env=None) -> dict:
     return {
         "SECRET_KEY": _secret_key(env, instance),
         "SQLALCHEMY_DATABASE_URI": _database_url(env, instance),
-        # Survive a database restart: test each pooled connection before use.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Survive a database restart: test each pooled connection before use. Never put query parameters
+        # (case references, phone numbers, profiles) into logged SQL or database error messages.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "PUBLIC_BASE_URL": public_base_url,
         # Cookies: never readable by scripts, not sent cross-site, Secure whenever served over https.
         "SESSION_COOKIE_HTTPONLY": True,

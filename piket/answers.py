@@ -123,7 +123,7 @@ def accept(now, request, user, channel) -> str:
             return messages.accepted_reply(request)
         if holder is None:
             return messages.closed(request)
-        return messages.already_taken(request, holder)
+        return messages.already_taken(request, escalation.paged_level(request, holder))
     return messages.accepted_reply(request)
 
 

@@ -249,10 +249,22 @@ def after_accept(now, request, user, channel):
     for other in db.session.scalars(select(User).where(User.id.in_(set(paged))).order_by(User.id)):
         if other.phone:
             notify.enqueue(now, to=other.phone, channel="sms", purpose="taken", user_id=other.id, request_id=request.id,
-                           body=messages.taken_sms(request, user), dedupe_key=f"taken:{request.id}:{other.id}")
+                           body=messages.taken_sms(request, paged_level(request, user)),
+                           dedupe_key=f"taken:{request.id}:{other.id}")
     if user.phone and channel in ("sms", "voice", "link", "phone"):
         notify.enqueue(now, to=user.phone, channel="sms", purpose="accepted", user_id=user.id, request_id=request.id,
                        body=messages.accepted_sms(request), dedupe_key=f"accepted:{request.id}")
+
+
+def paged_level(request, user) -> str | None:
+    """The ladder level (primary, backup, national, region) at which this person was last paged for
+    the request; None when they were not paged (e.g. took it on the website)."""
+    step = db.session.scalar(select(NotificationAttempt.step).where(
+        NotificationAttempt.request_id == request.id, NotificationAttempt.user_id == user.id,
+        NotificationAttempt.purpose.in_(("page", "page_call")), NotificationAttempt.step.is_not(None))
+        .order_by(NotificationAttempt.id.desc()).limit(1))
+    steps = (request.escalation or {}).get("steps") or []
+    return steps[step].get("level") if step is not None and step < len(steps) else None
 
 
 def _mark_responded(now, request, user):

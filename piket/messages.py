@@ -49,8 +49,17 @@ def call_script(request) -> str:
             "Toets 1 om aan te nemen. Toets 2 als u niet kunt. Toets sterretje om te herhalen.")
 
 
-def taken_sms(request, winner) -> str:
-    return f"Piket: aanvraag {request.short_code} is aangenomen door {display_name(winner)}. U hoeft niets te doen."
+# Who took a request, in an SMS: the duty they were paged for, never their name (the page and the API name them).
+TAKEN_BY = {"primary": "de primaire piket", "backup": "de achtervang", "national": "de landelijke piket",
+            "region": "een coördinator van de regio"}
+
+
+def _taken_by(level) -> str:
+    return TAKEN_BY.get(level, "een collega")
+
+
+def taken_sms(request, level) -> str:
+    return f"Piket: aanvraag {request.short_code} is aangenomen door {_taken_by(level)}. U hoeft niets te doen."
 
 
 def accepted_sms(request) -> str:
@@ -84,9 +93,8 @@ def report_reminder_sms(case_id, short_code, days) -> str:
 
 # --- replies to an SMS -----------------------------------------------------------------------
 
-def already_taken(request, holder) -> str:
-    who = f" door {display_name(holder)}" if holder else ""
-    return f"Aanvraag {request.short_code} is al aangenomen{who}."
+def already_taken(request, level) -> str:
+    return f"Aanvraag {request.short_code} is al aangenomen door {_taken_by(level)}."
 
 
 def closed(request) -> str:

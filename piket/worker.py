@@ -12,6 +12,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import with_appcontext
 
+from errors import log_unexpected
 from extensions import db
 from piket import heartbeat
 from timeutil import format_local, utcnow
@@ -26,8 +27,8 @@ def run_job(app, name, function):
             done = function(utcnow())
             if done:
                 log.info("%s: %s", name, done)
-        except Exception:  # one failing tick must not stop the worker; the next tick retries
-            log.exception("job %s failed", name)
+        except Exception as err:  # one failing tick must not stop the worker; the next tick retries
+            log_unexpected(log, err, "job %s failed", name)
             db.session.rollback()
         finally:
             db.session.remove()

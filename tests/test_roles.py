@@ -81,6 +81,7 @@ MATRIX = [
     ("PUT", "/api/v1/cases/{case}/report", {"made": True}, REGIONAL),
 ]
 PUBLIC = {"/login", "/logout", "/api/openapi.json", "/static/<path:filename>",
+          "/healthz",  # for load balancers: no personal data (tests/ops/test_health.py)
           # iCal feeds: the secret token in the URL is the key, calendar apps cannot log in (test below).
           "/piket/ical/<token>.ics",
           # The SMS accept link: the signed, single-use token is the credential (tests/piket/test_answers.py).
@@ -179,3 +180,19 @@ def test_anonymous_is_refused(client, ids, method, url, body, allowed):
 
 def test_ical_feed_with_an_unknown_token_is_404(client):
     assert client.get("/piket/ical/not-a-real-token.ics").status_code == 404
+
+
+def test_every_webhook_refuses_an_unsigned_or_missigned_request(app, client, ids):
+    # Webhooks are PUBLIC above only because Twilio's signature is their credential: every one, read
+    # from the URL map (a new webhook is checked too), refuses a request without or with a wrong signature.
+    app.config["TWILIO_AUTH_TOKEN"] = "test-twilio-token"
+    webhooks = sorted(r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/webhooks/"))
+    assert len(webhooks) >= 7 and all(rule in PUBLIC for rule in webhooks)
+    values = {"attempt_id": 1, "request_id": ids["req"], "level_index": 0, "user_id": 1}
+    for rule in webhooks:
+        url = rule
+        for name, value in values.items():
+            url = url.replace(f"<int:{name}>", str(value))
+        for headers in ({}, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}):
+            resp = client.post(url, data={"From": "+31612345678", "Body": "JA", "CallSid": "CA1"}, headers=headers)
+            assert resp.status_code == 403 and resp.json["error"]["code"] == "forbidden", (url, headers)

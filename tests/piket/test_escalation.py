@@ -79,7 +79,7 @@ def test_accept_stops_the_ladder_and_tells_the_others(duty, users, fake, tick, n
     new = fake.sent[before:]
     # Only the 'taken' message to the primary; no more pages, never exhausted.
     assert [(m["to"], m["kind"]) for m in new] == [(PRIMARY, "sms")]
-    assert "aangenomen door Coördinator backup" in new[0]["body"]
+    assert "aangenomen door de achtervang" in new[0]["body"] and "Coördinator" not in new[0]["body"]  # no names in an SMS
     assert reload(request).status == "accepted"
 
 
