@@ -15,6 +15,7 @@ from audit import service as audit
 from beds.models import Region, Shelter
 from errors import Conflict, NotAuthenticated, NotFound, TooManyRequests, ValidationError
 from extensions import db
+from validation import is_storable
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 8
@@ -66,7 +67,10 @@ def user_by_email(email):
 
 def login(now, email, password, client, max_failures, window_minutes):
     """The user for a correct e-mail and password; failures count towards a per-client limit."""
-    key = f"{(email or '').strip().lower()}|{client}"
+    email = (email or "").strip().lower()
+    if len(email) > 254 or not is_storable(email):
+        email = "?"  # no account has such an address; it fails and counts, without a query the database refuses
+    key = f"{email}|{client}"[:300]
     since = now - dt.timedelta(minutes=window_minutes)
     failures = db.session.scalar(select(func.count()).select_from(LoginAttempt)
                                  .where(LoginAttempt.key == key, LoginAttempt.at >= since))

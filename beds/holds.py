@@ -44,7 +44,8 @@ def place(now, pool_id, places, minutes, actor=None) -> Hold:
 
 def _end(now, hold, status, reason=None, actor=None):
     if hold.status != "held":
-        raise Conflict(f"Deze reservering is al {hold.status}.", field="hold_id", code="hold_ended")
+        ended = {"confirmed": "bevestigd", "released": "vrijgegeven", "expired": "verlopen"}.get(hold.status, hold.status)
+        raise Conflict(f"Deze reservering is al {ended}.", field="hold_id", code="hold_ended")
     pool = _locked_pool(hold.pool_id)
     pool.held -= hold.places
     if status == "confirmed":

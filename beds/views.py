@@ -1,4 +1,6 @@
 """Pages of the registry: a shelter's availability (phone-first), shelter detail, national search."""
+import re
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -36,7 +38,7 @@ def _form_updates(shelter, form):
     pools = {p.id: p for p in shelter.pools}
     if form.get("step"):
         pool_id, _, delta = form["step"].partition(":")
-        pool = pools.get(int(pool_id)) if pool_id.isdigit() else None
+        pool = pools.get(int(pool_id)) if re.fullmatch(r"[0-9]{1,9}", pool_id) else None
         if pool is None or delta not in ("-1", "1"):
             raise ValidationError("Onbekende knop.", field="step")
         return [{"id": pool.id, "index": 0, "free": max(pool.free + int(delta), 0), "out_of_service": None}]
@@ -77,6 +79,8 @@ def _field_errors(shelter, err):
         pool = shelter.pools[index] if index < len(shelter.pools) else None
         name = "oos" if field.endswith("out_of_service") else "free"
         field = f"{name}-{pool.id}" if pool else "form"
+    elif not field.startswith(("free-", "oos-")):
+        field = "form"  # the stepper's buttons and the like: the message stands at the top
     return {field: _dutch(err.message)}
 
 

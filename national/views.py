@@ -82,7 +82,8 @@ def what_if():
     if request.method == "POST":
         try:
             upload = request.files.get("scenario")
-            scenario = _uploaded(upload) if upload and upload.filename else None
+            raw = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
+            scenario = _uploaded(raw) if raw else None  # by content: a browser may send a file without a name
             edits = None if scenario else whatif.parse_edits({"edits": _form_edits(form)})
             result = whatif.compare(now, cfg, edits=edits, scenario=scenario)
         except PiketError as err:
@@ -111,8 +112,7 @@ def _form_edits(form) -> list[dict]:
     return edits
 
 
-def _uploaded(upload) -> dict:
-    raw = upload.read(MAX_UPLOAD_BYTES + 1)
+def _uploaded(raw: bytes) -> dict:
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ValidationError("Het bestand is groter dan 5 MB.", field="scenario")
     try:

@@ -17,7 +17,11 @@ def show(token):
 @bp.post("/a/<token>")
 def answer(token):
     attempt_id = links.attempt_id_from(token)
-    choice = "decline" if request.form.get("choice") == "decline" else "accept"
+    choice = request.form.get("choice")
+    if choice not in ("accept", "decline"):  # only the two buttons; anything else must not accept
+        _attempt, req, user = answers.attempt_and_request(attempt_id)
+        return render_template("piket/link.html", req=req, user=user, token=token, result=None,
+                               error="Onbekende keuze; kies Aannemen of Ik kan niet."), 422
     result = answers.handle_link(utcnow(), attempt_id, choice)
     _attempt, req, user = answers.attempt_and_request(attempt_id)
     return render_template("piket/link.html", req=req, user=user, token=token, result=result)

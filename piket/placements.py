@@ -120,9 +120,9 @@ def release(now, hold_id, user, reason=None) -> Placement:
         raise Forbidden("U mag deze reservering niet vrijgeven.")
     refusal = user.role == "shelter_staff"
     if reason is not None and reason not in vocabulary.REFUSAL_REASONS:
-        raise ValidationError(f"must be one of: {', '.join(vocabulary.REFUSAL_REASONS)}", field="reason")
+        raise ValidationError(f"kies uit: {', '.join(vocabulary.REFUSAL_REASONS)}", field="reason")
     if refusal and reason is None:
-        raise ValidationError("a shelter that refuses an intake gives a reason code", field="reason")
+        raise ValidationError("kies een reden voor de weigering", field="reason")
     with atomic():
         holds.release(now, hold_id, reason, actor=user)
         placement.status = "refused" if refusal else "released"

@@ -1,4 +1,5 @@
 """Pages of placement requests: the police's short form, the request with its proposals, intakes."""
+import re
 import secrets
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from timeutil import utcnow
 
 bp = Blueprint("piket", __name__)
 FORM_GROUPS = 3  # the phone form offers three groups; the API takes up to 150
+PROFILE_FIELDS = ("gender", "age", "residence", "exploitation", "children", "needs")
 
 
 def _form_case(form) -> dict:
@@ -57,8 +59,11 @@ def new_request():
                 raise ValidationError("Vul voor minstens één persoon het geslacht in.", field="g0-gender")
             for group in body["requests"]:
                 group["persons"][0]["age"] = group["persons"][0]["age"] or None
+            key = request.form.get("idempotency_key") or None
+            if key is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", key):
+                raise ValidationError("Dit formulier klopt niet meer; laad de pagina opnieuw.", field="form")
             fields = service.parse_case(body, g.user)
-            case, _created = service.create_case(utcnow(), fields, g.user, request.form.get("idempotency_key") or None)
+            case, _created = service.create_case(utcnow(), fields, g.user, key)
             return redirect(url_for("piket.case_page", case_id=case.id))
         except PiketError as err:
             errors, status = {_slot_field(err.field, body): err.message}, err.status
@@ -94,14 +99,14 @@ def case_page(case_id):
     if request.method == "POST":
         action, rid = request.form.get("action", ""), request.form.get("request_id", "")
         try:
-            rid = int(rid)
+            rid = _form_id(request.form, "request_id")
             if action == "accept":
                 service.accept(now, rid, g.user)
             elif action == "choose":
-                placements.choose(now, rid, int(request.form.get("pool_id", "0")), g.user, current_app.config)
+                placements.choose(now, rid, _form_id(request.form, "pool_id"), g.user, current_app.config)
                 flash("Plaats vastgehouden; de opvang bevestigt de intake.")
             elif action == "release":
-                placements.release(now, int(request.form.get("hold_id", "0")), g.user)
+                placements.release(now, _form_id(request.form, "hold_id"), g.user)
             elif action == "cancel":
                 service.cancel(now, rid, g.user)
             elif action == "decline":
@@ -114,9 +119,13 @@ def case_page(case_id):
                 flash("Melding bij CoMensha staat op gedaan.")
             elif action == "profile":
                 service.set_profile(now, rid, _form_profile(request.form), g.user)
+            else:
+                raise ValidationError("Onbekende knop; laad de pagina opnieuw.", field="action")
             return redirect(url_for("piket.case_page", case_id=case.id))
-        except (ValueError, PiketError) as err:
-            errors["form"] = getattr(err, "message", "Ongeldige invoer.")
+        except PiketError as err:
+            # The profile form's fields carry their message beside them (persons[0].age -> age); the rest on top.
+            key = (err.field or "").rsplit(".", 1)[-1]
+            errors[key if action == "profile" and key in PROFILE_FIELDS else "form"] = err.message
             db.session.rollback()
     show_proposals = g.user.role in ("coordinator", "admin")
     result = proposals.for_case(now, case, current_app.config) if show_proposals else {"requests": {}}
@@ -127,6 +136,14 @@ def case_page(case_id):
     return render_template("piket/case.html", case=case, result=result, errors=errors, report_owner=owner, report=report,
                            requests=[request_json(r, g.user, now, timeline=True) for r in case.requests],
                            status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s))
+
+
+def _form_id(form, key) -> int:
+    """An id from a hidden field; anything else is a form that was tampered with or is stale."""
+    value = form.get(key, "")
+    if not re.fullmatch(r"[0-9]{1,9}", value):
+        raise ValidationError("Dit formulier klopt niet meer; laad de pagina opnieuw.", field=key)
+    return int(value)
 
 
 def _form_profile(form) -> dict:
@@ -148,8 +165,11 @@ def intakes(shelter_id):
     errors = {}
     if request.method == "POST":
         try:
-            hold_id = int(request.form.get("hold_id", "0"))
-            if request.form.get("action") == "confirm":
+            hold_id = _form_id(request.form, "hold_id")
+            action = request.form.get("action")
+            if action not in ("confirm", "release"):
+                raise ValidationError("Onbekende knop; laad de pagina opnieuw.", field="action")
+            if action == "confirm":
                 placements.confirm(now, hold_id, g.user)
                 flash("Intake bevestigd.")
             else:

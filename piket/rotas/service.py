@@ -136,10 +136,10 @@ def _date(value, field, required=True) -> dt.date | None:
 
 
 def _find_user(value, field) -> User:
-    value = str(value or "").strip()
+    value = v.storable(str(value or "").strip(), field)
     if not value:
         raise ValidationError("kies een persoon", field=field)
-    user = db.session.get(User, int(value)) if value.isdigit() else \
+    user = db.session.get(User, int(value)) if re.fullmatch(r"[0-9]{1,9}", value) else \
         db.session.scalar(select(User).where(func.lower(User.email) == value.lower()))
     if user is None:
         raise ValidationError(f"onbekende gebruiker {value[:80]}", field=field)
@@ -217,8 +217,9 @@ def add_rotation(now, rota_id, data, actor) -> RotaRotation:
     handover = v.text(data, "handover", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d")
     shift_hours = v.integer(data, "shift_hours", minimum=1, maximum=14 * 24)
     days = data.get("days")
-    days = [int(d) for d in days if str(d).isdigit()] if isinstance(days, (list, tuple)) else days
-    if not isinstance(days, list) or not days or not all(1 <= d <= 7 for d in days):
+    if isinstance(days, (list, tuple)) and all(re.fullmatch(r"[1-7]", str(d)) for d in days):
+        days = [int(d) for d in days]  # anything else is refused below, not silently dropped
+    if not isinstance(days, list) or not days or not all(isinstance(d, int) and 1 <= d <= 7 for d in days):
         raise ValidationError("kies minstens één dag (1 = maandag ... 7 = zondag)", field="days")
     people = data.get("people")
     if isinstance(people, str):
@@ -315,7 +316,7 @@ def parse_csv(text, level="primary", only_rota=None) -> list[dict]:
         raise ValidationError(f"hoogstens {MAX_IMPORT_ROWS} regels per bestand", field="file",
                               errors=[f"bestand: hoogstens {MAX_IMPORT_ROWS} regels per bestand"])
     regions = {r.code: r for r in db.session.scalars(select(Region))}
-    emails = {cells[1].lower() for _n, cells in rows if len(cells) > 1}
+    emails = {cells[1].lower() for _n, cells in rows if len(cells) > 1 and v.is_storable(cells[1])}  # else: unknown
     users = {u.email.lower(): u for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))}
     rotas = {(r.region_id, r.level): r for r in db.session.scalars(select(Rota).where(Rota.level == level))}
     errors, good = [], []

@@ -144,7 +144,10 @@ def add_rotation(rota_id):
 def renew_feed(rota_id):
     rota = service.get_rota(rota_id)
     if request.method == "POST":
-        service.renew_feed(utcnow(), g.user, rota=rota if request.form.get("kind") == "rota" else None)
+        kind = request.form.get("kind")
+        if kind not in ("mine", "rota"):
+            return _rota_page(rota, {"feed-kind": "Onbekende knop; laad de pagina opnieuw."}, status=422)
+        service.renew_feed(utcnow(), g.user, rota=rota if kind == "rota" else None)
         flash("Nieuwe agenda-link gemaakt; de oude werkt niet meer.")
     return _back(rota.id)
 

@@ -183,7 +183,7 @@ def _scenario(app, now):
     (lambda s: s["requests"][1].update(apart_from=["nobody"]), "requests[1].apart_from[0]"),
     (lambda s: s["shelters"][0]["pools"][0].update(free="twee"), "shelters[0].pools[0].free"),
     (lambda s: s["shelters"][0]["pools"][0].update(free=10 ** 20), "shelters[0].pools[0].free"),
-    (lambda s: s["shelters"][0]["admits"].update(genders=[[]]), "scenario"),  # a shape the contract check trips on
+    (lambda s: s["shelters"][0]["admits"].update(genders=[[]]), "shelters[0].admits.genders[0]"),  # was a TypeError
     (lambda s: s.update(requests=s["requests"] * 1251), "requests"),  # 5,004 requests
     (lambda s: s.update(note="x" * (5 * 1024 * 1024)), "scenario"),  # over 5 MB
 ])
@@ -228,7 +228,8 @@ def test_the_what_if_page_puts_the_message_beside_the_field(app, dataset, users,
     token = csrf_token(client.get("/landelijk/wat-als").get_data(as_text=True))
     resp = client.post("/landelijk/wat-als", data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-extra": "<script>x</script>"})
     html = resp.get_data(as_text=True)
-    assert resp.status_code == 422 and '<p class="error">' in html and "<script>x</script>" not in html
+    assert resp.status_code == 422 and 'class="error field-error" data-field="edits[0].extra"' in html
+    assert "<script>x</script>" not in html
     upload = client.post("/landelijk/wat-als", data={"csrf_token": token, "scenario": (io.BytesIO(b"{not json"), "s.json")},
                          content_type="multipart/form-data")
     assert upload.status_code == 422 and "Dit is geen JSON-bestand" in upload.get_data(as_text=True)
