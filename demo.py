@@ -1,7 +1,7 @@
 """`flask --app app demo`: every domain's demo data, in order, idempotently.
 
-The registry and one account per role (beds/demo.py), then the national history that the page
-draws (national/demo.py). Running it again, or on a live database, never overwrites what people entered.
+The registry and one account per role (beds/demo.py), the piket's rotas and phones (piket/demo.py),
+then the national history that the page draws (national/demo.py). Running it again, or on a live database, never overwrites what people entered.
 """
 import click
 from flask.cli import with_appcontext
@@ -11,6 +11,7 @@ from accounts.models import User
 from beds import demo as beds_demo
 from extensions import db
 from national import demo as national_demo
+from piket import demo as piket_demo
 from timeutil import utcnow
 
 
@@ -19,10 +20,13 @@ from timeutil import utcnow
 def demo_command():
     now = utcnow()
     counts = beds_demo.load(now)
+    counts.update(piket_demo.load(now))
     counts.update(national_demo.load(now))
     click.echo("Added: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items()))
     click.echo(f"Demo accounts (password for all: {beds_demo.PASSWORD}):")
     for role, email, _name, _binding in beds_demo.ACCOUNTS:
         click.echo(f"  {role:<14} {email}")
+    click.echo(f"Piket: {piket_demo.COORDINATOR} is on duty around the clock in every care region "
+               f"({piket_demo.PHONES[piket_demo.COORDINATOR]}); run `flask --app app worker` to page.")
     if db.session.scalar(select(User).where(User.role == "admin")) is None:
         click.echo("No admin account exists.", err=True)

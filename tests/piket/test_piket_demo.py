@@ -1,0 +1,77 @@
+"""The piket's demo data (piket/demo.py): after `flask --app app demo` a request in any care region
+pages the demo coordinator, at any hour, so the night scenario can be walked by hand."""
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from accounts import service as accounts
+from beds import demo as beds_demo
+from beds.models import Region
+from extensions import db
+from piket import demo, service
+from piket.rotas import service as rotas
+from piket.rotas.models import Rota, RotaRotation
+from tests.conftest import case_body, sent_to
+
+
+def load(now):
+    beds_demo.load(now)
+    return demo.load(now)
+
+
+def care_regions():
+    return db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.id)).all()
+
+
+def test_the_demo_coordinator_is_on_duty_in_every_care_region_around_the_clock(app, now):
+    counts = load(now)
+    regions = care_regions()
+    assert counts == {"phones": 2, "rotas": len(regions)} and len(regions) >= 25
+    coordinator = accounts.user_by_email(demo.COORDINATOR)
+    assert coordinator.phone == demo.PHONES[demo.COORDINATOR]
+    assert accounts.user_by_email(demo.POLICE).phone == demo.PHONES[demo.POLICE]
+    # Now (Sunday 02:30), at the 09:00 hand-over and just before it, on a weekday, and past the spring DST change.
+    local_0900 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.timezone.utc)
+    moments = [now, local_0900 - dt.timedelta(seconds=1), local_0900, now + dt.timedelta(days=2, hours=12),
+               dt.datetime(2027, 3, 28, 1, 30, tzinfo=dt.timezone.utc), now + dt.timedelta(days=300)]
+    for region in regions:
+        rota = rotas.rota_for(region.id, "primary")
+        assert rota is not None, region.code
+        for moment in moments:
+            assert rotas.on_duty_in(rota, moment).id == coordinator.id, (region.code, moment)
+        assert rotas.gaps(now, rota) == []  # nobody is texted about a hole in the demo rota
+    # Only primary rotas: no back-up or national rota that would page the same person again.
+    assert db.session.scalar(select(func.count()).select_from(Rota).where(Rota.level != "primary")) == 0
+
+
+def test_loading_again_adds_nothing_and_keeps_what_people_changed(app, now):
+    load(now)
+    coordinator = accounts.user_by_email(demo.COORDINATOR)
+    coordinator.phone = "+31611112222"
+    rotterdam = db.session.scalar(select(Region).where(Region.code == "rotterdam"))
+    db.session.delete(db.session.scalar(select(RotaRotation).join(Rota).where(Rota.region_id == rotterdam.id)))
+    db.session.commit()
+    rotations = db.session.scalar(select(func.count()).select_from(RotaRotation))
+    assert load(now) == {"phones": 0, "rotas": 0}
+    db.session.expire_all()
+    assert accounts.user_by_email(demo.COORDINATOR).phone == "+31611112222"
+    assert db.session.scalar(select(func.count()).select_from(RotaRotation)) == rotations  # Rotterdam's rota left as it was
+    assert db.session.scalar(select(func.count()).select_from(Rota)) == len(care_regions())
+
+
+def test_a_night_request_in_a_demo_region_pages_the_demo_coordinator(app, now, tick, fake):
+    load(now)
+    police = accounts.user_by_email(demo.POLICE)
+    body = case_body(found={"region": "utrecht"}, callback_phone=police.phone)
+    case, _ = service.create_case(now, service.parse_case(body, police), police)
+    tick(now)
+    phone = demo.PHONES[demo.COORDINATOR]
+    assert len(sent_to(fake, phone, "sms")) == 2 and len(sent_to(fake, phone, "call")) == 2  # both groups paged
+    assert all("/a/" in m["body"] for m in sent_to(fake, phone, "sms"))
+
+
+def test_the_demo_command_loads_the_rotas_and_says_who_is_on_duty(app):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert demo.COORDINATOR in result.output and demo.PHONES[demo.COORDINATOR] in result.output
+    assert db.session.scalar(select(func.count()).select_from(Rota)) == len(care_regions())
