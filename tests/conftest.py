@@ -211,6 +211,21 @@ def run_concurrently(target, args_list):
     return errors
 
 
+def wait_for(predicate, seconds=40) -> bool:
+    """Poll predicate() until true or `seconds` pass, for a real worker process writing meanwhile."""
+    import time
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            done = predicate()
+        finally:
+            db.session.rollback()  # see the worker's next commits; SQLite: do not keep the write lock
+        if done:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 # --- piket: a case, people on duty, the fake provider, the worker's tick ---------------------------
 
 MOTHER = {"gender": "female", "age": 31, "residence": "none", "exploitation": "sexual", "needs": []}

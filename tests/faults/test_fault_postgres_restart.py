@@ -23,7 +23,7 @@ from sqlalchemy import select
 from extensions import db
 from notify.models import NotificationAttempt
 from piket.models import EscalationPolicy, PlacementRequest, WorkerHeartbeat
-from tests.conftest import BACKUP, PRIMARY, kinds, new_request
+from tests.conftest import BACKUP, PRIMARY, kinds, new_request, wait_for
 
 pytestmark = pytest.mark.postgres_only
 
@@ -135,17 +135,6 @@ def worker(app, cluster, tmp_path):
                 process.wait()
 
 
-def _wait_for(predicate, seconds=40):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            done = predicate()
-        finally:
-            db.session.rollback()  # see the worker's next commits
-        if done:
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _by_step(request_id):
@@ -180,8 +169,8 @@ def test_the_worker_survives_a_database_restart_and_pages_each_step_once(app, cl
 
     before = create(3, "VOOR")
     process = worker()
-    assert _wait_for(lambda: all(_by_step(i).get(0) == FIRST for i in before)), worker.log.read_text()
-    assert _wait_for(lambda: _beat_at() is not None), worker.log.read_text()
+    assert wait_for(lambda: all(_by_step(i).get(0) == FIRST for i in before)), worker.log.read_text()
+    assert wait_for(lambda: _beat_at() is not None), worker.log.read_text()
 
     # The restart: our own connections go too; the back-up's step of the first requests falls due meanwhile.
     db.session.rollback()
@@ -196,8 +185,8 @@ def test_the_worker_survives_a_database_restart_and_pages_each_step_once(app, cl
 
     after = create(3, "NA")
     everyone = before + after
-    assert _wait_for(lambda: all(_by_step(i) == {0: FIRST, 1: SECOND} for i in everyone), 60), worker.log.read_text()
-    assert _wait_for(lambda: _beat_at() > up, 30), "no heartbeat after the restart:\n" + worker.log.read_text()
+    assert wait_for(lambda: all(_by_step(i) == {0: FIRST, 1: SECOND} for i in everyone), 60), worker.log.read_text()
+    assert wait_for(lambda: _beat_at() > up, 30), "no heartbeat after the restart:\n" + worker.log.read_text()
     time.sleep(3)  # a few more ticks: nothing is sent twice
     db.session.rollback()
 

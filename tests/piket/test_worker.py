@@ -12,7 +12,7 @@ from sqlalchemy import select
 from extensions import db
 from piket import heartbeat
 from piket.models import EscalationPolicy, PlacementRequest
-from tests.conftest import new_request
+from tests.conftest import new_request, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,15 +45,6 @@ def _start_worker(app, log_path):
                             stdout=open(log_path, "w"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def _wait_for(predicate, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        done = predicate()
-        db.session.rollback()  # see the worker's next commits; SQLite: do not keep the write lock
-        if done:
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def _sent_by_step(request_id):
@@ -75,7 +66,7 @@ def test_a_restart_in_the_middle_of_an_escalation_resumes_it_once(app, duty, use
     db.session.commit()
     first = _start_worker(app, tmp_path / "first.log")
     try:
-        assert _wait_for(lambda: _sent_by_step(request_id).get(0) == ["sent"]), (tmp_path / "first.log").read_text()
+        assert wait_for(lambda: _sent_by_step(request_id).get(0) == ["sent"]), (tmp_path / "first.log").read_text()
     finally:
         os.killpg(first.pid, signal.SIGKILL)  # no clean shutdown: the process is simply gone
         first.wait()
@@ -85,7 +76,7 @@ def test_a_restart_in_the_middle_of_an_escalation_resumes_it_once(app, duty, use
     db.session.rollback()
     second = _start_worker(app, tmp_path / "second.log")
     try:
-        assert _wait_for(lambda: _sent_by_step(request_id).get(1) == ["sent"]), (tmp_path / "second.log").read_text()
+        assert wait_for(lambda: _sent_by_step(request_id).get(1) == ["sent"]), (tmp_path / "second.log").read_text()
         time.sleep(2)  # a few more ticks: nothing is sent twice
     finally:
         os.killpg(second.pid, signal.SIGTERM)
