@@ -25,9 +25,11 @@ CELLS = "rows => rows.map(r => Object.fromEntries([...r.querySelectorAll('td[dat
 
 def fits_phone(page):
     """Nothing on the page is wider than the phone's screen (no sideways scrolling at night)."""
-    wide = page.evaluate("""() => [...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > 391)
-      .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right) + ' ' + (e.textContent||'').slice(0,40))""")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390, (page.url, wide)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    if width > 390:  # name the culprits
+        wide = page.evaluate("""() => [...document.querySelectorAll('*')].filter(e => e.getBoundingClientRect().right > 391)
+          .map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+        raise AssertionError(f"{page.url} is {width}px wide: {wide[:8]}")
 
 
 def tap(locator):
@@ -68,7 +70,7 @@ def occupancy(page, region_code):
     return row[0]
 
 
-def test_a_night_from_the_police_phone_to_comensha(app, now, registry, users, duty, make_user, live_server, browser):
+def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, make_user, live_server, browser):
     from notify.providers import ConsoleProvider
     from piket.models import Case
     shelters = registry["shelters"]

@@ -31,9 +31,9 @@ def test_the_demo_coordinator_is_on_duty_in_every_care_region_around_the_clock(a
     assert coordinator.phone == demo.PHONES[demo.COORDINATOR]
     assert accounts.user_by_email(demo.POLICE).phone == demo.PHONES[demo.POLICE]
     # Now (Sunday 02:30), at the 09:00 hand-over and just before it, on a weekday, and past the spring DST change.
-    local_0900 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.timezone.utc)
+    local_0900 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
     moments = [now, local_0900 - dt.timedelta(seconds=1), local_0900, now + dt.timedelta(days=2, hours=12),
-               dt.datetime(2027, 3, 28, 1, 30, tzinfo=dt.timezone.utc), now + dt.timedelta(days=300)]
+               dt.datetime(2027, 3, 28, 1, 30, tzinfo=dt.UTC), now + dt.timedelta(days=300)]
     for region in regions:
         rota = rotas.rota_for(region.id, "primary")
         assert rota is not None, region.code
@@ -63,7 +63,7 @@ def test_a_night_request_in_a_demo_region_pages_the_demo_coordinator(app, now, t
     load(now)
     police = accounts.user_by_email(demo.POLICE)
     body = case_body(found={"region": "utrecht"}, callback_phone=police.phone)
-    case, _ = service.create_case(now, service.parse_case(body, police), police)
+    service.create_case(now, service.parse_case(body, police), police)
     tick(now)
     phone = demo.PHONES[demo.COORDINATOR]
     assert len(sent_to(fake, phone, "sms")) == 2 and len(sent_to(fake, phone, "call")) == 2  # both groups paged
