@@ -141,7 +141,7 @@ def report_free_by_sms(now, shelter, free):
 
 
 def _apply_updates(now, shelter, updates, actor, source):
-    with atomic():
+    with atomic(expire=False):  # the answer shows the pools as this transaction locked and wrote them
         pools = _locked_pools(shelter.id)
         before, after = [], []
         for item in updates:
@@ -171,7 +171,7 @@ def confirm_unchanged(now, shelter_id, actor, source):
     shelter = get_shelter(shelter_id)
     if not can_update(actor, shelter):
         raise Forbidden("U mag de beschikbaarheid van deze opvang niet wijzigen.", field="shelter_id")
-    with atomic():
+    with atomic(expire=False):
         for pool in _locked_pools(shelter.id).values():
             pool.confirmed_at = now
             _snapshot(now, pool, actor, source, unchanged=True)

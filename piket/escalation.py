@@ -61,7 +61,7 @@ def snapshot(now, region_id) -> dict:
 
 def start(now, request, delay_minutes=0):
     """Called in the transaction that creates the request: the first step is due at once."""
-    request.escalation = snapshot(now, request.case.region_id)
+    request.escalation = snapshot(now, request.case.region.id)  # the case may not be flushed yet
     request.escalation_step = 0
     request.next_action_at = now + dt.timedelta(minutes=delay_minutes)
 

@@ -104,11 +104,11 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
         if existing:
             return existing, False
     try:
-        with atomic():
+        with atomic(expire=False):  # the answer is the case as written here
             case = Case(created_at=now, created_by_id=getattr(user, "id", None), idempotency_key=idempotency_key, source=source,
                         case_reference=fields["case_reference"], callback_phone=fields["callback_phone"],
                         requester_org=fields["requester_org"], region=fields["region"],
-                        found_lat=fields["found_lat"], found_lon=fields["found_lon"])
+                        found_lat=fields["found_lat"], found_lon=fields["found_lon"], requests=[])
             db.session.add(case)
             requests = []
             for group in fields["requests"]:
@@ -116,8 +116,10 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
                     case=case, short_code=_short_code(), status="received", created_at=now, urgency=group["urgency"],
                     threat=group["threat"], persons=group["persons"], children=group["children"],
                     size=len(group["persons"]) + group["children"], apart_from=[],
-                    profile_stats=profile_stats(group["persons"], group["children"]))
+                    profile_stats=profile_stats(group["persons"], group["children"]), placements=[])
                 db.session.add(request)
+                with db.session.no_autoflush:  # its escalation goes into the INSERT, not an UPDATE after it
+                    escalation.start(now, request, page_after_minutes)
                 requests.append(request)
             db.session.flush()
             for a, b in fields["apart"]:
@@ -125,7 +127,6 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
                 requests[b].apart_from = sorted(set(requests[b].apart_from) | {requests[a].id})
             for request in requests:
                 event(now, request, "received", user, size=request.size, urgency=request.urgency, source=source)
-                escalation.start(now, request, page_after_minutes)
             audit.record(now, "case.create", "case", None, actor=user,
                          after={"requests": [r.id for r in requests], "region": fields["region"].code})
     except IntegrityError:

@@ -175,6 +175,28 @@ def api(client, tokens):
     return call
 
 
+@pytest.fixture
+def sql_log(app):
+    """The SQL the app runs from here on, in order, with "COMMIT" where a transaction ended."""
+    from sqlalchemy import event
+    log = []
+
+    def statement(conn, cursor, sql, *args):
+        log.append(" ".join(sql.split()))
+
+    def commit(conn):
+        log.append("COMMIT")
+    event.listen(db.engine, "before_cursor_execute", statement)
+    event.listen(db.engine, "commit", commit)
+    yield log
+    event.remove(db.engine, "before_cursor_execute", statement)
+    event.remove(db.engine, "commit", commit)
+
+
+def after_last_commit(log) -> list[str]:
+    return log[len(log) - log[::-1].index("COMMIT"):]
+
+
 def csrf_token(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"

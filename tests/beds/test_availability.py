@@ -9,7 +9,7 @@ from audit.models import AuditEntry
 from beds import service
 from beds.models import AvailabilitySnapshot, BedPool
 from extensions import db
-from tests.conftest import csrf_token, run_concurrently
+from tests.conftest import after_last_commit, csrf_token, run_concurrently
 
 
 def count(model):
@@ -257,3 +257,19 @@ def test_page_form_without_csrf_token_is_refused(client, login, users, registry)
     login(users["shelter_staff"])
     resp = client.post(f"/opvang/{shelter.id}/beschikbaarheid", data={"action": "unchanged"})
     assert resp.status_code == 400 and count(AvailabilitySnapshot) == 0
+
+
+@pytest.mark.parametrize("body", [{"pools": [{"id": None, "free": 1}]}, {"unchanged": True}])
+def test_the_answer_to_an_update_is_built_without_reading_again(api, registry, sql_log, body):
+    # Under load every query counts: the pools this transaction locked and wrote are the answer,
+    # so nothing is read again after the commit.
+    shelter, pool = registry["shelters"]["rot-cosm"], pool_of(registry, "rot-cosm")
+    if "pools" in body:
+        body["pools"][0]["id"] = pool.id
+    resp = api("shelter_staff", "POST", f"/api/v1/shelters/{shelter.id}/availability", json=body)
+    assert resp.status_code == 200, resp.json
+    assert after_last_commit(sql_log) == []
+    answered = {p["id"]: p for p in resp.json["pools"]}
+    db.session.expire_all()
+    assert answered[pool.id]["free"] == db.session.get(BedPool, pool.id).free
+    assert answered[pool.id]["confirmed_at"] == db.session.get(BedPool, pool.id).confirmed_at.isoformat()

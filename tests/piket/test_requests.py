@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from extensions import db
 from piket import service
 from piket.models import Case, PlacementRequest, RequestEvent
-from tests.conftest import MAN, MOTHER, case_body, run_concurrently
+from tests.conftest import MAN, MOTHER, after_last_commit, case_body, run_concurrently
 
 
 def count(model):
@@ -19,6 +19,20 @@ def test_police_creates_a_case_with_two_groups_kept_apart(new_case):
     assert mother["apart_from"] == [man["id"]] and man["apart_from"] == [mother["id"]]
     assert mother["status"] == "received" and len(mother["short_code"]) == 4
     assert mother["case"]["region"] == "rotterdam"
+
+
+def test_a_new_case_is_written_in_one_go_and_answered_without_reading_again(api, registry, users, sql_log):
+    # Under load every statement counts: each request's escalation goes into its INSERT (no UPDATE
+    # after it), and the answer is the case as written, not read back after the commit.
+    resp = api("police", "POST", "/api/v1/placement-requests", json=case_body(apart=[]))
+    assert resp.status_code == 201, resp.json
+    assert after_last_commit(sql_log) == []
+    assert not [s for s in sql_log if s.startswith("UPDATE placement_requests")]
+    db.session.expire_all()
+    for answered in resp.json["requests"]:
+        stored = db.session.get(PlacementRequest, answered["id"])
+        assert stored.escalation["steps"] and stored.next_action_at is not None and stored.escalation_step == 0
+        assert (answered["short_code"], answered["status"], answered["size"]) == (stored.short_code, "received", stored.size)
 
 
 def test_retried_submit_with_the_same_idempotency_key_creates_nothing_twice(api, registry, users):
