@@ -1,5 +1,6 @@
 """Time rules: everything is decided in Europe/Amsterdam local time and stored as UTC."""
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -23,9 +24,15 @@ def intake_open(intake, moment: dt.datetime) -> bool:
     """Whether intake hours ("24/7" or a list of {days, from, to} windows) include `moment`."""
     if intake == "24/7":
         return True
+    weekday, clock = _weekday_clock(moment)
+    return any(weekday in w["days"] and w["from"] <= clock < w["to"] for w in intake or [])
+
+
+@functools.lru_cache(maxsize=64)
+def _weekday_clock(moment: dt.datetime) -> tuple[int, str]:
+    """Local weekday and "HH:MM"; a search asks this of the same moment for every shelter."""
     here = local(moment)
-    clock = here.strftime("%H:%M")
-    return any(here.isoweekday() in w["days"] and w["from"] <= clock < w["to"] for w in intake or [])
+    return here.isoweekday(), here.strftime("%H:%M")
 
 
 def format_local(moment: dt.datetime | None) -> str:

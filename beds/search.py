@@ -38,9 +38,7 @@ def parse_filters(args) -> dict:
     }
     if f["region"]:
         region_by_code(f["region"], field="region")
-    if f["near"]:
-        region_by_code(f["near"], field="near")
-    return f
+    return f  # an unknown "near" is refused by search(), which looks that region up anyway
 
 
 def _fits(shelter, f) -> bool:
@@ -52,16 +50,18 @@ def _fits(shelter, f) -> bool:
             and not set(f["needs"]) & set(shelter.excludes or []))
 
 
-# A search reads every active shelter and pool. As mapped objects that cost most of the request
-# (hundreds of instances, five JSON cells per shelter decoded one by one), so it reads plain rows,
-# the JSON cells as text, and decodes each distinct text once (they repeat: ["female"], "24/7").
+# A search reads every active shelter and its pools. As mapped objects that cost most of the request
+# (hundreds of instances, five JSON cells per shelter decoded one by one), so it reads plain rows in
+# one query (a shelter's columns repeat on each of its pools' rows), the JSON cells as text, and
+# decodes each distinct text once (they repeat: ["female"], "24/7").
 _JSON_COLUMNS = ("intake", "genders", "residence", "exploitation", "excludes")
 _SHELTER_COLUMNS = (Shelter.id, Shelter.key, Shelter.name, Shelter.type, Shelter.municipality, Shelter.lat, Shelter.lon,
                     Shelter.adults, Shelter.minors, Shelter.intake_phone,
                     Region.code.label("region_code"), Region.name.label("region_name"),
                     *(cast(getattr(Shelter, c), Text).label(c) for c in _JSON_COLUMNS))
-_POOL_COLUMNS = (BedPool.id, BedPool.shelter_id, BedPool.key, BedPool.kind, BedPool.room_size, BedPool.capacity,
-                 BedPool.out_of_service, BedPool.occupied, BedPool.held, BedPool.confirmed_at)
+_POOL_FIELDS = ("id", "key", "kind", "room_size", "capacity", "out_of_service", "occupied", "held", "confirmed_at")
+_POOL_COLUMNS = tuple(getattr(BedPool, c).label(f"pool_{c}") for c in _POOL_FIELDS)
+_SHELTER_KEYS = tuple(c.key for c in _SHELTER_COLUMNS)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -81,26 +81,27 @@ def _filtered(query, f):
 
 
 def _shelters(f) -> list[SimpleNamespace]:
-    shelters = []
-    for row in db.session.execute(_filtered(select(*_SHELTER_COLUMNS), f)):
-        shelter = SimpleNamespace(**row._mapping)
-        for column in _JSON_COLUMNS:
-            setattr(shelter, column, _json(getattr(shelter, column)))
-        if _fits(shelter, f):
+    """The active shelters that admit the profile, each with .pools (in pool id order)."""
+    query = _filtered(select(*_SHELTER_COLUMNS, *_POOL_COLUMNS).select_from(Shelter)
+                      .outerjoin(BedPool, BedPool.shelter_id == Shelter.id), f).order_by(Shelter.id, BedPool.id)
+    shelters, shelter, width = [], None, len(_SHELTER_KEYS)
+    for row in db.session.execute(query):
+        if shelter is None or row.id != shelter.id:
+            shelter = SimpleNamespace(**dict(zip(_SHELTER_KEYS, row[:width])))
+            for column in _JSON_COLUMNS:
+                setattr(shelter, column, _json(getattr(shelter, column)))
+            shelter.fits = _fits(shelter, f)
             shelter.pools = []
-            shelters.append(shelter)
-    if shelters:  # the pools of the same shelters (a join, not a long IN list), those that fit kept
-        by_id = {s.id: s for s in shelters}
-        pools = _filtered(select(*_POOL_COLUMNS).join(Shelter, BedPool.shelter_id == Shelter.id), f).order_by(BedPool.id)
-        for pool in db.session.execute(pools):
-            if pool.shelter_id in by_id:
-                by_id[pool.shelter_id].pools.append(pool)
+            if shelter.fits:
+                shelters.append(shelter)
+        if shelter.fits and row.pool_id is not None:
+            shelter.pools.append(SimpleNamespace(**dict(zip(_POOL_FIELDS, row[width:]))))
     return shelters
 
 
 def search(now, f, cfg) -> list[dict]:
+    origin = region_by_code(f["near"], field="near") if f["near"] else None
     shelters = _shelters(f)
-    origin = region_by_code(f["near"]) if f["near"] else None
     size = 1 + f["children"]
     results = []
     for shelter in shelters:

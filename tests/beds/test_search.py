@@ -91,3 +91,20 @@ def test_detail_page_hides_address_from_police(client, login, users, registry):
     login(users["police"])
     html = client.get(f"/opvang/{cosm.id}").get_data(as_text=True)
     assert "vertrouwelijk" in html and "Geheimstraat" not in html
+
+
+def test_every_pool_of_a_shelter_in_order_and_a_shelter_without_pools_still_found(api, registry):
+    from beds.models import BedPool, Shelter
+    cosm = registry["shelters"]["rot-cosm"]
+    new = Shelter(key="UT-NEW", name="Nieuwe opvang Utrecht", organisation=cosm.organisation, type=cosm.type,
+                  region=registry["regions"]["rotterdam"], municipality="Utrecht", lat=52.09, lon=5.12, address="Nieuw 1",
+                  intake="24/7", genders=["female"], adults=True, minors=False, residence=["lawful", "none"],
+                  exploitation=["sexual"], excludes=[])
+    db.session.add(new)
+    db.session.commit()
+    results = {r["key"]: r for r in api("police", "GET", "/api/v1/availability?gender=female").json["results"]}
+    assert results["UT-NEW"]["pools"] == [] and results["UT-NEW"]["free_fitting"] == 0
+    assert results["UT-NEW"]["confirmed_at"] is None and results["UT-NEW"]["freshness"] == "stale"
+    stored = db.session.scalars(select(BedPool).where(BedPool.shelter_id == cosm.id).order_by(BedPool.id)).all()
+    assert [p["id"] for p in results["ROT-COSM"]["pools"]] == [p.id for p in stored] and len(stored) > 1
+    assert [p["free"] for p in results["ROT-COSM"]["pools"]] == [p.free for p in stored]
