@@ -91,6 +91,11 @@ def atomic(expire=True):
 
 def locked(model, row_id):
     """The row, locked for this transaction (FOR UPDATE OF its own table: joined eager loads may
-    not be locked on PostgreSQL; on SQLite the transaction already holds the write lock)."""
+    not be locked on PostgreSQL; on SQLite the transaction already holds the write lock).
+
+    populate_existing: an object this session loaded before the lock keeps its old values
+    otherwise (the ORM does not overwrite what it holds), and a decision on them would undo
+    what another transaction committed meanwhile."""
     from sqlalchemy import select
-    return db.session.scalar(select(model).where(model.id == row_id).with_for_update(of=model))
+    return db.session.scalar(select(model).where(model.id == row_id).with_for_update(of=model)
+                             .execution_options(populate_existing=True))

@@ -76,9 +76,10 @@ def shelter_address(now, shelter, user, confirmed_requester=False):
 # --- availability updates --------------------------------------------------------------------
 
 def _locked_pools(shelter_id) -> dict[int, BedPool]:
-    # FOR UPDATE on PostgreSQL; on SQLite the transaction already holds the write lock.
-    rows = db.session.scalars(select(BedPool).where(BedPool.shelter_id == shelter_id)
-                              .order_by(BedPool.id).with_for_update()).all()
+    # FOR UPDATE on PostgreSQL; on SQLite the transaction already holds the write lock. The shelter's
+    # pools were loaded before the lock: refresh them (see extensions.locked).
+    rows = db.session.scalars(select(BedPool).where(BedPool.shelter_id == shelter_id).order_by(BedPool.id)
+                              .with_for_update().execution_options(populate_existing=True)).all()
     return {p.id: p for p in rows}
 
 

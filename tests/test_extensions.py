@@ -37,3 +37,17 @@ def test_a_failed_unit_writes_nothing_and_restores_expiry(app):
         raise RuntimeError("half-way")
     assert db.session().expire_on_commit is True
     assert db.session.query(Region).filter_by(code="oost").count() == 0
+
+
+@pytest.mark.postgres_only  # SQLite's first read already takes the write lock: nothing can change between
+def test_locked_sees_what_another_transaction_committed_after_this_session_read_the_row(app):
+    from sqlalchemy import update
+
+    from extensions import locked
+    with atomic():
+        region = new_region("west")
+    assert region.name == "West"  # loaded in this session's transaction
+    with db.engine.begin() as other:
+        other.execute(update(Region).where(Region.id == region.id).values(name="Westland"))
+    assert locked(Region, region.id).name == "Westland"
+    db.session.rollback()

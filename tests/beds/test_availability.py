@@ -273,3 +273,19 @@ def test_the_answer_to_an_update_is_built_without_reading_again(api, registry, s
     db.session.expire_all()
     assert answered[pool.id]["free"] == db.session.get(BedPool, pool.id).free
     assert answered[pool.id]["confirmed_at"] == db.session.get(BedPool, pool.id).confirmed_at.isoformat()
+
+
+@pytest.mark.postgres_only  # on SQLite the first read takes the write lock, so nothing can come between
+def test_a_hold_committed_between_reading_and_locking_the_pools_is_kept(app, registry, users, now):
+    # The night worker's page loaded the pools; a coordinator's hold lands before the update locks them.
+    shelter, pool = registry["shelters"]["rot-cosm"], pool_of(registry, "rot-cosm")
+    db.session.commit()
+    service.get_shelter(shelter.id).pools  # noqa: B018  read in this transaction, before the lock
+    with db.engine.begin() as other:
+        other.execute(BedPool.__table__.update().where(BedPool.id == pool.id).values(held=BedPool.held + 1))
+    service.update_availability(now, shelter.id, [{"id": pool.id, "index": 0, "free": 1, "out_of_service": None}],
+                                users["shelter_staff"], "api")
+    db.session.expire_all()
+    stored = db.session.get(BedPool, pool.id)
+    assert (stored.held, stored.free) == (1, 1)
+    assert stored.occupied + stored.out_of_service + stored.held + stored.free == stored.capacity
