@@ -5,7 +5,7 @@ import re
 import secrets
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import defaultload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -108,11 +108,15 @@ def issue_token(now, user, actor=None) -> str:
 TOKEN_TOUCH = dt.timedelta(minutes=1)
 
 
+# One query, built once (every API call runs it): the user's shelters and regions load when a view
+# asks for them, not on every call.
+_TOKEN_BY_HASH = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+                  .options(defaultload(ApiToken.user).lazyload(User.shelters).lazyload(Shelter.pools),
+                           defaultload(ApiToken.user).lazyload(User.regions)))
+
+
 def user_for_token(now, token):
-    # One query: the user's shelters and regions load when a view asks for them, not on every call.
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token))
-                            .options(defaultload(ApiToken.user).lazyload(User.shelters).lazyload(Shelter.pools),
-                                     defaultload(ApiToken.user).lazyload(User.regions)))
+    row = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": _hash(token)})
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     if row.last_used_at is None or not row.last_used_at <= now < row.last_used_at + TOKEN_TOUCH:

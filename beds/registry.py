@@ -1,5 +1,5 @@
 """Administering the registry: regions and shelters with their admission profile and pools."""
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 import validation as v
 import vocabulary
@@ -12,8 +12,11 @@ PHONE = r"\+?[0-9 ()-]{6,20}"
 KEY = r"[A-Za-z0-9][A-Za-z0-9_-]{0,59}"
 
 
+_REGION_BY_CODE = select(Region).where(Region.code == bindparam("code"))  # built once: every search asks
+
+
 def region_by_code(code, field="region"):
-    region = db.session.scalar(select(Region).where(Region.code == code))
+    region = db.session.scalar(_REGION_BY_CODE, {"code": code})
     if region is None:
         raise ValidationError(f"unknown region {code!r}", field=field)
     return region

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from types import SimpleNamespace
+from collections import namedtuple
 
 from sqlalchemy import Text, cast, select
 from sqlalchemy.exc import IntegrityError
@@ -70,32 +70,33 @@ def _json(text):
     return None if text is None else json.loads(text)
 
 
-def _filtered(query, f):
-    """Active shelters, in the region and of the types asked for (the query selects from shelters)."""
-    query = query.join(Region, Shelter.region_id == Region.id).where(Shelter.active.is_(True))
+_PLAIN_KEYS = _SHELTER_KEYS[:-len(_JSON_COLUMNS)]  # the JSON cells come last
+ShelterRow = namedtuple("ShelterRow", (*_SHELTER_KEYS, "pools"))
+Pool = namedtuple("Pool", _POOL_FIELDS)
+# Built once: most searches filter on neither region nor type, and building the statement (and its
+# cache key) again for every search cost as much as reading the rows.
+_ACTIVE_SHELTERS_AND_POOLS = (
+    select(*_SHELTER_COLUMNS, *_POOL_COLUMNS).select_from(Shelter)
+    .join(Region, Shelter.region_id == Region.id).outerjoin(BedPool, BedPool.shelter_id == Shelter.id)
+    .where(Shelter.active.is_(True)).order_by(Shelter.id, BedPool.id))
+
+
+def _shelters(f) -> list:
+    """The active shelters that admit the profile (ShelterRow), each with .pools (in pool id order)."""
+    query = _ACTIVE_SHELTERS_AND_POOLS
     if f["region"]:
         query = query.where(Region.code == f["region"])
     if f["types"]:
         query = query.where(Shelter.type.in_(f["types"]))
-    return query
-
-
-def _shelters(f) -> list[SimpleNamespace]:
-    """The active shelters that admit the profile, each with .pools (in pool id order)."""
-    query = _filtered(select(*_SHELTER_COLUMNS, *_POOL_COLUMNS).select_from(Shelter)
-                      .outerjoin(BedPool, BedPool.shelter_id == Shelter.id), f).order_by(Shelter.id, BedPool.id)
-    shelters, shelter, width = [], None, len(_SHELTER_KEYS)
-    for row in db.session.execute(query):
-        if shelter is None or row.id != shelter.id:
-            shelter = SimpleNamespace(**dict(zip(_SHELTER_KEYS, row[:width])))
-            for column in _JSON_COLUMNS:
-                setattr(shelter, column, _json(getattr(shelter, column)))
-            shelter.fits = _fits(shelter, f)
-            shelter.pools = []
-            if shelter.fits:
+    shelters, shelter, fits, plain, width = [], None, False, len(_PLAIN_KEYS), len(_SHELTER_KEYS)
+    for row in db.session.connection().execute(query).all():  # plain rows: no ORM step needed
+        if shelter is None or row[0] != shelter.id:
+            shelter = ShelterRow(*row[:plain], *map(_json, row[plain:width]), [])
+            fits = _fits(shelter, f)
+            if fits:
                 shelters.append(shelter)
-        if shelter.fits and row.pool_id is not None:
-            shelter.pools.append(SimpleNamespace(**dict(zip(_POOL_FIELDS, row[width:]))))
+        if fits and row.pool_id is not None:
+            shelter.pools.append(Pool._make(row[width:]))
     return shelters
 
 
