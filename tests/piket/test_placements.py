@@ -155,3 +155,21 @@ def test_stale_pools_can_be_kept_out_of_proposals(app, registry, now):
     keys = {s["id"] for s in scenario["shelters"]}
     assert str(registry["shelters"]["ams-vo"].id) not in keys  # confirmed 9 hours ago
     assert str(registry["shelters"]["rot-cosm"].id) in keys
+
+
+@pytest.mark.postgres_only  # on SQLite the first read takes the write lock, so nothing can come between
+def test_a_place_taken_after_this_session_read_the_pool_is_not_held_twice(api, new_case, registry):
+    # The coordinator's choice reads the pool, then locks it: another coordinator's hold committed
+    # in between must be seen at the lock, or the last place would be held twice.
+    mother, _ = new_case()["requests"]
+    pool_id = proposals_for(api, mother["id"])[str(mother["id"])]["proposal"]["pool_id"]
+    pool = db.session.get(BedPool, pool_id)
+    assert pool.free > 0  # read in this session's transaction
+    table = BedPool.__table__
+    with db.engine.begin() as other:
+        other.execute(table.update().where(table.c.id == pool_id)
+                      .values(held=table.c.capacity - table.c.out_of_service - table.c.occupied))
+    resp = api("coordinator", "POST", f"/api/v1/placement-requests/{mother['id']}/placements", json={"pool_id": pool_id})
+    assert resp.status_code == 409 and resp.json["error"]["code"] == "no_capacity"
+    db.session.expire_all()
+    assert db.session.get(BedPool, pool_id).free == 0
