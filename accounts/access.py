@@ -56,5 +56,11 @@ def login_session(user):
 
 
 def client_key() -> str:
-    return request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip() \
-        if current_app.config.get("TRUST_PROXY") else (request.remote_addr or "")
+    """The client's address for the login limit. Behind TRUST_PROXY proxies, the address the
+    outermost of them appended to X-Forwarded-For; anything left of it the client may have written."""
+    hops = current_app.config.get("TRUST_PROXY") or 0
+    if hops:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.remote_addr or ""

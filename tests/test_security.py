@@ -217,6 +217,19 @@ def test_login_limit_holds_per_email_and_client_and_resets_after_the_window(app,
     assert _login(app, police, "correct-horse-1", "10.0.0.1") == 302
 
 
+def test_behind_a_trusted_proxy_the_client_is_the_address_the_proxy_appended(app, users):
+    # nginx appends the peer's address: whatever the client wrote to the left of it is its own claim.
+    app.config["TRUST_PROXY"] = 1
+    police = users["police"].email
+    for attempt in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert _login(app, police, "wrong", "10.0.0.1", forwarded=f"203.0.113.{attempt}, 198.51.100.7") == 401
+    assert _login(app, police, "correct-horse-1", "10.0.0.1", forwarded="203.0.113.99, 198.51.100.7") == 429
+    # Another client behind the same proxy is another client; a header with too few hops is the proxy's.
+    assert _login(app, police, "correct-horse-1", "10.0.0.1", forwarded="198.51.100.8") == 302
+    app.config["TRUST_PROXY"] = 2
+    assert _login(app, police, "correct-horse-1", "10.0.0.1", forwarded="198.51.100.7, 10.0.0.5") == 429
+
+
 def test_a_successful_login_clears_the_failures(app, users):
     police = users["police"].email
     for _ in range(4):
