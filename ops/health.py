@@ -1,7 +1,10 @@
-"""GET /healthz for the load balancer and monitoring: no login, no personal data, never cached.
+"""GET /healthz for monitoring, GET /healthz/web for the load balancer: no login, no personal data,
+never cached.
 
-200 {"status": "ok"} when the database answers and the worker's heartbeat is fresh; 503 otherwise,
-"down" when the database does not answer, "degraded" when the worker is silent (then nobody is paged).
+/healthz: 200 {"status": "ok"} when the database answers and the worker's heartbeat is fresh; 503
+otherwise, "down" when the database does not answer, "degraded" when the worker is silent (then
+nobody is paged). /healthz/web: whether this web host can serve, the database only; a silent
+worker is no reason to take every web host out of the load balancer.
 """
 import logging
 import time
@@ -25,6 +28,15 @@ def healthz():
     status = "ok" if database["ok"] and worker["ok"] else "degraded" if database["ok"] else "down"
     response = jsonify({"status": status, "database": database, "worker": worker})
     response.status_code = 200 if status == "ok" else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/healthz/web")
+def healthz_web():
+    database = _database()
+    response = jsonify({"status": "ok" if database["ok"] else "down", "database": database})
+    response.status_code = 200 if database["ok"] else 503
     response.headers["Cache-Control"] = "no-store"
     return response
 

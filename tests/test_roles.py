@@ -81,7 +81,7 @@ MATRIX = [
     ("PUT", "/api/v1/cases/{case}/report", {"made": True}, REGIONAL),
 ]
 PUBLIC = {"/login", "/logout", "/api/openapi.json", "/static/<path:filename>",
-          "/healthz",  # for load balancers: no personal data (tests/ops/test_health.py)
+          "/healthz", "/healthz/web",  # monitoring and load balancers: no personal data (tests/ops/test_health.py)
           # iCal feeds: the secret token in the URL is the key, calendar apps cannot log in (test below).
           "/piket/ical/<token>.ics",
           # The SMS accept link: the signed, single-use token is the credential (tests/piket/test_answers.py).

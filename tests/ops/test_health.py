@@ -8,8 +8,8 @@ import pytest
 from piket import heartbeat
 
 
-def get(client):
-    resp = client.get("/healthz")
+def get(client, path="/healthz"):
+    resp = client.get(path)
     assert resp.headers["Cache-Control"] == "no-store"
     assert resp.is_json
     return resp
@@ -59,3 +59,15 @@ def test_unreachable_database_is_503_down_quickly(app_for, url):
     assert body["status"] == "down" and body["database"]["ok"] is False and body["worker"]["ok"] is False
     assert "does not answer" in body["database"]["reason"]
     assert "127.0.0.1" not in resp.get_data(as_text=True) and "nonexistent" not in resp.get_data(as_text=True)
+    web = get(client, "/healthz/web")
+    assert web.status_code == 503 and web.json["status"] == "down" and web.json["database"]["ok"] is False
+
+
+@pytest.mark.parametrize("beat_age_s", [None, 300, 8])
+def test_the_load_balancers_check_asks_only_whether_this_host_can_serve(client, now, beat_age_s):
+    # A silent worker pages nobody (monitoring must alert on /healthz), but the web hosts still serve.
+    if beat_age_s is not None:
+        heartbeat.beat(now - dt.timedelta(seconds=beat_age_s), now - dt.timedelta(hours=3))
+    resp = get(client, "/healthz/web")
+    assert resp.status_code == 200 and resp.json["status"] == "ok" and set(resp.json) == {"status", "database"}
+    assert get(client).status_code == (200 if beat_age_s == 8 else 503)
