@@ -32,6 +32,12 @@ class DatabaseId(IntegerConverter):
         return number
 
 
+def id_text(value) -> int | None:
+    """An id as a form field or a button carries it: digits only, no more than the database stores
+    (9 digits); None for anything else, so the caller says what a wrong one means on its page."""
+    return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value) else None
+
+
 def json_body(request) -> dict:
     data = request.get_json(silent=True)
     if data is None:

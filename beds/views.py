@@ -1,9 +1,8 @@
 """Pages of the registry: a shelter's availability (phone-first), shelter detail, national search."""
-import re
-
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+import validation as v
 from accounts.access import ALL_ROLES, require
 from beds import search, service
 from beds.models import Region, Shelter
@@ -38,7 +37,7 @@ def _form_updates(shelter, form):
     pools = {p.id: p for p in shelter.pools}
     if form.get("step"):
         pool_id, _, delta = form["step"].partition(":")
-        pool = pools.get(int(pool_id)) if re.fullmatch(r"[0-9]{1,9}", pool_id) else None
+        pool = pools.get(v.id_text(pool_id))
         if pool is None or delta not in ("-1", "1"):
             raise ValidationError("Onbekende knop.", field="step")
         return [{"id": pool.id, "index": 0, "free": max(pool.free + int(delta), 0), "out_of_service": None}]

@@ -5,6 +5,7 @@ import secrets
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+import validation as v
 import vocabulary
 from accounts.access import require
 from beds import service as beds
@@ -140,10 +141,10 @@ def case_page(case_id):
 
 def _form_id(form, key) -> int:
     """An id from a hidden field; anything else is a form that was tampered with or is stale."""
-    value = form.get(key, "")
-    if not re.fullmatch(r"[0-9]{1,9}", value):
+    value = v.id_text(form.get(key, ""))
+    if value is None:
         raise ValidationError("Dit formulier klopt niet meer; laad de pagina opnieuw.", field=key)
-    return int(value)
+    return value
 
 
 def _form_profile(form) -> dict:

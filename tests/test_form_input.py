@@ -241,3 +241,10 @@ def test_bad_input_is_refused_in_dutch_beside_the_field(app, client, login, user
                 problems.append(f"{what}: stored in {changed}")
             db.session.rollback()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("text,expected", [("7", 7), ("000012", 12), ("999999999", 999999999), ("1234567890", None),
+                                           ("", None), (" 7", None), ("-7", None), ("7.0", None), ("٧", None), (None, None)])
+def test_an_id_from_a_form_is_digits_the_database_can_hold(text, expected):
+    from validation import id_text
+    assert id_text(text) == expected

@@ -139,7 +139,8 @@ def _find_user(value, field) -> User:
     value = v.storable(str(value or "").strip(), field)
     if not value:
         raise ValidationError("kies een persoon", field=field)
-    user = db.session.get(User, int(value)) if re.fullmatch(r"[0-9]{1,9}", value) else \
+    user_id = v.id_text(value)
+    user = db.session.get(User, user_id) if user_id is not None else \
         db.session.scalar(select(User).where(func.lower(User.email) == value.lower()))
     if user is None:
         raise ValidationError(f"onbekende gebruiker {value[:80]}", field=field)
