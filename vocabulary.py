@@ -114,6 +114,7 @@ def target_groups(persons, children) -> list[str]:
 # Reasons a request ended without a bed that are not the matcher's (those have vocabulary.reason_label).
 UNMET_REASONS = {"no_response": "niemand bereikt", "withdrawn": "ingetrokken zonder plaats", "no_profile": "zonder profiel"}
 
+HOLD_STATUSES = {"held": "vastgehouden", "confirmed": "bevestigd", "released": "vrijgegeven", "expired": "verlopen"}
 PLACEMENT_STATUSES = {"held": "vastgehouden", "confirmed": "intake bevestigd", "refused": "geweigerd",
                       "released": "vrijgegeven", "expired": "verlopen"}
 

@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+import vocabulary
 from audit import service as audit
 from beds.models import BedPool, Hold
 from errors import Conflict, NotFound
@@ -44,7 +45,7 @@ def place(now, pool_id, places, minutes, actor=None) -> Hold:
 
 def _end(now, hold, status, reason=None, actor=None):
     if hold.status != "held":
-        ended = {"confirmed": "bevestigd", "released": "vrijgegeven", "expired": "verlopen"}.get(hold.status, hold.status)
+        ended = vocabulary.label(vocabulary.HOLD_STATUSES, hold.status)
         raise Conflict(f"Deze reservering is al {ended}.", field="hold_id", code="hold_ended")
     pool = _locked_pool(hold.pool_id)
     pool.held -= hold.places

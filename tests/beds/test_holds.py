@@ -35,9 +35,10 @@ def test_release_gives_the_places_back(registry, now):
         holds.release(now, hold.id, "no_place")
     db.session.expire_all()
     assert (pool.held, pool.free, hold.status, hold.reason) == (0, 2, "released", "no_place")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         with atomic():
             holds.confirm(now, hold.id)
+    assert refused.value.message == "Deze reservering is al vrijgegeven."  # the night worker reads Dutch
 
 
 def test_a_hold_beyond_the_free_places_is_refused(registry, now):
