@@ -26,17 +26,19 @@ def healthz():
     database = _database()
     worker = _worker() if database["ok"] else {"ok": False, "reason": "unknown: the database does not answer"}
     status = "ok" if database["ok"] and worker["ok"] else "degraded" if database["ok"] else "down"
-    response = jsonify({"status": status, "database": database, "worker": worker})
-    response.status_code = 200 if status == "ok" else 503
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _answer({"status": status, "database": database, "worker": worker})
 
 
 @bp.get("/healthz/web")
 def healthz_web():
     database = _database()
-    response = jsonify({"status": "ok" if database["ok"] else "down", "database": database})
-    response.status_code = 200 if database["ok"] else 503
+    return _answer({"status": "ok" if database["ok"] else "down", "database": database})
+
+
+def _answer(body):
+    """200 only for "ok"; never cached, so a check sees now, not a proxy's copy."""
+    response = jsonify(body)
+    response.status_code = 200 if body["status"] == "ok" else 503
     response.headers["Cache-Control"] = "no-store"
     return response
 
