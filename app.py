@@ -1,4 +1,5 @@
 """Piket: the application factory. Read top to bottom, this is the table of contents."""
+
 from flask import Flask
 
 import models  # noqa: F401  every table, so Alembic and create_all see them all
@@ -12,7 +13,7 @@ from beds.api import bp as beds_api
 from beds.views import bp as beds_pages
 from demo import demo_command
 from errors import register_error_handlers
-from extensions import configure_sqlite, csrf, db, migrate
+from extensions import csrf, db, migrate
 from national import jobs as national_jobs
 from national.api import bp as national_api
 from national.views import bp as national_pages
@@ -29,6 +30,7 @@ from piket.rotas.views import bp as rota_pages
 from piket.views import bp as piket_pages
 from piket.webhooks import bp as piket_webhooks
 from piket.worker import worker_command
+from sqlite_setup import configure_sqlite
 from validation import DatabaseId
 from web import home_bp, security_headers, template_helpers
 
@@ -36,7 +38,14 @@ PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, au
 API = (beds_api, piket_api, national_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
 WEBHOOKS = (notify_webhooks, piket_webhooks)  # Twilio signs each request (notify/signature.py), so no CSRF
 OPERATIONS = (health_bp,)  # /healthz for load balancers and monitoring: no login, GET only
-COMMANDS = (users_cli, demo_command, worker_command, piket_cli, backup_command, restore_command)  # flask --app app users|demo|worker|piket|backup|restore
+COMMANDS = (
+    users_cli,
+    demo_command,
+    worker_command,
+    piket_cli,
+    backup_command,
+    restore_command,
+)  # flask --app app users|demo|worker|piket|backup|restore
 # What the one worker process runs: name -> (function(now), every N seconds).
 WORKER_JOBS = {**piket_jobs.JOBS, **national_jobs.JOBS}
 

@@ -3,6 +3,7 @@
 The registry and one account per role (beds/demo.py), the piket's rotas and phones (piket/demo.py),
 then the national history that the page draws (national/demo.py). Running it again, or on a live database, never overwrites what people entered.
 """
+
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
@@ -26,7 +27,9 @@ def demo_command():
     click.echo(f"Demo accounts (password for all: {beds_demo.PASSWORD}):")
     for role, email, _name, _binding in beds_demo.ACCOUNTS:
         click.echo(f"  {role:<14} {email}")
-    click.echo(f"Piket: {piket_demo.COORDINATOR} is on duty around the clock in every care region "
-               f"({piket_demo.PHONES[piket_demo.COORDINATOR]}); run `flask --app app worker` to page.")
+    click.echo(
+        f"Piket: {piket_demo.COORDINATOR} is on duty around the clock in every care region "
+        f"({piket_demo.PHONES[piket_demo.COORDINATOR]}); run `flask --app app worker` to page."
+    )
     if db.session.scalar(select(User).where(User.role == "admin")) is None:
         click.echo("No admin account exists.", err=True)

@@ -3,6 +3,7 @@
 API and webhook paths answer JSON `{"error": {"code", "message", "field"}}`; pages render the
 message in Dutch. Unknown exceptions become a 500 without internals.
 """
+
 import logging
 import traceback
 
@@ -22,10 +23,16 @@ def log_unexpected(logger, err: BaseException, message: str, *args):
         return
     diag = getattr(err.orig, "diag", None)
     where = {k: getattr(diag, k, None) for k in ("table_name", "column_name", "constraint_name")}
-    logger.error(message + ": %s (%s, SQLSTATE %s, %s) in %s\nTraceback (most recent call last):\n%s", *args,
-                 type(err).__name__, type(err.orig).__name__, getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None),
-                 ", ".join(f"{k}={v}" for k, v in where.items() if v) or "no detail", (err.statement or "")[:500],
-                 "".join(traceback.format_tb(err.__traceback__)).rstrip())
+    logger.error(
+        message + ": %s (%s, SQLSTATE %s, %s) in %s\nTraceback (most recent call last):\n%s",
+        *args,
+        type(err).__name__,
+        type(err.orig).__name__,
+        getattr(err.orig, "sqlstate", None) or getattr(err.orig, "pgcode", None),
+        ", ".join(f"{k}={v}" for k, v in where.items() if v) or "no detail",
+        (err.statement or "")[:500],
+        "".join(traceback.format_tb(err.__traceback__)).rstrip(),
+    )
 
 
 class PiketError(Exception):
@@ -48,11 +55,13 @@ class PiketError(Exception):
 
 class BadRequest(PiketError):
     """Malformed: not JSON, wrong content type."""
+
     status, code = 400, "bad_request"
 
 
 class ValidationError(PiketError):
     """Well-formed but wrong: a field missing, mistyped or out of range."""
+
     status, code = 422, "invalid"
 
 

@@ -7,6 +7,7 @@ connections alive. benchmarks/load.py measures the difference (see the README's 
 Each thread holds at most one pooled database connection: SQLAlchemy's default pool (5 + 10
 overflow) per worker covers the threads. The periodic jobs never run here: `flask --app app worker`.
 """
+
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")

@@ -3,6 +3,7 @@
 Written by hand next to the routes; tests/test_openapi.py checks it names exactly the routes
 the app has, and that responses match their schemas.
 """
+
 from flask import Blueprint, jsonify
 
 import vocabulary
@@ -24,8 +25,12 @@ def _ok(schema, description="OK"):
 
 
 ERRORS = {"401": _error("no or invalid token"), "403": _error("role not allowed")}
-WRITE_ERRORS = {**ERRORS, "400": _error("not a JSON object"), "409": _error("conflict"),
-                "422": _error("a field is invalid; `field` names it")}
+WRITE_ERRORS = {
+    **ERRORS,
+    "400": _error("not a JSON object"),
+    "409": _error("conflict"),
+    "422": _error("a field is invalid; `field` names it"),
+}
 # Ids in paths: a larger number matches no route (validation.DatabaseId), so it is a 404 like an unknown id.
 _ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
 _path_id = lambda name: [{"name": name, "in": "path", "required": True, "schema": _ID_SCHEMA}]  # noqa: E731
@@ -34,119 +39,352 @@ ENUM = lambda table: {"type": "string", "enum": list(table)}  # noqa: E731
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 SCHEMAS = {
-    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-        "type": "object", "required": ["code", "message", "field"],
-        "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": ["string", "null"]}}}}},
-    "Region": {"type": "object", "required": ["code", "name", "kind", "lat", "lon"], "properties": {
-        "code": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"}, "name": {"type": "string"},
-        "kind": ENUM(vocabulary.REGION_KINDS), "centre": {"type": "string"},
-        "lat": {"type": "number", "minimum": -90, "maximum": 90}, "lon": {"type": "number", "minimum": -180, "maximum": 180},
-        "dial_code": {"type": ["integer", "null"], "minimum": 1, "maximum": 999,
-                      "description": "keyed in on the national piket number"}}},
-    "IntakeHours": {"oneOf": [{"type": "string", "enum": ["24/7"]}, {"type": "array", "minItems": 1, "items": {
-        "type": "object", "required": ["days", "from", "to"], "properties": {
-            "days": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": 7}},
-            "from": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
-            "to": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"}}}}]},
-    "Pool": {"type": "object", "required": ["id", "key", "kind", "capacity", "occupied", "out_of_service", "held", "free", "freshness"],
-             "properties": {"id": {"type": "integer"}, "key": {"type": "string"}, "kind": ENUM(vocabulary.POOL_KINDS),
-                            "room_size": {"type": ["integer", "null"]}, "capacity": {"type": "integer"},
-                            "occupied": {"type": "integer"}, "out_of_service": {"type": "integer"}, "held": {"type": "integer"},
-                            "free": {"type": "integer"}, "confirmed_at": NULLABLE_TIME, "freshness": ENUM(vocabulary.FRESHNESS)}},
-    "Shelter": {"type": "object", "required": ["id", "key", "name", "type", "region", "pools", "freshness"], "properties": {
-        "id": {"type": "integer"}, "key": {"type": "string"}, "name": {"type": "string"},
-        "type": ENUM(vocabulary.SHELTER_TYPES), "region": {"type": "string"}, "municipality": {"type": "string"},
-        "organisation": {"type": ["string", "null"]}, "lat": {"type": "number"}, "lon": {"type": "number"},
-        "address": {"type": "string", "description": "only for those who may see it; every showing is audited"},
-        "intake": _ref("IntakeHours"), "intake_phone": {"type": "string"}, "max_stay_days": {"type": ["integer", "null"]},
-        "genders": {"type": "array", "items": ENUM(vocabulary.GENDERS)}, "adults": {"type": "boolean"}, "minors": {"type": "boolean"},
-        "residence": {"type": "array", "items": ENUM(vocabulary.RESIDENCE)},
-        "exploitation": {"type": "array", "items": ENUM(vocabulary.EXPLOITATION_TYPES)},
-        "excludes": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)},
-        "pools": {"type": "array", "items": _ref("Pool")}, "confirmed_at": NULLABLE_TIME,
-        "freshness": ENUM(vocabulary.FRESHNESS), "intake_open_now": {"type": "boolean"}}},
-    "NewPool": {"type": "object", "required": ["key", "kind", "capacity"], "properties": {
-        "key": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$"}, "kind": ENUM(vocabulary.POOL_KINDS),
-        "capacity": {"type": "integer", "minimum": 0, "maximum": 10000}, "room_size": {"type": "integer", "minimum": 2, "maximum": 20},
-        "occupied": {"type": "integer", "minimum": 0}, "out_of_service": {"type": "integer", "minimum": 0}}},
-    "NewShelter": {"type": "object", "additionalProperties": False,
-                   "required": ["key", "name", "type", "region", "municipality", "lat", "lon", "intake", "genders", "residence", "pools"],
-                   "properties": {
-        "key": {"type": "string"}, "name": {"type": "string", "maxLength": 160}, "type": ENUM(vocabulary.SHELTER_TYPES),
-        "region": {"type": "string"}, "municipality": {"type": "string"}, "organisation": {"type": "string"},
-        "lat": {"type": "number", "minimum": 50.5, "maximum": 53.8}, "lon": {"type": "number", "minimum": 3.2, "maximum": 7.3},
-        "address": {"type": "string"}, "address_confidential": {"type": "boolean"}, "intake": _ref("IntakeHours"),
-        "intake_phone": {"type": "string"}, "max_stay_days": {"type": "integer", "minimum": 1},
-        "genders": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.GENDERS)}, "adults": {"type": "boolean"},
-        "minors": {"type": "boolean"}, "residence": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.RESIDENCE)},
-        "exploitation": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.EXPLOITATION_TYPES)},
-        "excludes": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)},
-        "pools": {"type": "array", "minItems": 1, "items": _ref("NewPool")}}},
-    "AvailabilityUpdate": {"type": "object", "description": "either `unchanged: true` or `pools`", "properties": {
-        "unchanged": {"type": "boolean", "description": "one tap: the numbers are still correct"},
-        "pools": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["id", "free"], "properties": {
-            "id": {"type": "integer", "minimum": 1}, "free": {"type": "integer", "minimum": 0},
-            "out_of_service": {"type": "integer", "minimum": 0}}}}}},
-    "Snapshot": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "pool": {"type": "integer"}, "recorded_at": {"type": "string", "format": "date-time"},
-        "actor_id": {"type": ["integer", "null"]}, "source": ENUM(vocabulary.UPDATE_SOURCES),
-        "confirmed_unchanged": {"type": "boolean"}, "capacity": {"type": "integer"}, "out_of_service": {"type": "integer"},
-        "occupied": {"type": "integer"}, "held": {"type": "integer"}, "free": {"type": "integer"}}},
-    "SearchResult": {"type": "object", "required": ["id", "name", "type", "region", "pools", "freshness", "intake_open_now"],
-                     "not": {"required": ["address"]}, "properties": {
-        "id": {"type": "integer"}, "key": {"type": "string"}, "name": {"type": "string"}, "type": ENUM(vocabulary.SHELTER_TYPES),
-        "region": {"type": "string"}, "region_name": {"type": "string"}, "municipality": {"type": "string"},
-        "distance_km": {"type": ["number", "null"]}, "free_fitting": {"type": "integer"},
-        "pools": {"type": "array", "items": {"type": "object"}}, "confirmed_at": NULLABLE_TIME,
-        "freshness": ENUM(vocabulary.FRESHNESS), "intake_open_now": {"type": "boolean"}, "intake_phone": {"type": "string"},
-        "excludes": {"type": "array", "items": {"type": "string"}}}},
-    "Person": {"type": "object", "additionalProperties": False, "required": ["gender", "age", "residence", "exploitation"],
-               "description": "no names, birth dates or addresses: the minimal profile matching needs", "properties": {
-        "gender": ENUM(vocabulary.GENDERS), "age": {"type": "integer", "minimum": 0, "maximum": 120},
-        "residence": ENUM(vocabulary.RESIDENCE), "exploitation": ENUM(vocabulary.EXPLOITATION_TYPES),
-        "needs": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)}}},
-    "NewCase": {"type": "object", "required": ["case_reference", "callback_phone", "found", "requests"], "properties": {
-        "case_reference": {"type": "string", "maxLength": 60, "pattern": "^[A-Za-z0-9./_ -]+$"},
-        "callback_phone": {"type": "string", "pattern": "^\\+?[0-9 ()-]{6,20}$"},
-        "requester_org": ENUM(vocabulary.REQUESTER_ORGS),
-        "found": {"type": "object", "required": ["region"], "properties": {
-            "region": {"type": "string"}, "lat": {"type": "number", "minimum": 50.5, "maximum": 53.8},
-            "lon": {"type": "number", "minimum": 3.2, "maximum": 7.3}}},
-        "urgency": ENUM(vocabulary.URGENCIES), "threat": ENUM(vocabulary.THREAT_LEVELS),
-        "requests": {"type": "array", "minItems": 1, "maxItems": 150, "description": "groups, each placed whole in one pool",
-                     "items": {"type": "object", "required": ["persons"], "properties": {
-                         "persons": {"type": "array", "minItems": 1, "maxItems": 20, "items": _ref("Person")},
-                         "children": {"type": "integer", "minimum": 0, "maximum": 12},
-                         "urgency": ENUM(vocabulary.URGENCIES), "threat": ENUM(vocabulary.THREAT_LEVELS)}}},
-        "apart": {"type": "array", "description": "pairs of indexes into requests that must not share a shelter",
-                  "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "integer", "minimum": 0}}}}},
-    "Placement": {"type": "object", "required": ["id", "hold_id", "status", "shelter_id", "pool_id"], "properties": {
-        "id": {"type": "integer"}, "hold_id": {"type": "integer"}, "status": ENUM(vocabulary.PLACEMENT_STATUSES),
-        "shelter_id": {"type": "integer"}, "shelter": {"type": "string"}, "municipality": {"type": "string"},
-        "intake_phone": {"type": "string"}, "pool_id": {"type": "integer"}, "distance_km": {"type": ["number", "null"]},
-        "hold_expires_at": {"type": "string", "format": "date-time"}, "refusal_reason": {"type": ["string", "null"]},
-        "address": {"type": "string", "description": "for the requester only after the shelter confirmed; audited"}}},
-    "PlacementRequest": {"type": "object", "required": ["id", "short_code", "status", "size", "case", "placements"], "properties": {
-        "id": {"type": "integer"}, "short_code": {"type": "string"}, "status": ENUM(vocabulary.REQUEST_STATUSES),
-        "urgency": ENUM(vocabulary.URGENCIES), "threat": ENUM(vocabulary.THREAT_LEVELS), "size": {"type": "integer"},
-        "persons": {"type": ["array", "null"], "items": _ref("Person")}, "children": {"type": "integer"},
-        "apart_from": {"type": "array", "items": {"type": "integer"}}, "created_at": {"type": "string", "format": "date-time"},
-        "accepted_by_id": {"type": ["integer", "null"]}, "blocking_reasons": {"type": ["object", "null"]},
-        "case": {"type": "object"}, "placements": {"type": "array", "items": _ref("Placement")},
-        "timeline": {"type": "array", "items": {"type": "object"}}}},
-    "NationalTable": {"type": "object", "required": ["key", "title", "columns", "rows", "suppressed"], "properties": {
-        "key": {"type": "string"}, "title": {"type": "string", "description": "the Dutch heading on the national page"},
-        "columns": {"type": "array", "items": {"type": "string"}}, "rows": {"type": "array", "items": {"type": "object"}},
-        "suppressed": {"type": "boolean", "description": "counts of 1 or 2 victims (and figures from them) are null"}}},
-    "NationalTables": {"type": "object", "required": ["scope", "tables"], "properties": {
-        "scope": {"type": "string", "enum": ["national", "regional"]},
-        "regions": {"type": ["array", "null"], "items": {"type": "integer"}, "description": "a coordinator's regions"},
-        "days": {"type": ["integer", "null"]}, "suppressed": {"type": "boolean"},
-        "tables": {"type": "object", "additionalProperties": _ref("NationalTable")}}},
-    "AuditEntry": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
-        "source": {"type": "string"}, "action": {"type": "string"}, "entity": {"type": "string"},
-        "entity_id": {"type": ["string", "null"]}, "before": {}, "after": {}}},
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "field"],
+                "properties": {
+                    "code": {"type": "string"},
+                    "message": {"type": "string"},
+                    "field": {"type": ["string", "null"]},
+                },
+            }
+        },
+    },
+    "Region": {
+        "type": "object",
+        "required": ["code", "name", "kind", "lat", "lon"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+            "name": {"type": "string"},
+            "kind": ENUM(vocabulary.REGION_KINDS),
+            "centre": {"type": "string"},
+            "lat": {"type": "number", "minimum": -90, "maximum": 90},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180},
+            "dial_code": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "maximum": 999,
+                "description": "keyed in on the national piket number",
+            },
+        },
+    },
+    "IntakeHours": {
+        "oneOf": [
+            {"type": "string", "enum": ["24/7"]},
+            {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["days", "from", "to"],
+                    "properties": {
+                        "days": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {"type": "integer", "minimum": 1, "maximum": 7},
+                        },
+                        "from": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"},
+                        "to": {"type": "string", "pattern": "^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"},
+                    },
+                },
+            },
+        ]
+    },
+    "Pool": {
+        "type": "object",
+        "required": ["id", "key", "kind", "capacity", "occupied", "out_of_service", "held", "free", "freshness"],
+        "properties": {
+            "id": {"type": "integer"},
+            "key": {"type": "string"},
+            "kind": ENUM(vocabulary.POOL_KINDS),
+            "room_size": {"type": ["integer", "null"]},
+            "capacity": {"type": "integer"},
+            "occupied": {"type": "integer"},
+            "out_of_service": {"type": "integer"},
+            "held": {"type": "integer"},
+            "free": {"type": "integer"},
+            "confirmed_at": NULLABLE_TIME,
+            "freshness": ENUM(vocabulary.FRESHNESS),
+        },
+    },
+    "Shelter": {
+        "type": "object",
+        "required": ["id", "key", "name", "type", "region", "pools", "freshness"],
+        "properties": {
+            "id": {"type": "integer"},
+            "key": {"type": "string"},
+            "name": {"type": "string"},
+            "type": ENUM(vocabulary.SHELTER_TYPES),
+            "region": {"type": "string"},
+            "municipality": {"type": "string"},
+            "organisation": {"type": ["string", "null"]},
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+            "address": {"type": "string", "description": "only for those who may see it; every showing is audited"},
+            "intake": _ref("IntakeHours"),
+            "intake_phone": {"type": "string"},
+            "max_stay_days": {"type": ["integer", "null"]},
+            "genders": {"type": "array", "items": ENUM(vocabulary.GENDERS)},
+            "adults": {"type": "boolean"},
+            "minors": {"type": "boolean"},
+            "residence": {"type": "array", "items": ENUM(vocabulary.RESIDENCE)},
+            "exploitation": {"type": "array", "items": ENUM(vocabulary.EXPLOITATION_TYPES)},
+            "excludes": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)},
+            "pools": {"type": "array", "items": _ref("Pool")},
+            "confirmed_at": NULLABLE_TIME,
+            "freshness": ENUM(vocabulary.FRESHNESS),
+            "intake_open_now": {"type": "boolean"},
+        },
+    },
+    "NewPool": {
+        "type": "object",
+        "required": ["key", "kind", "capacity"],
+        "properties": {
+            "key": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,59}$"},
+            "kind": ENUM(vocabulary.POOL_KINDS),
+            "capacity": {"type": "integer", "minimum": 0, "maximum": 10000},
+            "room_size": {"type": "integer", "minimum": 2, "maximum": 20},
+            "occupied": {"type": "integer", "minimum": 0},
+            "out_of_service": {"type": "integer", "minimum": 0},
+        },
+    },
+    "NewShelter": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [
+            "key",
+            "name",
+            "type",
+            "region",
+            "municipality",
+            "lat",
+            "lon",
+            "intake",
+            "genders",
+            "residence",
+            "pools",
+        ],
+        "properties": {
+            "key": {"type": "string"},
+            "name": {"type": "string", "maxLength": 160},
+            "type": ENUM(vocabulary.SHELTER_TYPES),
+            "region": {"type": "string"},
+            "municipality": {"type": "string"},
+            "organisation": {"type": "string"},
+            "lat": {"type": "number", "minimum": 50.5, "maximum": 53.8},
+            "lon": {"type": "number", "minimum": 3.2, "maximum": 7.3},
+            "address": {"type": "string"},
+            "address_confidential": {"type": "boolean"},
+            "intake": _ref("IntakeHours"),
+            "intake_phone": {"type": "string"},
+            "max_stay_days": {"type": "integer", "minimum": 1},
+            "genders": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.GENDERS)},
+            "adults": {"type": "boolean"},
+            "minors": {"type": "boolean"},
+            "residence": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.RESIDENCE)},
+            "exploitation": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.EXPLOITATION_TYPES)},
+            "excludes": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)},
+            "pools": {"type": "array", "minItems": 1, "items": _ref("NewPool")},
+        },
+    },
+    "AvailabilityUpdate": {
+        "type": "object",
+        "description": "either `unchanged: true` or `pools`",
+        "properties": {
+            "unchanged": {"type": "boolean", "description": "one tap: the numbers are still correct"},
+            "pools": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["id", "free"],
+                    "properties": {
+                        "id": {"type": "integer", "minimum": 1},
+                        "free": {"type": "integer", "minimum": 0},
+                        "out_of_service": {"type": "integer", "minimum": 0},
+                    },
+                },
+            },
+        },
+    },
+    "Snapshot": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "pool": {"type": "integer"},
+            "recorded_at": {"type": "string", "format": "date-time"},
+            "actor_id": {"type": ["integer", "null"]},
+            "source": ENUM(vocabulary.UPDATE_SOURCES),
+            "confirmed_unchanged": {"type": "boolean"},
+            "capacity": {"type": "integer"},
+            "out_of_service": {"type": "integer"},
+            "occupied": {"type": "integer"},
+            "held": {"type": "integer"},
+            "free": {"type": "integer"},
+        },
+    },
+    "SearchResult": {
+        "type": "object",
+        "required": ["id", "name", "type", "region", "pools", "freshness", "intake_open_now"],
+        "not": {"required": ["address"]},
+        "properties": {
+            "id": {"type": "integer"},
+            "key": {"type": "string"},
+            "name": {"type": "string"},
+            "type": ENUM(vocabulary.SHELTER_TYPES),
+            "region": {"type": "string"},
+            "region_name": {"type": "string"},
+            "municipality": {"type": "string"},
+            "distance_km": {"type": ["number", "null"]},
+            "free_fitting": {"type": "integer"},
+            "pools": {"type": "array", "items": {"type": "object"}},
+            "confirmed_at": NULLABLE_TIME,
+            "freshness": ENUM(vocabulary.FRESHNESS),
+            "intake_open_now": {"type": "boolean"},
+            "intake_phone": {"type": "string"},
+            "excludes": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "Person": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["gender", "age", "residence", "exploitation"],
+        "description": "no names, birth dates or addresses: the minimal profile matching needs",
+        "properties": {
+            "gender": ENUM(vocabulary.GENDERS),
+            "age": {"type": "integer", "minimum": 0, "maximum": 120},
+            "residence": ENUM(vocabulary.RESIDENCE),
+            "exploitation": ENUM(vocabulary.EXPLOITATION_TYPES),
+            "needs": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)},
+        },
+    },
+    "NewCase": {
+        "type": "object",
+        "required": ["case_reference", "callback_phone", "found", "requests"],
+        "properties": {
+            "case_reference": {"type": "string", "maxLength": 60, "pattern": "^[A-Za-z0-9./_ -]+$"},
+            "callback_phone": {"type": "string", "pattern": "^\\+?[0-9 ()-]{6,20}$"},
+            "requester_org": ENUM(vocabulary.REQUESTER_ORGS),
+            "found": {
+                "type": "object",
+                "required": ["region"],
+                "properties": {
+                    "region": {"type": "string"},
+                    "lat": {"type": "number", "minimum": 50.5, "maximum": 53.8},
+                    "lon": {"type": "number", "minimum": 3.2, "maximum": 7.3},
+                },
+            },
+            "urgency": ENUM(vocabulary.URGENCIES),
+            "threat": ENUM(vocabulary.THREAT_LEVELS),
+            "requests": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": 150,
+                "description": "groups, each placed whole in one pool",
+                "items": {
+                    "type": "object",
+                    "required": ["persons"],
+                    "properties": {
+                        "persons": {"type": "array", "minItems": 1, "maxItems": 20, "items": _ref("Person")},
+                        "children": {"type": "integer", "minimum": 0, "maximum": 12},
+                        "urgency": ENUM(vocabulary.URGENCIES),
+                        "threat": ENUM(vocabulary.THREAT_LEVELS),
+                    },
+                },
+            },
+            "apart": {
+                "type": "array",
+                "description": "pairs of indexes into requests that must not share a shelter",
+                "items": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "integer", "minimum": 0}},
+            },
+        },
+    },
+    "Placement": {
+        "type": "object",
+        "required": ["id", "hold_id", "status", "shelter_id", "pool_id"],
+        "properties": {
+            "id": {"type": "integer"},
+            "hold_id": {"type": "integer"},
+            "status": ENUM(vocabulary.PLACEMENT_STATUSES),
+            "shelter_id": {"type": "integer"},
+            "shelter": {"type": "string"},
+            "municipality": {"type": "string"},
+            "intake_phone": {"type": "string"},
+            "pool_id": {"type": "integer"},
+            "distance_km": {"type": ["number", "null"]},
+            "hold_expires_at": {"type": "string", "format": "date-time"},
+            "refusal_reason": {"type": ["string", "null"]},
+            "address": {"type": "string", "description": "for the requester only after the shelter confirmed; audited"},
+        },
+    },
+    "PlacementRequest": {
+        "type": "object",
+        "required": ["id", "short_code", "status", "size", "case", "placements"],
+        "properties": {
+            "id": {"type": "integer"},
+            "short_code": {"type": "string"},
+            "status": ENUM(vocabulary.REQUEST_STATUSES),
+            "urgency": ENUM(vocabulary.URGENCIES),
+            "threat": ENUM(vocabulary.THREAT_LEVELS),
+            "size": {"type": "integer"},
+            "persons": {"type": ["array", "null"], "items": _ref("Person")},
+            "children": {"type": "integer"},
+            "apart_from": {"type": "array", "items": {"type": "integer"}},
+            "created_at": {"type": "string", "format": "date-time"},
+            "accepted_by_id": {"type": ["integer", "null"]},
+            "blocking_reasons": {"type": ["object", "null"]},
+            "case": {"type": "object"},
+            "placements": {"type": "array", "items": _ref("Placement")},
+            "timeline": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "NationalTable": {
+        "type": "object",
+        "required": ["key", "title", "columns", "rows", "suppressed"],
+        "properties": {
+            "key": {"type": "string"},
+            "title": {"type": "string", "description": "the Dutch heading on the national page"},
+            "columns": {"type": "array", "items": {"type": "string"}},
+            "rows": {"type": "array", "items": {"type": "object"}},
+            "suppressed": {
+                "type": "boolean",
+                "description": "counts of 1 or 2 victims (and figures from them) are null",
+            },
+        },
+    },
+    "NationalTables": {
+        "type": "object",
+        "required": ["scope", "tables"],
+        "properties": {
+            "scope": {"type": "string", "enum": ["national", "regional"]},
+            "regions": {
+                "type": ["array", "null"],
+                "items": {"type": "integer"},
+                "description": "a coordinator's regions",
+            },
+            "days": {"type": ["integer", "null"]},
+            "suppressed": {"type": "boolean"},
+            "tables": {"type": "object", "additionalProperties": _ref("NationalTable")},
+        },
+    },
+    "AuditEntry": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time"},
+            "actor": {"type": "string"},
+            "source": {"type": "string"},
+            "action": {"type": "string"},
+            "entity": {"type": "string"},
+            "entity_id": {"type": ["string", "null"]},
+            "before": {},
+            "after": {},
+        },
+    },
 }
 
 
@@ -154,173 +392,510 @@ def _query(name, schema, description=""):
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
-NATIONAL_QUERY = [_query("days", {"type": "integer", "enum": [30, 90, 365]}, "the period of windowed figures and trends"),
-                  _query("format", {"type": "string", "enum": ["json", "csv"]}, "csv: one table, named by `table`"),
-                  _query("table", {"type": "string"}, "which table as CSV (default the first)")]
+NATIONAL_QUERY = [
+    _query("days", {"type": "integer", "enum": [30, 90, 365]}, "the period of windowed figures and trends"),
+    _query("format", {"type": "string", "enum": ["json", "csv"]}, "csv: one table, named by `table`"),
+    _query("table", {"type": "string"}, "which table as CSV (default the first)"),
+]
 
 
 def _national_ok():
-    return {"description": "JSON: every table; CSV (format=csv): one table",
-            "content": {"application/json": {"schema": _ref("NationalTables")}, "text/csv": {"schema": {"type": "string"}}}}
+    return {
+        "description": "JSON: every table; CSV (format=csv): one table",
+        "content": {"application/json": {"schema": _ref("NationalTables")}, "text/csv": {"schema": {"type": "string"}}},
+    }
 
 
 def _national(summary, tables):
-    return {"summary": f"{summary}. Tables: {', '.join(tables)}. CoMensha and admins: national; coordinators: their regions, "
-                       "counts under 3 suppressed", "parameters": NATIONAL_QUERY,
-            "responses": {"200": _national_ok(), **ERRORS, "422": _error("bad query")}}
+    return {
+        "summary": f"{summary}. Tables: {', '.join(tables)}. CoMensha and admins: national; coordinators: their regions, "
+        "counts under 3 suppressed",
+        "parameters": NATIONAL_QUERY,
+        "responses": {"200": _national_ok(), **ERRORS, "422": _error("bad query")},
+    }
 
 
 PATHS = {
-    "/api/v1/vocabulary": {"get": {"summary": "Codes and their Dutch labels", "responses": {
-        "200": _ok({"type": "object"}), **ERRORS}}},
+    "/api/v1/vocabulary": {
+        "get": {"summary": "Codes and their Dutch labels", "responses": {"200": _ok({"type": "object"}), **ERRORS}}
+    },
     "/api/v1/regions": {
-        "get": {"summary": "All regions", "responses": {"200": _ok({"type": "object", "properties": {
-            "regions": {"type": "array", "items": _ref("Region")}}}), **ERRORS}},
-        "post": {"summary": "Add a region (admin)", "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Region")}}},
-                 "responses": {"201": _ok(_ref("Region"), "created"), **WRITE_ERRORS}}},
+        "get": {
+            "summary": "All regions",
+            "responses": {
+                "200": _ok({"type": "object", "properties": {"regions": {"type": "array", "items": _ref("Region")}}}),
+                **ERRORS,
+            },
+        },
+        "post": {
+            "summary": "Add a region (admin)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Region")}}},
+            "responses": {"201": _ok(_ref("Region"), "created"), **WRITE_ERRORS},
+        },
+    },
     "/api/v1/shelters": {
-        "get": {"summary": "All shelters, without addresses", "responses": {"200": _ok({"type": "object", "properties": {
-            "shelters": {"type": "array", "items": {"allOf": [_ref("Shelter")], "not": {"required": ["address"]}}}}}), **ERRORS}},
-        "post": {"summary": "Add a shelter with its pools (admin)", "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewShelter")}}},
-                 "responses": {"201": _ok(_ref("Shelter"), "created"), **WRITE_ERRORS}}},
+        "get": {
+            "summary": "All shelters, without addresses",
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "shelters": {
+                                "type": "array",
+                                "items": {"allOf": [_ref("Shelter")], "not": {"required": ["address"]}},
+                            }
+                        },
+                    }
+                ),
+                **ERRORS,
+            },
+        },
+        "post": {
+            "summary": "Add a shelter with its pools (admin)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewShelter")}}},
+            "responses": {"201": _ok(_ref("Shelter"), "created"), **WRITE_ERRORS},
+        },
+    },
     "/api/v1/shelters/{shelter_id}": {
-        "get": {"summary": "One shelter; the address only for those who may see it (audited)", "parameters": ID,
-                "responses": {"200": _ok(_ref("Shelter")), **ERRORS, "404": _error("no such shelter")}},
-        "patch": {"summary": "Change a shelter's profile or pools (admin)", "parameters": ID,
-                  "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-                  "responses": {"200": _ok(_ref("Shelter")), **WRITE_ERRORS, "404": _error("no such shelter")}}},
+        "get": {
+            "summary": "One shelter; the address only for those who may see it (audited)",
+            "parameters": ID,
+            "responses": {"200": _ok(_ref("Shelter")), **ERRORS, "404": _error("no such shelter")},
+        },
+        "patch": {
+            "summary": "Change a shelter's profile or pools (admin)",
+            "parameters": ID,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": _ok(_ref("Shelter")), **WRITE_ERRORS, "404": _error("no such shelter")},
+        },
+    },
     "/api/v1/shelters/{shelter_id}/availability": {
-        "post": {"summary": "Report free places, or confirm they are unchanged (own shelter)", "parameters": ID,
-                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AvailabilityUpdate")}}},
-                 "responses": {"200": _ok(_ref("Shelter")), **WRITE_ERRORS, "404": _error("no such shelter")}},
-        "get": {"summary": "Append-only history of reported availability", "parameters": ID + [
-            _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000})],
-                "responses": {"200": _ok({"type": "object", "properties": {"snapshots": {"type": "array", "items": _ref("Snapshot")}}}),
-                              **ERRORS, "404": _error("no such shelter"), "422": _error("bad query")}}},
-    "/api/v1/availability": {"get": {"summary": "National search, nearest first; never addresses", "parameters": [
-        _query("region", {"type": "string"}, "only this care region"),
-        _query("type", {"type": "string"}, "shelter types, comma-separated"),
-        _query("near", {"type": "string"}, "region code to measure distance from"),
-        _query("gender", ENUM(vocabulary.GENDERS)), _query("age", {"type": "integer", "minimum": 0, "maximum": 120}),
-        _query("residence", ENUM(vocabulary.RESIDENCE)), _query("exploitation", ENUM(vocabulary.EXPLOITATION_TYPES)),
-        _query("needs", {"type": "string"}, "contra-indication codes, comma-separated"),
-        _query("children", {"type": "integer", "minimum": 0, "maximum": 12}),
-        _query("only_free", {"type": "boolean"})],
-        "responses": {"200": _ok({"type": "object", "properties": {"results": {"type": "array", "items": _ref("SearchResult")}}}),
-                      **ERRORS, "422": _error("a filter is invalid")}}},
+        "post": {
+            "summary": "Report free places, or confirm they are unchanged (own shelter)",
+            "parameters": ID,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AvailabilityUpdate")}}},
+            "responses": {"200": _ok(_ref("Shelter")), **WRITE_ERRORS, "404": _error("no such shelter")},
+        },
+        "get": {
+            "summary": "Append-only history of reported availability",
+            "parameters": ID + [_query("limit", {"type": "integer", "minimum": 1, "maximum": 1000})],
+            "responses": {
+                "200": _ok(
+                    {"type": "object", "properties": {"snapshots": {"type": "array", "items": _ref("Snapshot")}}}
+                ),
+                **ERRORS,
+                "404": _error("no such shelter"),
+                "422": _error("bad query"),
+            },
+        },
+    },
+    "/api/v1/availability": {
+        "get": {
+            "summary": "National search, nearest first; never addresses",
+            "parameters": [
+                _query("region", {"type": "string"}, "only this care region"),
+                _query("type", {"type": "string"}, "shelter types, comma-separated"),
+                _query("near", {"type": "string"}, "region code to measure distance from"),
+                _query("gender", ENUM(vocabulary.GENDERS)),
+                _query("age", {"type": "integer", "minimum": 0, "maximum": 120}),
+                _query("residence", ENUM(vocabulary.RESIDENCE)),
+                _query("exploitation", ENUM(vocabulary.EXPLOITATION_TYPES)),
+                _query("needs", {"type": "string"}, "contra-indication codes, comma-separated"),
+                _query("children", {"type": "integer", "minimum": 0, "maximum": 12}),
+                _query("only_free", {"type": "boolean"}),
+            ],
+            "responses": {
+                "200": _ok(
+                    {"type": "object", "properties": {"results": {"type": "array", "items": _ref("SearchResult")}}}
+                ),
+                **ERRORS,
+                "422": _error("a filter is invalid"),
+            },
+        }
+    },
     "/api/v1/placement-requests": {
-        "post": {"summary": "Ask for beds for one case (police, KMar, NLA, coordinator). Send an Idempotency-Key header: "
-                            "a retried submit returns the first case (200) and creates nothing twice.",
-                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                                 "schema": {"type": "string", "minLength": 1, "maxLength": 100}}],
-                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewCase")}}},
-                 "responses": {"201": _ok({"type": "object", "properties": {"case_id": {"type": "integer"}, "requests": {
-                     "type": "array", "items": _ref("PlacementRequest")}}}, "created"),
-                               "200": _ok({"type": "object"}, "the case an earlier submit with this key created"), **WRITE_ERRORS}},
-        "get": {"summary": "Requests: the police their own, coordinators all", "parameters": [_query("open", {"type": "boolean"})],
-                "responses": {"200": _ok({"type": "object", "properties": {"requests": {"type": "array", "items": _ref("PlacementRequest")}}}),
-                              **ERRORS, "422": _error("bad query")}}},
-    "/api/v1/placement-requests/{request_id}": {"get": {"summary": "One request with its timeline", "parameters": RID,
-        "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request")}}},
-    "/api/v1/placement-requests/{request_id}/accept": {"post": {"summary": "Accept (first writer wins; 409 names who has it)",
-        "parameters": RID, "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request"),
-                                         "409": _error("already accepted")}}},
-    "/api/v1/placement-requests/{request_id}/cancel": {"post": {"summary": "Withdraw the request; open holds are released",
-        "parameters": RID, "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request"),
-                                         "409": _error("already closed")}}},
-    "/api/v1/placement-requests/{request_id}/decline": {"post": {
-        "summary": "A paged coordinator says 'not me'; when everyone of the current step did, the next step runs",
-        "parameters": RID, "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request")}}},
-    "/api/v1/placement-requests/{request_id}/profile": {"put": {
-        "summary": "Fill in the profile of a request made by phone (it has none until then); once",
-        "parameters": RID, "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["persons"], "properties": {
-                "persons": {"type": "array", "minItems": 1, "maxItems": 20, "items": _ref("Person")},
-                "children": {"type": "integer", "minimum": 0, "maximum": 12}}}}}},
-        "responses": {"200": _ok(_ref("PlacementRequest")), **WRITE_ERRORS, "404": _error("no such request")}}},
-    "/api/v1/cases/{case_id}/report-owner": {"put": {
-        "summary": "Hand the CoMensha report of the case to someone named (the owner, or a coordinator)",
-        "parameters": CID,
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["email"], "properties": {"email": {"type": "string", "maxLength": 254}}}}}},
-        "responses": {"200": _ok({"type": "object", "required": ["case_id", "report_owner_id", "report_owner_since"],
-                                  "properties": {"case_id": {"type": "integer"}, "report_owner_id": {"type": "integer"},
-                                                 "report_owner_since": {"type": "string", "format": "date-time"}}}),
-                      **WRITE_ERRORS, "404": _error("no such case")}}},
-    "/api/v1/cases/{case_id}/report": {"put": {
-        "summary": "Mark the case's CoMensha report made (its owner, a coordinator, CoMensha, an admin); once, first writer wins. "
-                   "Records only that it was made, by whom and when",
-        "parameters": CID,
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["made"], "properties": {"made": {"type": "boolean", "enum": [True]}}}}}},
-        "responses": {"200": _ok({"type": "object", "required": ["case_id", "report_made", "report_made_at"], "properties": {
-            "case_id": {"type": "integer"}, "placed_at": NULLABLE_TIME, "report_owner_id": {"type": ["integer", "null"]},
-            "report_owner": {"type": ["string", "null"]}, "report_owner_since": NULLABLE_TIME, "report_made": {"type": "boolean"},
-            "report_made_at": NULLABLE_TIME, "report_made_by_id": {"type": ["integer", "null"]},
-            "report_made_by": {"type": ["string", "null"]}, "report_reminded_at": NULLABLE_TIME}}),
-            **WRITE_ERRORS, "404": _error("no such case")}}},
-    "/api/v1/placement-requests/{request_id}/proposals": {"get": {
-        "summary": "Ranked proposals for every waiting request of the case, excluded shelters with their reason, "
-                   "and for an unplaced request the rule that, waived, would give a place",
-        "parameters": RID, "responses": {"200": _ok({"type": "object", "properties": {
-            "status": {"type": "string"}, "requests": {"type": "object"}}}), **ERRORS, "404": _error("no such request")}}},
-    "/api/v1/placement-requests/{request_id}/placements": {"post": {"summary": "Choose a pool: holds it (default 90 minutes)",
-        "parameters": RID, "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "required": ["pool_id"], "properties": {"pool_id": {"type": "integer", "minimum": 1}}}}}},
-        "responses": {"201": _ok(_ref("Placement"), "held"), **WRITE_ERRORS, "404": _error("no such request")}}},
-    "/api/v1/holds/{hold_id}/confirm": {"post": {"summary": "The shelter confirms the intake: the held place becomes occupied",
-        "parameters": HID, "responses": {"200": _ok(_ref("Placement")), **ERRORS, "404": _error("no such hold"),
-                                         "409": _error("the hold already ended")}}},
-    "/api/v1/holds/{hold_id}/release": {"post": {"summary": "Give the place back; from the shelter a refusal with a reason code",
-        "parameters": HID, "requestBody": {"required": False, "content": {"application/json": {"schema": {
-            "type": "object", "properties": {"reason": ENUM(vocabulary.REFUSAL_REASONS)}}}}},
-        "responses": {"200": _ok(_ref("Placement")), **WRITE_ERRORS, "404": _error("no such hold")}}},
-    "/api/v1/occupancy": {"get": _national("Capacity, occupied, held and free per region and shelter type now, the daily "
-                                           "trend and the dated capacity changes", ["occupancy_regions", "occupancy_types",
-                                                                                   "occupancy_trend", "capacity_changes"])},
-    "/api/v1/occupancy/history": {"get": {"summary": "Occupancy snapshots summed per slot and region (export)", "parameters": [
-        _query("kind", {"type": "string", "enum": ["hourly", "daily"]}),
-        _query("from", {"type": "string"}, "ISO 8601; default 30 days before `to`"),
-        _query("to", {"type": "string"}, "ISO 8601; default now"), _query("format", {"type": "string", "enum": ["json", "csv"]})],
-        "responses": {"200": _national_ok(), **ERRORS, "422": _error("bad query")}}},
-    "/api/v1/freshness": {"get": _national("Per shelter and provider: when its numbers were last confirmed", ["freshness"])},
-    "/api/v1/freshness/{shelter_id}/reminder": {"post": {
-        "summary": "Remind the shelter by SMS to update its free places (at most once an hour)", "parameters": ID,
-        "responses": {"200": _ok({"type": "object", "required": ["shelter_id", "queued"], "properties": {
-            "shelter_id": {"type": "integer"}, "queued": {"type": "integer", "description": "0: reminded within the hour"}}}),
-            **ERRORS, "404": _error("no such shelter"), "422": _error("the shelter has no phone number")}}},
-    "/api/v1/unmet-demand": {"get": _national("Requests that ended without a bed, refused proposals and searches that "
-                                              "found nothing, by reason, contra-indication, target group, region and month",
-                                              ["unmet_by_reason", "unmet_by_contra_indication", "unmet_by_target_group",
-                                               "unmet_by_region_month", "refusals_by_reason", "empty_searches_by_target_group"])},
-    "/api/v1/time-to-placement": {"get": _national("Minutes to accept, to proposal chosen and to intake confirmed (median, p90) "
-                                                   "per region, office hours against after hours; escalation levels reached",
-                                                   ["time_to_placement", "escalations"])},
-    "/api/v1/comensha-reports": {"get": _national("CoMensha reports still owed, and per region how many were made",
-                                                  ["open_reports", "reports"])},
-    "/api/v1/what-if": {"post": {
-        "summary": "How many of the last 30 days' unplaced requests would have had a bed with extra places (comensha, admin)",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object", "properties": {
-            "edits": {"type": "array", "maxItems": 50, "items": {"type": "object", "required": ["shelter", "extra"], "properties": {
-                "shelter": {"type": "string", "description": "shelter key"}, "pool": {"type": "string", "description": "pool key; a new key adds a pool of beds"},
-                "kind": {"type": "string", "enum": list(vocabulary.POOL_KINDS)}, "extra": {"type": "integer", "minimum": 1, "maximum": 500}}}},
-            "scenario": {"type": "object", "description": "a whole scenario in the matching contract's format, instead of edits"}}}}}},
-        "responses": {"200": _ok({"type": "object", "required": ["baseline", "whatif", "extra_placed"], "properties": {
-            "baseline": {"type": "object"}, "whatif": {"type": "object"}, "extra_placed": {"type": "integer"},
-            "tables": {"type": "object"}}}), **WRITE_ERRORS}}},
-    "/api/v1/audit": {"get": {"summary": "The audit log, newest first (admin)", "parameters": [
-        _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}), _query("entity", {"type": "string"})],
-        "responses": {"200": _ok({"type": "object", "properties": {"entries": {"type": "array", "items": _ref("AuditEntry")}}}),
-                      **ERRORS, "422": _error("bad query")}}},
+        "post": {
+            "summary": "Ask for beds for one case (police, KMar, NLA, coordinator). Send an Idempotency-Key header: "
+            "a retried submit returns the first case (200) and creates nothing twice.",
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+                }
+            ],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewCase")}}},
+            "responses": {
+                "201": _ok(
+                    {
+                        "type": "object",
+                        "properties": {
+                            "case_id": {"type": "integer"},
+                            "requests": {"type": "array", "items": _ref("PlacementRequest")},
+                        },
+                    },
+                    "created",
+                ),
+                "200": _ok({"type": "object"}, "the case an earlier submit with this key created"),
+                **WRITE_ERRORS,
+            },
+        },
+        "get": {
+            "summary": "Requests: the police their own, coordinators all",
+            "parameters": [_query("open", {"type": "boolean"})],
+            "responses": {
+                "200": _ok(
+                    {"type": "object", "properties": {"requests": {"type": "array", "items": _ref("PlacementRequest")}}}
+                ),
+                **ERRORS,
+                "422": _error("bad query"),
+            },
+        },
+    },
+    "/api/v1/placement-requests/{request_id}": {
+        "get": {
+            "summary": "One request with its timeline",
+            "parameters": RID,
+            "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request")},
+        }
+    },
+    "/api/v1/placement-requests/{request_id}/accept": {
+        "post": {
+            "summary": "Accept (first writer wins; 409 names who has it)",
+            "parameters": RID,
+            "responses": {
+                "200": _ok(_ref("PlacementRequest")),
+                **ERRORS,
+                "404": _error("no such request"),
+                "409": _error("already accepted"),
+            },
+        }
+    },
+    "/api/v1/placement-requests/{request_id}/cancel": {
+        "post": {
+            "summary": "Withdraw the request; open holds are released",
+            "parameters": RID,
+            "responses": {
+                "200": _ok(_ref("PlacementRequest")),
+                **ERRORS,
+                "404": _error("no such request"),
+                "409": _error("already closed"),
+            },
+        }
+    },
+    "/api/v1/placement-requests/{request_id}/decline": {
+        "post": {
+            "summary": "A paged coordinator says 'not me'; when everyone of the current step did, the next step runs",
+            "parameters": RID,
+            "responses": {"200": _ok(_ref("PlacementRequest")), **ERRORS, "404": _error("no such request")},
+        }
+    },
+    "/api/v1/placement-requests/{request_id}/profile": {
+        "put": {
+            "summary": "Fill in the profile of a request made by phone (it has none until then); once",
+            "parameters": RID,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["persons"],
+                            "properties": {
+                                "persons": {"type": "array", "minItems": 1, "maxItems": 20, "items": _ref("Person")},
+                                "children": {"type": "integer", "minimum": 0, "maximum": 12},
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {"200": _ok(_ref("PlacementRequest")), **WRITE_ERRORS, "404": _error("no such request")},
+        }
+    },
+    "/api/v1/cases/{case_id}/report-owner": {
+        "put": {
+            "summary": "Hand the CoMensha report of the case to someone named (the owner, or a coordinator)",
+            "parameters": CID,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["email"],
+                            "properties": {"email": {"type": "string", "maxLength": 254}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "required": ["case_id", "report_owner_id", "report_owner_since"],
+                        "properties": {
+                            "case_id": {"type": "integer"},
+                            "report_owner_id": {"type": "integer"},
+                            "report_owner_since": {"type": "string", "format": "date-time"},
+                        },
+                    }
+                ),
+                **WRITE_ERRORS,
+                "404": _error("no such case"),
+            },
+        }
+    },
+    "/api/v1/cases/{case_id}/report": {
+        "put": {
+            "summary": "Mark the case's CoMensha report made (its owner, a coordinator, CoMensha, an admin); once, first writer wins. "
+            "Records only that it was made, by whom and when",
+            "parameters": CID,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["made"],
+                            "properties": {"made": {"type": "boolean", "enum": [True]}},
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "required": ["case_id", "report_made", "report_made_at"],
+                        "properties": {
+                            "case_id": {"type": "integer"},
+                            "placed_at": NULLABLE_TIME,
+                            "report_owner_id": {"type": ["integer", "null"]},
+                            "report_owner": {"type": ["string", "null"]},
+                            "report_owner_since": NULLABLE_TIME,
+                            "report_made": {"type": "boolean"},
+                            "report_made_at": NULLABLE_TIME,
+                            "report_made_by_id": {"type": ["integer", "null"]},
+                            "report_made_by": {"type": ["string", "null"]},
+                            "report_reminded_at": NULLABLE_TIME,
+                        },
+                    }
+                ),
+                **WRITE_ERRORS,
+                "404": _error("no such case"),
+            },
+        }
+    },
+    "/api/v1/placement-requests/{request_id}/proposals": {
+        "get": {
+            "summary": "Ranked proposals for every waiting request of the case, excluded shelters with their reason, "
+            "and for an unplaced request the rule that, waived, would give a place",
+            "parameters": RID,
+            "responses": {
+                "200": _ok(
+                    {"type": "object", "properties": {"status": {"type": "string"}, "requests": {"type": "object"}}}
+                ),
+                **ERRORS,
+                "404": _error("no such request"),
+            },
+        }
+    },
+    "/api/v1/placement-requests/{request_id}/placements": {
+        "post": {
+            "summary": "Choose a pool: holds it (default 90 minutes)",
+            "parameters": RID,
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["pool_id"],
+                            "properties": {"pool_id": {"type": "integer", "minimum": 1}},
+                        }
+                    }
+                },
+            },
+            "responses": {"201": _ok(_ref("Placement"), "held"), **WRITE_ERRORS, "404": _error("no such request")},
+        }
+    },
+    "/api/v1/holds/{hold_id}/confirm": {
+        "post": {
+            "summary": "The shelter confirms the intake: the held place becomes occupied",
+            "parameters": HID,
+            "responses": {
+                "200": _ok(_ref("Placement")),
+                **ERRORS,
+                "404": _error("no such hold"),
+                "409": _error("the hold already ended"),
+            },
+        }
+    },
+    "/api/v1/holds/{hold_id}/release": {
+        "post": {
+            "summary": "Give the place back; from the shelter a refusal with a reason code",
+            "parameters": HID,
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "properties": {"reason": ENUM(vocabulary.REFUSAL_REASONS)}}
+                    }
+                },
+            },
+            "responses": {"200": _ok(_ref("Placement")), **WRITE_ERRORS, "404": _error("no such hold")},
+        }
+    },
+    "/api/v1/occupancy": {
+        "get": _national(
+            "Capacity, occupied, held and free per region and shelter type now, the daily "
+            "trend and the dated capacity changes",
+            ["occupancy_regions", "occupancy_types", "occupancy_trend", "capacity_changes"],
+        )
+    },
+    "/api/v1/occupancy/history": {
+        "get": {
+            "summary": "Occupancy snapshots summed per slot and region (export)",
+            "parameters": [
+                _query("kind", {"type": "string", "enum": ["hourly", "daily"]}),
+                _query("from", {"type": "string"}, "ISO 8601; default 30 days before `to`"),
+                _query("to", {"type": "string"}, "ISO 8601; default now"),
+                _query("format", {"type": "string", "enum": ["json", "csv"]}),
+            ],
+            "responses": {"200": _national_ok(), **ERRORS, "422": _error("bad query")},
+        }
+    },
+    "/api/v1/freshness": {
+        "get": _national("Per shelter and provider: when its numbers were last confirmed", ["freshness"])
+    },
+    "/api/v1/freshness/{shelter_id}/reminder": {
+        "post": {
+            "summary": "Remind the shelter by SMS to update its free places (at most once an hour)",
+            "parameters": ID,
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "required": ["shelter_id", "queued"],
+                        "properties": {
+                            "shelter_id": {"type": "integer"},
+                            "queued": {"type": "integer", "description": "0: reminded within the hour"},
+                        },
+                    }
+                ),
+                **ERRORS,
+                "404": _error("no such shelter"),
+                "422": _error("the shelter has no phone number"),
+            },
+        }
+    },
+    "/api/v1/unmet-demand": {
+        "get": _national(
+            "Requests that ended without a bed, refused proposals and searches that "
+            "found nothing, by reason, contra-indication, target group, region and month",
+            [
+                "unmet_by_reason",
+                "unmet_by_contra_indication",
+                "unmet_by_target_group",
+                "unmet_by_region_month",
+                "refusals_by_reason",
+                "empty_searches_by_target_group",
+            ],
+        )
+    },
+    "/api/v1/time-to-placement": {
+        "get": _national(
+            "Minutes to accept, to proposal chosen and to intake confirmed (median, p90) "
+            "per region, office hours against after hours; escalation levels reached",
+            ["time_to_placement", "escalations"],
+        )
+    },
+    "/api/v1/comensha-reports": {
+        "get": _national("CoMensha reports still owed, and per region how many were made", ["open_reports", "reports"])
+    },
+    "/api/v1/what-if": {
+        "post": {
+            "summary": "How many of the last 30 days' unplaced requests would have had a bed with extra places (comensha, admin)",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "edits": {
+                                    "type": "array",
+                                    "maxItems": 50,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["shelter", "extra"],
+                                        "properties": {
+                                            "shelter": {"type": "string", "description": "shelter key"},
+                                            "pool": {
+                                                "type": "string",
+                                                "description": "pool key; a new key adds a pool of beds",
+                                            },
+                                            "kind": {"type": "string", "enum": list(vocabulary.POOL_KINDS)},
+                                            "extra": {"type": "integer", "minimum": 1, "maximum": 500},
+                                        },
+                                    },
+                                },
+                                "scenario": {
+                                    "type": "object",
+                                    "description": "a whole scenario in the matching contract's format, instead of edits",
+                                },
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "required": ["baseline", "whatif", "extra_placed"],
+                        "properties": {
+                            "baseline": {"type": "object"},
+                            "whatif": {"type": "object"},
+                            "extra_placed": {"type": "integer"},
+                            "tables": {"type": "object"},
+                        },
+                    }
+                ),
+                **WRITE_ERRORS,
+            },
+        }
+    },
+    "/api/v1/audit": {
+        "get": {
+            "summary": "The audit log, newest first (admin)",
+            "parameters": [
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
+                _query("entity", {"type": "string"}),
+            ],
+            "responses": {
+                "200": _ok(
+                    {"type": "object", "properties": {"entries": {"type": "array", "items": _ref("AuditEntry")}}}
+                ),
+                **ERRORS,
+                "422": _error("bad query"),
+            },
+        }
+    },
 }
 
 
 def spec() -> dict:
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Piket API", "version": "1",
-                 "description": "Free shelter beds for victims of human trafficking, nationally. Bearer tokens: "
-                                "`flask --app app users token EMAIL`."},
+        "info": {
+            "title": "Piket API",
+            "version": "1",
+            "description": "Free shelter beds for victims of human trafficking, nationally. Bearer tokens: "
+            "`flask --app app users token EMAIL`.",
+        },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},

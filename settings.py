@@ -3,6 +3,7 @@
 Every setting has a default that runs with nothing set up: an SQLite file under instance/,
 the console notification provider, a secret key generated once and kept in instance/.
 """
+
 import os
 import secrets
 from pathlib import Path
@@ -31,9 +32,9 @@ def _database_url(env, instance: Path) -> str:
     url = env.get("DATABASE_URL") or f"sqlite:///{instance / 'piket.db'}"
     # Heroku-style URLs name the driver "postgres"; we use psycopg 3.
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -52,7 +53,8 @@ def load(env=None) -> dict:
         # Cookies: never readable by scripts, not sent cross-site, Secure whenever served over https.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", str(public_base_url.startswith("https"))).lower() in ("1", "true", "yes"),
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", str(public_base_url.startswith("https"))).lower()
+        in ("1", "true", "yes"),
         "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_HOURS", 12) * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # a night shift keeps a form open for hours
         # Freshness of availability, in hours since the last human confirmation.
@@ -78,7 +80,9 @@ def load(env=None) -> dict:
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
-        "TWILIO_TIMEOUT_S": float(env.get("TWILIO_TIMEOUT_S") or 10),  # one API request; a hang must not stall the outbox
+        "TWILIO_TIMEOUT_S": float(
+            env.get("TWILIO_TIMEOUT_S") or 10
+        ),  # one API request; a hang must not stall the outbox
         # Outbox: tries per message on transient errors (back-off 5 s, 15 s, 45 s, ... at most 5 min), then failed.
         "NOTIFY_MAX_TRIES": _int(env, "NOTIFY_MAX_TRIES", 5),
         "TIMEZONE": "Europe/Amsterdam",

@@ -1,16 +1,18 @@
 """Time rules: everything is decided in Europe/Amsterdam local time and stored as UTC."""
+
 import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def utcnow() -> dt.datetime:
     """Now, in UTC. An app may pin it (config FROZEN_NOW) so tests of time rules do not depend
     on when they run; services never call this, they are given `now`."""
     from flask import current_app, has_app_context
+
     if has_app_context() and current_app.config.get("FROZEN_NOW"):
         return current_app.config["FROZEN_NOW"]
     return dt.datetime.now(UTC)
@@ -40,6 +42,7 @@ def format_local(moment: dt.datetime | None) -> str:
 
 
 # --- Dutch public holidays (Algemene termijnenwet): after-hours all day ---------------------------
+
 
 def _easter(year: int) -> dt.date:
     """Easter Sunday (Gregorian computus, the anonymous "Meeus/Jones/Butcher" algorithm)."""

@@ -4,6 +4,7 @@ Every reader raises ValidationError naming the field by its path (`pools[0].free
 API, the pages and the CLI all say exactly what is wrong; the message is Dutch, as the pages show it
 beside the field (the field's path is the machine-readable part).
 """
+
 import datetime as dt
 import math
 import re
@@ -186,12 +187,18 @@ def intake_hours(value, path="intake"):
         if not isinstance(window, dict):
             raise ValidationError("moet een object met days, from en to zijn", field=where)
         days = window.get("days")
-        if not isinstance(days, list) or not days or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days):
+        if (
+            not isinstance(days, list)
+            or not days
+            or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
+        ):
             raise ValidationError("moet een lijst van ISO-weekdagen 1..7 zijn", field=f"{where}.days")
         start = text(window, "from", f"{where}.from", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d")
         end = text(window, "to", f"{where}.to", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d|24:00")
         if start >= end:
-            raise ValidationError("moet later zijn dan from (schrijf een nachtvenster als twee vensters)", field=f"{where}.to")
+            raise ValidationError(
+                "moet later zijn dan from (schrijf een nachtvenster als twee vensters)", field=f"{where}.to"
+            )
         clean.append({"days": sorted(set(days)), "from": start, "to": end})
     return clean
 
@@ -207,8 +214,11 @@ def _local_to_utc(naive: dt.datetime, field: str) -> dt.datetime:
     if early.utcoffset() != late.utcoffset():
         if early.astimezone(UTC).astimezone(AMSTERDAM).replace(tzinfo=None) != naive:
             raise ValidationError("deze tijd bestaat niet (de klok gaat een uur vooruit)", field=field)
-        raise ValidationError("deze tijd komt twee keer voor (de klok gaat een uur terug); "
-                              "geef de tijdzone erbij, bijv. 2027-10-31T02:30+02:00", field=field)
+        raise ValidationError(
+            "deze tijd komt twee keer voor (de klok gaat een uur terug); "
+            "geef de tijdzone erbij, bijv. 2027-10-31T02:30+02:00",
+            field=field,
+        )
     return early.astimezone(UTC)
 
 
@@ -224,5 +234,5 @@ def local_time(value, field) -> dt.datetime:
     try:
         moment = dt.datetime(*map(int, match.groups())) if match else dt.datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationError(f'onleesbare tijd {value[:40]!r}; schrijf JJJJ-MM-DD UU:MM', field=field) from None
+        raise ValidationError(f"onleesbare tijd {value[:40]!r}; schrijf JJJJ-MM-DD UU:MM", field=field) from None
     return _local_to_utc(moment, field) if moment.tzinfo is None else moment.astimezone(UTC)

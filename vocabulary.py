@@ -66,30 +66,57 @@ def label(table: dict, code: str) -> str:
     """Dutch label for a code, or the code itself when unknown (never a KeyError on a page)."""
     return table.get(code, code)
 
-REQUESTER_ORGS = {"police": "politie", "kmar": "KMar", "nla": "Nederlandse Arbeidsinspectie", "coordinator": "zorgcoördinator"}
+
+REQUESTER_ORGS = {
+    "police": "politie",
+    "kmar": "KMar",
+    "nla": "Nederlandse Arbeidsinspectie",
+    "coordinator": "zorgcoördinator",
+}
 
 REQUEST_STATUSES = {
-    "received": "ontvangen", "paging": "piket wordt opgeroepen", "accepted": "aangenomen",
-    "placing": "plaatsing loopt", "placed": "geplaatst", "cancelled": "ingetrokken", "exhausted": "niemand bereikt",
+    "received": "ontvangen",
+    "paging": "piket wordt opgeroepen",
+    "accepted": "aangenomen",
+    "placing": "plaatsing loopt",
+    "placed": "geplaatst",
+    "cancelled": "ingetrokken",
+    "exhausted": "niemand bereikt",
 }
 
 # A request's timeline (piket/timeline.py), in the words of the people reading it at night.
 EVENT_KINDS = {
-    "received": "aanvraag ontvangen", "paged": "piket opgeroepen", "step_skipped": "stap overgeslagen (niemand bereikbaar)",
-    "step_unanswered": "geen antwoord mogelijk, volgende stap", "declined": "geweigerd door opgeroepene",
-    "accepted": "aangenomen", "exhausted": "NIEMAND BEREIKT: alarm", "cancelled": "ingetrokken",
-    "placement_chosen": "plaats gekozen", "placement_refused": "opvang weigerde", "placement_released": "plaats vrijgegeven",
-    "placement_expired": "reservering verlopen", "intake_confirmed": "intake bevestigd",
-    "requester_informed": "aanvrager per sms geïnformeerd", "report_owner": "melding CoMensha overgedragen",
-    "profile_set": "profiel ingevuld", "phone_call": "gebeld via landelijk piketnummer",
-    "phone_dial": "doorverbinden met piket", "phone_connected": "doorverbonden met piket",
+    "received": "aanvraag ontvangen",
+    "paged": "piket opgeroepen",
+    "step_skipped": "stap overgeslagen (niemand bereikbaar)",
+    "step_unanswered": "geen antwoord mogelijk, volgende stap",
+    "declined": "geweigerd door opgeroepene",
+    "accepted": "aangenomen",
+    "exhausted": "NIEMAND BEREIKT: alarm",
+    "cancelled": "ingetrokken",
+    "placement_chosen": "plaats gekozen",
+    "placement_refused": "opvang weigerde",
+    "placement_released": "plaats vrijgegeven",
+    "placement_expired": "reservering verlopen",
+    "intake_confirmed": "intake bevestigd",
+    "requester_informed": "aanvrager per sms geïnformeerd",
+    "report_owner": "melding CoMensha overgedragen",
+    "profile_set": "profiel ingevuld",
+    "phone_call": "gebeld via landelijk piketnummer",
+    "phone_dial": "doorverbinden met piket",
+    "phone_connected": "doorverbonden met piket",
     "phone_unanswered": "telefonisch niemand bereikt",
     "report_made": "melding CoMensha gedaan",
 }
 
 # Target groups that fall through (DESIGN.md): counted in unmet demand, derived from a profile.
-TARGET_GROUPS = {"men": "mannen", "families": "gezinnen (met kinderen)", "minors": "minderjarigen",
-                 "no_residence": "zonder verblijfsrecht", "groups": "groepen (meer dan één volwassene)"}
+TARGET_GROUPS = {
+    "men": "mannen",
+    "families": "gezinnen (met kinderen)",
+    "minors": "minderjarigen",
+    "no_residence": "zonder verblijfsrecht",
+    "groups": "groepen (meer dan één volwassene)",
+}
 
 
 def target_groups(persons, children) -> list[str]:
@@ -112,11 +139,20 @@ def target_groups(persons, children) -> list[str]:
 
 
 # Reasons a request ended without a bed that are not the matcher's (those have vocabulary.reason_label).
-UNMET_REASONS = {"no_response": "niemand bereikt", "withdrawn": "ingetrokken zonder plaats", "no_profile": "zonder profiel"}
+UNMET_REASONS = {
+    "no_response": "niemand bereikt",
+    "withdrawn": "ingetrokken zonder plaats",
+    "no_profile": "zonder profiel",
+}
 
 HOLD_STATUSES = {"held": "vastgehouden", "confirmed": "bevestigd", "released": "vrijgegeven", "expired": "verlopen"}
-PLACEMENT_STATUSES = {"held": "vastgehouden", "confirmed": "intake bevestigd", "refused": "geweigerd",
-                      "released": "vrijgegeven", "expired": "verlopen"}
+PLACEMENT_STATUSES = {
+    "held": "vastgehouden",
+    "confirmed": "intake bevestigd",
+    "refused": "geweigerd",
+    "released": "vrijgegeven",
+    "expired": "verlopen",
+}
 
 # Why a shelter refuses an intake; recorded and counted for CoMensha.
 REFUSAL_REASONS = {
@@ -130,9 +166,14 @@ REFUSAL_REASONS = {
 
 # Matcher reason codes (shared/matching-contract.md) in Dutch; contra_indication:<code> is built from CONTRA_INDICATIONS.
 MATCH_REASONS = {
-    "gender": "geslacht past niet", "age": "leeftijd past niet", "residence": "verblijfsstatus past niet",
-    "exploitation": "soort uitbuiting past niet", "intake_closed": "intake nu gesloten",
-    "safety_distance": "te dichtbij (veiligheid)", "pool_fit": "geen passende kamer", "capacity": "vol",
+    "gender": "geslacht past niet",
+    "age": "leeftijd past niet",
+    "residence": "verblijfsstatus past niet",
+    "exploitation": "soort uitbuiting past niet",
+    "intake_closed": "intake nu gesloten",
+    "safety_distance": "te dichtbij (veiligheid)",
+    "pool_fit": "geen passende kamer",
+    "capacity": "vol",
 }
 
 

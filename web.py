@@ -1,4 +1,5 @@
 """What every page shares: the home page, security headers and template helpers."""
+
 from flask import Blueprint, Response, current_app, g, render_template
 
 import vocabulary
@@ -20,9 +21,11 @@ def download(body: str, mimetype: str, filename: str) -> Response:
 
 
 def security_headers(response):
-    response.headers.setdefault("Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                                "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -34,9 +37,15 @@ def security_headers(response):
 def worker_down() -> bool:
     """For the banner on coordinators' pages: nobody is paged while the worker is down."""
     from piket import heartbeat
+
     return not heartbeat.state(utcnow(), current_app.config["WORKER_STALE_SECONDS"])["running"]
 
 
 def template_helpers():
-    return {"v": vocabulary, "label": vocabulary.label, "when": format_local,
-            "current_user": g.get("user"), "worker_down": worker_down}
+    return {
+        "v": vocabulary,
+        "label": vocabulary.label,
+        "when": format_local,
+        "current_user": g.get("user"),
+        "worker_down": worker_down,
+    }

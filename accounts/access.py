@@ -3,6 +3,7 @@
 Pages authenticate with the session cookie, the API with `Authorization: Bearer <token>` only
 (so the API needs no CSRF token and a stolen cookie does not open it).
 """
+
 import functools
 
 from flask import current_app, g, redirect, request, session, url_for
@@ -23,7 +24,7 @@ def load_user():
         g.source = "api"
         header = request.headers.get("Authorization", "")
         if header.startswith("Bearer "):
-            g.user = service.user_for_token(utcnow(), header[len("Bearer "):].strip())
+            g.user = service.user_for_token(utcnow(), header[len("Bearer ") :].strip())
         return
     user_id = session.get("user_id")
     if user_id is not None:
@@ -33,6 +34,7 @@ def load_user():
 
 def require(*roles):
     """Only these roles may call the view; anonymous callers are sent to log in (pages) or get 401."""
+
     def decorate(view):
         view.allowed_roles = roles  # read by the role-matrix test
 
@@ -45,7 +47,9 @@ def require(*roles):
             if g.user.role not in roles:
                 raise Forbidden("Uw rol mag dit niet.")
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorate
 
 

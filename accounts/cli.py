@@ -1,4 +1,5 @@
 """`flask --app app users create|token|revoke`."""
+
 import click
 from flask.cli import AppGroup
 
@@ -26,8 +27,16 @@ def fail(err: PiketError):
 @click.option("--region", "regions", multiple=True, help="region code (coordinator)")
 def create(role, email, password, name, phone, shelters, regions):
     try:
-        user = service.create_user(utcnow(), email=email, password=password, role=role, name=name,
-                                   phone=phone, shelter_ids=shelters, region_codes=regions)
+        user = service.create_user(
+            utcnow(),
+            email=email,
+            password=password,
+            role=role,
+            name=name,
+            phone=phone,
+            shelter_ids=shelters,
+            region_codes=regions,
+        )
     except PiketError as err:
         fail(err)
     click.echo(f"created {user.email} ({user.role}), id {user.id}")

@@ -1,16 +1,20 @@
 """Accounts, their bindings to shelters and regions, API tokens and login attempts."""
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Boolean
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import UTCDateTime, db
+from columns import UTCDateTime
+from extensions import db
 
 user_shelters = Table(
-    "user_shelters", db.metadata,
+    "user_shelters",
+    db.metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("shelter_id", Integer, ForeignKey("shelters.id", ondelete="CASCADE"), primary_key=True),
 )
 user_regions = Table(
-    "user_regions", db.metadata,
+    "user_regions",
+    db.metadata,
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("region_id", Integer, ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
 )
@@ -40,6 +44,7 @@ class User(db.Model):
 
 class ApiToken(db.Model):
     """A machine client's bearer token. Only its SHA-256 is stored; revoked tokens stay for audit."""
+
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -53,6 +58,7 @@ class ApiToken(db.Model):
 
 class LoginAttempt(db.Model):
     """Failed logins, kept in the database so the limit holds across web workers."""
+
     __tablename__ = "login_attempts"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), index=True)

@@ -1,4 +1,5 @@
 """Accounts: creating users, password login with a rate limit, API tokens."""
+
 import datetime as dt
 import hashlib
 import re
@@ -6,7 +7,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, func, select
-from sqlalchemy.orm import defaultload, lazyload
+from sqlalchemy.orm import defaultload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 import vocabulary
@@ -37,18 +38,37 @@ def create_user(now, *, email, password, role, name="", phone=None, shelter_ids=
         raise ValidationError("Een opvangmedewerker hoort bij minstens één opvang.", field="shelter")
     if role == "coordinator" and not regions:
         raise ValidationError("Een zorgcoördinator hoort bij minstens één regio.", field="region")
-    user = User(email=email, name=name, role=role, phone=phone, created_at=now,
-                password_hash=generate_password_hash(password, current_app.config['PASSWORD_HASH_METHOD']), shelters=shelters, regions=regions)
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        phone=phone,
+        created_at=now,
+        password_hash=generate_password_hash(password, current_app.config["PASSWORD_HASH_METHOD"]),
+        shelters=shelters,
+        regions=regions,
+    )
     db.session.add(user)
     db.session.flush()
-    audit.record(now, "user.create", "user", user.id, after={"email": email, "role": role}, actor=actor, source="system" if actor is None else None)
+    audit.record(
+        now,
+        "user.create",
+        "user",
+        user.id,
+        after={"email": email, "role": role},
+        actor=actor,
+        source="system" if actor is None else None,
+    )
     db.session.commit()
     return user
 
 
 def _shelter(shelter_id):
-    shelter = db.session.get(Shelter, int(shelter_id)) if str(shelter_id).isdigit() else \
-        db.session.scalar(select(Shelter).where(Shelter.key == str(shelter_id)))
+    shelter = (
+        db.session.get(Shelter, int(shelter_id))
+        if str(shelter_id).isdigit()
+        else db.session.scalar(select(Shelter).where(Shelter.key == str(shelter_id)))
+    )
     if shelter is None:
         raise ValidationError(f"Opvang {shelter_id} bestaat niet.", field="shelter")
     return shelter
@@ -72,8 +92,9 @@ def login(now, email, password, client, max_failures, window_minutes):
         email = "?"  # no account has such an address; it fails and counts, without a query the database refuses
     key = f"{email}|{client}"[:300]
     since = now - dt.timedelta(minutes=window_minutes)
-    failures = db.session.scalar(select(func.count()).select_from(LoginAttempt)
-                                 .where(LoginAttempt.key == key, LoginAttempt.at >= since))
+    failures = db.session.scalar(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.key == key, LoginAttempt.at >= since)
+    )
     if failures >= max_failures:
         raise TooManyRequests("Te veel mislukte pogingen. Wacht een kwartier en probeer opnieuw.", field="email")
     user = user_by_email(email)
@@ -97,8 +118,15 @@ def issue_token(now, user, actor=None) -> str:
     row = ApiToken(user_id=user.id, token_hash=_hash(token), prefix=token[:10], created_at=now)
     db.session.add(row)
     db.session.flush()
-    audit.record(now, "token.issue", "api_token", row.id, after={"user": user.email, "prefix": row.prefix},
-                 actor=actor, source="system" if actor is None else None)
+    audit.record(
+        now,
+        "token.issue",
+        "api_token",
+        row.id,
+        after={"user": user.email, "prefix": row.prefix},
+        actor=actor,
+        source="system" if actor is None else None,
+    )
     db.session.commit()
     return token
 
@@ -110,9 +138,14 @@ TOKEN_TOUCH = dt.timedelta(minutes=1)
 
 # One query, built once (every API call runs it): the user's shelters and regions load when a view
 # asks for them, not on every call.
-_TOKEN_BY_HASH = (select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
-                  .options(defaultload(ApiToken.user).lazyload(User.shelters).lazyload(Shelter.pools),
-                           defaultload(ApiToken.user).lazyload(User.regions)))
+_TOKEN_BY_HASH = (
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+    .options(
+        defaultload(ApiToken.user).lazyload(User.shelters).lazyload(Shelter.pools),
+        defaultload(ApiToken.user).lazyload(User.regions),
+    )
+)
 
 
 def user_for_token(now, token):

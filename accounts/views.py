@@ -1,4 +1,5 @@
 """Log in and out (pages)."""
+
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
 from accounts import access, service
@@ -18,9 +19,14 @@ def login():
     error, status = None, 200
     if request.method == "POST":
         try:
-            user = service.login(utcnow(), request.form.get("email"), request.form.get("password"),
-                                 access.client_key(), current_app.config["LOGIN_MAX_FAILURES"],
-                                 current_app.config["LOGIN_WINDOW_MINUTES"])
+            user = service.login(
+                utcnow(),
+                request.form.get("email"),
+                request.form.get("password"),
+                access.client_key(),
+                current_app.config["LOGIN_MAX_FAILURES"],
+                current_app.config["LOGIN_WINDOW_MINUTES"],
+            )
         except (NotAuthenticated, TooManyRequests) as err:
             error, status = err, err.status
         else:

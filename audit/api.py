@@ -1,4 +1,5 @@
 """The audit log over the API, for admins."""
+
 from flask import Blueprint, jsonify, request
 
 import validation as v
@@ -9,8 +10,17 @@ bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
 
 
 def entry_json(e):
-    return {"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "source": e.source, "action": e.action,
-            "entity": e.entity, "entity_id": e.entity_id, "before": e.before, "after": e.after}
+    return {
+        "id": e.id,
+        "at": e.at.isoformat(),
+        "actor": e.actor,
+        "source": e.source,
+        "action": e.action,
+        "entity": e.entity,
+        "entity_id": e.entity_id,
+        "before": e.before,
+        "after": e.after,
+    }
 
 
 @bp.get("/audit")

@@ -1,8 +1,10 @@
 """The append-only audit log: every change and every sensitive read."""
+
 from sqlalchemy import JSON, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from extensions import UTCDateTime, db
+from columns import UTCDateTime
+from extensions import db
 
 
 class AuditEntry(db.Model):

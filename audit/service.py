@@ -1,5 +1,6 @@
 """Recording and reading the audit log. Callers own the transaction: record() only adds."""
-from flask import has_request_context, g
+
+from flask import g, has_request_context
 from sqlalchemy import select
 
 from audit.models import AuditEntry
@@ -12,12 +13,19 @@ def record(now, action, entity, entity_id=None, before=None, after=None, actor=N
         actor = getattr(g, "user", None)
     if source is None:
         source = getattr(g, "source", "web") if has_request_context() else "system"
-    db.session.add(AuditEntry(
-        at=now, actor_id=getattr(actor, "id", None), actor=getattr(actor, "email", None) or "system",
-        source=source if actor is not None or source != "web" else "system",
-        action=action, entity=entity, entity_id=None if entity_id is None else str(entity_id),
-        before=before, after=after,
-    ))
+    db.session.add(
+        AuditEntry(
+            at=now,
+            actor_id=getattr(actor, "id", None),
+            actor=getattr(actor, "email", None) or "system",
+            source=source if actor is not None or source != "web" else "system",
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            before=before,
+            after=after,
+        )
+    )
 
 
 def entries(limit=200, entity=None, entity_id=None):

@@ -1,4 +1,5 @@
 """The audit log page, for admins."""
+
 from flask import Blueprint, render_template
 
 from accounts.access import require

@@ -1,4 +1,5 @@
 """JSON API of the registry (thin: parse, call a service, serialise)."""
+
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 
@@ -15,30 +16,48 @@ bp = Blueprint("beds_api", __name__, url_prefix="/api/v1")
 
 
 def region_json(region):
-    return {"code": region.code, "name": region.name, "kind": region.kind, "centre": region.centre,
-            "lat": region.lat, "lon": region.lon, "dial_code": region.dial_code}
+    return {
+        "code": region.code,
+        "name": region.name,
+        "kind": region.kind,
+        "centre": region.centre,
+        "lat": region.lat,
+        "lon": region.lon,
+        "dial_code": region.dial_code,
+    }
 
 
 def pool_json(pool, now):
     cfg = current_app.config
-    return {"id": pool.id, "key": pool.key, "kind": pool.kind, "room_size": pool.room_size,
-            "capacity": pool.capacity, "out_of_service": pool.out_of_service, "occupied": pool.occupied,
-            "held": pool.held, "free": pool.free,
-            "confirmed_at": pool.confirmed_at.isoformat() if pool.confirmed_at else None,
-            "freshness": service.freshness(pool.confirmed_at, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"])}
+    return {
+        "id": pool.id,
+        "key": pool.key,
+        "kind": pool.kind,
+        "room_size": pool.room_size,
+        "capacity": pool.capacity,
+        "out_of_service": pool.out_of_service,
+        "occupied": pool.occupied,
+        "held": pool.held,
+        "free": pool.free,
+        "confirmed_at": pool.confirmed_at.isoformat() if pool.confirmed_at else None,
+        "freshness": service.freshness(pool.confirmed_at, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]),
+    }
 
 
 def shelter_json(shelter, now, address=None):
     cfg = current_app.config
     confirmed = service.last_confirmed(shelter)
     body = registry.describe(shelter)
-    body.update({
-        "id": shelter.id, "organisation": shelter.organisation.name if shelter.organisation else None,
-        "pools": [pool_json(p, now) for p in shelter.pools],
-        "confirmed_at": confirmed.isoformat() if confirmed else None,
-        "freshness": service.freshness(confirmed, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]),
-        "intake_open_now": intake_open(shelter.intake, now),
-    })
+    body.update(
+        {
+            "id": shelter.id,
+            "organisation": shelter.organisation.name if shelter.organisation else None,
+            "pools": [pool_json(p, now) for p in shelter.pools],
+            "confirmed_at": confirmed.isoformat() if confirmed else None,
+            "freshness": service.freshness(confirmed, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]),
+            "intake_open_now": intake_open(shelter.intake, now),
+        }
+    )
     if address is not None:
         body["address"] = address
     return body
@@ -47,9 +66,23 @@ def shelter_json(shelter, now, address=None):
 @bp.get("/vocabulary")
 @require(*ALL_ROLES)
 def get_vocabulary():
-    return jsonify({name.lower(): getattr(vocabulary, name) for name in (
-        "CONTRA_INDICATIONS", "SHELTER_TYPES", "EXPLOITATION_TYPES", "GENDERS", "RESIDENCE",
-        "THREAT_LEVELS", "URGENCIES", "POOL_KINDS", "REGION_KINDS", "ROLES")})
+    return jsonify(
+        {
+            name.lower(): getattr(vocabulary, name)
+            for name in (
+                "CONTRA_INDICATIONS",
+                "SHELTER_TYPES",
+                "EXPLOITATION_TYPES",
+                "GENDERS",
+                "RESIDENCE",
+                "THREAT_LEVELS",
+                "URGENCIES",
+                "POOL_KINDS",
+                "REGION_KINDS",
+                "ROLES",
+            )
+        }
+    )
 
 
 @bp.get("/regions")
@@ -117,11 +150,26 @@ def get_availability_history(shelter_id):
     if g.user.role == "shelter_staff" and shelter.id not in g.user.shelter_ids:
         raise Forbidden("Alleen de eigen opvang.", field="shelter_id")
     limit = v.integer(request.args, "limit", minimum=1, maximum=1000, default=100) if request.args.get("limit") else 100
-    return jsonify({"snapshots": [{
-        "id": s.id, "pool": s.pool_id, "recorded_at": s.recorded_at.isoformat(), "actor_id": s.actor_id,
-        "source": s.source, "confirmed_unchanged": s.confirmed_unchanged, "capacity": s.capacity,
-        "out_of_service": s.out_of_service, "occupied": s.occupied, "held": s.held, "free": s.free,
-    } for s in service.history(shelter.id, limit)]})
+    return jsonify(
+        {
+            "snapshots": [
+                {
+                    "id": s.id,
+                    "pool": s.pool_id,
+                    "recorded_at": s.recorded_at.isoformat(),
+                    "actor_id": s.actor_id,
+                    "source": s.source,
+                    "confirmed_unchanged": s.confirmed_unchanged,
+                    "capacity": s.capacity,
+                    "out_of_service": s.out_of_service,
+                    "occupied": s.occupied,
+                    "held": s.held,
+                    "free": s.free,
+                }
+                for s in service.history(shelter.id, limit)
+            ]
+        }
+    )
 
 
 @bp.get("/availability")

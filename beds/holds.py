@@ -4,6 +4,7 @@ A hold never makes a pool's free count negative: the pool row is locked (FOR UPD
 PostgreSQL, the write lock on SQLite) before free is checked, and the database's check
 constraint (occupied + out_of_service + held <= capacity) refuses anything that slips past.
 """
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -12,7 +13,8 @@ import vocabulary
 from audit import service as audit
 from beds.models import BedPool, Hold
 from errors import Conflict, NotFound
-from extensions import db, locked
+from extensions import db
+from transactions import locked
 
 
 def _locked_pool(pool_id) -> BedPool:
@@ -35,8 +37,9 @@ def place(now, pool_id, places, minutes, actor=None) -> Hold:
     if pool.free < places:
         raise Conflict("Deze plaats is net bezet geraakt; kies een ander voorstel.", field="pool", code="no_capacity")
     pool.held += places
-    hold = Hold(pool_id=pool.id, places=places, status="held", created_at=now,
-                expires_at=now + dt.timedelta(minutes=minutes))
+    hold = Hold(
+        pool_id=pool.id, places=places, status="held", created_at=now, expires_at=now + dt.timedelta(minutes=minutes)
+    )
     db.session.add(hold)
     db.session.flush()
     audit.record(now, "hold.place", "hold", hold.id, after={"pool": pool.id, "places": places}, actor=actor)
@@ -52,8 +55,15 @@ def _end(now, hold, status, reason=None, actor=None):
     if status == "confirmed":
         pool.occupied += hold.places  # the intake happened: held places become occupied ones
     hold.status, hold.ended_at, hold.reason = status, now, reason
-    audit.record(now, f"hold.{status}", "hold", hold.id, after={"pool": pool.id, "places": hold.places, "reason": reason},
-                 actor=actor, source="system" if actor is None else None)
+    audit.record(
+        now,
+        f"hold.{status}",
+        "hold",
+        hold.id,
+        after={"pool": pool.id, "places": hold.places, "reason": reason},
+        actor=actor,
+        source="system" if actor is None else None,
+    )
     return hold
 
 
@@ -66,8 +76,9 @@ def release(now, hold_id, reason=None, actor=None) -> Hold:
 
 
 def due_for_expiry(now, limit=100) -> list[int]:
-    return db.session.scalars(select(Hold.id).where(Hold.status == "held", Hold.expires_at <= now)
-                              .order_by(Hold.expires_at).limit(limit)).all()
+    return db.session.scalars(
+        select(Hold.id).where(Hold.status == "held", Hold.expires_at <= now).order_by(Hold.expires_at).limit(limit)
+    ).all()
 
 
 def expire(now, hold_id) -> Hold | None:

@@ -1,13 +1,16 @@
 """The national bed registry: regions, organisations, shelters, bed pools, snapshots and holds."""
+
 from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.models import APPEND_ONLY
-from extensions import UTCDateTime, db
+from columns import UTCDateTime
+from extensions import db
 
 
 class Region(db.Model):
     """A region in one actor's grid (care-coordination region or police unit), configurable."""
+
     __tablename__ = "regions"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
@@ -58,10 +61,13 @@ class Shelter(db.Model):
 
 class BedPool(db.Model):
     """One kind of place in one shelter. For a family_room pool the counts are rooms."""
+
     __tablename__ = "bed_pools"
     __table_args__ = (
         UniqueConstraint("shelter_id", "key"),
-        CheckConstraint("capacity >= 0 AND occupied >= 0 AND out_of_service >= 0 AND held >= 0", name="counts_not_negative"),
+        CheckConstraint(
+            "capacity >= 0 AND occupied >= 0 AND out_of_service >= 0 AND held >= 0", name="counts_not_negative"
+        ),
         CheckConstraint("occupied + out_of_service + held <= capacity", name="within_capacity"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -86,6 +92,7 @@ class BedPool(db.Model):
 
 class AvailabilitySnapshot(db.Model):
     """Append-only history of a pool's numbers: who said what, when, through which channel."""
+
     __tablename__ = "availability_snapshots"
     id: Mapped[int] = mapped_column(primary_key=True)
     pool_id: Mapped[int] = mapped_column(ForeignKey("bed_pools.id", ondelete="CASCADE"), index=True)
@@ -103,6 +110,7 @@ class AvailabilitySnapshot(db.Model):
 
 class Hold(db.Model):
     """A pool's place(s) kept for one placement: held -> confirmed | released | expired."""
+
     __tablename__ = "holds"
     id: Mapped[int] = mapped_column(primary_key=True)
     pool_id: Mapped[int] = mapped_column(ForeignKey("bed_pools.id"), index=True)
@@ -117,6 +125,7 @@ class Hold(db.Model):
 
 class CapacityChange(db.Model):
     """The bed inventory, dated: every new pool and every change of its capacity (append-only)."""
+
     __tablename__ = "capacity_changes"
     id: Mapped[int] = mapped_column(primary_key=True)
     pool_id: Mapped[int] = mapped_column(Integer, index=True)  # no FK: the inventory outlives the pool
@@ -130,6 +139,7 @@ class CapacityChange(db.Model):
 class EmptySearch(db.Model):
     """A national search that found no free fitting place: unmet demand that never became a request.
     Anonymous: the searcher's role and region and the profile's target groups, never who searched."""
+
     __tablename__ = "empty_searches"
     id: Mapped[int] = mapped_column(primary_key=True)
     at = mapped_column(UTCDateTime, index=True)

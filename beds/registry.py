@@ -1,4 +1,5 @@
 """Administering the registry: regions and shelters with their admission profile and pools."""
+
 from sqlalchemy import bindparam, select
 
 import validation as v
@@ -6,7 +7,8 @@ import vocabulary
 from audit import service as audit
 from beds.models import BedPool, CapacityChange, Organisation, Region, Shelter
 from errors import Conflict, ValidationError
-from extensions import atomic, db
+from extensions import db
+from transactions import atomic
 
 PHONE = r"\+?[0-9 ()-]{6,20}"
 KEY = r"[A-Za-z0-9][A-Za-z0-9_-]{0,59}"
@@ -39,7 +41,9 @@ def create_region(now, data, actor):
     with atomic():
         if db.session.scalar(select(Region).where(Region.code == fields["code"])):
             raise Conflict("a region with this code exists", field="code")
-        if fields["dial_code"] is not None and db.session.scalar(select(Region).where(Region.dial_code == fields["dial_code"])):
+        if fields["dial_code"] is not None and db.session.scalar(
+            select(Region).where(Region.dial_code == fields["dial_code"])
+        ):
             raise Conflict("another region has this dial code", field="dial_code")
         region = Region(**fields)
         db.session.add(region)
@@ -61,7 +65,9 @@ def parse_pools(items, path="pools") -> list[dict]:
             "kind": v.choice(item, "kind", vocabulary.POOL_KINDS, f"{where}.kind"),
             "capacity": v.integer(item, "capacity", f"{where}.capacity", minimum=0, maximum=10000),
             "occupied": v.integer(item, "occupied", f"{where}.occupied", minimum=0, maximum=10000, default=0),
-            "out_of_service": v.integer(item, "out_of_service", f"{where}.out_of_service", minimum=0, maximum=10000, default=0),
+            "out_of_service": v.integer(
+                item, "out_of_service", f"{where}.out_of_service", minimum=0, maximum=10000, default=0
+            ),
             "room_size": None,
         }
         if pool["kind"] == "family_room":
@@ -77,9 +83,17 @@ def parse_pools(items, path="pools") -> list[dict]:
 
 def parse_shelter(data, partial=False) -> dict:
     """The shelter fields present in `data` (all required unless partial), validated."""
-    optional = {"address": "", "address_confidential": True, "intake_phone": "", "max_stay_days": None,
-                "organisation": None, "excludes": [], "exploitation": list(vocabulary.EXPLOITATION_TYPES),
-                "adults": True, "minors": False}
+    optional = {
+        "address": "",
+        "address_confidential": True,
+        "intake_phone": "",
+        "max_stay_days": None,
+        "organisation": None,
+        "excludes": [],
+        "exploitation": list(vocabulary.EXPLOITATION_TYPES),
+        "adults": True,
+        "minors": False,
+    }
     readers = {
         "key": lambda d, k: v.text(d, k, max_length=60, pattern=KEY),
         "name": lambda d, k: v.text(d, k, max_length=160),
@@ -188,17 +202,38 @@ def update_shelter(now, shelter, data, actor):
 def record_capacity(now, pool, before, actor):
     """A dated line in the bed inventory: a new pool (before None) or a changed capacity. In the
     caller's transaction; the pool must have its id (flushed)."""
-    db.session.add(CapacityChange(pool_id=pool.id, shelter_id=pool.shelter_id, effective_at=now, capacity_before=before,
-                                  capacity_after=pool.capacity, actor_id=getattr(actor, "id", None)))
+    db.session.add(
+        CapacityChange(
+            pool_id=pool.id,
+            shelter_id=pool.shelter_id,
+            effective_at=now,
+            capacity_before=before,
+            capacity_after=pool.capacity,
+            actor_id=getattr(actor, "id", None),
+        )
+    )
 
 
 def describe(shelter) -> dict:
     """The shelter's profile as plain data (the address left out: audit rows are read widely)."""
     return {
-        "key": shelter.key, "name": shelter.name, "type": shelter.type, "region": shelter.region.code,
-        "municipality": shelter.municipality, "lat": shelter.lat, "lon": shelter.lon,
-        "intake": shelter.intake, "intake_phone": shelter.intake_phone, "max_stay_days": shelter.max_stay_days,
-        "genders": shelter.genders, "adults": shelter.adults, "minors": shelter.minors,
-        "residence": shelter.residence, "exploitation": shelter.exploitation, "excludes": shelter.excludes,
-        "pools": [{"key": p.key, "kind": p.kind, "capacity": p.capacity, "room_size": p.room_size} for p in shelter.pools],
+        "key": shelter.key,
+        "name": shelter.name,
+        "type": shelter.type,
+        "region": shelter.region.code,
+        "municipality": shelter.municipality,
+        "lat": shelter.lat,
+        "lon": shelter.lon,
+        "intake": shelter.intake,
+        "intake_phone": shelter.intake_phone,
+        "max_stay_days": shelter.max_stay_days,
+        "genders": shelter.genders,
+        "adults": shelter.adults,
+        "minors": shelter.minors,
+        "residence": shelter.residence,
+        "exploitation": shelter.exploitation,
+        "excludes": shelter.excludes,
+        "pools": [
+            {"key": p.key, "kind": p.kind, "capacity": p.capacity, "room_size": p.room_size} for p in shelter.pools
+        ],
     }

@@ -11,10 +11,18 @@ def pool_entry(pool) -> dict:
 def shelter_entry(shelter, pools=None) -> dict:
     """A shelter as the matcher reads it; ids are the database ids as strings."""
     return {
-        "id": str(shelter.id), "lat": shelter.lat, "lon": shelter.lon, "region": shelter.region.code,
+        "id": str(shelter.id),
+        "lat": shelter.lat,
+        "lon": shelter.lon,
+        "region": shelter.region.code,
         "intake": shelter.intake,
-        "admits": {"genders": list(shelter.genders), "adults": shelter.adults, "minors": shelter.minors,
-                   "residence": list(shelter.residence), "exploitation": list(shelter.exploitation)},
+        "admits": {
+            "genders": list(shelter.genders),
+            "adults": shelter.adults,
+            "minors": shelter.minors,
+            "residence": list(shelter.residence),
+            "exploitation": list(shelter.exploitation),
+        },
         "excludes": list(shelter.excludes or []),
         "pools": [pool_entry(p) for p in (shelter.pools if pools is None else pools)],
     }

@@ -3,6 +3,7 @@
 Eligibility is the matcher's own (one definition of the rules); this module adds what a
 person looking for a bed needs beside it: free places per pool, freshness, intake open now.
 """
+
 import datetime as dt
 import functools
 import hashlib
@@ -18,8 +19,9 @@ import vocabulary
 from beds import service
 from beds.models import BedPool, EmptySearch, Region, Shelter
 from beds.registry import region_by_code
-from extensions import atomic, db
+from extensions import db
 from timeutil import intake_open
+from transactions import atomic
 
 
 def parse_filters(args) -> dict:
@@ -29,11 +31,17 @@ def parse_filters(args) -> dict:
         "types": v.choices(args, "type", vocabulary.SHELTER_TYPES, default=[]),
         "near": v.text(args, "near", max_length=60, default=None) or None,
         "gender": v.choice(args, "gender", vocabulary.GENDERS, default=None) if args.get("gender") else None,
-        "age": v.integer(args, "age", minimum=0, maximum=120, default=None) if args.get("age") not in (None, "") else None,
+        "age": v.integer(args, "age", minimum=0, maximum=120, default=None)
+        if args.get("age") not in (None, "")
+        else None,
         "residence": v.choice(args, "residence", vocabulary.RESIDENCE, default=None) if args.get("residence") else None,
-        "exploitation": v.choice(args, "exploitation", vocabulary.EXPLOITATION_TYPES, default=None) if args.get("exploitation") else None,
+        "exploitation": v.choice(args, "exploitation", vocabulary.EXPLOITATION_TYPES, default=None)
+        if args.get("exploitation")
+        else None,
         "needs": v.choices(args, "needs", vocabulary.CONTRA_INDICATIONS, default=[]),
-        "children": v.integer(args, "children", minimum=0, maximum=12, default=0) if args.get("children") not in (None, "") else 0,
+        "children": v.integer(args, "children", minimum=0, maximum=12, default=0)
+        if args.get("children") not in (None, "")
+        else 0,
         "only_free": v.boolean(args, "only_free", default=False) if args.get("only_free") not in (None, "") else False,
     }
     if f["region"]:
@@ -43,11 +51,13 @@ def parse_filters(args) -> dict:
 
 def _fits(shelter, f) -> bool:
     """Admission, with any trait left open in the filters matching anything."""
-    return ((f["gender"] is None or f["gender"] in shelter.genders)
-            and (f["age"] is None or (shelter.minors if f["age"] < 18 else shelter.adults))
-            and (f["residence"] is None or f["residence"] in shelter.residence)
-            and (f["exploitation"] is None or f["exploitation"] in shelter.exploitation)
-            and not set(f["needs"]) & set(shelter.excludes or []))
+    return (
+        (f["gender"] is None or f["gender"] in shelter.genders)
+        and (f["age"] is None or (shelter.minors if f["age"] < 18 else shelter.adults))
+        and (f["residence"] is None or f["residence"] in shelter.residence)
+        and (f["exploitation"] is None or f["exploitation"] in shelter.exploitation)
+        and not set(f["needs"]) & set(shelter.excludes or [])
+    )
 
 
 # A search reads every active shelter and its pools. As mapped objects that cost most of the request
@@ -55,10 +65,21 @@ def _fits(shelter, f) -> bool:
 # one query (a shelter's columns repeat on each of its pools' rows), the JSON cells as text, and
 # decodes each distinct text once (they repeat: ["female"], "24/7").
 _JSON_COLUMNS = ("intake", "genders", "residence", "exploitation", "excludes")
-_SHELTER_COLUMNS = (Shelter.id, Shelter.key, Shelter.name, Shelter.type, Shelter.municipality, Shelter.lat, Shelter.lon,
-                    Shelter.adults, Shelter.minors, Shelter.intake_phone,
-                    Region.code.label("region_code"), Region.name.label("region_name"),
-                    *(cast(getattr(Shelter, c), Text).label(c) for c in _JSON_COLUMNS))
+_SHELTER_COLUMNS = (
+    Shelter.id,
+    Shelter.key,
+    Shelter.name,
+    Shelter.type,
+    Shelter.municipality,
+    Shelter.lat,
+    Shelter.lon,
+    Shelter.adults,
+    Shelter.minors,
+    Shelter.intake_phone,
+    Region.code.label("region_code"),
+    Region.name.label("region_name"),
+    *(cast(getattr(Shelter, c), Text).label(c) for c in _JSON_COLUMNS),
+)
 _POOL_FIELDS = ("id", "key", "kind", "room_size", "capacity", "out_of_service", "occupied", "held", "confirmed_at")
 _POOL_COLUMNS = tuple(getattr(BedPool, c).label(f"pool_{c}") for c in _POOL_FIELDS)
 _SHELTER_KEYS = tuple(c.key for c in _SHELTER_COLUMNS)
@@ -70,15 +91,19 @@ def _json(text):
     return None if text is None else json.loads(text)
 
 
-_PLAIN_KEYS = _SHELTER_KEYS[:-len(_JSON_COLUMNS)]  # the JSON cells come last
+_PLAIN_KEYS = _SHELTER_KEYS[: -len(_JSON_COLUMNS)]  # the JSON cells come last
 ShelterRow = namedtuple("ShelterRow", (*_SHELTER_KEYS, "pools"))
 Pool = namedtuple("Pool", _POOL_FIELDS)
 # Built once: most searches filter on neither region nor type, and building the statement (and its
 # cache key) again for every search cost as much as reading the rows.
 _ACTIVE_SHELTERS_AND_POOLS = (
-    select(*_SHELTER_COLUMNS, *_POOL_COLUMNS).select_from(Shelter)
-    .join(Region, Shelter.region_id == Region.id).outerjoin(BedPool, BedPool.shelter_id == Shelter.id)
-    .where(Shelter.active.is_(True)).order_by(Shelter.id, BedPool.id))
+    select(*_SHELTER_COLUMNS, *_POOL_COLUMNS)
+    .select_from(Shelter)
+    .join(Region, Shelter.region_id == Region.id)
+    .outerjoin(BedPool, BedPool.shelter_id == Shelter.id)
+    .where(Shelter.active.is_(True))
+    .order_by(Shelter.id, BedPool.id)
+)
 
 
 def _shelters(f) -> list:
@@ -106,32 +131,55 @@ def search(now, f, cfg) -> list[dict]:
     size = 1 + f["children"]
     results = []
     for shelter in shelters:
-        pools = [{"id": p.id, "key": p.key, "kind": p.kind, "label": vocabulary.label(vocabulary.POOL_KINDS, p.kind),
-                  "room_size": p.room_size, "capacity": p.capacity,
-                  "free": max(p.capacity - p.out_of_service - p.occupied - p.held, 0),  # BedPool.free
-                  "fits": (p.kind == "family_room" and (p.room_size or 0) >= size) if f["children"] else p.kind == "bed"}
-                 for p in shelter.pools]
+        pools = [
+            {
+                "id": p.id,
+                "key": p.key,
+                "kind": p.kind,
+                "label": vocabulary.label(vocabulary.POOL_KINDS, p.kind),
+                "room_size": p.room_size,
+                "capacity": p.capacity,
+                "free": max(p.capacity - p.out_of_service - p.occupied - p.held, 0),  # BedPool.free
+                "fits": (p.kind == "family_room" and (p.room_size or 0) >= size) if f["children"] else p.kind == "bed",
+            }
+            for p in shelter.pools
+        ]
         free_fitting = sum(p["free"] for p in pools if p["fits"])
         if f["only_free"] and not free_fitting:
             continue
         confirmed = service.last_confirmed(shelter)
-        results.append({
-            "id": shelter.id, "key": shelter.key, "name": shelter.name, "type": shelter.type,
-            "region": shelter.region_code, "region_name": shelter.region_name, "municipality": shelter.municipality,
-            "distance_km": None if origin is None else round(matching.distance_km(origin.lat, origin.lon, shelter.lat, shelter.lon), 1),
-            "pools": pools, "free_fitting": free_fitting,
-            "confirmed_at": confirmed.isoformat() if confirmed else None,
-            "freshness": service.freshness(confirmed, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]),
-            "intake_open_now": intake_open(shelter.intake, now), "intake_phone": shelter.intake_phone,
-            "excludes": list(shelter.excludes or []),
-        })
+        results.append(
+            {
+                "id": shelter.id,
+                "key": shelter.key,
+                "name": shelter.name,
+                "type": shelter.type,
+                "region": shelter.region_code,
+                "region_name": shelter.region_name,
+                "municipality": shelter.municipality,
+                "distance_km": None
+                if origin is None
+                else round(matching.distance_km(origin.lat, origin.lon, shelter.lat, shelter.lon), 1),
+                "pools": pools,
+                "free_fitting": free_fitting,
+                "confirmed_at": confirmed.isoformat() if confirmed else None,
+                "freshness": service.freshness(confirmed, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]),
+                "intake_open_now": intake_open(shelter.intake, now),
+                "intake_phone": shelter.intake_phone,
+                "excludes": list(shelter.excludes or []),
+            }
+        )
     # Nearest first when a place is given; otherwise the most free places first.
-    results.sort(key=lambda r: (r["distance_km"] if r["distance_km"] is not None else 0, -r["free_fitting"], r["name"], r["id"]))
+    results.sort(
+        key=lambda r: (r["distance_km"] if r["distance_km"] is not None else 0, -r["free_fitting"], r["name"], r["id"])
+    )
     return results
 
 
 def _for_someone(f) -> bool:
-    return bool(f.get("gender") or f.get("age") is not None or f.get("residence") or f.get("needs") or f.get("children"))
+    return bool(
+        f.get("gender") or f.get("age") is not None or f.get("residence") or f.get("needs") or f.get("children")
+    )
 
 
 def record_empty(now, filters, results, user) -> bool:
@@ -147,15 +195,22 @@ def record_empty(now, filters, results, user) -> bool:
     region = region_by_code(code) if code else None
     person = {"gender": filters.get("gender"), "age": filters.get("age"), "residence": filters.get("residence")}
     canonical = {k: sorted(val) if isinstance(val, list) else val for k, val in filters.items()}
-    hour = now.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H")
+    hour = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
     key = hashlib.sha256(json.dumps([getattr(user, "id", None), canonical, hour], sort_keys=True).encode()).hexdigest()
     try:
         with atomic():
             if db.session.scalar(select(EmptySearch.id).where(EmptySearch.dedupe_key == key)) is not None:
                 return False
-            db.session.add(EmptySearch(at=now, region_id=region.id if region else None, role=getattr(user, "role", "") or "",
-                                       target_groups=vocabulary.target_groups([person], filters.get("children") or 0),
-                                       needs=sorted(filters.get("needs") or []), dedupe_key=key))
+            db.session.add(
+                EmptySearch(
+                    at=now,
+                    region_id=region.id if region else None,
+                    role=getattr(user, "role", "") or "",
+                    target_groups=vocabulary.target_groups([person], filters.get("children") or 0),
+                    needs=sorted(filters.get("needs") or []),
+                    dedupe_key=key,
+                )
+            )
     except IntegrityError:
         return False  # the same search, submitted twice at once: the other one counted it
     return True

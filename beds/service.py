@@ -1,4 +1,5 @@
 """The registry's logic: availability updates, freshness, who may see and change what."""
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -7,12 +8,14 @@ import validation as v
 from audit import service as audit
 from beds.models import AvailabilitySnapshot, BedPool, Shelter
 from errors import Forbidden, NotFound, ValidationError
-from extensions import atomic, db
+from extensions import db
+from transactions import atomic
 
 COORDINATING_ROLES = ("coordinator", "admin")
 
 
 # --- freshness -----------------------------------------------------------------------------
+
 
 def freshness(confirmed_at, now, fresh_hours, stale_hours) -> str:
     """fresh under `fresh_hours`, aging up to `stale_hours`, stale beyond (or never confirmed)."""
@@ -33,6 +36,7 @@ def last_confirmed(shelter):
 
 
 # --- access --------------------------------------------------------------------------------
+
 
 def can_update(user, shelter) -> bool:
     if user.role == "admin":
@@ -75,19 +79,36 @@ def shelter_address(now, shelter, user, confirmed_requester=False):
 
 # --- availability updates --------------------------------------------------------------------
 
+
 def _locked_pools(shelter_id) -> dict[int, BedPool]:
     # FOR UPDATE on PostgreSQL; on SQLite the transaction already holds the write lock. The shelter's
     # pools were loaded before the lock: refresh them (see extensions.locked).
-    rows = db.session.scalars(select(BedPool).where(BedPool.shelter_id == shelter_id).order_by(BedPool.id)
-                              .with_for_update().execution_options(populate_existing=True)).all()
+    rows = db.session.scalars(
+        select(BedPool)
+        .where(BedPool.shelter_id == shelter_id)
+        .order_by(BedPool.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
     return {p.id: p for p in rows}
 
 
 def _snapshot(now, pool, actor, source, unchanged=False):
-    db.session.add(AvailabilitySnapshot(
-        pool_id=pool.id, shelter_id=pool.shelter_id, recorded_at=now, actor_id=getattr(actor, "id", None),
-        source=source, confirmed_unchanged=unchanged, capacity=pool.capacity,
-        out_of_service=pool.out_of_service, occupied=pool.occupied, held=pool.held, free=pool.free))
+    db.session.add(
+        AvailabilitySnapshot(
+            pool_id=pool.id,
+            shelter_id=pool.shelter_id,
+            recorded_at=now,
+            actor_id=getattr(actor, "id", None),
+            source=source,
+            confirmed_unchanged=unchanged,
+            capacity=pool.capacity,
+            out_of_service=pool.out_of_service,
+            occupied=pool.occupied,
+            held=pool.held,
+            free=pool.free,
+        )
+    )
 
 
 def _counts(pool):
@@ -107,10 +128,16 @@ def parse_pool_updates(data) -> list[dict]:
         if pool_id in seen:
             raise ValidationError("names a pool twice", field=f"pools[{i}].id")
         seen.add(pool_id)
-        parsed.append({"id": pool_id, "index": i,
-                       "free": v.integer(item, "free", f"pools[{i}].free", minimum=0, maximum=10000),
-                       "out_of_service": v.integer(item, "out_of_service", f"pools[{i}].out_of_service",
-                                                   minimum=0, maximum=10000, default=None)})
+        parsed.append(
+            {
+                "id": pool_id,
+                "index": i,
+                "free": v.integer(item, "free", f"pools[{i}].free", minimum=0, maximum=10000),
+                "out_of_service": v.integer(
+                    item, "out_of_service", f"pools[{i}].out_of_service", minimum=0, maximum=10000, default=None
+                ),
+            }
+        )
     return parsed
 
 
@@ -133,7 +160,7 @@ def default_pool(shelter) -> BedPool | None:
 
 
 def report_free_by_sms(now, shelter, free):
-    """"BEDDEN 3" from the shelter's registered intake number: the registered phone is the actor."""
+    """ "BEDDEN 3" from the shelter's registered intake number: the registered phone is the actor."""
     pool = default_pool(shelter)
     if pool is None:
         raise ValidationError("deze opvang heeft geen plaatsen geregistreerd", field="pools")
@@ -162,8 +189,9 @@ def _apply_updates(now, shelter, updates, actor, source):
             pool.confirmed_at = now
             after.append(_counts(pool))
             _snapshot(now, pool, actor, source)
-        audit.record(now, "availability.update", "shelter", shelter.id, before=before, after=after,
-                     actor=actor, source=source)
+        audit.record(
+            now, "availability.update", "shelter", shelter.id, before=before, after=after, actor=actor, source=source
+        )
     return shelter
 
 
@@ -181,5 +209,9 @@ def confirm_unchanged(now, shelter_id, actor, source):
 
 
 def history(shelter_id, limit=100):
-    return db.session.scalars(select(AvailabilitySnapshot).where(AvailabilitySnapshot.shelter_id == shelter_id)
-                              .order_by(AvailabilitySnapshot.id.desc()).limit(limit)).all()
+    return db.session.scalars(
+        select(AvailabilitySnapshot)
+        .where(AvailabilitySnapshot.shelter_id == shelter_id)
+        .order_by(AvailabilitySnapshot.id.desc())
+        .limit(limit)
+    ).all()

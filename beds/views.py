@@ -1,4 +1,5 @@
 """Pages of the registry: a shelter's availability (phone-first), shelter detail, national search."""
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -41,8 +42,10 @@ def _form_updates(shelter, form):
         if pool is None or delta not in ("-1", "1"):
             raise ValidationError("Onbekende knop.", field="step")
         return [{"id": pool.id, "index": 0, "free": max(pool.free + int(delta), 0), "out_of_service": None}]
-    items = [{"id": p.id, "free": form.get(f"free-{p.id}", ""), "out_of_service": form.get(f"oos-{p.id}", "")}
-             for p in shelter.pools]
+    items = [
+        {"id": p.id, "free": form.get(f"free-{p.id}", ""), "out_of_service": form.get(f"oos-{p.id}", "")}
+        for p in shelter.pools
+    ]
     return service.parse_pool_updates({"pools": items})
 
 
@@ -66,15 +69,21 @@ def availability(shelter_id):
         except ValidationError as err:
             errors, status = _field_errors(shelter, err), 422
             db.session.expire_all()
-    return render_template("beds/availability.html", shelter=shelter, errors=errors, form=request.form,
-                           freshness=_freshness(shelter), confirmed_at=service.last_confirmed(shelter)), status
+    return render_template(
+        "beds/availability.html",
+        shelter=shelter,
+        errors=errors,
+        form=request.form,
+        freshness=_freshness(shelter),
+        confirmed_at=service.last_confirmed(shelter),
+    ), status
 
 
 def _field_errors(shelter, err):
     """Map `pools[i].free` back to the pool's form field, so the message stands beside it."""
     field = err.field or "form"
     if field.startswith("pools["):
-        index = int(field[6:field.index("]")])
+        index = int(field[6 : field.index("]")])
         pool = shelter.pools[index] if index < len(shelter.pools) else None
         name = "oos" if field.endswith("out_of_service") else "free"
         field = f"{name}-{pool.id}" if pool else "form"
@@ -85,9 +94,13 @@ def _field_errors(shelter, err):
 
 def _dutch(message):
     # Validation messages are English for API clients; the page says them in Dutch.
-    replacements = {"must be a whole number": "vul een heel getal in", "is required": "vul dit in",
-                    "must be at least 0": "mag niet negatief zijn", "must be at most": "mag hoogstens",
-                    "(capacity": "(capaciteit"}
+    replacements = {
+        "must be a whole number": "vul een heel getal in",
+        "is required": "vul dit in",
+        "must be at least 0": "mag niet negatief zijn",
+        "must be at most": "mag hoogstens",
+        "(capacity": "(capaciteit",
+    }
     for en, nl in replacements.items():
         message = message.replace(en, nl)
     return message
@@ -100,9 +113,15 @@ def shelter_detail(shelter_id):
     shelter = service.get_shelter(shelter_id)
     address = service.shelter_address(now, shelter, g.user)
     history = service.history(shelter.id, 30) if g.user.role != "police" else []
-    return render_template("beds/shelter.html", shelter=shelter, address=address, history=history,
-                           freshness=_freshness(shelter), intake_open=intake_open(shelter.intake, now),
-                           can_update=service.can_update(g.user, shelter))
+    return render_template(
+        "beds/shelter.html",
+        shelter=shelter,
+        address=address,
+        history=history,
+        freshness=_freshness(shelter),
+        intake_open=intake_open(shelter.intake, now),
+        can_update=service.can_update(g.user, shelter),
+    )
 
 
 @bp.route("/zoeken")

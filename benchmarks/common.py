@@ -1,5 +1,6 @@
 """What every benchmark starts with: an empty database of its own, SQLite by default or the
 PostgreSQL database that DATABASE_URL names (dropped and created afresh)."""
+
 import os
 import tempfile
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 def fresh_postgres_database(url):
     """Drop and create the database the URL names, so the run starts empty."""
     from sqlalchemy import create_engine, text
+
     server, name = url.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)
     admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -23,6 +23,7 @@ Target: 200 req/s achieved, p99 under 250 ms, no errors. Exit status 1 when it i
 `--runs N`, judged on the medians). The load generator runs on the same machine as the server and
 PostgreSQL, so it takes part of the same cores.
 """
+
 import argparse
 import asyncio
 import collections
@@ -53,14 +54,17 @@ DRAIN_SECONDS = 30  # after the last send, how long answers may still come; late
 
 # --- setting up ---------------------------------------------------------------------------------
 
+
 def _flask(env, *args):
-    subprocess.run([sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
 
 
 def prepare(env) -> dict:
     """Fresh database, migrations, demo data, staff accounts and tokens. Returns what the client needs."""
     from common import fresh_postgres_database
+
     fresh_postgres_database(env["DATABASE_URL"])
     _flask(env, "db", "upgrade")
     _flask(env, "demo")
@@ -83,8 +87,14 @@ def prepare(env) -> dict:
         chosen = random.Random(7).sample(shelters, min(STAFF_SHELTERS, len(shelters)))
         staff = []
         for shelter in chosen:
-            user = accounts.create_user(now, email=f"nacht-{shelter.key.lower()}@load.piket.nl", password="load-test-2026",
-                                        role="shelter_staff", name=f"Nachtdienst {shelter.name}", shelter_ids=[shelter.id])
+            user = accounts.create_user(
+                now,
+                email=f"nacht-{shelter.key.lower()}@load.piket.nl",
+                password="load-test-2026",
+                role="shelter_staff",
+                name=f"Nachtdienst {shelter.name}",
+                shelter_ids=[shelter.id],
+            )
             pools = [(p.id, p.capacity - p.out_of_service - p.held) for p in shelter.pools]
             staff.append({"shelter": shelter.id, "pools": pools, "token": accounts.issue_token(now, user)})
         regions = db.session.scalars(select(Region.code).where(Region.kind == "care").order_by(Region.code)).all()
@@ -99,8 +109,13 @@ def free_port() -> int:
 
 
 def start_server(env, port, workers, log):
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                               "app:create_app()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "app:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -119,6 +134,7 @@ def start_server(env, port, workers, log):
 
 # --- the traffic --------------------------------------------------------------------------------
 
+
 class Traffic:
     """The i-th request of the run, drawn from a seeded generator (same mix and profiles every run)."""
 
@@ -136,13 +152,18 @@ class Traffic:
 
     def search(self):
         rng = self.rng
-        query = [("near", rng.choice(self.setup["regions"])), ("gender", rng.choice(("female", "female", "male", "x"))),
-                 ("age", str(rng.choice((16, 17, 19, 22, 24, 28, 31, 35, 40, 47, 55))))]
+        query = [
+            ("near", rng.choice(self.setup["regions"])),
+            ("gender", rng.choice(("female", "female", "male", "x"))),
+            ("age", str(rng.choice((16, 17, 19, 22, 24, 28, 31, 35, 40, 47, 55)))),
+        ]
         if rng.random() < 0.6:
             query.append(("residence", rng.choice(("lawful", "none"))))
         if rng.random() < 0.4:
             query.append(("exploitation", rng.choice(("sexual", "labour", "criminal", "other"))))
-        for need in rng.sample(("active_addiction", "psychiatric_crisis", "pregnancy", "wheelchair", "pets"), rng.choice((0, 0, 1, 2))):
+        for need in rng.sample(
+            ("active_addiction", "psychiatric_crisis", "pregnancy", "wheelchair", "pets"), rng.choice((0, 0, 1, 2))
+        ):
             query.append(("needs", need))
         if rng.random() < 0.15:
             query.append(("children", str(rng.randint(1, 3))))
@@ -159,19 +180,41 @@ class Traffic:
 
     def request(self):
         rng = self.rng
-        groups = [{"persons": [{"gender": rng.choice(("female", "male")), "age": rng.randint(17, 50),
-                                "residence": rng.choice(("lawful", "none")),
-                                "exploitation": rng.choice(("sexual", "labour", "criminal")),
-                                "needs": rng.sample(("psychiatric_crisis", "pregnancy", "active_addiction"), rng.choice((0, 0, 1)))}],
-                   "children": rng.choice((0, 0, 0, 1, 2))} for _ in range(rng.choice((1, 1, 1, 2)))]
-        body = {"case_reference": f"LOAD-{rng.randint(1000, 9999)}", "callback_phone": "+31612345678",
-                "found": {"region": rng.choice(self.setup["regions"])}, "urgency": "immediate", "threat": "low",
-                "requests": groups, "apart": [[0, 1]] if len(groups) == 2 and rng.random() < 0.5 else []}
-        headers = {**self._bearer(self.setup["tokens"]["police"]), "Idempotency-Key": str(uuid.UUID(int=rng.getrandbits(128)))}
+        groups = [
+            {
+                "persons": [
+                    {
+                        "gender": rng.choice(("female", "male")),
+                        "age": rng.randint(17, 50),
+                        "residence": rng.choice(("lawful", "none")),
+                        "exploitation": rng.choice(("sexual", "labour", "criminal")),
+                        "needs": rng.sample(
+                            ("psychiatric_crisis", "pregnancy", "active_addiction"), rng.choice((0, 0, 1))
+                        ),
+                    }
+                ],
+                "children": rng.choice((0, 0, 0, 1, 2)),
+            }
+            for _ in range(rng.choice((1, 1, 1, 2)))
+        ]
+        body = {
+            "case_reference": f"LOAD-{rng.randint(1000, 9999)}",
+            "callback_phone": "+31612345678",
+            "found": {"region": rng.choice(self.setup["regions"])},
+            "urgency": "immediate",
+            "threat": "low",
+            "requests": groups,
+            "apart": [[0, 1]] if len(groups) == 2 and rng.random() < 0.5 else [],
+        }
+        headers = {
+            **self._bearer(self.setup["tokens"]["police"]),
+            "Idempotency-Key": str(uuid.UUID(int=rng.getrandbits(128))),
+        }
         return "POST", "/api/v1/placement-requests", headers, body
 
 
 # --- a minimal HTTP/1.1 client ------------------------------------------------------------------
+
 
 class ClosedUnanswered(ConnectionError):
     """The server closed the connection without a byte of answer."""
@@ -179,6 +222,7 @@ class ClosedUnanswered(ConnectionError):
 
 class Connections:
     """Idle keep-alive connections to one server; a new one when none is idle."""
+
     IDLE_SECONDS = 2  # reuse only connections idle less than this, well under the server's keep-alive
 
     def __init__(self, port):
@@ -280,7 +324,7 @@ async def drive(port, traffic, rate, warmup, seconds):
     end = loop.time()
     for task in pending:
         task.cancel()
-    for i, ((kind, *_), task) in enumerate(zip(plan, tasks)):
+    for i, ((kind, *_), task) in enumerate(zip(plan, tasks, strict=True)):
         if task in pending:  # its latency is at least this long: counted so, and as an error
             due = start + i / rate
             results.append((kind, due - start >= warmup, end - due, 0, b"no answer within the drain time", end - start))
@@ -288,6 +332,7 @@ async def drive(port, traffic, rate, warmup, seconds):
 
 
 # --- reporting ----------------------------------------------------------------------------------
+
 
 def pct(values, p):
     """Nearest rank: the ceil(p/100 * n)-th smallest value."""
@@ -303,8 +348,14 @@ def summarise(results, rate, seconds):
     for kind in ["all"] + [k for k, _ in MIX]:
         mine = [r for r in measured if kind in ("all", r[0])]
         lat = [r[2] * 1000 for r in mine]
-        rows[kind] = {"count": len(mine), "errors": sum(1 for r in mine if not 200 <= r[3] < 300),
-                      "p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99), "max": max(lat, default=float("nan"))}
+        rows[kind] = {
+            "count": len(mine),
+            "errors": sum(1 for r in mine if not 200 <= r[3] < 300),
+            "p50": pct(lat, 50),
+            "p95": pct(lat, 95),
+            "p99": pct(lat, 99),
+            "max": max(lat, default=float("nan")),
+        }
     # Throughput: good answers to measured requests over the time from the first measured send to the last answer.
     first_due = min((r[5] - r[2] for r in measured), default=0)
     span = max(last_done - first_due, seconds)
@@ -318,17 +369,28 @@ def print_table(rows, title):
     print(f"throughput achieved: {rows['all']['throughput']:.1f} req/s")
     cpu = {k[4:]: v for k, v in rows["all"].items() if k.startswith("cpu_")}
     if cpu:
-        print("CPU time per answered request (whole run, warm-up included): "
-              + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu.items()) + f"; total {sum(cpu.values()):.1f} ms")
+        print(
+            "CPU time per answered request (whole run, warm-up included): "
+            + ", ".join(f"{name} {ms:.1f} ms" for name, ms in cpu.items())
+            + f"; total {sum(cpu.values()):.1f} ms"
+        )
     print("| kind | requests | errors | p50 | p95 | p99 | max |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for kind, r in rows.items():
-        print(f"| {kind} | {r['count']} | {r['errors']} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['p99']:.0f} ms | {r['max']:.0f} ms |")
+        print(
+            f"| {kind} | {r['count']} | {r['errors']} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['p99']:.0f} ms | {r['max']:.0f} ms |"
+        )
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "?")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
     return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
 
 
@@ -349,10 +411,16 @@ def workers_cpu(server) -> float:
 def postgres_cpu(url) -> float:
     """CPU time of the PostgreSQL backends serving this database (all opened during the run)."""
     from sqlalchemy import create_engine, text
+
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     with engine.connect() as conn:
-        pids = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                 "AND pid <> pg_backend_pid()")).scalars().all()
+        pids = (
+            conn.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            )
+            .scalars()
+            .all()
+        )
     engine.dispose()
     return sum(cpu_seconds(pid) for pid in pids)
 
@@ -365,8 +433,13 @@ def server_settings() -> str:
 
 def one_run(args, number):
     instance = tempfile.mkdtemp(prefix="piket-load-")
-    env = dict(os.environ, DATABASE_URL=args.database_url, PIKET_INSTANCE_DIR=instance, SECRET_KEY="load-benchmark",
-               NOTIFY_PROVIDER="console")
+    env = dict(
+        os.environ,
+        DATABASE_URL=args.database_url,
+        PIKET_INSTANCE_DIR=instance,
+        SECRET_KEY="load-benchmark",
+        NOTIFY_PROVIDER="console",
+    )
     setup = prepare(env)
     port = free_port()
     log_path = Path(instance) / "gunicorn.log"
@@ -375,8 +448,11 @@ def one_run(args, number):
         try:
             before_workers, before_client = workers_cpu(server), time.process_time()
             results = asyncio.run(drive(port, Traffic(setup), args.rate, args.warmup, args.seconds))
-            cpu = {"gunicorn": workers_cpu(server) - before_workers, "PostgreSQL": postgres_cpu(args.database_url),
-                   "client": time.process_time() - before_client}
+            cpu = {
+                "gunicorn": workers_cpu(server) - before_workers,
+                "PostgreSQL": postgres_cpu(args.database_url),
+                "client": time.process_time() - before_client,
+            }
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -384,11 +460,18 @@ def one_run(args, number):
     answered = sum(1 for r in results if r[3])
     for name, seconds in cpu.items():
         rows["all"][f"cpu_{name}"] = seconds * 1000 / max(answered, 1)
-    print_table(rows, f"run {number}: {args.rate:g} req/s offered for {args.seconds:g} s (after {args.warmup:g} s warm-up), "
-                      f"{args.workers} gunicorn workers, {server_settings()}")
+    print_table(
+        rows,
+        f"run {number}: {args.rate:g} req/s offered for {args.seconds:g} s (after {args.warmup:g} s warm-up), "
+        f"{args.workers} gunicorn workers, {server_settings()}",
+    )
     if errors:
         by_status = collections.Counter(status or "no answer" for _, _, _, status, _, _ in errors)
-        print(f"{len(errors)} errors (" + ", ".join(f"{n} × {status}" for status, n in by_status.most_common()) + "); the first few:")
+        print(
+            f"{len(errors)} errors ("
+            + ", ".join(f"{n} × {status}" for status, n in by_status.most_common())
+            + "); the first few:"
+        )
         for kind, _, _, status, body, _ in errors[:5]:
             print(f"  {kind}: {status} {body[:300].decode('utf-8', 'replace')}")
         print(f"(server log: {log_path})")
@@ -402,21 +485,28 @@ def main():
     parser.add_argument("--warmup", type=float, default=5, help="unmeasured seconds first (default 5)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     parser.add_argument("--runs", type=int, default=1, help="whole runs (fresh database each); report medians")
-    parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL",
-                                                                 "postgresql://postgres@127.0.0.1:5432/piket_load"),
-                        help="PostgreSQL database to drop, create and use")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("LOAD_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/piket_load"),
+        help="PostgreSQL database to drop, create and use",
+    )
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         sys.exit("--database-url must name a PostgreSQL database (it is dropped and created)")
 
     print(f"machine: {machine()}; the load generator runs on the same machine as gunicorn and PostgreSQL")
-    print("mix: " + ", ".join(f"{share:.0%} {kind}" for kind, share in MIX)
-          + f" (availability: {1 - UNCHANGED_SHARE:.0%} numbers, {UNCHANGED_SHARE:.0%} unchanged; "
-            f"{STAFF_SHELTERS} shelters with their own staff token)")
+    print(
+        "mix: "
+        + ", ".join(f"{share:.0%} {kind}" for kind, share in MIX)
+        + f" (availability: {1 - UNCHANGED_SHARE:.0%} numbers, {UNCHANGED_SHARE:.0%} unchanged; "
+        f"{STAFF_SHELTERS} shelters with their own staff token)"
+    )
     runs = [one_run(args, n + 1) for n in range(args.runs)]
     if args.runs > 1:
-        medians = {kind: {field: statistics.median(run[kind][field] for run in runs) for field in runs[0][kind]}
-                   for kind in runs[0]}
+        medians = {
+            kind: {field: statistics.median(run[kind][field] for run in runs) for field in runs[0][kind]}
+            for kind in runs[0]
+        }
         print_table(medians, f"medians of {args.runs} runs")
     final = runs[0] if args.runs == 1 else medians
     total = final["all"]
@@ -427,8 +517,10 @@ def main():
         missed.append(f"p99 {total['p99']:.0f} ms >= {TARGET_P99_MS} ms")
     if total["errors"]:
         missed.append(f"{total['errors']:.0f} errors")
-    print(f"\ntarget ({TARGET_RPS} req/s, p99 < {TARGET_P99_MS} ms, no errors): "
-          + ("met" if not missed else "MISSED: " + "; ".join(missed)))
+    print(
+        f"\ntarget ({TARGET_RPS} req/s, p99 < {TARGET_P99_MS} ms, no errors): "
+        + ("met" if not missed else "MISSED: " + "; ".join(missed))
+    )
     sys.exit(1 if missed else 0)
 
 

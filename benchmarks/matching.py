@@ -5,6 +5,7 @@
 Prints a Markdown table (medians of repeated runs, ratios) and writes benchmarks/matching-results.md.
 The shared machines are noisy: compare medians and ratios, not single runs.
 """
+
 import statistics
 import sys
 import time
@@ -63,7 +64,7 @@ def naive_cp_sat(scenario, time_limit):
     objective, per_unit = [], {}
     for r in parsed.requests:
         in_pool = []
-        for i, p, d in elig.candidates(r):
+        for _i, p, d in elig.candidates(r):
             z = model.new_bool_var("")
             units = [model.new_bool_var("") for _ in range(p.free)]
             for u, var in enumerate(units):
@@ -76,13 +77,19 @@ def naive_cp_sat(scenario, time_limit):
     for vars_ in per_unit.values():
         model.add_at_most_one(vars_)
     w1, w2 = 10**9, 10**6
-    model.maximize(sum(((w1 if r.urgency == "immediate" else 0) + w2) * sizes[r.id] * z - int(r.size * d * 10) * z
-                       for z, r, d in objective))
+    model.maximize(
+        sum(
+            ((w1 if r.urgency == "immediate" else 0) + w2) * sizes[r.id] * z - int(r.size * d * 10) * z
+            for z, r, d in objective
+        )
+    )
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = 1
     status = solver.solve(model)
-    placed = sum(r.size for z, r, _d in objective if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.value(z))
+    placed = sum(
+        r.size for z, r, _d in objective if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.value(z)
+    )
     return {"placed": placed, "status": solver.status_name(status)}
 
 
@@ -96,7 +103,7 @@ def lp_bound_tier3(scenario, tiers):
     x, pools, imm, placed, dist = {}, {}, [], [], []
     for r in parsed.requests:
         row = []
-        for k, (i, p, d) in enumerate(cands[r.id]):
+        for k, (_i, p, d) in enumerate(cands[r.id]):
             v = lp.NumVar(0, 1, "")
             x[(r.id, k)] = v
             row.append(v)
@@ -121,9 +128,17 @@ def row(name, scenario, repeats, naive_limit=None, lp=False):
     ours_t, ours = median_time(lambda: matching.solve(scenario), repeats)
     core_t, _ = median_time(lambda: matching.solve_parsed(parsed), repeats)
     greedy_t, gr = median_time(lambda: greedy(scenario), repeats)
-    out = {"case": name, "ours_ms": ours_t * 1000, "core_ms": core_t * 1000, "status": ours["status"],
-           "placed": ours["objective"]["placed"], "greedy_placed": gr["placed"], "greedy_ms": greedy_t * 1000,
-           "person_km": ours["objective"]["distance_km"], "greedy_km": gr["distance_km"]}
+    out = {
+        "case": name,
+        "ours_ms": ours_t * 1000,
+        "core_ms": core_t * 1000,
+        "status": ours["status"],
+        "placed": ours["objective"]["placed"],
+        "greedy_placed": gr["placed"],
+        "greedy_ms": greedy_t * 1000,
+        "person_km": ours["objective"]["distance_km"],
+        "greedy_km": gr["distance_km"],
+    }
     if naive_limit:
         naive_t, naive = median_time(lambda: naive_cp_sat(scenario, naive_limit), 1)
         out.update(naive_ms=naive_t * 1000, naive_status=naive["status"], naive_placed=naive["placed"])
@@ -138,18 +153,32 @@ def main():
         ("1 request × 3,000 shelters", synthetic.scenario(1, 3000, seed=11), 15, 20, False),
         ("40 requests × 3,000 shelters, families + apart_from", synthetic.scenario(40, 3000, seed=12), 7, 30, False),
         ("400 requests × 10,000 shelters", synthetic.scenario(400, 10000, seed=13), 3, None, True),
-        ("scarce beds: 200 requests × 3,000 shelters", synthetic.scenario(200, 3000, seed=14, scarce=True), 3, None, False),
+        (
+            "scarce beds: 200 requests × 3,000 shelters",
+            synthetic.scenario(200, 3000, seed=14, scarce=True),
+            3,
+            None,
+            False,
+        ),
     ]
     rows = [row(*case) for case in cases]
-    lines = ["| case | ours (median) | ours after parsing | status | naive CP-SAT | greedy | persons placed: ours / greedy | person-km: ours / greedy | tier-3 gap to LP bound |",
-             "| --- | ---: | ---: | --- | ---: | ---: | --- | --- | ---: |"]
+    lines = [
+        "| case | ours (median) | ours after parsing | status | naive CP-SAT | greedy "
+        "| persons placed: ours / greedy | person-km: ours / greedy | tier-3 gap to LP bound |",
+        "| --- | ---: | ---: | --- | ---: | ---: | --- | --- | ---: |",
+    ]
     for r in rows:
-        naive = (f"{r['naive_ms']:.0f} ms ({r['naive_status'].lower()}, {r['naive_ms'] / r['ours_ms']:.0f}× ours)"
-                 if "naive_ms" in r else "skipped (too large)")
+        naive = (
+            f"{r['naive_ms']:.0f} ms ({r['naive_status'].lower()}, {r['naive_ms'] / r['ours_ms']:.0f}× ours)"
+            if "naive_ms" in r
+            else "skipped (too large)"
+        )
         gap = f"{r['gap_pct']:.2f} %" if "gap_pct" in r else ("0 (optimal)" if r["status"] == "optimal" else "—")
-        lines.append(f"| {r['case']} | {r['ours_ms']:.0f} ms | {r['core_ms']:.0f} ms | {r['status']} | {naive} | "
-                     f"{r['greedy_ms']:.0f} ms | {r['placed']} / {r['greedy_placed']} (+{r['placed'] - r['greedy_placed']}) | "
-                     f"{r['person_km']:.0f} / {r['greedy_km']:.0f} | {gap} |")
+        lines.append(
+            f"| {r['case']} | {r['ours_ms']:.0f} ms | {r['core_ms']:.0f} ms | {r['status']} | {naive} | "
+            f"{r['greedy_ms']:.0f} ms | {r['placed']} / {r['greedy_placed']} (+{r['placed'] - r['greedy_placed']}) | "
+            f"{r['person_km']:.0f} / {r['greedy_km']:.0f} | {gap} |"
+        )
     table = "\n".join(lines)
     print(table)
     RESULTS.write_text(table + "\n")

@@ -9,6 +9,7 @@ year's worth of past requests (1,400: placed, unplaced, refused) with their even
 the page as CoMensha (logged in, through the whole Flask stack) and for each export, and prints
 the median and 90th percentile of repeated runs. Set NATIONAL_RUNS to change the repetitions.
 """
+
 import datetime as dt
 import os
 import statistics
@@ -59,25 +60,54 @@ def top_up_shelters(now, total):
 
     from beds.models import BedPool, Shelter
     from extensions import db
+
     existing = db.session.scalars(select(Shelter).order_by(Shelter.id)).all()
     n = len(existing)
     while n < total:
         src = existing[n % len(existing)]
-        copy = Shelter(key=f"{src.key}-B{n}", name=f"{src.name} {n}", organisation_id=src.organisation_id, type=src.type,
-                       region_id=src.region_id, municipality=src.municipality, lat=src.lat, lon=src.lon, address=src.address,
-                       address_confidential=True, intake=src.intake, intake_phone=src.intake_phone, genders=src.genders,
-                       adults=src.adults, minors=src.minors, residence=src.residence, exploitation=src.exploitation,
-                       excludes=src.excludes,
-                       pools=[BedPool(key=p.key, kind=p.kind, room_size=p.room_size, capacity=p.capacity, occupied=p.occupied,
-                                      out_of_service=p.out_of_service, confirmed_at=p.confirmed_at) for p in src.pools])
+        copy = Shelter(
+            key=f"{src.key}-B{n}",
+            name=f"{src.name} {n}",
+            organisation_id=src.organisation_id,
+            type=src.type,
+            region_id=src.region_id,
+            municipality=src.municipality,
+            lat=src.lat,
+            lon=src.lon,
+            address=src.address,
+            address_confidential=True,
+            intake=src.intake,
+            intake_phone=src.intake_phone,
+            genders=src.genders,
+            adults=src.adults,
+            minors=src.minors,
+            residence=src.residence,
+            exploitation=src.exploitation,
+            excludes=src.excludes,
+            pools=[
+                BedPool(
+                    key=p.key,
+                    kind=p.kind,
+                    room_size=p.room_size,
+                    capacity=p.capacity,
+                    occupied=p.occupied,
+                    out_of_service=p.out_of_service,
+                    confirmed_at=p.confirmed_at,
+                )
+                for p in src.pools
+            ],
+        )
         db.session.add(copy)
         n += 1
     db.session.commit()
-    return db.session.scalar(select(func.count()).select_from(Shelter)), db.session.scalar(select(func.count()).select_from(BedPool))
+    return db.session.scalar(select(func.count()).select_from(Shelter)), db.session.scalar(
+        select(func.count()).select_from(BedPool)
+    )
 
 
 def main():
     from common import fresh_database
+
     fresh_database("piket-national-")
     from flask_migrate import upgrade
     from sqlalchemy import func, select, text
@@ -93,7 +123,7 @@ def main():
     app = create_app({"SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "WTF_CSRF_ENABLED": False})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         build = time.perf_counter()
         beds_demo.load(now)
         shelters, pools = top_up_shelters(now, SHELTERS)
@@ -101,8 +131,10 @@ def main():
         national_demo.load(now)  # a year of daily snapshots and a year's requests
         start = (now - dt.timedelta(days=DAYS)).replace(minute=0, second=0, tzinfo=None)
         dialect = db.engine.dialect.name
-        db.session.execute(text(HOURLY_SQL[dialect]), {"start": start.strftime("%Y-%m-%d %H:00:00") if dialect == "sqlite" else start,
-                                                       "hours": DAYS * 24 - 2})
+        db.session.execute(
+            text(HOURLY_SQL[dialect]),
+            {"start": start.strftime("%Y-%m-%d %H:00:00") if dialect == "sqlite" else start, "hours": DAYS * 24 - 2},
+        )
         db.session.commit()
         snapshots.take(now)  # the worker's own last hour and today's daily, as it would have written them
         db.session.commit()
@@ -121,17 +153,26 @@ def main():
         token = accounts.issue_token(now, accounts.user_by_email("analist@bench.nl"))
         db.session.commit()
     auth = {"Authorization": f"Bearer {token}"}
-    print(f"database: {dialect}; {shelters} shelters, {pools} pools, {rows:,} occupancy snapshots "
-          f"(a year hourly + daily), {REQUESTS} past requests; built in {built:.0f} s")
+    print(
+        f"database: {dialect}; {shelters} shelters, {pools} pools, {rows:,} occupancy snapshots "
+        f"(a year hourly + daily), {REQUESTS} past requests; built in {built:.0f} s"
+    )
     print(f"{'what':<44} {'median ms':>10} {'p90 ms':>8}")
-    cases = [("GET /landelijk (30 days, the default)", lambda: client.get("/landelijk")),
-             ("GET /landelijk?dagen=365", lambda: client.get("/landelijk?dagen=365")),
-             ("GET /api/v1/occupancy", lambda: client.get("/api/v1/occupancy", headers=auth)),
-             ("GET /api/v1/occupancy?days=365", lambda: client.get("/api/v1/occupancy?days=365", headers=auth)),
-             ("GET /api/v1/unmet-demand?days=365", lambda: client.get("/api/v1/unmet-demand?days=365", headers=auth)),
-             ("GET /api/v1/time-to-placement?days=365", lambda: client.get("/api/v1/time-to-placement?days=365", headers=auth)),
-             ("GET /api/v1/occupancy/history (30 days hourly)",
-              lambda: client.get("/api/v1/occupancy/history?kind=hourly", headers=auth))]
+    cases = [
+        ("GET /landelijk (30 days, the default)", lambda: client.get("/landelijk")),
+        ("GET /landelijk?dagen=365", lambda: client.get("/landelijk?dagen=365")),
+        ("GET /api/v1/occupancy", lambda: client.get("/api/v1/occupancy", headers=auth)),
+        ("GET /api/v1/occupancy?days=365", lambda: client.get("/api/v1/occupancy?days=365", headers=auth)),
+        ("GET /api/v1/unmet-demand?days=365", lambda: client.get("/api/v1/unmet-demand?days=365", headers=auth)),
+        (
+            "GET /api/v1/time-to-placement?days=365",
+            lambda: client.get("/api/v1/time-to-placement?days=365", headers=auth),
+        ),
+        (
+            "GET /api/v1/occupancy/history (30 days hourly)",
+            lambda: client.get("/api/v1/occupancy/history?kind=hourly", headers=auth),
+        ),
+    ]
     for name, call in cases:
         call()  # warm: templates compiled, caches filled, as on a server that has been running
         median, p90 = timed(call, RUNS)

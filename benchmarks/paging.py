@@ -9,6 +9,7 @@ by one at a steady pace and waits until each has its first page sent. Latency pe
 moment its transaction committed to the moment the worker called the provider for it
 (`notification_attempts.dispatched_at`). Prints the median and 95th percentile (target: p95 < 2 s).
 """
+
 import datetime as dt
 import os
 import random
@@ -25,22 +26,23 @@ REQUESTS = int(os.environ.get("PAGING_REQUESTS", 200))
 
 
 def utcnow():
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def main():
     from common import fresh_database
+
     fresh_database("piket-paging-")
     from flask_migrate import upgrade
+    from sqlalchemy import func, select
 
     from accounts import service as accounts
     from app import create_app
+    from beds.models import Region
     from extensions import db
+    from notify.models import NotificationAttempt
     from piket import service
     from piket.rotas.models import Rota, RotaShift
-    from beds.models import Region
-    from notify.models import NotificationAttempt
-    from sqlalchemy import func, select
 
     app = create_app({"SECRET_KEY": "bench"})
     with app.app_context():
@@ -49,26 +51,51 @@ def main():
         region = Region(code="bench", name="Benchmark", kind="care", lat=52.0, lon=5.0)
         db.session.add(region)
         db.session.commit()
-        coordinator = accounts.create_user(now, email="piket@bench.nl", password="bench-password-1", role="coordinator",
-                                           phone="+31610000001", region_codes=["bench"])
+        coordinator = accounts.create_user(
+            now,
+            email="piket@bench.nl",
+            password="bench-password-1",
+            role="coordinator",
+            phone="+31610000001",
+            region_codes=["bench"],
+        )
         police = accounts.create_user(now, email="agent@bench.nl", password="bench-password-1", role="police")
         rota = Rota(region_id=region.id, level="primary", name="Benchmark primair", owner_id=coordinator.id)
         db.session.add(rota)
         db.session.commit()
-        db.session.add(RotaShift(rota_id=rota.id, user_id=coordinator.id, start=now - dt.timedelta(hours=1),
-                                 end=now + dt.timedelta(hours=2), source="manual", created_at=now))
+        db.session.add(
+            RotaShift(
+                rota_id=rota.id,
+                user_id=coordinator.id,
+                start=now - dt.timedelta(hours=1),
+                end=now + dt.timedelta(hours=2),
+                source="manual",
+                created_at=now,
+            )
+        )
         db.session.commit()
         police = db.session.get(type(police), police.id)
         db.session.rollback()
 
         env = dict(os.environ, NOTIFY_PROVIDER="console", SECRET_KEY="bench")
-        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             time.sleep(4)  # the worker imports and starts its scheduler
             committed = {}
-            body = {"case_reference": "BENCH", "callback_phone": "+31612345678", "found": {"region": "bench"},
-                    "requests": [{"persons": [{"gender": "male", "age": 30, "residence": "lawful", "exploitation": "labour"}]}]}
+            body = {
+                "case_reference": "BENCH",
+                "callback_phone": "+31612345678",
+                "found": {"region": "bench"},
+                "requests": [
+                    {"persons": [{"gender": "male", "age": 30, "residence": "lawful", "exploitation": "labour"}]}
+                ],
+            }
             fields = service.parse_case(body, police)
             db.session.rollback()
             started = time.perf_counter()
@@ -82,10 +109,16 @@ def main():
             first = {}
             while time.monotonic() < deadline and len(first) < REQUESTS:
                 db.session.rollback()
-                first = dict(db.session.execute(
-                    select(NotificationAttempt.request_id, func.min(NotificationAttempt.dispatched_at))
-                    .where(NotificationAttempt.request_id.in_(committed), NotificationAttempt.dispatched_at.is_not(None))
-                    .group_by(NotificationAttempt.request_id)).all())
+                first = dict(
+                    db.session.execute(
+                        select(NotificationAttempt.request_id, func.min(NotificationAttempt.dispatched_at))
+                        .where(
+                            NotificationAttempt.request_id.in_(committed),
+                            NotificationAttempt.dispatched_at.is_not(None),
+                        )
+                        .group_by(NotificationAttempt.request_id)
+                    ).all()
+                )
                 db.session.rollback()
                 time.sleep(0.5)
             elapsed = time.perf_counter() - started
@@ -97,8 +130,10 @@ def main():
     latencies = sorted((first[r] - committed[r]).total_seconds() for r in first)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     backend = "PostgreSQL" if os.environ["DATABASE_URL"].startswith("postgres") else "SQLite"
-    print(f"| {backend} | {REQUESTS} | {statistics.median(latencies):.2f} s | {p95:.2f} s | {max(latencies):.2f} s | "
-          f"{missing} | {elapsed:.0f} s |")
+    print(
+        f"| {backend} | {REQUESTS} | {statistics.median(latencies):.2f} s | {p95:.2f} s | {max(latencies):.2f} s | "
+        f"{missing} | {elapsed:.0f} s |"
+    )
     if missing:
         sys.exit(f"{missing} requests were never paged")
 

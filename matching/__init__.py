@@ -3,6 +3,7 @@
 No Flask, no SQLAlchemy, nothing from the rest of the project: the service builds a scenario
 from its database, and CoMensha's what-if questions and the CLI use the very same function.
 """
+
 from matching.eligibility import distance_km
 from matching.scenario import ScenarioError, validate
 from matching.solver import solve, solve_parsed, waivers

@@ -1,6 +1,7 @@
 """python -m matching solve FILE|- [--time-limit SECONDS]: print the assignment as JSON.
 
 Invalid input: exit status 2 and one line on standard error naming the field."""
+
 import argparse
 import json
 import math

@@ -3,6 +3,7 @@
 Rules are checked per request against all shelters at once with numpy where it pays (distance,
 the region and safety test); the admission rules are set look-ups on a few distinct profiles.
 """
+
 import math
 from zoneinfo import ZoneInfo
 
@@ -83,18 +84,29 @@ class Eligibility:
         self.lats = np.array([s.lat for s in shelters], dtype=float)
         self.lons = np.array([s.lon for s in shelters], dtype=float)
         open_by_hours = {}  # most shelters share a handful of intake schedules
-        self.open_now = np.array([open_by_hours[s.intake] if s.intake in open_by_hours else
-                                  open_by_hours.setdefault(s.intake, intake_open(s.intake, scenario.now))
-                                  for s in shelters], dtype=bool)
+        self.open_now = np.array(
+            [
+                open_by_hours[s.intake]
+                if s.intake in open_by_hours
+                else open_by_hours.setdefault(s.intake, intake_open(s.intake, scenario.now))
+                for s in shelters
+            ],
+            dtype=bool,
+        )
         self.regions = np.array([s.region for s in shelters], dtype=object)
         self.adults = np.array([s.adults for s in shelters], dtype=bool)
         self.minors = np.array([s.minors for s in shelters], dtype=bool)
-        self._sets = {"genders": [s.genders for s in shelters], "residence": [s.residence for s in shelters],
-                      "exploitation": [s.exploitation for s in shelters], "excludes": [s.excludes for s in shelters]}
+        self._sets = {
+            "genders": [s.genders for s in shelters],
+            "residence": [s.residence for s in shelters],
+            "exploitation": [s.exploitation for s in shelters],
+            "excludes": [s.excludes for s in shelters],
+        }
         self._columns = {}
         self.has_bed = np.array([any(p.kind == "bed" for p in s.pools) for s in shelters], dtype=bool)
-        self.max_room = np.array([max((p.room_size for p in s.pools if p.kind == "family_room"), default=0)
-                                  for s in shelters], dtype=int)
+        self.max_room = np.array(
+            [max((p.room_size for p in s.pools if p.kind == "family_room"), default=0) for s in shelters], dtype=int
+        )
         self.distances, self.reasons = {}, {}
         for request in scenario.requests:
             self.distances[request.id] = distances_km(request.lat, request.lon, self.lats, self.lons)
@@ -104,7 +116,9 @@ class Eligibility:
         """Shelters whose `trait` set holds `value`, cached per (trait, value)."""
         key = (trait, value)
         if key not in self._columns:
-            self._columns[key] = np.fromiter((value in s for s in self._sets[trait]), dtype=bool, count=len(self._sets[trait]))
+            self._columns[key] = np.fromiter(
+                (value in s for s in self._sets[trait]), dtype=bool, count=len(self._sets[trait])
+            )
         return self._columns[key]
 
     def _first_failures(self, request) -> np.ndarray:
@@ -127,8 +141,10 @@ class Eligibility:
         fail(~every(lambda p: self._admits("genders", p.gender)), "gender")
         fail(~every(lambda p: self.minors if p.age < 18 else self.adults), "age")
         fail(~every(lambda p: self._admits("residence", p.residence)), "residence")
-        fail(~every(lambda p: True if p.exploitation is None else self._admits("exploitation", p.exploitation)),
-             "exploitation")
+        fail(
+            ~every(lambda p: True if p.exploitation is None else self._admits("exploitation", p.exploitation)),
+            "exploitation",
+        )
         seen = []
         for p in request.persons:
             for need_code in p.needs:
@@ -138,8 +154,10 @@ class Eligibility:
         if request.urgency == "immediate":
             fail(~self.open_now, "intake_closed")
         if request.threat == "high":
-            fail((self.regions == request.region) | (self.distances[request.id] < self.scenario.high_threat_min_km),
-                 "safety_distance")
+            fail(
+                (self.regions == request.region) | (self.distances[request.id] < self.scenario.high_threat_min_km),
+                "safety_distance",
+            )
         fits = self.max_room >= request.size if request.children > 0 else self.has_bed
         fail(~fits, "pool_fit")
         return reason
@@ -163,10 +181,15 @@ class Eligibility:
     def reason_counts(self, request) -> dict:
         """Unplaced reasons over all shelters; eligible shelters with fitting pools count as capacity."""
         codes, counts = np.unique(self.reasons[request.id].astype(str), return_counts=True)
-        out = {("capacity" if c == "" else c): int(k) for c, k in zip(codes, counts)}
+        out = {("capacity" if c == "" else c): int(k) for c, k in zip(codes, counts, strict=True)}
         return dict(sorted(out.items()))
 
     def failures(self, request, index) -> list[str]:
         """Every rule the shelter fails (for waivers), in the contract's order."""
-        return failing_rules(self.scenario.shelters[index], request, bool(self.open_now[index]),
-                             float(self.distances[request.id][index]), self.scenario.high_threat_min_km)
+        return failing_rules(
+            self.scenario.shelters[index],
+            request,
+            bool(self.open_now[index]),
+            float(self.distances[request.id][index]),
+            self.scenario.high_threat_min_km,
+        )

@@ -1,4 +1,5 @@
 """Reading and validating a scenario into small frozen records; every error names its field."""
+
 import datetime as dt
 import math
 import re
@@ -186,13 +187,19 @@ def _shelter(obj, path, pool_ids):
             raise ScenarioError(f"{pp}.room_size", "must be an integer >= 1")
         pools.append(Pool(pool_id, kind, free, room_size))
     return Shelter(
-        id=_get(obj, "id", path, "str"), lat=lat, lon=lon, region=_get(obj, "region", path, "str"),
+        id=_get(obj, "id", path, "str"),
+        lat=lat,
+        lon=lon,
+        region=_get(obj, "region", path, "str"),
         intake=_intake(obj, path),
         genders=frozenset(_codes(admits, "genders", where, GENDERS)),
-        adults=_get(admits, "adults", where, "bool"), minors=_get(admits, "minors", where, "bool"),
+        adults=_get(admits, "adults", where, "bool"),
+        minors=_get(admits, "minors", where, "bool"),
         residence=frozenset(_codes(admits, "residence", where, RESIDENCES)),
         exploitation=frozenset(_codes(admits, "exploitation", where, EXPLOITATIONS, default=list(EXPLOITATIONS))),
-        excludes=frozenset(_codes(obj, "excludes", path, None, default=[])), pools=tuple(pools))
+        excludes=frozenset(_codes(obj, "excludes", path, None, default=[])),
+        pools=tuple(pools),
+    )
 
 
 _GENDERS, _RESIDENCES, _EXPLOITATIONS = frozenset(GENDERS), frozenset(RESIDENCES), frozenset(EXPLOITATIONS)
@@ -224,12 +231,28 @@ def _shelter_fast(obj, pool_ids):
         adults, minors = admits["adults"], admits["minors"]
     except (KeyError, TypeError, AttributeError):
         return None
-    if not (type(sid) is str and sid and type(region) is str and region and _is_num(lat) and _is_num(lon)
-            and -90 <= lat <= 90 and -180 <= lon <= 180 and type(adults) is bool and type(minors) is bool
-            and _all_str(genders) and _GENDERS.issuperset(genders) and _all_str(residence)
-            and _RESIDENCES.issuperset(residence) and _all_str(exploitation) and _EXPLOITATIONS.issuperset(exploitation)
-            and type(excludes) in (list, tuple) and all(type(x) is str for x in excludes)
-            and intake == "24/7" and type(pools_in) is list):
+    if not (
+        type(sid) is str
+        and sid
+        and type(region) is str
+        and region
+        and _is_num(lat)
+        and _is_num(lon)
+        and -90 <= lat <= 90
+        and -180 <= lon <= 180
+        and type(adults) is bool
+        and type(minors) is bool
+        and _all_str(genders)
+        and _GENDERS.issuperset(genders)
+        and _all_str(residence)
+        and _RESIDENCES.issuperset(residence)
+        and _all_str(exploitation)
+        and _EXPLOITATIONS.issuperset(exploitation)
+        and type(excludes) in (list, tuple)
+        and all(type(x) is str for x in excludes)
+        and intake == "24/7"
+        and type(pools_in) is list
+    ):
         return None
     pools = []
     for p in pools_in:
@@ -247,9 +270,20 @@ def _shelter_fast(obj, pool_ids):
     if len({p.id for p in pools}) != len(pools):
         return None
     pool_ids.update(p.id for p in pools)
-    return Shelter(id=sid, lat=float(lat), lon=float(lon), region=region, intake="24/7", genders=frozenset(genders),
-                   adults=adults, minors=minors, residence=frozenset(residence), exploitation=frozenset(exploitation),
-                   excludes=frozenset(excludes), pools=tuple(pools))
+    return Shelter(
+        id=sid,
+        lat=float(lat),
+        lon=float(lon),
+        region=region,
+        intake="24/7",
+        genders=frozenset(genders),
+        adults=adults,
+        minors=minors,
+        residence=frozenset(residence),
+        exploitation=frozenset(exploitation),
+        excludes=frozenset(excludes),
+        pools=tuple(pools),
+    )
 
 
 def _request(obj, path):
@@ -260,17 +294,34 @@ def _request(obj, path):
     persons = []
     for j, p in enumerate(_get(obj, "persons", path, "list")):
         pp = f"{path}.persons[{j}]"
-        exploitation = _choice(p, "exploitation", pp, EXPLOITATIONS, default=None) if isinstance(p, dict) and p.get("exploitation") is not None else None
-        persons.append(Person(gender=_choice(p, "gender", pp, GENDERS), age=_get(p, "age", pp, "int"),
-                              residence=_choice(p, "residence", pp, RESIDENCES), exploitation=exploitation,
-                              needs=tuple(_codes(p, "needs", pp, None, default=[]))))
+        exploitation = (
+            _choice(p, "exploitation", pp, EXPLOITATIONS, default=None)
+            if isinstance(p, dict) and p.get("exploitation") is not None
+            else None
+        )
+        persons.append(
+            Person(
+                gender=_choice(p, "gender", pp, GENDERS),
+                age=_get(p, "age", pp, "int"),
+                residence=_choice(p, "residence", pp, RESIDENCES),
+                exploitation=exploitation,
+                needs=tuple(_codes(p, "needs", pp, None, default=[])),
+            )
+        )
     if not persons:
         raise ScenarioError(f"{path}.persons", "must list at least one person")
     apart = _codes(obj, "apart_from", path, None, default=[])
-    return Request(id=_get(obj, "id", path, "str"), urgency=_choice(obj, "urgency", path, URGENCIES),
-                   lat=lat, lon=lon, region=_get(found, "region", f"{path}.found", "str"),
-                   threat=_choice(obj, "threat", path, THREATS), persons=tuple(persons),
-                   children=_get(obj, "children", path, "int", default=0), apart_from=tuple(apart))
+    return Request(
+        id=_get(obj, "id", path, "str"),
+        urgency=_choice(obj, "urgency", path, URGENCIES),
+        lat=lat,
+        lon=lon,
+        region=_get(found, "region", f"{path}.found", "str"),
+        threat=_choice(obj, "threat", path, THREATS),
+        persons=tuple(persons),
+        children=_get(obj, "children", path, "int", default=0),
+        apart_from=tuple(apart),
+    )
 
 
 def validate(data) -> Scenario:
@@ -293,7 +344,9 @@ def validate(data) -> Scenario:
     pool_ids, shelter_ids = set(), set()
     shelters = []
     for i, s in enumerate(_get(data, "shelters", "", "list")):
-        shelter = (_shelter_fast(s, pool_ids) if isinstance(s, dict) else None) or _shelter(s, f"shelters[{i}]", pool_ids)
+        shelter = (_shelter_fast(s, pool_ids) if isinstance(s, dict) else None) or _shelter(
+            s, f"shelters[{i}]", pool_ids
+        )
         if shelter.id in shelter_ids:
             raise ScenarioError(f"shelters[{i}].id", f"shelter id {shelter.id!r} is used twice")
         shelter_ids.add(shelter.id)

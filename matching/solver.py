@@ -4,6 +4,7 @@ Work on pools, not beds. Eligibility is filtered first; each request keeps only 
 candidates, as many as can never change the optimum (see _prune). Without side constraints and
 with one unit per placement it is a min-cost flow; otherwise CP-SAT, hinted with greedy.
 """
+
 import itertools
 
 import numpy as np
@@ -53,6 +54,7 @@ def _partners(requests) -> dict[str, set]:
 
 # --- pruning --------------------------------------------------------------------------------------
 
+
 def _prune(parsed, candidates):
     """Keep, per request, the nearest candidates until they hold more of it than all requests
     together could ever take away, even after its apart_from partners block a shelter each.
@@ -78,9 +80,12 @@ def _prune(parsed, candidates):
 
 # --- optimisation ---------------------------------------------------------------------------------
 
+
 def _weights(parsed, candidates):
     sizes = {r.id: r.size for r in parsed.requests}
-    worst = sum(sizes[rid] * max((round(d * METRES) for _i, _p, d in cands), default=0) for rid, cands in candidates.items())
+    worst = sum(
+        sizes[rid] * max((round(d * METRES) for _i, _p, d in cands), default=0) for rid, cands in candidates.items()
+    )
     w2 = worst + 1  # one more person placed outweighs any distance
     w1 = w2 * (sum(sizes.values()) + 1)  # one more immediate person outweighs everything else
     return w1, w2
@@ -147,7 +152,7 @@ def _cp_sat(requests, candidates, w1, w2, time_limit_s):
     x = {}
     by_pool, by_shelter = {}, {}
     for r in requests:
-        for k, (i, p, d) in enumerate(candidates[r.id]):
+        for k, (i, p, _d) in enumerate(candidates[r.id]):
             var = model.new_bool_var(f"x_{r.id}_{k}")
             x[(r.id, k)] = var
             by_pool.setdefault(p.id, (p, []))[1].append((need(p, r), var))
@@ -164,8 +169,9 @@ def _cp_sat(requests, candidates, w1, w2, time_limit_s):
                 for (rid, i), vars_r in by_shelter.items():
                     if rid == r.id and (other, i) in by_shelter:
                         model.add(sum(vars_r) + sum(by_shelter[(other, i)]) <= 1)
-    model.maximize(sum(_arc_value(r, d, w1, w2) * x[(r.id, k)]
-                       for r in requests for k, (_i, _p, d) in enumerate(candidates[r.id])))
+    model.maximize(
+        sum(_arc_value(r, d, w1, w2) * x[(r.id, k)] for r in requests for k, (_i, _p, d) in enumerate(candidates[r.id]))
+    )
     hint = _greedy(requests, candidates)
     for r in requests:
         for k, cand in enumerate(candidates[r.id]):
@@ -177,11 +183,14 @@ def _cp_sat(requests, candidates, w1, w2, time_limit_s):
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return hint, False
-    chosen = {r.id: candidates[r.id][k] for r in requests for k in range(len(candidates[r.id])) if solver.value(x[(r.id, k)])}
+    chosen = {
+        r.id: candidates[r.id][k] for r in requests for k in range(len(candidates[r.id])) if solver.value(x[(r.id, k)])
+    }
     return chosen, status == cp_model.OPTIMAL
 
 
 # --- the answer -------------------------------------------------------------------------------------
+
 
 def _result(parsed, elig, candidates, chosen, optimal, explain):
     shelters = parsed.shelters
@@ -202,14 +211,22 @@ def _result(parsed, elig, candidates, chosen, optimal, explain):
             placed += r.size
             immediate += r.size if r.urgency == "immediate" else 0
             distance += r.size * d
-            others = (c for c in candidates[r.id] if c[1].id != p.id and c[1].free - used.get(c[1].id, 0) >= need(c[1], r))
-            alternatives[r.id] = [{"shelter": shelters[j].id, "pool": q.id, "distance_km": round(e, 1)}
-                                  for j, q, e in itertools.islice(others, 3)]
+            others = (
+                c for c in candidates[r.id] if c[1].id != p.id and c[1].free - used.get(c[1].id, 0) >= need(c[1], r)
+            )
+            alternatives[r.id] = [
+                {"shelter": shelters[j].id, "pool": q.id, "distance_km": round(e, 1)}
+                for j, q, e in itertools.islice(others, 3)
+            ]
         else:
             unplaced.append({"request": r.id, "reasons": elig.reason_counts(r)})
-    out = {"status": "optimal" if optimal else "feasible",
-           "objective": {"immediate_placed": immediate, "placed": placed, "distance_km": round(distance, 1)},
-           "assignments": assignments, "unplaced": unplaced, "alternatives": alternatives}
+    out = {
+        "status": "optimal" if optimal else "feasible",
+        "objective": {"immediate_placed": immediate, "placed": placed, "distance_km": round(distance, 1)},
+        "assignments": assignments,
+        "unplaced": unplaced,
+        "alternatives": alternatives,
+    }
     if explain:
         out["explanations"] = explanations
     return out

@@ -1,4 +1,5 @@
 """Exports of the national figures: every table on the national page as JSON or CSV (thin)."""
+
 import datetime as dt
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -22,9 +23,15 @@ def export(tables, days=None):
         table = service.find_table(tables, request.args.get("table"))
         return download(table.as_csv(), "text/csv", f"{table.key}.csv")
     regions = service.scope(g.user)
-    return jsonify({"scope": "national" if regions is None else "regional",
-                    "regions": None if regions is None else sorted(regions), "days": days,
-                    "suppressed": regions is not None, "tables": {t.key: t.as_json() for t in tables}})
+    return jsonify(
+        {
+            "scope": "national" if regions is None else "regional",
+            "regions": None if regions is None else sorted(regions),
+            "days": days,
+            "suppressed": regions is not None,
+            "tables": {t.key: t.as_json() for t in tables},
+        }
+    )
 
 
 def _topic(topic):
@@ -96,5 +103,11 @@ def post_what_if():
     edits = whatif.parse_edits(body) if body.get("edits") is not None else None
     scenario = body.get("scenario")
     result = whatif.compare(utcnow(), current_app.config, edits=edits, scenario=scenario)
-    return jsonify({"baseline": result["baseline"], "whatif": result["whatif"], "extra_placed": result["extra_placed"],
-                    "tables": {result["table"].key: result["table"].as_json()}})
+    return jsonify(
+        {
+            "baseline": result["baseline"],
+            "whatif": result["whatif"],
+            "extra_placed": result["extra_placed"],
+            "tables": {result["table"].key: result["table"].as_json()},
+        }
+    )

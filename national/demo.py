@@ -5,33 +5,39 @@ Idempotent: it adds history only when there is none. Deterministic (a fixed seed
 and the browser test see the same figures on every machine. Written straight into the tables:
 this is what the worker and the flow would have recorded, not a replay of them.
 """
+
 import datetime as dt
 import math
 import random
 
 from sqlalchemy import func, insert, select
 
+import vocabulary
 from accounts.models import User
 from beds.models import BedPool, EmptySearch, Hold, Region, Shelter
-from extensions import atomic, db
+from extensions import db
 from national.models import OccupancySnapshot
 from piket.models import Case, Placement, PlacementRequest, RequestEvent
 from timeutil import AMSTERDAM, local
-import vocabulary
+from transactions import atomic
 
 SEED = 2026
 HISTORY_DAYS = 365
 PAST_REQUESTS = 90
 PERSONS = [  # (gender, age, residence, exploitation, needs)
-    ("female", 24, "none", "sexual", []), ("female", 31, "lawful", "sexual", ["active_addiction"]),
-    ("male", 38, "none", "labour", []), ("male", 45, "lawful", "labour", ["psychiatric_crisis"]),
-    ("female", 16, "none", "sexual", []), ("male", 29, "none", "criminal", ["aggression"]),
-    ("female", 27, "lawful", "other", ["pregnancy"]), ("male", 52, "lawful", "labour", ["wheelchair"]),
+    ("female", 24, "none", "sexual", []),
+    ("female", 31, "lawful", "sexual", ["active_addiction"]),
+    ("male", 38, "none", "labour", []),
+    ("male", 45, "lawful", "labour", ["psychiatric_crisis"]),
+    ("female", 16, "none", "sexual", []),
+    ("male", 29, "none", "criminal", ["aggression"]),
+    ("female", 27, "lawful", "other", ["pregnancy"]),
+    ("male", 52, "lawful", "labour", ["wheelchair"]),
 ]
 
 
 def _daily_slot(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(4, 0), tzinfo=AMSTERDAM).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(4, 0), tzinfo=AMSTERDAM).astimezone(dt.UTC)
 
 
 def load(now) -> dict:
@@ -39,8 +45,9 @@ def load(now) -> dict:
     if db.session.scalar(select(func.count()).select_from(OccupancySnapshot)):
         return counts  # history exists (the demo ran before, or the worker has been writing): leave it
     rng = random.Random(SEED)
-    pools = db.session.execute(select(BedPool, Shelter).join(Shelter).where(Shelter.active.is_(True))
-                               .order_by(BedPool.id)).all()
+    pools = db.session.execute(
+        select(BedPool, Shelter).join(Shelter).where(Shelter.active.is_(True)).order_by(BedPool.id)
+    ).all()
     with atomic():
         counts["snapshots"] = _snapshots(now, pools, rng)
         requests, searches = _past_requests(now, pools, rng)
@@ -59,10 +66,21 @@ def _snapshots(now, pools, rng) -> int:
             usable = pool.capacity - pool.out_of_service
             sway = 0.15 * math.sin(2 * math.pi * back / 120 + phase) + rng.uniform(-0.08, 0.08)
             occupied = max(0, min(usable, round(pool.occupied + sway * usable)))
-            rows.append({"kind": "daily", "taken_at": _daily_slot(day), "pool_id": pool.id, "shelter_id": shelter.id,
-                         "region_id": shelter.region_id, "shelter_type": shelter.type, "capacity": pool.capacity,
-                         "out_of_service": pool.out_of_service, "occupied": occupied, "held": 0,
-                         "free": usable - occupied})
+            rows.append(
+                {
+                    "kind": "daily",
+                    "taken_at": _daily_slot(day),
+                    "pool_id": pool.id,
+                    "shelter_id": shelter.id,
+                    "region_id": shelter.region_id,
+                    "shelter_type": shelter.type,
+                    "capacity": pool.capacity,
+                    "out_of_service": pool.out_of_service,
+                    "occupied": occupied,
+                    "held": 0,
+                    "free": usable - occupied,
+                }
+            )
     if rows:
         db.session.execute(insert(OccupancySnapshot), rows)
     return len(rows)
@@ -83,25 +101,57 @@ def _past_requests(now, pools, rng) -> tuple[int, int]:
         gender, age, residence, exploitation, needs = rng.choice(PERSONS)
         children = rng.choice([0, 0, 0, 1, 2])
         person = {"gender": gender, "age": age, "residence": residence, "exploitation": exploitation, "needs": needs}
-        case = Case(created_at=created, created_by_id=police.id, case_reference=f"DEMO-{n:04d}", callback_phone="+31600000000",
-                    requester_org="police", region_id=region.id, found_lat=region.lat, found_lon=region.lon, source="web")
+        case = Case(
+            created_at=created,
+            created_by_id=police.id,
+            case_reference=f"DEMO-{n:04d}",
+            callback_phone="+31600000000",
+            requester_org="police",
+            region_id=region.id,
+            found_lat=region.lat,
+            found_lon=region.lon,
+            source="web",
+        )
         outcome = rng.choices(["placed", "exhausted", "cancelled"], weights=[7, 1, 2])[0]
-        request = PlacementRequest(case=case, short_code=f"D{n:03d}", status=outcome, created_at=created, urgency="immediate",
-                                   threat="low", persons=[person], children=children, size=1 + children, apart_from=[],
-                                   profile_stats={"groups": vocabulary.target_groups([person], children), "needs": needs})
+        request = PlacementRequest(
+            case=case,
+            short_code=f"D{n:03d}",
+            status=outcome,
+            created_at=created,
+            urgency="immediate",
+            threat="low",
+            persons=[person],
+            children=children,
+            size=1 + children,
+            apart_from=[],
+            profile_stats={"groups": vocabulary.target_groups([person], children), "needs": needs},
+        )
         db.session.add(request)
         db.session.flush()
         events = [("received", created, {})]
-        paged_levels = ["primary"] + (["backup"] if rng.random() < 0.3 else []) + (["national"] if rng.random() < 0.1 else [])
-        events += [("paged", created + dt.timedelta(minutes=10 * i), {"level": level}) for i, level in enumerate(paged_levels)]
+        paged_levels = (
+            ["primary"] + (["backup"] if rng.random() < 0.3 else []) + (["national"] if rng.random() < 0.1 else [])
+        )
+        events += [
+            ("paged", created + dt.timedelta(minutes=10 * i), {"level": level}) for i, level in enumerate(paged_levels)
+        ]
         if outcome == "placed":
             accepted = created + dt.timedelta(minutes=rng.uniform(2, 25 if len(paged_levels) == 1 else 40))
             chosen = accepted + dt.timedelta(minutes=rng.uniform(3, 30))
             confirmed = chosen + dt.timedelta(minutes=rng.uniform(10, 120))
             pool, shelter = rng.choice(pools)
             if rng.random() < 0.15:  # first a refusal, then a place elsewhere
-                _placement(request, pool, shelter, coordinator, staff, chosen, chosen + dt.timedelta(minutes=20),
-                           "refused", rng.choice(list(vocabulary.REFUSAL_REASONS)))
+                _placement(
+                    request,
+                    pool,
+                    shelter,
+                    coordinator,
+                    staff,
+                    chosen,
+                    chosen + dt.timedelta(minutes=20),
+                    "refused",
+                    rng.choice(list(vocabulary.REFUSAL_REASONS)),
+                )
                 pool, shelter = rng.choice(pools)
             _placement(request, pool, shelter, coordinator, staff, chosen, confirmed, "confirmed")
             request.accepted_by_id, request.accepted_at, request.closed_at = coordinator.id, accepted, confirmed
@@ -109,7 +159,11 @@ def _past_requests(now, pools, rng) -> tuple[int, int]:
             if confirmed < now - dt.timedelta(days=3) and rng.random() < 0.7:
                 case.report_made_at = confirmed + dt.timedelta(days=rng.uniform(0.5, 3))
                 case.report_made_by_id = coordinator.id
-            events += [("accepted", accepted, {}), ("placement_chosen", chosen, {}), ("intake_confirmed", confirmed, {})]
+            events += [
+                ("accepted", accepted, {}),
+                ("placement_chosen", chosen, {}),
+                ("intake_confirmed", confirmed, {}),
+            ]
         else:
             request.closed_at = created + dt.timedelta(minutes=30 if outcome == "exhausted" else rng.uniform(40, 300))
             if outcome == "cancelled" or rng.random() < 0.5:
@@ -122,9 +176,19 @@ def _past_requests(now, pools, rng) -> tuple[int, int]:
     for n in range(40):
         gender, age, residence, _exploitation, needs = rng.choice(PERSONS)
         region = rng.choice(regions)
-        groups = vocabulary.target_groups([{"gender": gender, "age": age, "residence": residence}], rng.choice([0, 0, 2]))
-        db.session.add(EmptySearch(at=now - dt.timedelta(days=rng.uniform(0, 89)), region_id=region.id, role="police",
-                                   target_groups=groups, needs=needs, dedupe_key=f"demo-{n}"))
+        groups = vocabulary.target_groups(
+            [{"gender": gender, "age": age, "residence": residence}], rng.choice([0, 0, 2])
+        )
+        db.session.add(
+            EmptySearch(
+                at=now - dt.timedelta(days=rng.uniform(0, 89)),
+                region_id=region.id,
+                role="police",
+                target_groups=groups,
+                needs=needs,
+                dedupe_key=f"demo-{n}",
+            )
+        )
         searches += 1
     return made, searches
 
@@ -143,10 +207,29 @@ def _reasons(needs, gender, age, residence, rng) -> dict:
 
 
 def _placement(request, pool, shelter, coordinator, staff, chosen, decided, status, reason=None):
-    hold = Hold(pool_id=pool.id, places=1, status="confirmed" if status == "confirmed" else "released", created_at=chosen,
-                expires_at=chosen + dt.timedelta(minutes=90), ended_at=decided, reason=reason)
+    hold = Hold(
+        pool_id=pool.id,
+        places=1,
+        status="confirmed" if status == "confirmed" else "released",
+        created_at=chosen,
+        expires_at=chosen + dt.timedelta(minutes=90),
+        ended_at=decided,
+        reason=reason,
+    )
     db.session.add(hold)
     db.session.flush()
-    db.session.add(Placement(request_id=request.id, shelter_id=shelter.id, pool_id=pool.id, hold_id=hold.id, status=status,
-                             distance_km=10.0, chosen_by_id=coordinator.id, chosen_at=chosen,
-                             decided_by_id=getattr(staff, "id", coordinator.id), decided_at=decided, refusal_reason=reason))
+    db.session.add(
+        Placement(
+            request_id=request.id,
+            shelter_id=shelter.id,
+            pool_id=pool.id,
+            hold_id=hold.id,
+            status=status,
+            distance_km=10.0,
+            chosen_by_id=coordinator.id,
+            chosen_at=chosen,
+            decided_by_id=getattr(staff, "id", coordinator.id),
+            decided_at=decided,
+            refusal_reason=reason,
+        )
+    )

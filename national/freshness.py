@@ -5,6 +5,7 @@ A reminder is a NotificationAttempt with purpose "freshness_reminder"; the outbo
 column, so the shelter travels in the dedupe key: "fresh:<shelter id, 8 digits>:<slot>:<recipient>".
 The fixed width lets one GROUP BY on its first 14 characters find every shelter's last reminder.
 """
+
 import datetime as dt
 
 from flask import current_app
@@ -16,11 +17,12 @@ from audit import service as audit
 from beds import service as beds
 from beds.models import Shelter
 from errors import Forbidden, ValidationError
-from extensions import atomic, db
+from extensions import db
 from national.tables import Table
 from notify import service as notify
 from notify.models import NotificationAttempt
 from timeutil import AMSTERDAM, format_local, local
+from transactions import atomic
 
 PURPOSE = "freshness_reminder"
 REMIND_ROLES = ("comensha", "admin")  # and coordinators, for the shelters in their regions
@@ -38,17 +40,20 @@ def _key(shelter_id, slot, recipient) -> str:
 
 
 def _shelter_of(prefix) -> int:
-    return int(prefix[len("fresh:"):KEY_PREFIX_LEN])
+    return int(prefix[len("fresh:") : KEY_PREFIX_LEN])
 
 
 # --- reading --------------------------------------------------------------------------------------
 
+
 def last_reminders(since=None) -> dict[int, dt.datetime]:
     """{shelter_id: time of its last reminder} (since `since`, if given), in one grouped query."""
     prefix = func.substr(NotificationAttempt.dedupe_key, 1, KEY_PREFIX_LEN)
-    query = (select(prefix, func.max(NotificationAttempt.created_at))
-             .where(NotificationAttempt.purpose == PURPOSE, NotificationAttempt.dedupe_key.like("fresh:%"))
-             .group_by(prefix))
+    query = (
+        select(prefix, func.max(NotificationAttempt.created_at))
+        .where(NotificationAttempt.purpose == PURPOSE, NotificationAttempt.dedupe_key.like("fresh:%"))
+        .group_by(prefix)
+    )
     if since is not None:
         query = query.where(NotificationAttempt.created_at >= since)
     return {_shelter_of(p): at for p, at in db.session.execute(query)}
@@ -56,9 +61,12 @@ def last_reminders(since=None) -> dict[int, dt.datetime]:
 
 def _staff_phones(shelter_ids=None) -> dict[int, list[User]]:
     """Active staff with a phone, per shelter they are bound to."""
-    query = (select(user_shelters.c.shelter_id, User).join(User, User.id == user_shelters.c.user_id)
-             .where(User.role == "shelter_staff", User.active.is_(True), User.phone.is_not(None), User.phone != "")
-             .order_by(User.id))
+    query = (
+        select(user_shelters.c.shelter_id, User)
+        .join(User, User.id == user_shelters.c.user_id)
+        .where(User.role == "shelter_staff", User.active.is_(True), User.phone.is_not(None), User.phone != "")
+        .order_by(User.id)
+    )
     if shelter_ids is not None:
         query = query.where(user_shelters.c.shelter_id.in_(list(shelter_ids)))
     staff: dict[int, list[User]] = {}
@@ -87,28 +95,44 @@ def table(now, cfg, region_ids=None) -> Table:
     for shelter in shelters:
         confirmed = beds.last_confirmed(shelter)
         code = beds.freshness(confirmed, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"])
-        rows.append({
-            "organisation": shelter.organisation.name if shelter.organisation else None,
-            "shelter": shelter.name, "region": shelter.region.name,
-            "type": vocabulary.label(vocabulary.SHELTER_TYPES, shelter.type),
-            "last_confirmed": format_local(confirmed), "age_hours": age_hours(confirmed, now),
-            "freshness": vocabulary.label(vocabulary.FRESHNESS, code),
-            "last_reminded": format_local(reminded.get(shelter.id)),
-            "shelter_id": shelter.id, "region_id": shelter.region_id, "freshness_code": code,
-            "confirmed_at": confirmed.isoformat() if confirmed else None,
-            "has_phone": bool(with_staff.get(shelter.id) or shelter.intake_phone),
-            "_sort": (confirmed is not None, confirmed or now),
-        })
+        rows.append(
+            {
+                "organisation": shelter.organisation.name if shelter.organisation else None,
+                "shelter": shelter.name,
+                "region": shelter.region.name,
+                "type": vocabulary.label(vocabulary.SHELTER_TYPES, shelter.type),
+                "last_confirmed": format_local(confirmed),
+                "age_hours": age_hours(confirmed, now),
+                "freshness": vocabulary.label(vocabulary.FRESHNESS, code),
+                "last_reminded": format_local(reminded.get(shelter.id)),
+                "shelter_id": shelter.id,
+                "region_id": shelter.region_id,
+                "freshness_code": code,
+                "confirmed_at": confirmed.isoformat() if confirmed else None,
+                "has_phone": bool(with_staff.get(shelter.id) or shelter.intake_phone),
+                "_sort": (confirmed is not None, confirmed or now),
+            }
+        )
     rows.sort(key=lambda r: r.pop("_sort"))  # stable: equal ages keep the name order
-    return Table(key="freshness", title="Actualiteit per opvang",
-                 columns=[("organisation", "Organisatie"), ("shelter", "Opvang"), ("region", "Regio"),
-                          ("type", "Soort opvang"), ("last_confirmed", "Laatst bevestigd"),
-                          ("age_hours", "Uren geleden"), ("freshness", "Actualiteit"),
-                          ("last_reminded", "Laatste herinnering")],
-                 rows=rows)
+    return Table(
+        key="freshness",
+        title="Actualiteit per opvang",
+        columns=[
+            ("organisation", "Organisatie"),
+            ("shelter", "Opvang"),
+            ("region", "Regio"),
+            ("type", "Soort opvang"),
+            ("last_confirmed", "Laatst bevestigd"),
+            ("age_hours", "Uren geleden"),
+            ("freshness", "Actualiteit"),
+            ("last_reminded", "Laatste herinnering"),
+        ],
+        rows=rows,
+    )
 
 
 # --- reminding ------------------------------------------------------------------------------------
+
 
 def reminder_text(shelter, confirmed, now, base_url, from_intake_phone) -> str:
     """No personal data: the shelter's name, an age and how to update."""
@@ -137,8 +161,9 @@ def recipients(shelter, staff=None) -> list[tuple[int | None, str]]:
 def _send(now, shelter, to, slot, cfg) -> int:
     """Queue the SMS to every recipient whose key for this slot is new; in the caller's transaction."""
     keys = {_key(shelter.id, slot, user_id or "intake"): (user_id, number) for user_id, number in to}
-    sent = set(db.session.scalars(select(NotificationAttempt.dedupe_key)
-                                  .where(NotificationAttempt.dedupe_key.in_(list(keys)))))
+    sent = set(
+        db.session.scalars(select(NotificationAttempt.dedupe_key).where(NotificationAttempt.dedupe_key.in_(list(keys))))
+    )
     confirmed = beds.last_confirmed(shelter)
     queued = 0
     for key, (user_id, number) in keys.items():
@@ -168,13 +193,17 @@ def remind(now, shelter_id, user, cfg=None) -> int:
             raise Forbidden("U mag deze opvang geen herinnering sturen.", field="shelter_id")
         to = recipients(shelter)
         if not to:
-            raise ValidationError("Deze opvang heeft geen telefoonnummer: geen medewerker met een mobiel nummer "
-                                  "en geen intakenummer.", field="shelter_id")
+            raise ValidationError(
+                "Deze opvang heeft geen telefoonnummer: geen medewerker met een mobiel nummer en geen intakenummer.",
+                field="shelter_id",
+            )
         if shelter.id in last_reminders(since=now - CLICK_GAP):
             return 0
-        queued = _send(now, shelter, to, f"h{now.astimezone(dt.timezone.utc):%Y%m%d%H}", cfg)
+        queued = _send(now, shelter, to, f"h{now.astimezone(dt.UTC):%Y%m%d%H}", cfg)
         if queued:
-            audit.record(now, "shelter.freshness_reminder", "shelter", shelter.id, after={"messages": queued}, actor=user)
+            audit.record(
+                now, "shelter.freshness_reminder", "shelter", shelter.id, after={"messages": queued}, actor=user
+            )
     return queued
 
 
@@ -189,18 +218,27 @@ def remind_stale(now, cfg=None) -> int:
         return 0
     cfg = cfg if cfg is not None else current_app.config
     today = local(now).date()
-    midnight = dt.datetime.combine(today, dt.time(0), tzinfo=AMSTERDAM).astimezone(dt.timezone.utc)
-    stale = [s for s in _active_shelters() if s.pools and beds.freshness(
-        beds.last_confirmed(s), now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]) == "stale"]
+    midnight = dt.datetime.combine(today, dt.time(0), tzinfo=AMSTERDAM).astimezone(dt.UTC)
+    stale = [
+        s
+        for s in _active_shelters()
+        if s.pools and beds.freshness(beds.last_confirmed(s), now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]) == "stale"
+    ]
     if not stale:
         db.session.rollback()  # end the read (on SQLite it holds the write lock)
         return 0
     recent = set(last_reminders(since=now - CLICK_GAP))
     day_slot = f"d{today:%Y%m%d}"
-    done_today = {_shelter_of(k) for k in db.session.scalars(
-        select(NotificationAttempt.dedupe_key).where(NotificationAttempt.purpose == PURPOSE,
-                                                     NotificationAttempt.created_at >= midnight,
-                                                     NotificationAttempt.dedupe_key.like(f"fresh:%:{day_slot}:%")))}
+    done_today = {
+        _shelter_of(k)
+        for k in db.session.scalars(
+            select(NotificationAttempt.dedupe_key).where(
+                NotificationAttempt.purpose == PURPOSE,
+                NotificationAttempt.created_at >= midnight,
+                NotificationAttempt.dedupe_key.like(f"fresh:%:{day_slot}:%"),
+            )
+        )
+    }
     staff = _staff_phones({s.id for s in stale})
     queued = 0
     for shelter in stale:
@@ -210,7 +248,9 @@ def remind_stale(now, cfg=None) -> int:
         with atomic():
             n = _send(now, shelter, to, day_slot, cfg)
             if n:
-                audit.record(now, "shelter.freshness_reminder", "shelter", shelter.id, after={"messages": n}, source="system")
+                audit.record(
+                    now, "shelter.freshness_reminder", "shelter", shelter.id, after={"messages": n}, source="system"
+                )
         queued += n
     db.session.rollback()
     return queued

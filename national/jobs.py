@@ -2,6 +2,7 @@
 
 Both are idempotent per slot (an hour, a day), so running them every minute, twice at once or
 after a restart writes and sends nothing twice."""
+
 from national import freshness, snapshots
 
 JOBS = {  # name: (function(now), every N seconds)

@@ -3,11 +3,13 @@
 Append-only and denormalised (region and shelter type as they were then, no foreign keys): history
 outlives a shelter's move or closure, and the national page reads it without joins.
 """
+
 from sqlalchemy import Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from audit.models import APPEND_ONLY
-from extensions import UTCDateTime, db
+from columns import UTCDateTime
+from extensions import db
 
 SNAPSHOT_KINDS = ("hourly", "daily")
 

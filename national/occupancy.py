@@ -6,6 +6,7 @@ places anyone can use, and held places are as taken as occupied ones.
 demand = (occupied + held + turned away) / usable * 100: over 100 means more people needed a place
 than there are usable places.
 """
+
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -24,8 +25,14 @@ FULL_PCT = 100  # utilisation at or over this: nothing left
 OVER_PCT = 100  # demand over this: more people than usable places
 MAX_DAYS = 3660
 
-NUMBERS = [("capacity", "Capaciteit"), ("out_of_service", "Buiten gebruik"), ("occupied", "Bezet"),
-           ("held", "Gereserveerd"), ("free", "Vrij"), ("utilisation", "Bezetting %")]
+NUMBERS = [
+    ("capacity", "Capaciteit"),
+    ("out_of_service", "Buiten gebruik"),
+    ("occupied", "Bezet"),
+    ("held", "Gereserveerd"),
+    ("free", "Vrij"),
+    ("utilisation", "Bezetting %"),
+]
 
 
 def usable(capacity, out_of_service) -> int:
@@ -46,7 +53,7 @@ def demand(capacity, out_of_service, occupied, held, turned_away=0) -> float | N
 
 
 def alarm(utilisation_pct, demand_pct=None) -> str | None:
-    """"over" beats "full" beats "low"; None when nothing is wrong (or nothing is usable)."""
+    """ "over" beats "full" beats "low"; None when nothing is wrong (or nothing is usable)."""
     if demand_pct is not None and demand_pct > OVER_PCT:
         return "over"
     if utilisation_pct is None:
@@ -60,9 +67,14 @@ def alarm(utilisation_pct, demand_pct=None) -> str | None:
 
 def _numbers(capacity, out_of_service, occupied, held) -> dict:
     capacity, out_of_service, occupied, held = (int(x or 0) for x in (capacity, out_of_service, occupied, held))
-    return {"capacity": capacity, "out_of_service": out_of_service, "occupied": occupied, "held": held,
-            "free": capacity - out_of_service - occupied - held,
-            "utilisation": utilisation(capacity, out_of_service, occupied, held)}
+    return {
+        "capacity": capacity,
+        "out_of_service": out_of_service,
+        "occupied": occupied,
+        "held": held,
+        "free": capacity - out_of_service - occupied - held,
+        "utilisation": utilisation(capacity, out_of_service, occupied, held),
+    }
 
 
 def _with_alarm(row, turned_away=None, with_demand=True) -> dict:
@@ -81,13 +93,24 @@ def _total(rows) -> dict:
 
 # --- live numbers ---------------------------------------------------------------------------------
 
-SUMS = (func.sum(BedPool.capacity), func.sum(BedPool.out_of_service), func.sum(BedPool.occupied), func.sum(BedPool.held))
+SUMS = (
+    func.sum(BedPool.capacity),
+    func.sum(BedPool.out_of_service),
+    func.sum(BedPool.occupied),
+    func.sum(BedPool.held),
+)
 
 
 def _live(group_by, region_ids):
     """One GROUP BY over the pools of active shelters (regions joined for their names)."""
-    query = select(*group_by, *SUMS).select_from(BedPool).join(Shelter, Shelter.id == BedPool.shelter_id) \
-        .join(Region, Region.id == Shelter.region_id).where(Shelter.active.is_(True)).group_by(*group_by)
+    query = (
+        select(*group_by, *SUMS)
+        .select_from(BedPool)
+        .join(Shelter, Shelter.id == BedPool.shelter_id)
+        .join(Region, Region.id == Shelter.region_id)
+        .where(Shelter.active.is_(True))
+        .group_by(*group_by)
+    )
     if region_ids is not None:
         query = query.where(Shelter.region_id.in_(list(region_ids)))
     return db.session.execute(query).all()
@@ -107,33 +130,57 @@ def current(now, region_ids=None, turned_away=None) -> dict[str, Table]:
     total_away = None
     if turned_away is not None:
         total_away = sum(n for rid, n in turned_away.items() if region_ids is None or rid in region_ids)
-    total = {"region": "Nederland" if region_ids is None else "Totaal", "region_id": None, "total": True, **_total(regions)}
+    total = {
+        "region": "Nederland" if region_ids is None else "Totaal",
+        "region_id": None,
+        "total": True,
+        **_total(regions),
+    }
     regions.append(_with_alarm(total, total_away))
 
     order = list(vocabulary.SHELTER_TYPES)
     types = []
-    for code, *sums in sorted(_live((Shelter.type,), region_ids),
-                              key=lambda r: order.index(r[0]) if r[0] in order else len(order)):
+    for code, *sums in sorted(
+        _live((Shelter.type,), region_ids), key=lambda r: order.index(r[0]) if r[0] in order else len(order)
+    ):
         row = {"type": vocabulary.label(vocabulary.SHELTER_TYPES, code), "shelter_type": code, **_numbers(*sums)}
         types.append(_with_alarm(row, with_demand=False))
-    types.append(_with_alarm({"type": "Totaal", "shelter_type": None, "total": True, **_total(types)}, with_demand=False))
+    types.append(
+        _with_alarm({"type": "Totaal", "shelter_type": None, "total": True, **_total(types)}, with_demand=False)
+    )
 
     return {
         "occupancy_regions": Table(
-            key="occupancy_regions", title="Bezetting per regio",
-            columns=[("region", "Regio"), *NUMBERS, ("turned_away", "Niet geplaatst (30 dagen)"),
-                     ("demand", "Vraag %"), ("alarm", "Signaal")],
-            rows=regions, counts=("turned_away",), guarded={"demand": "turned_away"}),
+            key="occupancy_regions",
+            title="Bezetting per regio",
+            columns=[
+                ("region", "Regio"),
+                *NUMBERS,
+                ("turned_away", "Niet geplaatst (30 dagen)"),
+                ("demand", "Vraag %"),
+                ("alarm", "Signaal"),
+            ],
+            rows=regions,
+            counts=("turned_away",),
+            guarded={"demand": "turned_away"},
+        ),
         "occupancy_types": Table(
-            key="occupancy_types", title="Bezetting per soort opvang",
-            columns=[("type", "Soort opvang"), *NUMBERS, ("alarm", "Signaal")], rows=types),
+            key="occupancy_types",
+            title="Bezetting per soort opvang",
+            columns=[("type", "Soort opvang"), *NUMBERS, ("alarm", "Signaal")],
+            rows=types,
+        ),
     }
 
 
 # --- history --------------------------------------------------------------------------------------
 
-SNAP_SUMS = (func.sum(OccupancySnapshot.capacity), func.sum(OccupancySnapshot.out_of_service),
-             func.sum(OccupancySnapshot.occupied), func.sum(OccupancySnapshot.held))
+SNAP_SUMS = (
+    func.sum(OccupancySnapshot.capacity),
+    func.sum(OccupancySnapshot.out_of_service),
+    func.sum(OccupancySnapshot.occupied),
+    func.sum(OccupancySnapshot.held),
+)
 
 
 def _days(days) -> int:
@@ -149,15 +196,27 @@ def trend(now, days, region_ids=None) -> Table:
     Reads daily rows only, through the (kind, taken_at, ...) index: a year of hourly rows for
     every pool is never scanned."""
     first = local(now).date() - dt.timedelta(days=_days(days) - 1)
-    query = (select(OccupancySnapshot.taken_at, *SNAP_SUMS)
-             .where(OccupancySnapshot.kind == "daily", OccupancySnapshot.taken_at >= daily_slot(first),
-                    OccupancySnapshot.taken_at <= now)
-             .group_by(OccupancySnapshot.taken_at).order_by(OccupancySnapshot.taken_at))
+    query = (
+        select(OccupancySnapshot.taken_at, *SNAP_SUMS)
+        .where(
+            OccupancySnapshot.kind == "daily",
+            OccupancySnapshot.taken_at >= daily_slot(first),
+            OccupancySnapshot.taken_at <= now,
+        )
+        .group_by(OccupancySnapshot.taken_at)
+        .order_by(OccupancySnapshot.taken_at)
+    )
     if region_ids is not None:
         query = query.where(OccupancySnapshot.region_id.in_(list(region_ids)))
-    rows = [{"date": local(taken_at).date().isoformat(), **_numbers(*sums)} for taken_at, *sums in db.session.execute(query)]
-    return Table(key="occupancy_trend", title=f"Bezetting, laatste {days} dagen",
-                 columns=[("date", "Datum"), *NUMBERS], rows=rows)
+    rows = [
+        {"date": local(taken_at).date().isoformat(), **_numbers(*sums)} for taken_at, *sums in db.session.execute(query)
+    ]
+    return Table(
+        key="occupancy_trend",
+        title=f"Bezetting, laatste {days} dagen",
+        columns=[("date", "Datum"), *NUMBERS],
+        rows=rows,
+    )
 
 
 def history(since, until, kind, region_ids=None) -> Table:
@@ -167,43 +226,75 @@ def history(since, until, kind, region_ids=None) -> Table:
         raise ValidationError(f"must be one of {', '.join(SNAPSHOT_KINDS)}", field="kind")
     if since is None or until is None or until <= since:
         raise ValidationError("the end must be after the start", field="until")
-    query = (select(OccupancySnapshot.taken_at, OccupancySnapshot.region_id, Region.name, *SNAP_SUMS)
-             .outerjoin(Region, Region.id == OccupancySnapshot.region_id)  # history outlives a region
-             .where(OccupancySnapshot.kind == kind, OccupancySnapshot.taken_at >= since, OccupancySnapshot.taken_at < until)
-             .group_by(OccupancySnapshot.taken_at, OccupancySnapshot.region_id, Region.name)
-             .order_by(OccupancySnapshot.taken_at, Region.name, OccupancySnapshot.region_id))
+    query = (
+        select(OccupancySnapshot.taken_at, OccupancySnapshot.region_id, Region.name, *SNAP_SUMS)
+        .outerjoin(Region, Region.id == OccupancySnapshot.region_id)  # history outlives a region
+        .where(OccupancySnapshot.kind == kind, OccupancySnapshot.taken_at >= since, OccupancySnapshot.taken_at < until)
+        .group_by(OccupancySnapshot.taken_at, OccupancySnapshot.region_id, Region.name)
+        .order_by(OccupancySnapshot.taken_at, Region.name, OccupancySnapshot.region_id)
+    )
     if region_ids is not None:
         query = query.where(OccupancySnapshot.region_id.in_(list(region_ids)))
-    rows = [{"taken_at": local(taken_at).isoformat(timespec="minutes"), "region": name or f"regio {rid}",
-             "region_id": rid, **_numbers(*sums)}
-            for taken_at, rid, name, *sums in db.session.execute(query)]
+    rows = [
+        {
+            "taken_at": local(taken_at).isoformat(timespec="minutes"),
+            "region": name or f"regio {rid}",
+            "region_id": rid,
+            **_numbers(*sums),
+        }
+        for taken_at, rid, name, *sums in db.session.execute(query)
+    ]
     title = "Bezetting per uur" if kind == "hourly" else "Bezetting per dag (04:00)"
-    return Table(key="occupancy_history", title=title,
-                 columns=[("taken_at", "Tijdstip"), ("region", "Regio"), *NUMBERS], rows=rows)
+    return Table(
+        key="occupancy_history",
+        title=title,
+        columns=[("taken_at", "Tijdstip"), ("region", "Regio"), *NUMBERS],
+        rows=rows,
+    )
 
 
 # --- the bed inventory ------------------------------------------------------------------------------
+
 
 def inventory(now, since=None, until=None, region_ids=None) -> Table:
     """Capacity changes in [since, until) (default: the last 365 days up to now), oldest first: new
     pools (before empty) and changed capacities. The region filter is the shelter's current region."""
     until = until or now
     since = since or until - dt.timedelta(days=365)
-    query = (select(CapacityChange, Shelter.name, BedPool.key)
-             .outerjoin(Shelter, Shelter.id == CapacityChange.shelter_id)  # no FKs: the inventory outlives both
-             .outerjoin(BedPool, BedPool.id == CapacityChange.pool_id)
-             .where(CapacityChange.effective_at >= since, CapacityChange.effective_at < until)
-             .order_by(CapacityChange.effective_at, CapacityChange.id))
+    query = (
+        select(CapacityChange, Shelter.name, BedPool.key)
+        .outerjoin(Shelter, Shelter.id == CapacityChange.shelter_id)  # no FKs: the inventory outlives both
+        .outerjoin(BedPool, BedPool.id == CapacityChange.pool_id)
+        .where(CapacityChange.effective_at >= since, CapacityChange.effective_at < until)
+        .order_by(CapacityChange.effective_at, CapacityChange.id)
+    )
     if region_ids is not None:
         query = query.where(Shelter.region_id.in_(list(region_ids)))
     rows = []
     for change, shelter_name, pool_key in db.session.execute(query):
-        rows.append({"date": local(change.effective_at).date().isoformat(),
-                     "shelter": shelter_name or f"opvang {change.shelter_id}", "pool": pool_key or f"#{change.pool_id}",
-                     "before": change.capacity_before, "after": change.capacity_after,
-                     "difference": change.capacity_after - (change.capacity_before or 0),
-                     "shelter_id": change.shelter_id, "pool_id": change.pool_id,
-                     "effective_at": change.effective_at.isoformat()})
-    return Table(key="capacity_changes", title="Wijzigingen in de capaciteit",
-                 columns=[("date", "Datum"), ("shelter", "Opvang"), ("pool", "Soort plaats"), ("before", "Was"),
-                          ("after", "Wordt"), ("difference", "Verschil")], rows=rows)
+        rows.append(
+            {
+                "date": local(change.effective_at).date().isoformat(),
+                "shelter": shelter_name or f"opvang {change.shelter_id}",
+                "pool": pool_key or f"#{change.pool_id}",
+                "before": change.capacity_before,
+                "after": change.capacity_after,
+                "difference": change.capacity_after - (change.capacity_before or 0),
+                "shelter_id": change.shelter_id,
+                "pool_id": change.pool_id,
+                "effective_at": change.effective_at.isoformat(),
+            }
+        )
+    return Table(
+        key="capacity_changes",
+        title="Wijzigingen in de capaciteit",
+        columns=[
+            ("date", "Datum"),
+            ("shelter", "Opvang"),
+            ("pool", "Soort plaats"),
+            ("before", "Was"),
+            ("after", "Wordt"),
+            ("difference", "Verschil"),
+        ],
+        rows=rows,
+    )

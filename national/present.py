@@ -1,5 +1,6 @@
 """A Table's cells as HTML, built in Python: the freshness table alone has thousands of cells, and a
 Jinja macro per cell cost more than all the queries of the page together."""
+
 from markupsafe import Markup, escape
 
 import vocabulary
@@ -14,7 +15,8 @@ def cell(table, row, key) -> Markup:
         return HIDDEN if table.suppressed and (key in table.counts or key in table.guarded) else DASH
     if key == "alarm":
         return Markup('<span class="alarm-label alarm-{0}">{1}</span>').format(
-            value, vocabulary.OCCUPANCY_ALARMS.get(value, value))
+            value, vocabulary.OCCUPANCY_ALARMS.get(value, value)
+        )
     if key == "freshness":
         return Markup('<span class="fresh-{0}">{1}</span>').format(row.get("freshness_code", ""), value)
     if value is True or value is False:

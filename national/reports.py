@@ -10,6 +10,7 @@ Definitions (what CoMensha reads):
   marked made (by `now`) and how many are still open; the median number of days (1 decimal) from
   placement to the report, over the reports made (Python's statistics.median).
 """
+
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -26,20 +27,45 @@ DAY_S = 86400
 
 
 def open_table(now, region_ids=None) -> Table:
-    rows = [{"case": r["case_id"], "case_id": r["case_id"], "region_id": r["region_id"], "region_code": r["region_code"],
-             "region": r["region"], "placed": format_local(r["placed_at"]), "placed_at": r["placed_at"].isoformat(),
-             "owner_id": r["owner_id"], "owner": r["owner"] or "—", "days_open": r["days_open"],
-             "reminded": format_local(r["reminded_at"]) if r["reminded_at"] else "nog niet"}
-            for r in reports.open_reports(now, region_ids)]
-    return Table("open_reports", "Meldingen bij CoMensha die nog openstaan", [
-        ("case", "zaak"), ("region", "regio"), ("placed", "geplaatst"), ("owner", "eigenaar melding"),
-        ("days_open", "dagen open"), ("reminded", "laatst herinnerd")], rows)
+    rows = [
+        {
+            "case": r["case_id"],
+            "case_id": r["case_id"],
+            "region_id": r["region_id"],
+            "region_code": r["region_code"],
+            "region": r["region"],
+            "placed": format_local(r["placed_at"]),
+            "placed_at": r["placed_at"].isoformat(),
+            "owner_id": r["owner_id"],
+            "owner": r["owner"] or "—",
+            "days_open": r["days_open"],
+            "reminded": format_local(r["reminded_at"]) if r["reminded_at"] else "nog niet",
+        }
+        for r in reports.open_reports(now, region_ids)
+    ]
+    return Table(
+        "open_reports",
+        "Meldingen bij CoMensha die nog openstaan",
+        [
+            ("case", "zaak"),
+            ("region", "regio"),
+            ("placed", "geplaatst"),
+            ("owner", "eigenaar melding"),
+            ("days_open", "dagen open"),
+            ("reminded", "laatst herinnerd"),
+        ],
+        rows,
+    )
 
 
 def summary(now, since, until, region_ids=None) -> Table:
     placed = reports.placed_subquery()
-    query = (select(Case, placed.c.placed_at).join(placed, placed.c.case_id == Case.id).options(lazyload(Case.requests))
-             .where(placed.c.placed_at >= since, placed.c.placed_at < until))
+    query = (
+        select(Case, placed.c.placed_at)
+        .join(placed, placed.c.case_id == Case.id)
+        .options(lazyload(Case.requests))
+        .where(placed.c.placed_at >= since, placed.c.placed_at < until)
+    )
     if region_ids is not None:
         query = query.where(Case.region_id.in_(list(region_ids)))
     empty = lambda: {"placed": 0, "made": 0, "open": 0, "days": []}  # noqa: E731
@@ -58,11 +84,27 @@ def summary(now, since, until, region_ids=None) -> Table:
     rows = []
     for region_id in sorted(names, key=lambda rid: (names[rid], rid)) + [None]:
         group = groups.get(region_id) or empty()
-        rows.append({"region_id": region_id,
-                     "region": names[region_id] if region_id is not None else (NATIONAL if region_ids is None else SUBTOTAL),
-                     "placed": group["placed"], "made": group["made"], "open": group["open"],
-                     "median_days": median(group["days"])})
-    return Table("reports", "Meldingen bij CoMensha per regio", [
-        ("region", "regio"), ("placed", "geplaatste zaken"), ("made", "melding gedaan"), ("open", "melding open"),
-        ("median_days", "mediaan dagen tot melding")], rows,
-        counts=("placed", "made", "open"), guarded={"median_days": "made"})
+        rows.append(
+            {
+                "region_id": region_id,
+                "region": names[region_id] if region_id is not None else (NATIONAL if region_ids is None else SUBTOTAL),
+                "placed": group["placed"],
+                "made": group["made"],
+                "open": group["open"],
+                "median_days": median(group["days"]),
+            }
+        )
+    return Table(
+        "reports",
+        "Meldingen bij CoMensha per regio",
+        [
+            ("region", "regio"),
+            ("placed", "geplaatste zaken"),
+            ("made", "melding gedaan"),
+            ("open", "melding open"),
+            ("median_days", "mediaan dagen tot melding"),
+        ],
+        rows,
+        counts=("placed", "made", "open"),
+        guarded={"median_days": "made"},
+    )

@@ -4,6 +4,7 @@ CoMensha and admins see the whole country with every count. A coordinator sees t
 only the regions they coordinate, with counts of victims under 3 suppressed (national/tables.py).
 Police and shelter staff see none of it.
 """
+
 import datetime as dt
 
 import validation as v
@@ -17,8 +18,13 @@ PERIODS = (30, 90, 365)  # days: the page's choices for trends and for every win
 DEFAULT_DAYS = 30
 
 # Topics: the page's sections and the API's export routes; each returns its tables in page order.
-TOPICS = {"occupancy": "Bezetting", "freshness": "Actualiteit", "unmet_demand": "Onvervulde vraag",
-          "time_to_placement": "Tijd tot plaatsing", "reports": "Meldingen CoMensha"}
+TOPICS = {
+    "occupancy": "Bezetting",
+    "freshness": "Actualiteit",
+    "unmet_demand": "Onvervulde vraag",
+    "time_to_placement": "Tijd tot plaatsing",
+    "reports": "Meldingen CoMensha",
+}
 
 
 def scope(user) -> set[int] | None:
@@ -46,8 +52,12 @@ def topic_tables(now, topic, user, cfg, days=DEFAULT_DAYS) -> list[Table]:
     if topic == "occupancy":
         turned_away = demand.turned_away_by_region(now, days=30)
         current = occupancy.current(now, regions, turned_away=turned_away)
-        tables = [current["occupancy_regions"], current["occupancy_types"], occupancy.trend(now, days, regions),
-                  occupancy.inventory(now, since, until, regions)]
+        tables = [
+            current["occupancy_regions"],
+            current["occupancy_types"],
+            occupancy.trend(now, days, regions),
+            occupancy.inventory(now, since, until, regions),
+        ]
     elif topic == "freshness":
         tables = [freshness.table(now, cfg, regions)]
     elif topic == "unmet_demand":

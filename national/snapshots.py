@@ -5,15 +5,17 @@ The worker runs take() every minute; each slot is written once (the unique const
 within the hour writes nothing twice. A worker that was down at 04:00 writes the day's snapshot when
 it comes back, later that day; past days are never backfilled: their numbers are unknown.
 """
+
 import datetime as dt
 
 from sqlalchemy import exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from beds.models import BedPool, Shelter
-from extensions import atomic, db
+from extensions import db
 from national.models import OccupancySnapshot
 from timeutil import AMSTERDAM, UTC, local
+from transactions import atomic
 
 DAILY_AT = dt.time(4, 0)  # local; never inside a DST gap or fold (those are 02:00-03:00)
 
@@ -36,13 +38,35 @@ def due_daily_slot(now) -> dt.datetime | None:
 
 def _pool_rows():
     """Every pool of every active shelter, with region and type as they are now."""
-    query = (select(BedPool.id, BedPool.shelter_id, Shelter.region_id, Shelter.type, BedPool.capacity,
-                    BedPool.out_of_service, BedPool.occupied, BedPool.held)
-             .join(Shelter, Shelter.id == BedPool.shelter_id).where(Shelter.active.is_(True)).order_by(BedPool.id))
-    return [{"pool_id": r.id, "shelter_id": r.shelter_id, "region_id": r.region_id, "shelter_type": r.type,
-             "capacity": r.capacity, "out_of_service": r.out_of_service, "occupied": r.occupied, "held": r.held,
-             "free": r.capacity - r.out_of_service - r.occupied - r.held}
-            for r in db.session.execute(query)]
+    query = (
+        select(
+            BedPool.id,
+            BedPool.shelter_id,
+            Shelter.region_id,
+            Shelter.type,
+            BedPool.capacity,
+            BedPool.out_of_service,
+            BedPool.occupied,
+            BedPool.held,
+        )
+        .join(Shelter, Shelter.id == BedPool.shelter_id)
+        .where(Shelter.active.is_(True))
+        .order_by(BedPool.id)
+    )
+    return [
+        {
+            "pool_id": r.id,
+            "shelter_id": r.shelter_id,
+            "region_id": r.region_id,
+            "shelter_type": r.type,
+            "capacity": r.capacity,
+            "out_of_service": r.out_of_service,
+            "occupied": r.occupied,
+            "held": r.held,
+            "free": r.capacity - r.out_of_service - r.occupied - r.held,
+        }
+        for r in db.session.execute(query)
+    ]
 
 
 def _slot_taken(kind, slot) -> bool:
@@ -53,7 +77,8 @@ def _insert_ignoring_duplicates():
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(OccupancySnapshot.__table__).on_conflict_do_nothing(
-        index_elements=["kind", "taken_at", "pool_id"])
+        index_elements=["kind", "taken_at", "pool_id"]
+    )
 
 
 def _write(kind, slot, pools) -> int:
@@ -62,8 +87,10 @@ def _write(kind, slot, pools) -> int:
     # One bulk insert (batched multi-row VALUES); ON CONFLICT covers a second worker that passed the
     # check at the same moment. RETURNING counts the rows really written (rowcount is not reliable
     # for a batched insert on every driver).
-    result = db.session.execute(_insert_ignoring_duplicates().returning(OccupancySnapshot.id),
-                                [dict(p, kind=kind, taken_at=slot) for p in pools])
+    result = db.session.execute(
+        _insert_ignoring_duplicates().returning(OccupancySnapshot.id),
+        [dict(p, kind=kind, taken_at=slot) for p in pools],
+    )
     return len(result.all())
 
 

@@ -1,5 +1,6 @@
 """Every figure on the national page is a Table: the page renders it, the API exports it as JSON or
 CSV, and suppression works on it. One shape, so a table on the page is always a table in the export."""
+
 import csv
 import io
 from dataclasses import dataclass, field, replace
@@ -20,8 +21,13 @@ class Table:
     suppressed: bool = False
 
     def as_json(self) -> dict:
-        return {"key": self.key, "title": self.title, "columns": [k for k, _ in self.columns],
-                "suppressed": self.suppressed, "rows": self.rows}
+        return {
+            "key": self.key,
+            "title": self.title,
+            "columns": [k for k, _ in self.columns],
+            "suppressed": self.suppressed,
+            "rows": self.rows,
+        }
 
     def as_csv(self) -> str:
         out = io.StringIO()

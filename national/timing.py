@@ -21,6 +21,7 @@ Definitions (what CoMensha reads):
   back-up level was actually paged), the national piket (paged), and how many were exhausted (nobody
   accepted in time; also when someone accepted late).
 """
+
 import statistics
 from collections import defaultdict
 
@@ -52,10 +53,19 @@ def p90(values):
 
 def _requests(since, until, region_ids):
     """(id, created_at, accepted_at, status, region id, region name) of requests created in the window."""
-    query = (select(PlacementRequest.id, PlacementRequest.created_at, PlacementRequest.accepted_at,
-                    PlacementRequest.status, Case.region_id, Region.name)
-             .join(Case, Case.id == PlacementRequest.case_id).join(Region, Region.id == Case.region_id)
-             .where(PlacementRequest.created_at >= since, PlacementRequest.created_at < until))
+    query = (
+        select(
+            PlacementRequest.id,
+            PlacementRequest.created_at,
+            PlacementRequest.accepted_at,
+            PlacementRequest.status,
+            Case.region_id,
+            Region.name,
+        )
+        .join(Case, Case.id == PlacementRequest.case_id)
+        .join(Region, Region.id == Case.region_id)
+        .where(PlacementRequest.created_at >= since, PlacementRequest.created_at < until)
+    )
     if region_ids is not None:
         query = query.where(Case.region_id.in_(list(region_ids)))
     return query
@@ -75,8 +85,10 @@ def time_to_placement(now, since, until, region_ids=None) -> Table:
     ids = query.with_only_columns(PlacementRequest.id)
     chosen, confirmed = {}, {}
     for request_id, chosen_at, status, decided_at in db.session.execute(
-            select(Placement.request_id, Placement.chosen_at, Placement.status, Placement.decided_at)
-            .where(Placement.request_id.in_(ids))):
+        select(Placement.request_id, Placement.chosen_at, Placement.status, Placement.decided_at).where(
+            Placement.request_id.in_(ids)
+        )
+    ):
         if chosen_at is not None and (request_id not in chosen or chosen_at < chosen[request_id]):
             chosen[request_id] = chosen_at
         if status == "confirmed" and decided_at is not None:
@@ -109,8 +121,13 @@ def time_to_placement(now, since, until, region_ids=None) -> Table:
             if region_id is not None and (region_id, code) not in groups:
                 continue
             group = groups.get((region_id, code)) or {"requests": 0, **{x: [] for x in INTERVALS}}
-            row = {"region_id": region_id, "region": names[region_id] if region_id is not None else _total_name(region_ids),
-                   "period_code": code, "period": label, "requests": group["requests"]}
+            row = {
+                "region_id": region_id,
+                "region": names[region_id] if region_id is not None else _total_name(region_ids),
+                "period_code": code,
+                "period": label,
+                "requests": group["requests"],
+            }
             for x in INTERVALS:
                 row[f"n_{x}"], row[f"median_{x}"], row[f"p90_{x}"] = len(group[x]), median(group[x]), p90(group[x])
             rows.append(row)
@@ -118,11 +135,20 @@ def time_to_placement(now, since, until, region_ids=None) -> Table:
     columns = [("region", "regio"), ("period", "periode"), ("requests", "aanvragen")]
     words = {"accept": "tot aangenomen", "chosen": "tot plaats gekozen", "confirmed": "tot intake bevestigd"}
     for x in INTERVALS:
-        columns += [(f"n_{x}", f"aantal {words[x]}"), (f"median_{x}", f"mediaan minuten {words[x]}"),
-                    (f"p90_{x}", f"90e percentiel minuten {words[x]}")]
+        columns += [
+            (f"n_{x}", f"aantal {words[x]}"),
+            (f"median_{x}", f"mediaan minuten {words[x]}"),
+            (f"p90_{x}", f"90e percentiel minuten {words[x]}"),
+        ]
     guarded = {f"{stat}_{x}": f"n_{x}" for x in INTERVALS for stat in ("median", "p90")}
-    return Table("time_to_placement", "Tijd tot plaatsing (minuten)", columns, rows,
-                 counts=("requests", "n_accept", "n_chosen", "n_confirmed"), guarded=guarded)
+    return Table(
+        "time_to_placement",
+        "Tijd tot plaatsing (minuten)",
+        columns,
+        rows,
+        counts=("requests", "n_accept", "n_chosen", "n_confirmed"),
+        guarded=guarded,
+    )
 
 
 def escalations(now, since, until, region_ids=None) -> Table:
@@ -131,8 +157,10 @@ def escalations(now, since, until, region_ids=None) -> Table:
     ids = query.with_only_columns(PlacementRequest.id)
     reached = defaultdict(set)  # request id -> {"backup", "national", "exhausted"}
     for request_id, kind, detail in db.session.execute(
-            select(RequestEvent.request_id, RequestEvent.kind, RequestEvent.detail)
-            .where(RequestEvent.request_id.in_(ids), RequestEvent.kind.in_(("paged", "exhausted")))):
+        select(RequestEvent.request_id, RequestEvent.kind, RequestEvent.detail).where(
+            RequestEvent.request_id.in_(ids), RequestEvent.kind.in_(("paged", "exhausted"))
+        )
+    ):
         if kind == "exhausted":
             reached[request_id].add("exhausted")
         elif (detail or {}).get("level") in ("backup", "national"):
@@ -149,9 +177,20 @@ def escalations(now, since, until, region_ids=None) -> Table:
             row["reached_backup"] += "backup" in levels
             row["reached_national"] += "national" in levels
             row["exhausted"] += "exhausted" in levels
-    rows = [{"region_id": rid, "region": names[rid], **counts[rid]} for rid in sorted(names, key=lambda r: (names[r], r))]
+    rows = [
+        {"region_id": rid, "region": names[rid], **counts[rid]} for rid in sorted(names, key=lambda r: (names[r], r))
+    ]
     rows.append({"region_id": None, "region": _total_name(region_ids), **(counts.get(None) or empty)})
-    return Table("escalations", "Escalaties", [
-        ("region", "regio"), ("requests", "aanvragen"), ("reached_backup", "achtervang opgeroepen"),
-        ("reached_national", "landelijk piket opgeroepen"), ("exhausted", "niemand bereikt")],
-        rows, counts=("requests", "reached_backup", "reached_national", "exhausted"))
+    return Table(
+        "escalations",
+        "Escalaties",
+        [
+            ("region", "regio"),
+            ("requests", "aanvragen"),
+            ("reached_backup", "achtervang opgeroepen"),
+            ("reached_national", "landelijk piket opgeroepen"),
+            ("exhausted", "niemand bereikt"),
+        ],
+        rows,
+        counts=("requests", "reached_backup", "reached_national", "exhausted"),
+    )

@@ -1,5 +1,6 @@
 """The national page (CoMensha, admins; coordinators get their regional view), its downloads,
 the one-click freshness reminder and the what-if (thin: parse, call a service, render)."""
+
 import json
 
 from flask import (
@@ -41,9 +42,18 @@ def national_page():
         "trend": charts.line_chart(by_key["occupancy_trend"].rows, TREND_SERIES, f"Bezetting, laatste {days} dagen"),
         "reasons": charts.bar_chart(by_key["unmet_by_reason"].rows, "label", "requests", "Onvervulde vraag per reden"),
     }
-    return render_template("national/page.html", tables=tables, by_key=by_key, figures=figures, days=days,
-                           periods=service.PERIODS, regional=regions is not None, topics=service.TOPICS,
-                           alarms=vocabulary.OCCUPANCY_ALARMS, present_rows=present.rows)
+    return render_template(
+        "national/page.html",
+        tables=tables,
+        by_key=by_key,
+        figures=figures,
+        days=days,
+        periods=service.PERIODS,
+        regional=regions is not None,
+        topics=service.TOPICS,
+        alarms=vocabulary.OCCUPANCY_ALARMS,
+        present_rows=present.rows,
+    )
 
 
 @bp.get("/landelijk/export/<topic>.<fmt>")
@@ -89,8 +99,15 @@ def what_if():
         except PiketError as err:
             errors[err.field or "form"] = err.message
     shelters = whatif.shelter_choices()
-    return render_template("national/what_if.html", result=result, errors=errors, form=form, shelters=shelters,
-                           rows=range(3), present_rows=present.rows), (422 if errors else 200)
+    return render_template(
+        "national/what_if.html",
+        result=result,
+        errors=errors,
+        form=form,
+        shelters=shelters,
+        rows=range(3),
+        present_rows=present.rows,
+    ), (422 if errors else 200)
 
 
 @bp.get("/landelijk/wat-als/scenario.json")
@@ -108,7 +125,9 @@ def _form_edits(form) -> list[dict]:
         if shelter or extra:
             edits.append({"shelter": shelter, "pool": form.get(f"e{i}-pool", "") or "bed", "extra": extra})
     if not edits:
-        raise ValidationError("Kies een opvang en een aantal extra plaatsen, of upload een scenario.", field="edits[0].shelter")
+        raise ValidationError(
+            "Kies een opvang en een aantal extra plaatsen, of upload een scenario.", field="edits[0].shelter"
+        )
     return edits
 
 
@@ -118,7 +137,7 @@ def _uploaded(raw: bytes) -> dict:
     try:
         scenario = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise ValidationError("Dit is geen JSON-bestand in het scenarioformaat.", field="scenario")
+        raise ValidationError("Dit is geen JSON-bestand in het scenarioformaat.", field="scenario") from None
     if not isinstance(scenario, dict):
         raise ValidationError("Het scenario moet een JSON-object zijn.", field="scenario")
     return scenario

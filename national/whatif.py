@@ -9,6 +9,7 @@ person can edit, not database ids. Requests keep their ids (the request id as a 
 An uploaded scenario may be anything: it is checked against the limits below and by the matching
 package's own validation, and any fault is a ValidationError naming the contract field.
 """
+
 import copy
 import datetime as dt
 import json
@@ -42,11 +43,16 @@ def unplaced_requests(now, days=30) -> list[PlacementRequest]:
     profile is still there (not purged, not a phone request left without one)."""
     confirmed = select(Placement.id).where(Placement.request_id == PlacementRequest.id, Placement.status == "confirmed")
     rows = db.session.scalars(
-        select(PlacementRequest).where(PlacementRequest.status.in_(CLOSED_UNPLACED),
-                                       PlacementRequest.closed_at >= now - dt.timedelta(days=days),
-                                       PlacementRequest.closed_at <= now, PlacementRequest.purged_at.is_(None),
-                                       ~confirmed.exists())
-        .order_by(PlacementRequest.id)).all()
+        select(PlacementRequest)
+        .where(
+            PlacementRequest.status.in_(CLOSED_UNPLACED),
+            PlacementRequest.closed_at >= now - dt.timedelta(days=days),
+            PlacementRequest.closed_at <= now,
+            PlacementRequest.purged_at.is_(None),
+            ~confirmed.exists(),
+        )
+        .order_by(PlacementRequest.id)
+    ).all()
     return [r for r in rows if r.persons]
 
 
@@ -64,7 +70,7 @@ def build(now, cfg, days=30) -> dict:
             continue
         entry = shelter_entry(shelter)
         entry["id"], entry["name"] = shelter.key, shelter.name
-        for pool, pool_entry in zip(shelter.pools, entry["pools"]):
+        for pool, pool_entry in zip(shelter.pools, entry["pools"], strict=True):
             pool_entry["id"] = _pool_id(shelter.key, pool.key)
         entries.append(entry)
     requests = unplaced_requests(now, days)
@@ -75,20 +81,35 @@ def build(now, cfg, days=30) -> dict:
         # request_entry keeps the case's partners; a partner outside this set is not in the scenario.
         entry["apart_from"] = [i for i in (str(x) for x in r.apart_from or []) if i in ids and i != entry["id"]]
         out.append(entry)
-    return {"version": 1, "now": now.isoformat(), "policy": {"high_threat_min_km": cfg["HIGH_THREAT_MIN_KM"]},
-            "shelters": entries, "requests": out}
+    return {
+        "version": 1,
+        "now": now.isoformat(),
+        "policy": {"high_threat_min_km": cfg["HIGH_THREAT_MIN_KM"]},
+        "shelters": entries,
+        "requests": out,
+    }
 
 
 def shelter_choices() -> list[dict]:
     """The active shelters to offer on the what-if form: key (the scenario's id), name, region and
     their pools (key, kind, free now), by name."""
     shelters = db.session.scalars(select(Shelter).where(Shelter.active.is_(True))).all()
-    return sorted(({"key": s.key, "name": s.name, "region": s.region.name,
-                    "pools": [{"key": p.key, "kind": p.kind, "free": max(p.free, 0)} for p in s.pools]}
-                   for s in shelters), key=lambda s: (s["name"], s["key"]))
+    return sorted(
+        (
+            {
+                "key": s.key,
+                "name": s.name,
+                "region": s.region.name,
+                "pools": [{"key": p.key, "kind": p.kind, "free": max(p.free, 0)} for p in s.pools],
+            }
+            for s in shelters
+        ),
+        key=lambda s: (s["name"], s["key"]),
+    )
 
 
 # --- edits ----------------------------------------------------------------------------------------
+
 
 def _form_edits(form) -> list[dict]:
     """Form fields edits[0].shelter, edits[0].pool, edits[0].extra (, .kind, .room_size) as a list."""
@@ -125,10 +146,14 @@ def parse_edits(data) -> list[dict]:
             raise ValidationError("must be an object with shelter, pool and extra", field=where)
         if from_form and not any(str(item.get(k) or "").strip() for k in ("shelter", "pool", "extra")):
             continue
-        edit = {"shelter": v.text(item, "shelter", f"{where}.shelter", max_length=60),
-                "pool": v.text(item, "pool", f"{where}.pool", max_length=40, pattern=POOL_KEY),
-                "extra": v.integer(item, "extra", f"{where}.extra", minimum=1, maximum=MAX_EXTRA)}
-        kind = v.choice(item, "kind", vocabulary.POOL_KINDS, f"{where}.kind", default=None) if item.get("kind") else None
+        edit = {
+            "shelter": v.text(item, "shelter", f"{where}.shelter", max_length=60),
+            "pool": v.text(item, "pool", f"{where}.pool", max_length=40, pattern=POOL_KEY),
+            "extra": v.integer(item, "extra", f"{where}.extra", minimum=1, maximum=MAX_EXTRA),
+        }
+        kind = (
+            v.choice(item, "kind", vocabulary.POOL_KINDS, f"{where}.kind", default=None) if item.get("kind") else None
+        )
         if kind is not None:
             edit["kind"] = kind
             if kind == "family_room":
@@ -161,16 +186,20 @@ def apply_edits(scenario, edits) -> dict:
         pool = _find_pool(shelter, edit["pool"])
         if edit.get("kind"):
             if pool is not None:
-                raise ValidationError(f"pool {edit['pool']!r} exists already; leave out kind to add places to it",
-                                      field=f"edits[{i}].pool")
+                raise ValidationError(
+                    f"pool {edit['pool']!r} exists already; leave out kind to add places to it",
+                    field=f"edits[{i}].pool",
+                )
             new = {"id": _pool_id(shelter["id"], edit["pool"]), "kind": edit["kind"], "free": edit["extra"]}
             if edit["kind"] == "family_room":
                 new["room_size"] = edit["room_size"]
             shelter["pools"].append(new)
             continue
         if pool is None:
-            raise ValidationError(f"unknown pool {edit['pool']!r} of shelter {edit['shelter']!r}; give kind for a new pool",
-                                  field=f"edits[{i}].pool")
+            raise ValidationError(
+                f"unknown pool {edit['pool']!r} of shelter {edit['shelter']!r}; give kind for a new pool",
+                field=f"edits[{i}].pool",
+            )
         free = pool.get("free")
         if isinstance(free, bool) or not isinstance(free, int):
             raise ValidationError("the pool's free count is not a whole number", field=f"edits[{i}].pool")
@@ -179,6 +208,7 @@ def apply_edits(scenario, edits) -> dict:
 
 
 # --- solving ----------------------------------------------------------------------------------------
+
 
 def _check_numbers(value, path):
     """Every whole number at most MAX_NUMBER: the solver works in machine integers, and no free
@@ -195,7 +225,11 @@ def _check_numbers(value, path):
 
 def check_limits(scenario):
     """The limits of an uploaded scenario (the caller parsed the JSON; its body limit should match)."""
-    if isinstance(scenario, dict) and isinstance(scenario.get("requests"), list) and len(scenario["requests"]) > MAX_REQUESTS:
+    if (
+        isinstance(scenario, dict)
+        and isinstance(scenario.get("requests"), list)
+        and len(scenario["requests"]) > MAX_REQUESTS
+    ):
         raise ValidationError(f"at most {MAX_REQUESTS} requests", field="requests")
     try:
         size = len(json.dumps(scenario, separators=(",", ":"), ensure_ascii=False).encode())
@@ -217,14 +251,26 @@ def run(scenario, cfg) -> dict:
         parsed = matching.validate(scenario)
     except matching.ScenarioError as err:
         raise ValidationError(err.message, field=err.field, code="invalid_scenario") from None
-    except (TypeError, AttributeError, KeyError, RecursionError):  # a shape validate did not foresee: still the client's
-        raise ValidationError("is not a scenario in the matching contract's format", field="scenario",
-                              code="invalid_scenario") from None
+    except (
+        TypeError,
+        AttributeError,
+        KeyError,
+        RecursionError,
+    ):  # a shape validate did not foresee: still the client's
+        raise ValidationError(
+            "is not a scenario in the matching contract's format", field="scenario", code="invalid_scenario"
+        ) from None
     result = matching.solve_parsed(parsed, time_limit_s=cfg["MATCH_TIME_LIMIT_S"])
     sizes = {r.id: r.size for r in parsed.requests}
     placed = sorted({a["request"] for a in result["assignments"]}, key=lambda rid: (len(rid), rid))
-    return {"requests": len(parsed.requests), "placed": len(placed), "persons": sum(sizes.values()),
-            "persons_placed": sum(sizes[rid] for rid in placed), "placed_ids": placed, "status": result["status"]}
+    return {
+        "requests": len(parsed.requests),
+        "placed": len(placed),
+        "persons": sum(sizes.values()),
+        "persons_placed": sum(sizes[rid] for rid in placed),
+        "placed_ids": placed,
+        "status": result["status"],
+    }
 
 
 def compare(now, cfg, edits=None, scenario=None, days=30) -> dict:
@@ -236,10 +282,31 @@ def compare(now, cfg, edits=None, scenario=None, days=30) -> dict:
     if edits:
         edited = apply_edits(edited, edits)
     whatif = baseline if edited is baseline_scenario else run(edited, cfg)
-    rows = [{"scenario_code": code, "scenario": label, **{k: result[k] for k in ("requests", "placed", "persons", "persons_placed")}}
-            for code, label, result in (("baseline", "zoals nu", baseline), ("whatif", "met extra plaatsen", whatif))]
-    table = Table("whatif", f"Wat als: aanvragen zonder plaats van de afgelopen {days} dagen", [
-        ("scenario", "scenario"), ("requests", "aanvragen"), ("placed", "met plaats"), ("persons", "personen"),
-        ("persons_placed", "personen met plaats")], rows, counts=("requests", "placed", "persons", "persons_placed"))
-    return {"baseline": baseline, "whatif": whatif, "extra_placed": whatif["placed"] - baseline["placed"],
-            "scenario": edited, "table": table}
+    rows = [
+        {
+            "scenario_code": code,
+            "scenario": label,
+            **{k: result[k] for k in ("requests", "placed", "persons", "persons_placed")},
+        }
+        for code, label, result in (("baseline", "zoals nu", baseline), ("whatif", "met extra plaatsen", whatif))
+    ]
+    table = Table(
+        "whatif",
+        f"Wat als: aanvragen zonder plaats van de afgelopen {days} dagen",
+        [
+            ("scenario", "scenario"),
+            ("requests", "aanvragen"),
+            ("placed", "met plaats"),
+            ("persons", "personen"),
+            ("persons_placed", "personen met plaats"),
+        ],
+        rows,
+        counts=("requests", "placed", "persons", "persons_placed"),
+    )
+    return {
+        "baseline": baseline,
+        "whatif": whatif,
+        "extra_placed": whatif["placed"] - baseline["placed"],
+        "scenario": edited,
+        "table": table,
+    }

@@ -1,4 +1,5 @@
 """The worker's notification job: send what is due in the outbox."""
+
 from flask import current_app
 
 from notify import service

@@ -4,10 +4,12 @@ called; and the numbers that replied STOP.
 Statuses only move forward (RANK): provider callbacks may come twice or out of order, and a late
 "sent" must never undo "delivered". No personal data in `body` (DESIGN.md, privacy).
 """
+
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from extensions import UTCDateTime, db
+from columns import UTCDateTime
+from extensions import db
 
 FAILED = {"failed", "undelivered", "no_answer", "busy", "opted_out"}
 FINAL = {"delivered", "answered"} | FAILED
@@ -50,6 +52,7 @@ class NotificationAttempt(db.Model):
 
 class SmsOptOut(db.Model):
     """A number that replied STOP: no SMS to it until it replies START (calls still go out)."""
+
     __tablename__ = "sms_opt_outs"
     number: Mapped[str] = mapped_column(String(20), primary_key=True)
     at = mapped_column(UTCDateTime)

@@ -4,12 +4,13 @@ Pure: imports nothing from the project. A provider sends one SMS or starts one c
 the provider's sid, or raises one of the errors below; `_translate` is the one place where
 Twilio's errors become ours.
 """
+
 import sys
 import threading
 import uuid
 
-
 # --- errors -------------------------------------------------------------------------------------
+
 
 class ProviderError(Exception):
     """The provider did not take the message. `code` is the provider's error code, as a string."""
@@ -33,6 +34,7 @@ class OptedOut(PermanentError):
 
 
 # --- the interface ------------------------------------------------------------------------------
+
 
 class Provider:
     def send_sms(self, to: str, body: str, status_callback: str) -> str:
@@ -58,13 +60,17 @@ class ConsoleProvider(Provider):
 
     def send_sms(self, to, body, status_callback):
         sid = f"console-{uuid.uuid4().hex}"
-        return self._emit({"kind": "sms", "to": to, "body": body, "status_callback": status_callback, "sid": sid},
-                          f"[sms] {to}: {body}")
+        return self._emit(
+            {"kind": "sms", "to": to, "body": body, "status_callback": status_callback, "sid": sid},
+            f"[sms] {to}: {body}",
+        )
 
     def call(self, to, url, status_callback):
         sid = f"console-{uuid.uuid4().hex}"
-        return self._emit({"kind": "call", "to": to, "url": url, "status_callback": status_callback, "sid": sid},
-                          f"[call] {to} -> {url}")
+        return self._emit(
+            {"kind": "call", "to": to, "url": url, "status_callback": status_callback, "sid": sid},
+            f"[call] {to} -> {url}",
+        )
 
 
 class FakeProvider(Provider):
@@ -113,24 +119,32 @@ class TwilioProvider(Provider):
     def __init__(self, account_sid: str, auth_token: str, from_number: str, http_client=None, timeout: float = 10):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
+
         self.from_number = from_number
         # A request that hangs must not hold up the whole outbox.
         self.client = Client(account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=timeout))
 
     def send_sms(self, to, body, status_callback):
         try:
-            message = self.client.messages.create(to=to, from_=self.from_number, body=body,
-                                                  status_callback=status_callback)
+            message = self.client.messages.create(
+                to=to, from_=self.from_number, body=body, status_callback=status_callback
+            )
         except Exception as exc:
             raise _translate(exc) from exc
         return message.sid
 
     def call(self, to, url, status_callback):
         try:
-            call = self.client.calls.create(to=to, from_=self.from_number, url=url, status_callback=status_callback,
-                                            status_callback_event=CALL_EVENTS,
-                                            # A voicemail must not count as answered (AnsweredBy in callbacks).
-                                            machine_detection="Enable", timeout=RING_SECONDS)
+            call = self.client.calls.create(
+                to=to,
+                from_=self.from_number,
+                url=url,
+                status_callback=status_callback,
+                status_callback_event=CALL_EVENTS,
+                # A voicemail must not count as answered (AnsweredBy in callbacks).
+                machine_detection="Enable",
+                timeout=RING_SECONDS,
+            )
         except Exception as exc:
             raise _translate(exc) from exc
         return call.sid
@@ -145,7 +159,9 @@ def _translate(exc: Exception) -> Exception:
     if isinstance(exc, (TwilioRestException, TwilioServiceException)):
         status = getattr(exc, "status", None)
         code = getattr(exc, "code", None) or status
-        message = str(getattr(exc, "msg", None) or getattr(exc, "detail", None) or getattr(exc, "title", None) or "")[:300]
+        message = str(getattr(exc, "msg", None) or getattr(exc, "detail", None) or getattr(exc, "title", None) or "")[
+            :300
+        ]
         try:
             numeric = int(code)
         except (TypeError, ValueError):
@@ -171,6 +187,10 @@ def make_provider(config: dict) -> Provider:
         missing = [k for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM_NUMBER") if not config.get(k)]
         if missing:
             raise RuntimeError(f"NOTIFY_PROVIDER=twilio needs {', '.join(missing)}")
-        return TwilioProvider(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"], config["TWILIO_FROM_NUMBER"],
-                              timeout=float(config.get("TWILIO_TIMEOUT_S") or 10))
+        return TwilioProvider(
+            config["TWILIO_ACCOUNT_SID"],
+            config["TWILIO_AUTH_TOKEN"],
+            config["TWILIO_FROM_NUMBER"],
+            timeout=float(config.get("TWILIO_TIMEOUT_S") or 10),
+        )
     raise RuntimeError(f"unknown NOTIFY_PROVIDER {name!r}: use 'console' or 'twilio'")

@@ -5,6 +5,7 @@ time with a conditional UPDATE and commits the claim before calling the provider
 never send the same attempt; if a worker dies between the provider call and recording the result,
 the claim expires and the attempt is sent again (at least once, never silently lost).
 """
+
 import datetime as dt
 import logging
 import re
@@ -14,9 +15,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from errors import ValidationError
-from extensions import atomic, db, locked
+from extensions import db
 from notify.models import CHANNELS, FAILED, NotificationAttempt, SmsOptOut, moves_forward
 from notify.providers import OptedOut, PermanentError, ProviderError, TransientError, make_provider
+from transactions import atomic, locked
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ RECORD_RETRY_WAITS = (0.5, 1, 2, 4, 8, 16)
 
 # --- numbers ------------------------------------------------------------------------------------
 
+
 def normalise_number(raw: str) -> str:
     """E.164 ("+31612345678"). Accepts spaces, dashes, dots and brackets, Dutch "06 1234 5678",
     "0031 6 ...", "+31 (0)6 ..."; raises ValidationError(field="phone") for anything else."""
@@ -42,12 +45,14 @@ def normalise_number(raw: str) -> str:
     if number.startswith("+310"):
         number = "+31" + number[4:]  # "+31 06...": the trunk 0 typed after the country code
     if not re.fullmatch(r"\+[1-9]\d{7,14}", number):
-        raise ValidationError("Geen geldig telefoonnummer; gebruik bijvoorbeeld 06 1234 5678 of +31 6 1234 5678.",
-                              field="phone")
+        raise ValidationError(
+            "Geen geldig telefoonnummer; gebruik bijvoorbeeld 06 1234 5678 of +31 6 1234 5678.", field="phone"
+        )
     return number
 
 
 # --- opt-outs (STOP / START by SMS) ---------------------------------------------------------------
+
 
 def is_opted_out(number: str) -> bool:
     try:
@@ -84,12 +89,14 @@ def opt_in(now, number: str) -> bool:
 
 # --- enqueue ------------------------------------------------------------------------------------
 
+
 def _by_dedupe_key(key):
     return db.session.scalar(select(NotificationAttempt).where(NotificationAttempt.dedupe_key == key))
 
 
-def enqueue(now, *, to, channel, body, purpose, user_id=None, request_id=None, step=None,
-            dedupe_key=None) -> NotificationAttempt:
+def enqueue(
+    now, *, to, channel, body, purpose, user_id=None, request_id=None, step=None, dedupe_key=None
+) -> NotificationAttempt:
     """Record one message to send, in the caller's transaction (no commit). With a dedupe_key that
     exists already, the existing attempt is returned and nothing is added.
 
@@ -101,9 +108,20 @@ def enqueue(now, *, to, channel, body, purpose, user_id=None, request_id=None, s
         existing = _by_dedupe_key(dedupe_key)
         if existing is not None:
             return existing
-    attempt = NotificationAttempt(created_at=now, updated_at=now, purpose=purpose, channel=channel, user_id=user_id,
-                                  request_id=request_id, step=step, body=body or "", status="pending", tries=0,
-                                  next_try_at=now, dedupe_key=dedupe_key)
+    attempt = NotificationAttempt(
+        created_at=now,
+        updated_at=now,
+        purpose=purpose,
+        channel=channel,
+        user_id=user_id,
+        request_id=request_id,
+        step=step,
+        body=body or "",
+        status="pending",
+        tries=0,
+        next_try_at=now,
+        dedupe_key=dedupe_key,
+    )
     try:
         attempt.to_number = normalise_number(to)
     except ValidationError:
@@ -125,10 +143,14 @@ def enqueue(now, *, to, channel, body, purpose, user_id=None, request_id=None, s
 
 def _finish(attempt, status, code, error):
     attempt.status, attempt.next_try_at, attempt.claimed_until = status, None, None
-    attempt.last_error_code, attempt.last_error = (code or None) and str(code)[:20], (error or None) and str(error)[:300]
+    attempt.last_error_code, attempt.last_error = (
+        (code or None) and str(code)[:20],
+        (error or None) and str(error)[:300],
+    )
 
 
 # --- dispatch -----------------------------------------------------------------------------------
+
 
 def backoff(tries: int) -> dt.timedelta:
     """Wait before try number tries + 1."""
@@ -140,9 +162,14 @@ def dispatch_due(now, provider, base_url, batch=100, max_tries=None) -> int:
     never stops the batch. max_tries: setting NOTIFY_MAX_TRIES unless given."""
     if max_tries is None:
         from flask import current_app
+
         max_tries = current_app.config.get("NOTIFY_MAX_TRIES", DEFAULT_MAX_TRIES)
-    ids = db.session.scalars(select(NotificationAttempt.id).where(*_due(now))
-                             .order_by(NotificationAttempt.next_try_at, NotificationAttempt.id).limit(batch)).all()
+    ids = db.session.scalars(
+        select(NotificationAttempt.id)
+        .where(*_due(now))
+        .order_by(NotificationAttempt.next_try_at, NotificationAttempt.id)
+        .limit(batch)
+    ).all()
     db.session.commit()  # hold no transaction (nor SQLite's write lock) while sending
     sent = 0
     for attempt_id in ids:
@@ -183,16 +210,24 @@ def _durably(record, now, attempt_id, *args):
 
 
 def _due(now):
-    return (NotificationAttempt.status == "pending", NotificationAttempt.next_try_at <= now,
-            or_(NotificationAttempt.claimed_until.is_(None), NotificationAttempt.claimed_until < now))
+    return (
+        NotificationAttempt.status == "pending",
+        NotificationAttempt.next_try_at <= now,
+        or_(NotificationAttempt.claimed_until.is_(None), NotificationAttempt.claimed_until < now),
+    )
 
 
 def _claim(now, attempt_id, max_tries):
     """Claim one due attempt and commit; (channel, to, body) if this worker is to send it."""
-    won = db.session.execute(
-        update(NotificationAttempt).where(NotificationAttempt.id == attempt_id, *_due(now))
-        .values(claimed_until=now + CLAIM, tries=NotificationAttempt.tries + 1, updated_at=now)
-        .execution_options(synchronize_session=False)).rowcount == 1
+    won = (
+        db.session.execute(
+            update(NotificationAttempt)
+            .where(NotificationAttempt.id == attempt_id, *_due(now))
+            .values(claimed_until=now + CLAIM, tries=NotificationAttempt.tries + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     if not won:
         db.session.rollback()
         return None
@@ -246,12 +281,30 @@ def _record_failure(now, attempt_id, err, max_tries):
 
 # --- statuses -----------------------------------------------------------------------------------
 
-MESSAGE_STATUS = {"queued": "sent", "accepted": "sent", "scheduled": "sent", "sending": "sent", "sent": "sent",
-                  "delivered": "delivered", "read": "delivered", "undelivered": "undelivered", "failed": "failed",
-                  "canceled": "failed"}
-CALL_STATUS = {"queued": "sent", "initiated": "sent", "ringing": "sent", "in-progress": "answered",
-               "answered": "answered", "completed": "answered", "busy": "busy", "no-answer": "no_answer",
-               "canceled": "failed", "failed": "failed"}
+MESSAGE_STATUS = {
+    "queued": "sent",
+    "accepted": "sent",
+    "scheduled": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",
+}
+CALL_STATUS = {
+    "queued": "sent",
+    "initiated": "sent",
+    "ringing": "sent",
+    "in-progress": "answered",
+    "answered": "answered",
+    "completed": "answered",
+    "busy": "busy",
+    "no-answer": "no_answer",
+    "canceled": "failed",
+    "failed": "failed",
+}
 
 
 def _machine(answered_by) -> bool:
@@ -275,7 +328,9 @@ def apply_status(now, attempt_id, raw_status, answered_by=None, error_code=None)
         if new == "answered" and machine:
             new = "no_answer"  # a voicemail or fax took the call: nobody heard the page
         # The one move within a rank: "answered" (before the machine detection was known) → "no_answer".
-        if not (moves_forward(attempt.status, new) or (attempt.status == "answered" and new == "no_answer" and machine)):
+        if not (
+            moves_forward(attempt.status, new) or (attempt.status == "answered" and new == "no_answer" and machine)
+        ):
             return False
         attempt.status, attempt.updated_at = new, now
         if new in FAILED:
@@ -288,19 +343,27 @@ def apply_status(now, attempt_id, raw_status, answered_by=None, error_code=None)
 def mark_responded(now, attempt_id) -> bool:
     """The person answered (accepted or declined). In the caller's transaction. An attempt still
     pending is thereby never sent (no call to someone who already answered); a failed one stays failed."""
-    return db.session.execute(
-        update(NotificationAttempt)
-        .where(NotificationAttempt.id == attempt_id, NotificationAttempt.status.not_in(FAILED | {"responded"}))
-        .values(status="responded", updated_at=now, next_try_at=None, claimed_until=None)
-        .execution_options(synchronize_session="fetch")).rowcount == 1
+    return (
+        db.session.execute(
+            update(NotificationAttempt)
+            .where(NotificationAttempt.id == attempt_id, NotificationAttempt.status.not_in(FAILED | {"responded"}))
+            .values(status="responded", updated_at=now, next_try_at=None, claimed_until=None)
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        == 1
+    )
 
 
 # --- reading --------------------------------------------------------------------------------------
 
+
 def attempts_for_request(request_id) -> list[NotificationAttempt]:
     """Every attempt for a placement request, oldest first, for its timeline."""
-    return db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.request_id == request_id)
-                              .order_by(NotificationAttempt.created_at, NotificationAttempt.id)).all()
+    return db.session.scalars(
+        select(NotificationAttempt)
+        .where(NotificationAttempt.request_id == request_id)
+        .order_by(NotificationAttempt.created_at, NotificationAttempt.id)
+    ).all()
 
 
 def provider_for(app):
@@ -310,4 +373,3 @@ def provider_for(app):
     if provider is None:
         provider = app.extensions["notify_provider"] = make_provider(app.config)
     return provider
-

@@ -1,4 +1,5 @@
 """Twilio's status callbacks for our SMS and calls (thin: the logic is notify.service.apply_status)."""
+
 from flask import Blueprint, request
 
 from notify import service
@@ -15,6 +16,7 @@ def status(attempt_id):
     Twilio retry a callback that cannot succeed. Duplicates and late callbacks change nothing."""
     form = request.form
     raw = form.get("MessageStatus") or form.get("SmsStatus") or form.get("CallStatus") or ""
-    service.apply_status(utcnow(), attempt_id, raw, answered_by=form.get("AnsweredBy"),
-                         error_code=form.get("ErrorCode"))
+    service.apply_status(
+        utcnow(), attempt_id, raw, answered_by=form.get("AnsweredBy"), error_code=form.get("ErrorCode")
+    )
     return "", 204

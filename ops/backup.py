@@ -8,6 +8,7 @@ version and says which it is.
 Bad input (a missing, unreadable or foreign file, a database that is not empty) raises BackupError;
 a broken environment (no pg_dump, the database refuses) raises BackupFailed.
 """
+
 import os
 import re
 import shutil
@@ -28,6 +29,7 @@ SUFFIX = {"sqlite": ".sqlite3", "postgresql": ".pgdump"}
 
 class BackupError(PiketError):
     """Bad input: exit status 2 on the command line."""
+
     code = "invalid"
 
 
@@ -68,8 +70,11 @@ def restore(url: str, source: Path, force: bool = False) -> str:
     if not force:
         full = tables_with_rows(url)
         if full:
-            raise BackupError(f"the database is not empty ({', '.join(full[:3])}{', ...' if len(full) > 3 else ''} "
-                              "have rows); --force replaces it", field="database")
+            raise BackupError(
+                f"the database is not empty ({', '.join(full[:3])}{', ...' if len(full) > 3 else ''} "
+                "have rows); --force replaces it",
+                field="database",
+            )
     restored = (_sqlite_restore if kind(url) == "sqlite" else _pg_restore)(url, source)
     if restored != version:  # cannot happen unless the restore silently skipped the schema
         raise BackupFailed(f"restored Alembic version {restored!r}, the backup holds {version!r}")
@@ -104,6 +109,7 @@ def tables_with_rows(url: str) -> list[str]:
 
 # --- SQLite ----------------------------------------------------------------------------------------
 
+
 def _sqlite_file(url: str) -> Path:
     database = make_url(url).database
     if not database or database == ":memory:":
@@ -137,8 +143,9 @@ def _sqlite_backup(url: str, partial: Path) -> str:
         source.close()
         copy.close()
     if version is None:
-        raise BackupError("the database has no Alembic version: build it with `flask --app app db upgrade`",
-                          field="database")
+        raise BackupError(
+            "the database has no Alembic version: build it with `flask --app app db upgrade`", field="database"
+        )
     return version
 
 
@@ -167,7 +174,7 @@ def _sqlite_restore(url: str, source: Path) -> str:
     backup_conn, target = _read_only(source), sqlite3.connect(path, timeout=30)
     try:
         backup_conn.backup(target)  # replaces every page of the target, under its write lock
-        target.execute("PRAGMA journal_mode=WAL")  # as the app runs it (extensions.configure_sqlite)
+        target.execute("PRAGMA journal_mode=WAL")  # as the app runs it (sqlite_setup.configure_sqlite)
         return _alembic_version(target)
     finally:
         backup_conn.close()
@@ -176,11 +183,13 @@ def _sqlite_restore(url: str, source: Path) -> str:
 
 # --- PostgreSQL ------------------------------------------------------------------------------------
 
+
 def _program(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise BackupFailed(f"{name} not found on PATH: install the PostgreSQL client programs "
-                           "(the server's major version or newer)")
+        raise BackupFailed(
+            f"{name} not found on PATH: install the PostgreSQL client programs (the server's major version or newer)"
+        )
     return path
 
 
@@ -190,8 +199,14 @@ def _libpq(url: str) -> tuple[str, dict]:
     env = dict(os.environ)
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)
-    plain = URL.create("postgresql", username=parsed.username, host=parsed.host, port=parsed.port,
-                       database=parsed.database, query=parsed.query)  # URL.set() cannot clear the password
+    plain = URL.create(
+        "postgresql",
+        username=parsed.username,
+        host=parsed.host,
+        port=parsed.port,
+        database=parsed.database,
+        query=parsed.query,
+    )  # URL.set() cannot clear the password
     return plain.render_as_string(hide_password=False), env
 
 
@@ -211,8 +226,9 @@ def _pg_backup(url: str, partial: Path) -> str:
         raise BackupFailed(f"pg_dump failed: {_last_line(done.stderr)}")
     version = _pg_version(partial)
     if version is None:
-        raise BackupError("the database has no Alembic version: build it with `flask --app app db upgrade`",
-                          field="database")
+        raise BackupError(
+            "the database has no Alembic version: build it with `flask --app app db upgrade`", field="database"
+        )
     return version
 
 
@@ -258,8 +274,21 @@ def _pg_restore(url: str, source: Path) -> str:
                 conn.execute(text(f'DROP TABLE "{name}" CASCADE'))
         dsn, env = _libpq(url)
         # One transaction: a failed restore leaves the database as it was.
-        done = _run([_program("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
-                     "--single-transaction", "--exit-on-error", "--dbname", dsn, str(source)], env)
+        done = _run(
+            [
+                _program("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                "--dbname",
+                dsn,
+                str(source),
+            ],
+            env,
+        )
         if done.returncode != 0:
             raise BackupFailed(f"pg_restore failed: {_last_line(done.stderr)}")
         with engine.connect() as conn:

@@ -3,6 +3,7 @@
 Bad input (a missing, unreadable or foreign file, a non-empty database without --force): one line,
 exit status 2. A broken environment (no pg_dump, the database refuses): one line, exit status 1.
 """
+
 import os
 import sys
 from pathlib import Path

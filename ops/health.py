@@ -6,6 +6,7 @@ otherwise, "down" when the database does not answer, "degraded" when the worker 
 nobody is paged). /healthz/web: whether this web host can serve, the database only; a silent
 worker is no reason to take every web host out of the load balancer.
 """
+
 import logging
 import time
 
@@ -65,8 +66,12 @@ def _worker() -> dict:
         db.session.rollback()
         log.warning("healthz: heartbeat check failed: %s", err)
         return {"ok": False, "reason": f"the heartbeat cannot be read ({type(err).__name__})"}
-    body = {"ok": state["running"], "last_beat": state["beat_at"].isoformat() if state["beat_at"] else None,
-            "age_s": state["age_s"], "stale_after_s": stale}
+    body = {
+        "ok": state["running"],
+        "last_beat": state["beat_at"].isoformat() if state["beat_at"] else None,
+        "age_s": state["age_s"],
+        "stale_after_s": stale,
+    }
     if state["beat_at"] is None:
         body["reason"] = "the worker has never run: nobody is paged"
     elif not state["running"]:

@@ -4,6 +4,7 @@ Also what else arrives by SMS: STOP/START, and shelters reporting free beds ("BE
 Every inbound webhook is handled once: its Twilio sid (or the link's attempt) is claimed in
 `webhook_receipts` first, and a replay gets the first answer again without a second effect.
 """
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -11,12 +12,13 @@ from accounts.models import User
 from beds import service as beds
 from beds.models import Shelter
 from errors import Conflict, PiketError
-from extensions import atomic, db
+from extensions import db
 from notify import service as notify
 from notify.models import NotificationAttempt
 from piket import escalation, messages, service
 from piket.models import PlacementRequest, WebhookReceipt
 from timeutil import format_local
+from transactions import atomic
 
 ACCEPT = {"1", "JA", "J", "ACCEPT", "YES", "OK"}
 DECLINE = {"2", "NEE", "N", "NO", "DECLINE"}
@@ -27,6 +29,7 @@ STAFF_ROLES = ("coordinator", "admin")
 
 
 # --- once ------------------------------------------------------------------------------------------
+
 
 def once(now, key, handle):
     """Run handle() -> reply for the first delivery of `key`; a replay returns the stored reply."""
@@ -50,6 +53,7 @@ def once(now, key, handle):
 
 # --- who is texting ----------------------------------------------------------------------------------
 
+
 def same_number(a, b) -> bool:
     try:
         return notify.normalise_number(a) == notify.normalise_number(b)
@@ -59,18 +63,21 @@ def same_number(a, b) -> bool:
 
 def user_by_phone(number, roles) -> User | None:
     """The active account with one of these roles whose registered phone is this number."""
-    users = db.session.scalars(select(User).where(User.phone.is_not(None), User.active.is_(True),
-                                                  User.role.in_(roles)).order_by(User.id)).all()
+    users = db.session.scalars(
+        select(User).where(User.phone.is_not(None), User.active.is_(True), User.role.in_(roles)).order_by(User.id)
+    ).all()
     return next((u for u in users if same_number(u.phone, number)), None)
 
 
 def shelter_by_phone(number) -> Shelter | None:
-    shelters = db.session.scalars(select(Shelter).where(Shelter.active.is_(True), Shelter.intake_phone != "")
-                                  .order_by(Shelter.id)).all()
+    shelters = db.session.scalars(
+        select(Shelter).where(Shelter.active.is_(True), Shelter.intake_phone != "").order_by(Shelter.id)
+    ).all()
     return next((s for s in shelters if same_number(s.intake_phone, number)), None)
 
 
 # --- SMS -------------------------------------------------------------------------------------------------
+
 
 def handle_sms(now, sender, body, sid) -> str | None:
     return once(now, f"sms:{sid}", lambda: _sms(now, sender, body or ""))
@@ -147,6 +154,7 @@ def _beds(now, sender, args) -> str:
 
 # --- the call and the link --------------------------------------------------------------------------------
 
+
 def attempt_and_request(attempt_id):
     attempt = db.session.get(NotificationAttempt, attempt_id)
     if attempt is None or attempt.request_id is None or attempt.user_id is None:
@@ -183,6 +191,9 @@ def handle_link(now, attempt_id, choice) -> str:
     attempt, request, user = attempt_and_request(attempt_id)
     if request is None or user is None:
         return messages.nothing_open()
-    text = once(now, f"link:{attempt_id}", lambda: accept(now, request, user, "link") if choice == "accept"
-                else decline(now, request, user, "link"))
+    text = once(
+        now,
+        f"link:{attempt_id}",
+        lambda: accept(now, request, user, "link") if choice == "accept" else decline(now, request, user, "link"),
+    )
     return text if text is not None else messages.nothing_open()

@@ -1,4 +1,5 @@
 """JSON API of placement requests, proposals and holds (thin)."""
+
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
 
@@ -24,6 +25,7 @@ def create_case():
     key = request.headers.get("Idempotency-Key")
     if key is not None and not (0 < len(key) <= 100):
         from errors import ValidationError
+
         raise ValidationError("must be 1 to 100 characters", field="Idempotency-Key")
     fields = service.parse_case(v.json_body(request), g.user)
     case, created = service.create_case(now, fields, g.user, key)
@@ -82,8 +84,13 @@ def set_profile(request_id):
 def hand_over_report(case_id):
     data = v.json_body(request)
     case = service.hand_over_report(utcnow(), case_id, g.user, data.get("email"))
-    return jsonify({"case_id": case.id, "report_owner_id": case.report_owner_id,
-                    "report_owner_since": case.report_owner_since.isoformat()})
+    return jsonify(
+        {
+            "case_id": case.id,
+            "report_owner_id": case.report_owner_id,
+            "report_owner_since": case.report_owner_since.isoformat(),
+        }
+    )
 
 
 @bp.put("/cases/<int:case_id>/report")

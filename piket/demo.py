@@ -5,15 +5,17 @@ number (paging needs one), and the demo police account with a phone (the form's 
 Idempotent like the rest of the demo (demo.py): a phone already set is kept, an existing rota is
 left as it is, and a rota gets its rotation only when it is created here.
 """
+
 import datetime as dt
 
 from sqlalchemy import select
 
 from accounts import service as accounts
 from beds.models import Region
-from extensions import atomic, db
+from extensions import db
 from piket.rotas import service as rotas
 from timeutil import local
+from transactions import atomic
 
 COORDINATOR = "coordinator@demo.piket.nl"
 POLICE = "politie@demo.piket.nl"
@@ -40,7 +42,17 @@ def load(now) -> dict:
         if rotas.rota_for(region.id, "primary") is not None:
             continue
         rota = rotas.create_rota(now, {"region": region.code, "level": "primary", "owner": OWNER}, None)
-        rotas.add_rotation(now, rota.id, {"start_date": start.isoformat(), "handover": HANDOVER, "shift_hours": 24,
-                                          "days": [1, 2, 3, 4, 5, 6, 7], "people": [coordinator.email]}, None)
+        rotas.add_rotation(
+            now,
+            rota.id,
+            {
+                "start_date": start.isoformat(),
+                "handover": HANDOVER,
+                "shift_hours": 24,
+                "days": [1, 2, 3, 4, 5, 6, 7],
+                "people": [coordinator.email],
+            },
+            None,
+        )
         counts["rotas"] += 1
     return counts

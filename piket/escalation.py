@@ -7,6 +7,7 @@ notification attempts into the outbox in the same transaction, and the outbox se
 with nobody to page (a gap in the rota, everyone declined, every message failed) moves on at once:
 a request never waits on nobody. The last step is `exhausted`, which is loud.
 """
+
 import datetime as dt
 
 from flask import current_app
@@ -14,13 +15,14 @@ from sqlalchemy import select, update
 
 from accounts.models import User
 from audit import service as audit
-from extensions import atomic, db
+from extensions import db
 from notify import service as notify
 from notify.models import NotificationAttempt
 from piket import messages
 from piket.models import EscalationPolicy, PlacementRequest, RequestEvent
 from piket.rotas import service as rotas
 from piket.timeline import event
+from transactions import atomic
 
 PAGING_STATUSES = ("received", "paging")
 # An attempt that can never be answered. A call not picked up (no_answer, busy) is not dead: the
@@ -45,6 +47,7 @@ OFFICE_HOURS = [
 
 # --- the snapshot -------------------------------------------------------------------------------
 
+
 def policy_for(region_id) -> EscalationPolicy | None:
     return db.session.scalar(select(EscalationPolicy).where(EscalationPolicy.region_id == region_id))
 
@@ -54,9 +57,12 @@ def snapshot(now, region_id) -> dict:
     policy = policy_for(region_id)
     office = rotas.in_office_hours(region_id, now)
     steps = (policy.office_hours if office else policy.after_hours) if policy else None
-    return {"mode": "office" if office else "after_hours",
-            "steps": steps or (OFFICE_HOURS if office else AFTER_HOURS),
-            "region_id": region_id, "backup_region_id": policy.backup_region_id if policy else None}
+    return {
+        "mode": "office" if office else "after_hours",
+        "steps": steps or (OFFICE_HOURS if office else AFTER_HOURS),
+        "region_id": region_id,
+        "backup_region_id": policy.backup_region_id if policy else None,
+    }
 
 
 def start(now, request, delay_minutes=0):
@@ -77,14 +83,17 @@ def due_at(request, index):
 
 # --- the tick -------------------------------------------------------------------------------------
 
+
 def tick(now) -> int:
     """Worker job: run every step that is due; bring a step forward when the current one is dead."""
     _bring_forward_dead_steps(now)
     done = 0
     due = db.session.scalars(
-        select(PlacementRequest.id).where(PlacementRequest.status.in_(PAGING_STATUSES),
-                                          PlacementRequest.next_action_at <= now)
-        .order_by(PlacementRequest.next_action_at).limit(200)).all()
+        select(PlacementRequest.id)
+        .where(PlacementRequest.status.in_(PAGING_STATUSES), PlacementRequest.next_action_at <= now)
+        .order_by(PlacementRequest.next_action_at)
+        .limit(200)
+    ).all()
     db.session.rollback()  # end the read so each claim below is its own short transaction
     for request_id in due:
         while _run_next_step(now, request_id):
@@ -96,20 +105,30 @@ def _run_next_step(now, request_id) -> bool:
     """Claim and run the request's next step if it is due. Returns True if another step may be due."""
     with atomic():
         request = db.session.get(PlacementRequest, request_id)
-        if request is None or request.status not in PAGING_STATUSES or request.next_action_at is None \
-                or request.next_action_at > now:
+        if (
+            request is None
+            or request.status not in PAGING_STATUSES
+            or request.next_action_at is None
+            or request.next_action_at > now
+        ):
             return False
         index = request.escalation_step
         steps = request.escalation["steps"]
         following = index + 1 < len(steps)
         # The claim: only one worker moves the step number from index to index + 1.
-        claimed = db.session.execute(
-            update(PlacementRequest)
-            .where(PlacementRequest.id == request_id, PlacementRequest.escalation_step == index,
-                   PlacementRequest.status.in_(PAGING_STATUSES))
-            .values(escalation_step=index + 1,
-                    next_action_at=due_at(request, index + 1) if following else None)
-            .execution_options(synchronize_session=False)).rowcount == 1
+        claimed = (
+            db.session.execute(
+                update(PlacementRequest)
+                .where(
+                    PlacementRequest.id == request_id,
+                    PlacementRequest.escalation_step == index,
+                    PlacementRequest.status.in_(PAGING_STATUSES),
+                )
+                .values(escalation_step=index + 1, next_action_at=due_at(request, index + 1) if following else None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
         if not claimed:
             return False
         db.session.refresh(request)
@@ -135,21 +154,40 @@ def _run_step(now, request, index, step) -> bool:
     if request.status == "received" and step["level"] != "region":
         request.status = "paging"  # the region's queue (office hours) is not yet paging anyone on duty
     for user, channel in plan:
-        attempt = notify.enqueue(now, to=user.phone, channel=channel, purpose="page" if channel == "sms" else "page_call",
-                                 body=messages.page_call_summary(request), user_id=user.id, request_id=request.id,
-                                 step=index)
+        attempt = notify.enqueue(
+            now,
+            to=user.phone,
+            channel=channel,
+            purpose="page" if channel == "sms" else "page_call",
+            body=messages.page_call_summary(request),
+            user_id=user.id,
+            request_id=request.id,
+            step=index,
+        )
         if channel == "sms":
             db.session.flush()
-            attempt.body = messages.page_sms(request, attempt)  # its accept link names this attempt
-    event(now, request, "paged", step=index, level=step["level"], channels=step["channels"],
-          users=sorted({u.id for u, _c in plan}))
+            attempt.body = messages.page_sms(request, attempt, now)  # its accept link names this attempt
+    event(
+        now,
+        request,
+        "paged",
+        step=index,
+        level=step["level"],
+        channels=step["channels"],
+        users=sorted({u.id for u, _c in plan}),
+    )
     return True
 
 
 def unreachable(request_id) -> set[tuple[int, str]]:
     """(user, channel) pairs that failed for good in this request: not tried again by a later step."""
-    return set(db.session.execute(select(NotificationAttempt.user_id, NotificationAttempt.channel).where(
-        NotificationAttempt.request_id == request_id, NotificationAttempt.status.in_(DEAD))).all())
+    return set(
+        db.session.execute(
+            select(NotificationAttempt.user_id, NotificationAttempt.channel).where(
+                NotificationAttempt.request_id == request_id, NotificationAttempt.status.in_(DEAD)
+            )
+        ).all()
+    )
 
 
 def _targets(now, request, level) -> tuple[list[User], str | None]:
@@ -171,9 +209,13 @@ def _targets(now, request, level) -> tuple[list[User], str | None]:
 
 def region_coordinators(region_id) -> list[User]:
     from accounts.models import user_regions
-    return db.session.scalars(select(User).join(user_regions, user_regions.c.user_id == User.id)
-                              .where(user_regions.c.region_id == region_id, User.role == "coordinator",
-                                     User.active.is_(True)).order_by(User.id)).all()
+
+    return db.session.scalars(
+        select(User)
+        .join(user_regions, user_regions.c.user_id == User.id)
+        .where(user_regions.c.region_id == region_id, User.role == "coordinator", User.active.is_(True))
+        .order_by(User.id)
+    ).all()
 
 
 def _exhaust(now, request, index):
@@ -182,10 +224,25 @@ def _exhaust(now, request, index):
     admins = db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))).all()
     alerted = {u.id: u for u in region_coordinators(request.case.region_id) + list(admins) if u.phone}
     for user in alerted.values():
-        notify.enqueue(now, to=user.phone, channel="sms", purpose="exhausted", body=messages.exhausted_sms(request),
-                       user_id=user.id, request_id=request.id, step=index)
-    notify.enqueue(now, to=request.case.callback_phone, channel="sms", purpose="requester",
-                   body=messages.exhausted_requester_sms(request), request_id=request.id, step=index)
+        notify.enqueue(
+            now,
+            to=user.phone,
+            channel="sms",
+            purpose="exhausted",
+            body=messages.exhausted_sms(request),
+            user_id=user.id,
+            request_id=request.id,
+            step=index,
+        )
+    notify.enqueue(
+        now,
+        to=request.case.callback_phone,
+        channel="sms",
+        purpose="requester",
+        body=messages.exhausted_requester_sms(request),
+        request_id=request.id,
+        step=index,
+    )
     event(now, request, "exhausted", step=index, alerted=sorted(alerted))
     audit.record(now, "request.exhausted", "placement_request", request.id, source="worker")
     current_app.logger.error("request %s exhausted: nobody accepted", request.id)
@@ -198,37 +255,65 @@ def _bring_forward_dead_steps(now):
     of_last_step = (a.request_id == r.id) & (a.step == r.escalation_step - 1)
     declined = select(e.id).where(e.request_id == r.id, e.kind == "declined", e.actor_id == a.user_id)
     alive = select(a.id).where(of_last_step, a.status.not_in(DEAD), ~declined.exists())
-    dead = db.session.execute(select(r.id, r.escalation_step).where(
-        r.status.in_(PAGING_STATUSES), r.next_action_at > now, r.escalation_step > 0,
-        select(a.id).where(of_last_step).exists(), ~alive.exists())).all()
+    dead = db.session.execute(
+        select(r.id, r.escalation_step).where(
+            r.status.in_(PAGING_STATUSES),
+            r.next_action_at > now,
+            r.escalation_step > 0,
+            select(a.id).where(of_last_step).exists(),
+            ~alive.exists(),
+        )
+    ).all()
     for request_id, step in dead:
         with atomic():
-            won = db.session.execute(update(r).where(
-                r.id == request_id, r.escalation_step == step, r.next_action_at > now).values(next_action_at=now)
-                .execution_options(synchronize_session=False)).rowcount == 1
+            won = (
+                db.session.execute(
+                    update(r)
+                    .where(r.id == request_id, r.escalation_step == step, r.next_action_at > now)
+                    .values(next_action_at=now)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                == 1
+            )
             if won:
                 request = db.session.get(r, request_id)
-                reasons = {status for (status,) in db.session.execute(select(a.status).where(
-                    a.request_id == request_id, a.step == step - 1))}
-                event(now, request, "step_unanswered", step=step - 1,
-                      reason="failed" if reasons & set(DEAD) else "declined")
+                reasons = {
+                    status
+                    for (status,) in db.session.execute(
+                        select(a.status).where(a.request_id == request_id, a.step == step - 1)
+                    )
+                }
+                event(
+                    now,
+                    request,
+                    "step_unanswered",
+                    step=step - 1,
+                    reason="failed" if reasons & set(DEAD) else "declined",
+                )
     db.session.rollback()
 
 
 def declined_by(request_id) -> set[int]:
-    return set(db.session.scalars(select(RequestEvent.actor_id).where(
-        RequestEvent.request_id == request_id, RequestEvent.kind == "declined")).all())
+    return set(
+        db.session.scalars(
+            select(RequestEvent.actor_id).where(RequestEvent.request_id == request_id, RequestEvent.kind == "declined")
+        ).all()
+    )
 
 
 # --- answers ------------------------------------------------------------------------------------------
 
+
 def paged_open_requests(user) -> list[PlacementRequest]:
     """The open requests this person was paged for, newest first (an SMS 'JA' must know which)."""
-    ids = select(NotificationAttempt.request_id).where(NotificationAttempt.user_id == user.id,
-                                                       NotificationAttempt.purpose.in_(("page", "page_call")))
-    return db.session.scalars(select(PlacementRequest).where(PlacementRequest.id.in_(ids),
-                                                             PlacementRequest.status.in_(PAGING_STATUSES))
-                              .order_by(PlacementRequest.id.desc())).all()
+    ids = select(NotificationAttempt.request_id).where(
+        NotificationAttempt.user_id == user.id, NotificationAttempt.purpose.in_(("page", "page_call"))
+    )
+    return db.session.scalars(
+        select(PlacementRequest)
+        .where(PlacementRequest.id.in_(ids), PlacementRequest.status.in_(PAGING_STATUSES))
+        .order_by(PlacementRequest.id.desc())
+    ).all()
 
 
 def decline(now, request, user, channel):
@@ -243,33 +328,64 @@ def after_accept(now, request, user, channel):
     else paged for it hears it is taken, and a winner who answered by phone or SMS gets the link."""
     stop(request)
     _mark_responded(now, request, user)
-    paged = db.session.scalars(select(NotificationAttempt.user_id).where(
-        NotificationAttempt.request_id == request.id, NotificationAttempt.purpose.in_(("page", "page_call")),
-        NotificationAttempt.user_id.is_not(None), NotificationAttempt.user_id != user.id)).all()
+    paged = db.session.scalars(
+        select(NotificationAttempt.user_id).where(
+            NotificationAttempt.request_id == request.id,
+            NotificationAttempt.purpose.in_(("page", "page_call")),
+            NotificationAttempt.user_id.is_not(None),
+            NotificationAttempt.user_id != user.id,
+        )
+    ).all()
     for other in db.session.scalars(select(User).where(User.id.in_(set(paged))).order_by(User.id)):
         if other.phone:
-            notify.enqueue(now, to=other.phone, channel="sms", purpose="taken", user_id=other.id, request_id=request.id,
-                           body=messages.taken_sms(request, paged_level(request, user)),
-                           dedupe_key=f"taken:{request.id}:{other.id}")
+            notify.enqueue(
+                now,
+                to=other.phone,
+                channel="sms",
+                purpose="taken",
+                user_id=other.id,
+                request_id=request.id,
+                body=messages.taken_sms(request, paged_level(request, user)),
+                dedupe_key=f"taken:{request.id}:{other.id}",
+            )
     if user.phone and channel in ("sms", "voice", "link", "phone"):
-        notify.enqueue(now, to=user.phone, channel="sms", purpose="accepted", user_id=user.id, request_id=request.id,
-                       body=messages.accepted_sms(request), dedupe_key=f"accepted:{request.id}")
+        notify.enqueue(
+            now,
+            to=user.phone,
+            channel="sms",
+            purpose="accepted",
+            user_id=user.id,
+            request_id=request.id,
+            body=messages.accepted_sms(request),
+            dedupe_key=f"accepted:{request.id}",
+        )
 
 
 def paged_level(request, user) -> str | None:
     """The ladder level (primary, backup, national, region) at which this person was last paged for
     the request; None when they were not paged (e.g. took it on the website)."""
-    step = db.session.scalar(select(NotificationAttempt.step).where(
-        NotificationAttempt.request_id == request.id, NotificationAttempt.user_id == user.id,
-        NotificationAttempt.purpose.in_(("page", "page_call")), NotificationAttempt.step.is_not(None))
-        .order_by(NotificationAttempt.id.desc()).limit(1))
+    step = db.session.scalar(
+        select(NotificationAttempt.step)
+        .where(
+            NotificationAttempt.request_id == request.id,
+            NotificationAttempt.user_id == user.id,
+            NotificationAttempt.purpose.in_(("page", "page_call")),
+            NotificationAttempt.step.is_not(None),
+        )
+        .order_by(NotificationAttempt.id.desc())
+        .limit(1)
+    )
     steps = (request.escalation or {}).get("steps") or []
     return steps[step].get("level") if step is not None and step < len(steps) else None
 
 
 def _mark_responded(now, request, user):
-    ids = db.session.scalars(select(NotificationAttempt.id).where(
-        NotificationAttempt.request_id == request.id, NotificationAttempt.user_id == user.id,
-        NotificationAttempt.purpose.in_(("page", "page_call")))).all()
+    ids = db.session.scalars(
+        select(NotificationAttempt.id).where(
+            NotificationAttempt.request_id == request.id,
+            NotificationAttempt.user_id == user.id,
+            NotificationAttempt.purpose.in_(("page", "page_call")),
+        )
+    ).all()
     for attempt_id in ids:
         notify.mark_responded(now, attempt_id)

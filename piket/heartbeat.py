@@ -1,12 +1,14 @@
 """The worker's heartbeat. Paging depends on the worker, so its silence must be visible: the admin
 page, `flask --app app worker status` and /healthz read it here."""
+
 import os
 import socket
 
 from sqlalchemy import select
 
-from extensions import atomic, db
+from extensions import db
 from piket.models import WorkerHeartbeat
+from transactions import atomic
 
 NAME = "worker"
 
@@ -28,5 +30,11 @@ def state(now, stale_seconds) -> dict:
     if row is None:
         return {"running": False, "beat_at": None, "age_s": None, "hostname": None, "pid": None, "started_at": None}
     age = (now - row.beat_at).total_seconds()
-    return {"running": age <= stale_seconds, "beat_at": row.beat_at, "age_s": round(age), "hostname": row.hostname,
-            "pid": row.pid, "started_at": row.started_at}
+    return {
+        "running": age <= stale_seconds,
+        "beat_at": row.beat_at,
+        "age_s": round(age),
+        "hostname": row.hostname,
+        "pid": row.pid,
+        "started_at": row.started_at,
+    }

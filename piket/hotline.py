@@ -5,18 +5,20 @@ caller says the region's name or keys its number), creates a request (or joins t
 one) so the call is in the timeline, and connects to the coordinator on duty, falling through to
 the back-up and the national piket. If nobody answers, the request's normal escalation takes over.
 """
+
 import datetime as dt
 
 from sqlalchemy import select
 
 from accounts.models import User, user_regions
 from beds.models import Region
-from extensions import atomic, db
+from extensions import db
 from piket import answers, escalation, service
 from piket.models import Case, PlacementRequest
 from piket.rotas import service as rotas
 from piket.timeline import event
 from timeutil import local
+from transactions import atomic
 
 DIAL_LEVELS = ("primary", "backup", "national")
 JOIN_HOURS = 12  # a second call from the same number within this time joins the open request
@@ -54,8 +56,9 @@ def region_from_answer(digits, speech) -> Region | None:
     if not said:
         return None
     regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.id)).all()
-    return next((r for r in regions if r.name.lower() == said), None) or \
-        next((r for r in regions if r.name.lower() in said or (r.centre and r.centre.lower() in said)), None)
+    return next((r for r in regions if r.name.lower() == said), None) or next(
+        (r for r in regions if r.name.lower() in said or (r.centre and r.centre.lower() in said)), None
+    )
 
 
 def request_for_call(now, number, call_sid, region) -> PlacementRequest:
@@ -67,17 +70,30 @@ def request_for_call(now, number, call_sid, region) -> PlacementRequest:
 
 def _join_or_create(now, number, region) -> PlacementRequest:
     since = now - dt.timedelta(hours=JOIN_HOURS)
-    open_ = db.session.scalars(select(PlacementRequest).join(Case).where(
-        PlacementRequest.status.in_(("received", "paging", "accepted", "placing")),
-        PlacementRequest.created_at >= since).order_by(PlacementRequest.id.desc())).all()
+    open_ = db.session.scalars(
+        select(PlacementRequest)
+        .join(Case)
+        .where(
+            PlacementRequest.status.in_(("received", "paging", "accepted", "placing")),
+            PlacementRequest.created_at >= since,
+        )
+        .order_by(PlacementRequest.id.desc())
+    ).all()
     mine = next((r for r in open_ if answers.same_number(r.case.callback_phone, number)), None)
     if mine is not None:
         with atomic():
             event(now, mine, "phone_call", joined=True)
         return mine
-    fields = {"case_reference": f"TEL-{local(now):%Y%m%d-%H%M}", "callback_phone": number, "requester_org": "police",
-              "region": region, "found_lat": region.lat, "found_lon": region.lon, "apart": [],
-              "requests": [{"persons": [], "children": 0, "urgency": "immediate", "threat": "low"}]}
+    fields = {
+        "case_reference": f"TEL-{local(now):%Y%m%d-%H%M}",
+        "callback_phone": number,
+        "requester_org": "police",
+        "region": region,
+        "found_lat": region.lat,
+        "found_lon": region.lon,
+        "apart": [],
+        "requests": [{"persons": [], "children": 0, "urgency": "immediate", "threat": "low"}],
+    }
     case, _ = service.create_case(now, fields, caller(number), source="phone", page_after_minutes=DIAL_MINUTES)
     return case.requests[0]
 
@@ -119,4 +135,5 @@ def connected(now, request, user_id, call_sid, index) -> None:
         with atomic():
             event(now, request, "phone_connected", user, level=DIAL_LEVELS[index])
         return answers.accept(now, request, user, "phone")
+
     answers.once(now, f"dial:{call_sid}:{index}", handle)

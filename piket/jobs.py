@@ -1,5 +1,6 @@
 """The worker's periodic jobs. Each takes `now`, claims its rows in the database, and is safe to
 run twice at once (a second worker finds the rows already handled)."""
+
 from notify import jobs as notify_jobs
 from piket import escalation, placements, reports, retention
 from piket.rotas import jobs as rota_jobs

@@ -1,5 +1,6 @@
 """Every SMS and spoken text, in Dutch, in one place. No personal data ever: region, urgency,
 number of persons, a short code and a link (DESIGN.md, privacy)."""
+
 from flask import current_app
 
 import vocabulary
@@ -31,11 +32,13 @@ def spelled(code: str) -> str:
     return ", ".join(code)
 
 
-def page_sms(request, attempt) -> str:
-    return (f"Piket mensenhandel: aanvraag {request.short_code}, regio {_region(request)}, "
-            f"{vocabulary.URGENCIES[request.urgency]}, {_persons(request)} "
-            f"Aannemen: antwoord JA {request.short_code} of open {links.url_for_attempt(attempt.id)} "
-            f"Kunt u niet: NEE {request.short_code}")
+def page_sms(request, attempt, now) -> str:
+    return (
+        f"Piket mensenhandel: aanvraag {request.short_code}, regio {_region(request)}, "
+        f"{vocabulary.URGENCIES[request.urgency]}, {_persons(request)} "
+        f"Aannemen: antwoord JA {request.short_code} of open {links.url_for_attempt(attempt.id, now)} "
+        f"Kunt u niet: NEE {request.short_code}"
+    )
 
 
 def page_call_summary(request) -> str:
@@ -43,15 +46,21 @@ def page_call_summary(request) -> str:
 
 
 def call_script(request) -> str:
-    return (f"Piket mensenhandel. Nieuwe aanvraag in regio {_region(request)}. "
-            f"Urgentie: {vocabulary.URGENCIES[request.urgency]}. {request.size} "
-            f"{'persoon' if request.size == 1 else 'personen'}. Code: {spelled(request.short_code)}. "
-            "Toets 1 om aan te nemen. Toets 2 als u niet kunt. Toets sterretje om te herhalen.")
+    return (
+        f"Piket mensenhandel. Nieuwe aanvraag in regio {_region(request)}. "
+        f"Urgentie: {vocabulary.URGENCIES[request.urgency]}. {request.size} "
+        f"{'persoon' if request.size == 1 else 'personen'}. Code: {spelled(request.short_code)}. "
+        "Toets 1 om aan te nemen. Toets 2 als u niet kunt. Toets sterretje om te herhalen."
+    )
 
 
 # Who took a request, in an SMS: the duty they were paged for, never their name (the page and the API name them).
-TAKEN_BY = {"primary": "de primaire piket", "backup": "de achtervang", "national": "de landelijke piket",
-            "region": "een coördinator van de regio"}
+TAKEN_BY = {
+    "primary": "de primaire piket",
+    "backup": "de achtervang",
+    "national": "de landelijke piket",
+    "region": "een coördinator van de regio",
+}
 
 
 def _taken_by(level) -> str:
@@ -67,31 +76,40 @@ def accepted_sms(request) -> str:
 
 
 def exhausted_sms(request) -> str:
-    return (f"PIKET ALARM: aanvraag {request.short_code} (regio {_region(request)}, {_persons(request)}) "
-            f"is door niemand aangenomen. Neem nu aan: {_case_url(request)}")
+    return (
+        f"PIKET ALARM: aanvraag {request.short_code} (regio {_region(request)}, {_persons(request)}) "
+        f"is door niemand aangenomen. Neem nu aan: {_case_url(request)}"
+    )
 
 
 def exhausted_requester_sms(request) -> str:
     number = current_app.config.get("NATIONAL_PIKET_NUMBER")
     tail = f" Landelijk piketnummer: {number}" if number else ""
-    return (f"Piket: voor aanvraag {request.short_code} heeft nog geen zorgcoördinator gereageerd. "
-            f"Alle coördinatoren van de regio zijn gealarmeerd.{tail}")
+    return (
+        f"Piket: voor aanvraag {request.short_code} heeft nog geen zorgcoördinator gereageerd. "
+        f"Alle coördinatoren van de regio zijn gealarmeerd.{tail}"
+    )
 
 
 def placed_requester_sms(request, placement) -> str:
     shelter = placement.shelter
-    return (f"Piket: plaats bevestigd voor {request.short_code}: {shelter.name}, {shelter.municipality}. "
-            f"Intake: {shelter.intake_phone or 'zie link'}. Adres en details: {_case_url(request)}")
+    return (
+        f"Piket: plaats bevestigd voor {request.short_code}: {shelter.name}, {shelter.municipality}. "
+        f"Intake: {shelter.intake_phone or 'zie link'}. Adres en details: {_case_url(request)}"
+    )
 
 
 def report_reminder_sms(case_id, short_code, days) -> str:
     """To the CoMensha report's owner: no names, no case reference; a request's short code and the link."""
     ago = "vandaag" if days <= 0 else ("1 dag geleden" if days == 1 else f"{days} dagen geleden")
-    return (f"Piket: de melding bij CoMensha voor aanvraag {short_code} staat nog open (geplaatst {ago}). "
-            f"Doe de melding en zet haar op gedaan: {_base()}/zaak/{case_id}")
+    return (
+        f"Piket: de melding bij CoMensha voor aanvraag {short_code} staat nog open (geplaatst {ago}). "
+        f"Doe de melding en zet haar op gedaan: {_base()}/zaak/{case_id}"
+    )
 
 
 # --- replies to an SMS -----------------------------------------------------------------------
+
 
 def already_taken(request, level) -> str:
     return f"Aanvraag {request.short_code} is al aangenomen door {_taken_by(level)}."
@@ -139,8 +157,10 @@ def opted_in() -> str:
 
 
 def beds_recorded(shelter, pool, free, when) -> str:
-    return (f"Opgeslagen om {when}: {shelter.name}, {vocabulary.POOL_KINDS[pool.kind]}: {free} vrij. "
-            "Klopt dit niet? Stuur BEDDEN en het juiste aantal.")
+    return (
+        f"Opgeslagen om {when}: {shelter.name}, {vocabulary.POOL_KINDS[pool.kind]}: {free} vrij. "
+        "Klopt dit niet? Stuur BEDDEN en het juiste aantal."
+    )
 
 
 def beds_invalid(reason) -> str:

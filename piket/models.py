@@ -3,11 +3,13 @@
 No names, birth dates or addresses of victims: a request carries the requester's own case
 reference and the minimal profile that matching needs (DESIGN.md, privacy).
 """
+
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.models import APPEND_ONLY
-from extensions import UTCDateTime, db
+from columns import UTCDateTime
+from extensions import db
 
 OPEN_STATUSES = ("received", "paging", "accepted", "placing")
 CLOSED_STATUSES = ("placed", "cancelled", "exhausted")
@@ -15,6 +17,7 @@ CLOSED_STATUSES = ("placed", "cancelled", "exhausted")
 
 class Case(db.Model):
     """One submission: the requests (groups of persons placed together) found together."""
+
     __tablename__ = "cases"
     __table_args__ = (UniqueConstraint("created_by_id", "idempotency_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +74,7 @@ class PlacementRequest(db.Model):
 
 class Placement(db.Model):
     """A proposal the coordinator chose: a hold on a pool, then the shelter's yes or no."""
+
     __tablename__ = "placements"
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("placement_requests.id"), index=True)
@@ -91,6 +95,7 @@ class Placement(db.Model):
 
 class RequestEvent(db.Model):
     """The request's timeline, append-only: every step and its outcome."""
+
     __tablename__ = "request_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("placement_requests.id"), index=True)
@@ -102,16 +107,20 @@ class RequestEvent(db.Model):
 
 class EscalationPolicy(db.Model):
     """A region's ladders (after hours, office hours); no row means the defaults in escalation.py."""
+
     __tablename__ = "escalation_policies"
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), unique=True)
     after_hours = mapped_column(JSON, nullable=True)  # [{"after": minutes, "level": ..., "channels": [...]}]
     office_hours = mapped_column(JSON, nullable=True)
-    backup_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))  # its on-duty stands in for a missing back-up
+    backup_region_id: Mapped[int | None] = mapped_column(
+        ForeignKey("regions.id")
+    )  # its on-duty stands in for a missing back-up
 
 
 class WebhookReceipt(db.Model):
     """Inbound webhooks already handled (by Twilio's sid, or a link's use): a replay has no second effect."""
+
     __tablename__ = "webhook_receipts"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
@@ -121,6 +130,7 @@ class WebhookReceipt(db.Model):
 
 class WorkerHeartbeat(db.Model):
     """The worker's last sign of life; paging depends on it, so pages and /healthz warn when it is old."""
+
     __tablename__ = "worker_heartbeats"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)

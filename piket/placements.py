@@ -1,4 +1,7 @@
 """Choosing a proposal (a hold on the pool), and the shelter's confirm or refusal; hold expiry."""
+
+from sqlalchemy import select
+
 import matching
 import vocabulary
 from audit import service as audit
@@ -6,12 +9,12 @@ from beds import holds
 from beds.models import BedPool
 from beds.scenario import shelter_entry
 from errors import Conflict, Forbidden, NotFound, ValidationError
-from extensions import atomic, db, locked
+from extensions import db
 from notify import service as notify
 from piket import escalation, messages, service
 from piket.models import Placement, PlacementRequest
 from piket.proposals import request_entry
-from sqlalchemy import select
+from transactions import atomic, locked
 
 ACTIVE = ("held", "confirmed")
 
@@ -22,24 +25,35 @@ def _places(pool, request) -> int:
 
 def _check_fit(now, request, pool, cfg):
     """The chosen pool must be one the matcher would allow: same rules, one place to check."""
-    scenario = {"version": 1, "now": now.isoformat(), "policy": {"high_threat_min_km": cfg["HIGH_THREAT_MIN_KM"]},
-                "shelters": [shelter_entry(pool.shelter, [pool])], "requests": [{**request_entry(request), "apart_from": []}]}
+    scenario = {
+        "version": 1,
+        "now": now.isoformat(),
+        "policy": {"high_threat_min_km": cfg["HIGH_THREAT_MIN_KM"]},
+        "shelters": [shelter_entry(pool.shelter, [pool])],
+        "requests": [{**request_entry(request), "apart_from": []}],
+    }
     result = matching.solve(scenario, time_limit_s=2.0)
     if not result["assignments"]:
         reason = next(iter(result["unplaced"][0]["reasons"]), "capacity")
         if reason == "capacity":
-            raise Conflict("Deze plaats is net bezet geraakt; kies een ander voorstel.", field="pool_id", code="no_capacity")
+            raise Conflict(
+                "Deze plaats is net bezet geraakt; kies een ander voorstel.", field="pool_id", code="no_capacity"
+            )
         raise ValidationError(f"past niet: {vocabulary.reason_label(reason)}", field="pool_id", code="not_eligible")
     return result["assignments"][0]["distance_km"]
 
 
 def _check_apart(request, shelter_id):
     apart = set(request.apart_from or [])
-    clash = db.session.scalar(select(Placement.id).where(Placement.request_id.in_(apart), Placement.shelter_id == shelter_id,
-                                                         Placement.status.in_(ACTIVE)))
+    clash = db.session.scalar(
+        select(Placement.id).where(
+            Placement.request_id.in_(apart), Placement.shelter_id == shelter_id, Placement.status.in_(ACTIVE)
+        )
+    )
     if clash:
-        raise ValidationError("in dezelfde opvang als iemand van wie deze persoon gescheiden moet blijven",
-                              field="pool_id", code="apart")
+        raise ValidationError(
+            "in dezelfde opvang als iemand van wie deze persoon gescheiden moet blijven", field="pool_id", code="apart"
+        )
 
 
 def choose(now, request_id, pool_id, user, cfg) -> Placement:
@@ -60,16 +74,32 @@ def choose(now, request_id, pool_id, user, cfg) -> Placement:
         distance = _check_fit(now, row, pool, cfg)
         _check_apart(row, pool.shelter_id)
         hold = holds.place(now, pool.id, _places(pool, row), cfg["HOLD_MINUTES"], actor=user)
-        placement = Placement(request_id=row.id, shelter_id=pool.shelter_id, pool_id=pool.id, hold_id=hold.id,
-                              status="held", distance_km=distance, chosen_by_id=user.id, chosen_at=now)
+        placement = Placement(
+            request_id=row.id,
+            shelter_id=pool.shelter_id,
+            pool_id=pool.id,
+            hold_id=hold.id,
+            status="held",
+            distance_km=distance,
+            chosen_by_id=user.id,
+            chosen_at=now,
+        )
         db.session.add(placement)
         row.status = "placing"
         escalation.stop(row)
         db.session.flush()
-        service.event(now, row, "placement_chosen", user, placement=placement.id, shelter=pool.shelter_id,
-                      expires_at=hold.expires_at.isoformat())
-        audit.record(now, "placement.choose", "placement", placement.id, actor=user,
-                     after={"request": row.id, "pool": pool.id})
+        service.event(
+            now,
+            row,
+            "placement_chosen",
+            user,
+            placement=placement.id,
+            shelter=pool.shelter_id,
+            expires_at=hold.expires_at.isoformat(),
+        )
+        audit.record(
+            now, "placement.choose", "placement", placement.id, actor=user, after={"request": row.id, "pool": pool.id}
+        )
     return placement
 
 
@@ -108,8 +138,15 @@ def _after_placed(now, request, placement):
     case = request.case
     if case.report_owner_id is None:
         case.report_owner_id, case.report_owner_since = placement.chosen_by_id, now
-    notify.enqueue(now, to=case.callback_phone, channel="sms", purpose="requester", request_id=request.id,
-                   body=messages.placed_requester_sms(request, placement), dedupe_key=f"placed:{placement.id}")
+    notify.enqueue(
+        now,
+        to=case.callback_phone,
+        channel="sms",
+        purpose="requester",
+        request_id=request.id,
+        body=messages.placed_requester_sms(request, placement),
+        dedupe_key=f"placed:{placement.id}",
+    )
     service.event(now, request, "requester_informed", channel="sms")
 
 

@@ -4,6 +4,7 @@ For every open request: the proposed pool and up to three alternatives (distance
 intake hours), every excluded shelter with its reason, and for an unplaced request the blocking
 reasons and which single rule, if waived, would give a place.
 """
+
 from sqlalchemy import select
 
 import matching
@@ -24,11 +25,17 @@ def build_scenario(now, requests, cfg) -> tuple[dict, dict]:
     for shelter in shelters:
         pools = shelter.pools
         if not cfg["USE_STALE_AVAILABILITY"]:
-            pools = [p for p in pools if beds.freshness(p.confirmed_at, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]) != "stale"]
+            pools = [
+                p
+                for p in pools
+                if beds.freshness(p.confirmed_at, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]) != "stale"
+            ]
         if pools:
             entries.append(shelter_entry(shelter, pools))
     scenario = {
-        "version": 1, "now": now.isoformat(), "policy": {"high_threat_min_km": cfg["HIGH_THREAT_MIN_KM"]},
+        "version": 1,
+        "now": now.isoformat(),
+        "policy": {"high_threat_min_km": cfg["HIGH_THREAT_MIN_KM"]},
         "shelters": entries,
         "requests": [request_entry(r) for r in requests],
     }
@@ -43,20 +50,35 @@ def build_scenario(now, requests, cfg) -> tuple[dict, dict]:
 def request_entry(request) -> dict:
     case = request.case
     ids = {r.id for r in case.requests}
-    return {"id": str(request.id), "urgency": request.urgency, "threat": request.threat,
-            "found": {"lat": case.found_lat, "lon": case.found_lon, "region": case.region.code},
-            "persons": request.persons, "children": request.children,
-            "apart_from": [str(i) for i in request.apart_from or [] if i in ids]}
+    return {
+        "id": str(request.id),
+        "urgency": request.urgency,
+        "threat": request.threat,
+        "found": {"lat": case.found_lat, "lon": case.found_lon, "region": case.region.code},
+        "persons": request.persons,
+        "children": request.children,
+        "apart_from": [str(i) for i in request.apart_from or [] if i in ids],
+    }
 
 
 def _option(shelters, pool_id, distance_km, now, cfg) -> dict:
     shelter = next(s for s in shelters.values() if any(p.id == int(pool_id) for p in s.pools))
     pool = next(p for p in shelter.pools if p.id == int(pool_id))
-    return {"shelter_id": shelter.id, "shelter": shelter.name, "type": shelter.type, "region": shelter.region.name,
-            "municipality": shelter.municipality, "pool_id": pool.id, "pool_kind": pool.kind, "free": pool.free,
-            "distance_km": distance_km, "intake": shelter.intake, "intake_open_now": intake_open(shelter.intake, now),
-            "intake_phone": shelter.intake_phone,
-            "freshness": beds.freshness(pool.confirmed_at, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"])}
+    return {
+        "shelter_id": shelter.id,
+        "shelter": shelter.name,
+        "type": shelter.type,
+        "region": shelter.region.name,
+        "municipality": shelter.municipality,
+        "pool_id": pool.id,
+        "pool_kind": pool.kind,
+        "free": pool.free,
+        "distance_km": distance_km,
+        "intake": shelter.intake,
+        "intake_open_now": intake_open(shelter.intake, now),
+        "intake_phone": shelter.intake_phone,
+        "freshness": beds.freshness(pool.confirmed_at, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]),
+    }
 
 
 def for_case(now, case, cfg) -> dict:
@@ -71,22 +93,40 @@ def for_case(now, case, cfg) -> dict:
     for request in waiting:
         rid = str(request.id)
         excluded = result.get("explanations", {}).get(rid, {})
-        entry = {"proposal": None, "alternatives": [], "unplaced_reasons": None, "waivers": [],
-                 "excluded": sorted(({"shelter_id": int(sid), "shelter": shelters[int(sid)].name, "reason": code,
-                                      "label": vocabulary.reason_label(code)} for sid, code in excluded.items()),
-                                    key=lambda e: (e["reason"], e["shelter"]))}
+        entry = {
+            "proposal": None,
+            "alternatives": [],
+            "unplaced_reasons": None,
+            "waivers": [],
+            "excluded": sorted(
+                (
+                    {
+                        "shelter_id": int(sid),
+                        "shelter": shelters[int(sid)].name,
+                        "reason": code,
+                        "label": vocabulary.reason_label(code),
+                    }
+                    for sid, code in excluded.items()
+                ),
+                key=lambda e: (e["reason"], e["shelter"]),
+            ),
+        }
         chosen = next((a for a in result["assignments"] if a["request"] == rid), None)
         if chosen:
             entry["proposal"] = _option(shelters, chosen["pool"], chosen["distance_km"], now, cfg)
-            entry["alternatives"] = [_option(shelters, a["pool"], a["distance_km"], now, cfg)
-                                     for a in result["alternatives"].get(rid, [])]
+            entry["alternatives"] = [
+                _option(shelters, a["pool"], a["distance_km"], now, cfg) for a in result["alternatives"].get(rid, [])
+            ]
         else:
             reasons = next(u["reasons"] for u in result["unplaced"] if u["request"] == rid)
             request.blocking_reasons = reasons  # kept for unmet demand if the request ends without a bed
-            entry["unplaced_reasons"] = [{"reason": code, "label": vocabulary.reason_label(code), "shelters": n}
-                                         for code, n in sorted(reasons.items(), key=lambda kv: -kv[1])]
-            entry["waivers"] = [{"rule": code, "label": vocabulary.reason_label(code)}
-                                for code in matching.waivers(scenario, rid)]
+            entry["unplaced_reasons"] = [
+                {"reason": code, "label": vocabulary.reason_label(code), "shelters": n}
+                for code, n in sorted(reasons.items(), key=lambda kv: -kv[1])
+            ]
+            entry["waivers"] = [
+                {"rule": code, "label": vocabulary.reason_label(code)} for code in matching.waivers(scenario, rid)
+            ]
         out["requests"][request.id] = entry
     db.session.commit()
     return out

@@ -3,6 +3,7 @@
 The placement flow stays free of identity data: the report itself is made outside this service
 (CoMensha's own form); here we record only that it was made, by whom and when.
 """
+
 import datetime as dt
 
 from sqlalchemy import func, or_, select, update
@@ -11,13 +12,14 @@ from sqlalchemy.orm import lazyload
 from accounts.models import User
 from audit import service as audit
 from errors import Conflict, Forbidden, NotFound
-from extensions import atomic, db
+from extensions import db
 from notify import service as notify
 from piket import messages
 from piket.models import Case, Placement, PlacementRequest
 from piket.rotas import schedule
 from piket.timeline import event
 from timeutil import format_local, local
+from transactions import atomic
 
 MARKERS = ("coordinator", "admin", "comensha")  # besides the owner, who may mark a report made
 # Reminders go out in office hours on working days only (schedule.in_office skips Dutch holidays).
@@ -27,10 +29,13 @@ FIRST_REMINDER_AFTER = dt.timedelta(hours=24)  # after the owner got it, not bef
 
 def placed_subquery():
     """case_id -> the first confirmed placement's decision time, for cases with a placed request."""
-    return (select(PlacementRequest.case_id.label("case_id"), func.min(Placement.decided_at).label("placed_at"))
-            .join(Placement, Placement.request_id == PlacementRequest.id)
-            .where(PlacementRequest.status == "placed", Placement.status == "confirmed")
-            .group_by(PlacementRequest.case_id).subquery())
+    return (
+        select(PlacementRequest.case_id.label("case_id"), func.min(Placement.decided_at).label("placed_at"))
+        .join(Placement, Placement.request_id == PlacementRequest.id)
+        .where(PlacementRequest.status == "placed", Placement.status == "confirmed")
+        .group_by(PlacementRequest.case_id)
+        .subquery()
+    )
 
 
 def placed_at(case_id) -> dt.datetime | None:
@@ -41,7 +46,9 @@ def placed_at(case_id) -> dt.datetime | None:
 
 def may_mark(user, case) -> bool:
     """The owner (also police, to whom it can be handed), any coordinator, admin or CoMensha."""
-    return user is not None and (user.role in MARKERS or (case.report_owner_id is not None and case.report_owner_id == user.id))
+    return user is not None and (
+        user.role in MARKERS or (case.report_owner_id is not None and case.report_owner_id == user.id)
+    )
 
 
 def local_days(start, end) -> int:
@@ -54,12 +61,18 @@ def state(case) -> dict:
     made_by = db.session.get(User, case.report_made_by_id) if case.report_made_by_id else None
     owner = db.session.get(User, case.report_owner_id) if case.report_owner_id else None
     iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731
-    return {"case_id": case.id, "placed_at": iso(placed_at(case.id)),
-            "report_owner_id": case.report_owner_id, "report_owner": messages.display_name(owner) if owner else None,
-            "report_owner_since": iso(case.report_owner_since), "report_made": case.report_made_at is not None,
-            "report_made_at": iso(case.report_made_at), "report_made_by_id": case.report_made_by_id,
-            "report_made_by": messages.display_name(made_by) if made_by else None,
-            "report_reminded_at": iso(case.report_reminded_at)}
+    return {
+        "case_id": case.id,
+        "placed_at": iso(placed_at(case.id)),
+        "report_owner_id": case.report_owner_id,
+        "report_owner": messages.display_name(owner) if owner else None,
+        "report_owner_since": iso(case.report_owner_since),
+        "report_made": case.report_made_at is not None,
+        "report_made_at": iso(case.report_made_at),
+        "report_made_by_id": case.report_made_by_id,
+        "report_made_by": messages.display_name(made_by) if made_by else None,
+        "report_reminded_at": iso(case.report_reminded_at),
+    }
 
 
 def mark_made(now, case_id, user) -> Case:
@@ -68,16 +81,26 @@ def mark_made(now, case_id, user) -> Case:
     if case is None:
         raise NotFound("Deze zaak bestaat niet.", field="case_id")
     if not may_mark(user, case):
-        raise Forbidden("Alleen wie de melding bij CoMensha doet, een zorgcoördinator of CoMensha zet haar op gedaan.",
-                        field="case_id")
+        raise Forbidden(
+            "Alleen wie de melding bij CoMensha doet, een zorgcoördinator of CoMensha zet haar op gedaan.",
+            field="case_id",
+        )
     if placed_at(case.id) is None:
-        raise Conflict("Nog niemand van deze zaak is geplaatst: er is nog geen melding te doen.", field="case_id",
-                       code="not_placed")
+        raise Conflict(
+            "Nog niemand van deze zaak is geplaatst: er is nog geen melding te doen.",
+            field="case_id",
+            code="not_placed",
+        )
     with atomic():
-        won = db.session.execute(
-            update(Case).where(Case.id == case.id, Case.report_made_at.is_(None))
-            .values(report_made_at=now, report_made_by_id=user.id)
-            .execution_options(synchronize_session=False)).rowcount == 1
+        won = (
+            db.session.execute(
+                update(Case)
+                .where(Case.id == case.id, Case.report_made_at.is_(None))
+                .values(report_made_at=now, report_made_by_id=user.id)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
         if won:
             for request in case.requests:
                 event(now, request, "report_made", user)
@@ -86,8 +109,12 @@ def mark_made(now, case_id, user) -> Case:
     if not won:
         by = db.session.get(User, case.report_made_by_id) if case.report_made_by_id else None
         who = f" door {messages.display_name(by)}" if by else ""
-        raise Conflict(f"De melding bij CoMensha is al gedaan{who} op {format_local(case.report_made_at)}.",
-                       field="case_id", code="already_made", made_at=case.report_made_at.isoformat())
+        raise Conflict(
+            f"De melding bij CoMensha is al gedaan{who} op {format_local(case.report_made_at)}.",
+            field="case_id",
+            code="already_made",
+            made_at=case.report_made_at.isoformat(),
+        )
     return case
 
 
@@ -95,8 +122,13 @@ def _open_cases(region_ids=None):
     placed = placed_subquery()
     # The requests only when asked for (the reminder's short code): a list of every open case must not
     # load each case's requests and their placements.
-    query = (select(Case, placed.c.placed_at).join(placed, placed.c.case_id == Case.id).options(lazyload(Case.requests))
-             .where(Case.report_made_at.is_(None)).order_by(placed.c.placed_at, Case.id))
+    query = (
+        select(Case, placed.c.placed_at)
+        .join(placed, placed.c.case_id == Case.id)
+        .options(lazyload(Case.requests))
+        .where(Case.report_made_at.is_(None))
+        .order_by(placed.c.placed_at, Case.id)
+    )
     if region_ids is not None:
         query = query.where(Case.region_id.in_(list(region_ids)))
     return db.session.execute(query).all()
@@ -126,13 +158,29 @@ def remind_due(now) -> int:
         body = messages.report_reminder_sms(case.id, code, local_days(placed, now))
         case_id, owner_id, phone = case.id, owner.id, owner.phone  # read before the commit expires them
         with atomic():
-            won = db.session.execute(
-                update(Case).where(Case.id == case_id, Case.report_made_at.is_(None),
-                                   or_(Case.report_reminded_at.is_(None), Case.report_reminded_at < day_start))
-                .values(report_reminded_at=now).execution_options(synchronize_session=False)).rowcount == 1
+            won = (
+                db.session.execute(
+                    update(Case)
+                    .where(
+                        Case.id == case_id,
+                        Case.report_made_at.is_(None),
+                        or_(Case.report_reminded_at.is_(None), Case.report_reminded_at < day_start),
+                    )
+                    .values(report_reminded_at=now)
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                == 1
+            )
             if won:
-                notify.enqueue(now, to=phone, channel="sms", purpose="report_reminder", user_id=owner_id, body=body,
-                               dedupe_key=f"report:{case_id}:{today.isoformat()}")
+                notify.enqueue(
+                    now,
+                    to=phone,
+                    channel="sms",
+                    purpose="report_reminder",
+                    user_id=owner_id,
+                    body=body,
+                    dedupe_key=f"report:{case_id}:{today.isoformat()}",
+                )
         done += won
     db.session.commit()  # end the read (SQLite: release the write lock)
     return done
@@ -147,10 +195,18 @@ def open_reports(now, region_ids=None) -> list[dict]:
         if owner_id is not None and owner_id not in owners:
             owners[owner_id] = db.session.get(User, owner_id)
         owner = owners.get(owner_id)
-        rows.append({"case_id": case.id, "region_id": case.region_id, "region_code": case.region.code,
-                     "region": case.region.name, "placed_at": placed, "owner_id": owner_id,
-                     "owner": messages.display_name(owner) if owner else None,
-                     "owner_since": case.report_owner_since, "days_open": local_days(placed, now),
-                     "reminded_at": case.report_reminded_at})
+        rows.append(
+            {
+                "case_id": case.id,
+                "region_id": case.region_id,
+                "region_code": case.region.code,
+                "region": case.region.name,
+                "placed_at": placed,
+                "owner_id": owner_id,
+                "owner": messages.display_name(owner) if owner else None,
+                "owner_since": case.report_owner_since,
+                "days_open": local_days(placed, now),
+                "reminded_at": case.report_reminded_at,
+            }
+        )
     return rows
-

@@ -11,6 +11,7 @@ region's centre, which the region already says); the callback phone in the outbo
 What stays: region, times, status, `size`, `children`, `profile_stats`, `blocking_reasons`,
 placements, the timeline, so the national figures read the same before and after.
 """
+
 import datetime as dt
 
 from flask import current_app
@@ -18,11 +19,12 @@ from sqlalchemy import or_, select, update
 
 from audit import service as audit
 from errors import ValidationError
-from extensions import atomic, db
+from extensions import db
 from notify.models import NotificationAttempt
 from notify.service import normalise_number
 from piket.models import CLOSED_STATUSES, Case, PlacementRequest
 from piket.service import profile_stats
+from transactions import atomic
 
 PURGED = "verwijderd"  # what a purged case shows for its reference; the phone is left empty
 
@@ -34,13 +36,22 @@ def purge_closed(now, days) -> int:
     r = PlacementRequest
     # Not yet purged, or closed again after a purge (an exhausted request taken late and given a new profile).
     pending = select(r.id).where(r.case_id == Case.id, or_(r.purged_at.is_(None), r.closed_at > r.purged_at))
-    still_needed = select(r.id).where(r.case_id == Case.id, or_(r.status.not_in(CLOSED_STATUSES), r.closed_at.is_(None),
-                                                                r.closed_at > cutoff))
+    still_needed = select(r.id).where(
+        r.case_id == Case.id, or_(r.status.not_in(CLOSED_STATUSES), r.closed_at.is_(None), r.closed_at > cutoff)
+    )
     purged_requests, purged_cases = [], []
     with atomic():
         # Two workers by mistake: the second skips the cases the first has locked (SQLite: one writer anyway).
-        cases = db.session.scalars(select(Case).where(pending.exists(), ~still_needed.exists()).order_by(Case.id)
-                                   .with_for_update(of=Case, skip_locked=True)).unique().all()
+        cases = (
+            db.session.scalars(
+                select(Case)
+                .where(pending.exists(), ~still_needed.exists())
+                .order_by(Case.id)
+                .with_for_update(of=Case, skip_locked=True)
+            )
+            .unique()
+            .all()
+        )
         for case in cases:
             for request in case.requests:
                 if request.profile_stats is None:  # from before profile_stats existed: keep the aggregate now
@@ -52,8 +63,14 @@ def purge_closed(now, days) -> int:
             case.found_lat, case.found_lon = case.region.lat, case.region.lon
             purged_cases.append(case.id)
         if purged_requests:
-            audit.record(now, "retention.purge", "placement_request", None, source="system",
-                         after={"days": days, "cases": purged_cases, "requests": purged_requests})
+            audit.record(
+                now,
+                "retention.purge",
+                "placement_request",
+                None,
+                source="system",
+                after={"days": days, "cases": purged_cases, "requests": purged_requests},
+            )
     return len(purged_requests)
 
 
@@ -64,10 +81,15 @@ def _forget_callback_phone(case, request_ids):
         numbers.add(normalise_number(case.callback_phone))
     except ValidationError:  # not a phone number: only the raw text can be in the outbox
         pass
-    db.session.execute(update(NotificationAttempt)
-                       .where(NotificationAttempt.request_id.in_(request_ids),
-                              or_(NotificationAttempt.to_number.in_(numbers), NotificationAttempt.purpose == "requester"))
-                       .values(to_number="").execution_options(synchronize_session=False))
+    db.session.execute(
+        update(NotificationAttempt)
+        .where(
+            NotificationAttempt.request_id.in_(request_ids),
+            or_(NotificationAttempt.to_number.in_(numbers), NotificationAttempt.purpose == "requester"),
+        )
+        .values(to_number="")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def purge_due(now) -> int:

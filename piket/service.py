@@ -1,4 +1,5 @@
 """Placement requests: creating a case (idempotently), reading it, accepting, cancelling."""
+
 import secrets
 
 from sqlalchemy import select, update
@@ -9,10 +10,11 @@ import vocabulary
 from audit import service as audit
 from beds.registry import region_by_code
 from errors import Conflict, Forbidden, NotFound, ValidationError
-from extensions import atomic, db, locked
-from piket.models import OPEN_STATUSES, Case, PlacementRequest
+from extensions import db
 from piket import escalation, messages
+from piket.models import OPEN_STATUSES, Case, PlacementRequest
 from piket.timeline import event
+from transactions import atomic, locked
 
 PHONE = r"\+?[0-9 ()-]{6,20}"
 CODE_ALPHABET = "ACDEFHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 6/G, 8/B: read out at night
@@ -23,17 +25,20 @@ DEFAULT_ORG = {"police": "police", "coordinator": "coordinator", "admin": "coord
 
 # --- reading the request ------------------------------------------------------------------------
 
+
 def _person(data, path) -> dict:
     if not isinstance(data, dict):
         raise ValidationError("must be an object", field=path)
     unknown = sorted(set(data) - {"gender", "age", "residence", "exploitation", "needs"})
     if unknown:  # names and birth dates have no place here: refuse rather than store them
         raise ValidationError("unknown field (no names, birth dates or addresses)", field=f"{path}.{unknown[0]}")
-    return {"gender": v.choice(data, "gender", vocabulary.GENDERS, f"{path}.gender"),
-            "age": v.integer(data, "age", f"{path}.age", minimum=0, maximum=120),
-            "residence": v.choice(data, "residence", vocabulary.RESIDENCE, f"{path}.residence"),
-            "exploitation": v.choice(data, "exploitation", vocabulary.EXPLOITATION_TYPES, f"{path}.exploitation"),
-            "needs": v.choices(data, "needs", vocabulary.CONTRA_INDICATIONS, f"{path}.needs", default=[])}
+    return {
+        "gender": v.choice(data, "gender", vocabulary.GENDERS, f"{path}.gender"),
+        "age": v.integer(data, "age", f"{path}.age", minimum=0, maximum=120),
+        "residence": v.choice(data, "residence", vocabulary.RESIDENCE, f"{path}.residence"),
+        "exploitation": v.choice(data, "exploitation", vocabulary.EXPLOITATION_TYPES, f"{path}.exploitation"),
+        "needs": v.choices(data, "needs", vocabulary.CONTRA_INDICATIONS, f"{path}.needs", default=[]),
+    }
 
 
 def parse_case(data, user) -> dict:
@@ -49,8 +54,11 @@ def parse_case(data, user) -> dict:
     case = {
         "case_reference": v.text(data, "case_reference", max_length=60, pattern=r"[A-Za-z0-9./_ -]+"),
         "callback_phone": v.text(data, "callback_phone", max_length=20, pattern=PHONE),
-        "requester_org": v.choice(data, "requester_org", vocabulary.REQUESTER_ORGS, default=DEFAULT_ORG.get(user.role, "police")),
-        "region": region, "found_lat": region.lat if lat is None else round(lat, 2),
+        "requester_org": v.choice(
+            data, "requester_org", vocabulary.REQUESTER_ORGS, default=DEFAULT_ORG.get(user.role, "police")
+        ),
+        "region": region,
+        "found_lat": region.lat if lat is None else round(lat, 2),
         "found_lon": region.lon if lon is None else round(lon, 2),
     }
     urgency = v.choice(data, "urgency", vocabulary.URGENCIES, default="immediate")
@@ -68,25 +76,35 @@ def parse_case(data, user) -> dict:
         persons = group.get("persons")
         if not isinstance(persons, list) or not persons or len(persons) > MAX_PERSONS:
             raise ValidationError(f"must list 1 to {MAX_PERSONS} persons", field=f"{where}.persons")
-        case["requests"].append({
-            "persons": [_person(p, f"{where}.persons[{j}]") for j, p in enumerate(persons)],
-            "children": v.integer(group, "children", f"{where}.children", minimum=0, maximum=12, default=0),
-            "urgency": v.choice(group, "urgency", vocabulary.URGENCIES, f"{where}.urgency", default=urgency),
-            "threat": v.choice(group, "threat", vocabulary.THREAT_LEVELS, f"{where}.threat", default=threat),
-        })
+        case["requests"].append(
+            {
+                "persons": [_person(p, f"{where}.persons[{j}]") for j, p in enumerate(persons)],
+                "children": v.integer(group, "children", f"{where}.children", minimum=0, maximum=12, default=0),
+                "urgency": v.choice(group, "urgency", vocabulary.URGENCIES, f"{where}.urgency", default=urgency),
+                "threat": v.choice(group, "threat", vocabulary.THREAT_LEVELS, f"{where}.threat", default=threat),
+            }
+        )
     apart = data.get("apart", [])
     if not isinstance(apart, list):
         raise ValidationError("must be a list of pairs of request indexes", field="apart")
     case["apart"] = []
     for i, pair in enumerate(apart):
-        if (not isinstance(pair, list) or len(pair) != 2 or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
-                or not all(0 <= x < len(groups) for x in pair) or pair[0] == pair[1]):
-            raise ValidationError(f"must be two different indexes into requests (0..{len(groups) - 1})", field=f"apart[{i}]")
+        if (
+            not isinstance(pair, list)
+            or len(pair) != 2
+            or not all(isinstance(x, int) and not isinstance(x, bool) for x in pair)
+            or not all(0 <= x < len(groups) for x in pair)
+            or pair[0] == pair[1]
+        ):
+            raise ValidationError(
+                f"must be two different indexes into requests (0..{len(groups) - 1})", field=f"apart[{i}]"
+            )
         case["apart"].append(tuple(sorted(pair)))
     return case
 
 
 # --- creating ---------------------------------------------------------------------------------
+
 
 def _short_code() -> str:
     while True:
@@ -105,18 +123,36 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
             return existing, False
     try:
         with atomic(expire=False):  # the answer is the case as written here
-            case = Case(created_at=now, created_by_id=getattr(user, "id", None), idempotency_key=idempotency_key, source=source,
-                        case_reference=fields["case_reference"], callback_phone=fields["callback_phone"],
-                        requester_org=fields["requester_org"], region=fields["region"],
-                        found_lat=fields["found_lat"], found_lon=fields["found_lon"], requests=[])
+            case = Case(
+                created_at=now,
+                created_by_id=getattr(user, "id", None),
+                idempotency_key=idempotency_key,
+                source=source,
+                case_reference=fields["case_reference"],
+                callback_phone=fields["callback_phone"],
+                requester_org=fields["requester_org"],
+                region=fields["region"],
+                found_lat=fields["found_lat"],
+                found_lon=fields["found_lon"],
+                requests=[],
+            )
             db.session.add(case)
             requests = []
             for group in fields["requests"]:
                 request = PlacementRequest(
-                    case=case, short_code=_short_code(), status="received", created_at=now, urgency=group["urgency"],
-                    threat=group["threat"], persons=group["persons"], children=group["children"],
-                    size=len(group["persons"]) + group["children"], apart_from=[],
-                    profile_stats=profile_stats(group["persons"], group["children"]), placements=[])
+                    case=case,
+                    short_code=_short_code(),
+                    status="received",
+                    created_at=now,
+                    urgency=group["urgency"],
+                    threat=group["threat"],
+                    persons=group["persons"],
+                    children=group["children"],
+                    size=len(group["persons"]) + group["children"],
+                    apart_from=[],
+                    profile_stats=profile_stats(group["persons"], group["children"]),
+                    placements=[],
+                )
                 db.session.add(request)
                 with db.session.no_autoflush:  # its escalation goes into the INSERT, not an UPDATE after it
                     escalation.start(now, request, page_after_minutes)
@@ -127,8 +163,14 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
                 requests[b].apart_from = sorted(set(requests[b].apart_from) | {requests[a].id})
             for request in requests:
                 event(now, request, "received", user, size=request.size, urgency=request.urgency, source=source)
-            audit.record(now, "case.create", "case", None, actor=user,
-                         after={"requests": [r.id for r in requests], "region": fields["region"].code})
+            audit.record(
+                now,
+                "case.create",
+                "case",
+                None,
+                actor=user,
+                after={"requests": [r.id for r in requests], "region": fields["region"].code},
+            )
     except IntegrityError:
         # Two identical submits raced: the other one won, so answer with its case.
         existing = idempotency_key and _by_idempotency_key(user, idempotency_key)
@@ -142,8 +184,10 @@ def profile_stats(persons, children) -> dict | None:
     """The profile's anonymous aggregates, kept after the purge for unmet demand; None without a profile (phone)."""
     if not persons:
         return None
-    return {"groups": vocabulary.target_groups(persons, children),
-            "needs": sorted({need for p in persons for need in p.get("needs") or []})}
+    return {
+        "groups": vocabulary.target_groups(persons, children),
+        "needs": sorted({need for p in persons for need in p.get("needs") or []}),
+    }
 
 
 def _by_idempotency_key(user, key):
@@ -151,6 +195,7 @@ def _by_idempotency_key(user, key):
 
 
 # --- reading, accepting, cancelling ---------------------------------------------------------------
+
 
 def can_see(user, request) -> bool:
     if user.role in ("coordinator", "admin", "comensha"):
@@ -174,11 +219,15 @@ def accept(now, request_id, user, channel="web") -> PlacementRequest:
     if user.role not in ("coordinator", "admin"):
         raise Forbidden("Alleen een zorgcoördinator neemt een aanvraag aan.")
     with atomic():
-        won = db.session.execute(
-            update(PlacementRequest).where(PlacementRequest.id == request.id,
-                                           PlacementRequest.status.in_(ACCEPTABLE))
-            .values(status="accepted", accepted_by_id=user.id, accepted_at=now, closed_at=None)
-            .execution_options(synchronize_session=False)).rowcount == 1
+        won = (
+            db.session.execute(
+                update(PlacementRequest)
+                .where(PlacementRequest.id == request.id, PlacementRequest.status.in_(ACCEPTABLE))
+                .values(status="accepted", accepted_by_id=user.id, accepted_at=now, closed_at=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            == 1
+        )
         if won:
             db.session.refresh(request)
             event(now, request, "accepted", user, channel=channel)
@@ -187,10 +236,16 @@ def accept(now, request_id, user, channel="web") -> PlacementRequest:
     db.session.refresh(request)
     if not won:
         from accounts.models import User
+
         holder = db.session.get(User, request.accepted_by_id) if request.accepted_by_id else None
-        raise Conflict(f"Al aangenomen door {messages.display_name(holder)}." if holder else
-                       f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[request.status]}.", field="request_id",
-                       code="already_accepted", accepted_by=getattr(holder, "email", None))
+        raise Conflict(
+            f"Al aangenomen door {messages.display_name(holder)}."
+            if holder
+            else f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[request.status]}.",
+            field="request_id",
+            code="already_accepted",
+            accepted_by=getattr(holder, "email", None),
+        )
     return request
 
 
@@ -199,6 +254,7 @@ def cancel(now, request_id, user) -> PlacementRequest:
     if user.role not in ("coordinator", "admin") and request.case.created_by_id != user.id:
         raise Forbidden("Alleen de aanvrager of een zorgcoördinator trekt een aanvraag in.")
     from piket import placements  # releasing holds is the placements' business
+
     with atomic():
         row = locked(PlacementRequest, request.id)
         if row.status not in OPEN_STATUSES:
@@ -222,23 +278,30 @@ def decline(now, request_id, user, channel) -> PlacementRequest:
 
 # --- the CoMensha report's owner, and the profile of a request that came in by phone ---------------
 
+
 def hand_over_report(now, case_id, user, email) -> Case:
     """The CoMensha report's owner hands it to someone named (or a coordinator reassigns it)."""
     from accounts.models import User
+
     case = db.session.get(Case, case_id)
     if case is None:
         raise NotFound("Deze zaak bestaat niet.", field="case_id")
     if user.role not in ("coordinator", "admin") and case.report_owner_id != user.id:
         raise Forbidden("Alleen wie de melding bij CoMensha doet, of een zorgcoördinator, draagt haar over.")
     email = v.text({"email": email}, "email", max_length=254).strip().lower()
-    to = db.session.scalar(select(User).where(User.email == email, User.active.is_(True),
-                                              User.role.in_(("police", "coordinator", "admin"))))
+    to = db.session.scalar(
+        select(User).where(
+            User.email == email, User.active.is_(True), User.role.in_(("police", "coordinator", "admin"))
+        )
+    )
     if to is None:
         raise ValidationError("geen actieve politie- of coördinatoraccount met dit e-mailadres", field="email")
     with atomic():
         before = case.report_owner_id
         case.report_owner_id, case.report_owner_since = to.id, now
-        audit.record(now, "case.report_owner", "case", case.id, before={"owner": before}, after={"owner": to.id}, actor=user)
+        audit.record(
+            now, "case.report_owner", "case", case.id, before={"owner": before}, after={"owner": to.id}, actor=user
+        )
         for request in case.requests:
             event(now, request, "report_owner", user, owner=to.id)
     return case

@@ -1,4 +1,5 @@
 """Pages of placement requests: the police's short form, the request with its proposals, intakes."""
+
 import re
 import secrets
 
@@ -13,8 +14,8 @@ from beds.models import Region
 from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
 from piket import placements, proposals, reports, service
-from piket.present import request_json
 from piket.models import OPEN_STATUSES, Case, Placement, PlacementRequest
+from piket.present import request_json
 from timeutil import utcnow
 
 bp = Blueprint("piket", __name__)
@@ -28,21 +29,31 @@ def _form_case(form) -> dict:
     for i in range(FORM_GROUPS):
         if not form.get(f"g{i}-gender"):
             continue
-        person = {"gender": form.get(f"g{i}-gender"), "age": form.get(f"g{i}-age", ""),
-                  "residence": form.get(f"g{i}-residence"), "exploitation": form.get(f"g{i}-exploitation"),
-                  "needs": form.getlist(f"g{i}-needs")}
+        person = {
+            "gender": form.get(f"g{i}-gender"),
+            "age": form.get(f"g{i}-age", ""),
+            "residence": form.get(f"g{i}-residence"),
+            "exploitation": form.get(f"g{i}-exploitation"),
+            "needs": form.getlist(f"g{i}-needs"),
+        }
         groups.append({"persons": [person], "children": form.get(f"g{i}-children") or 0, "_slot": i})
         apart_flags.append(bool(form.get(f"g{i}-apart")))
     apart = [[a, b] for a in range(len(groups)) for b in range(a + 1, len(groups)) if apart_flags[a] or apart_flags[b]]
-    return {"case_reference": form.get("case_reference", ""), "callback_phone": form.get("callback_phone", ""),
-            "found": {"region": form.get("region", "")}, "urgency": form.get("urgency") or "immediate",
-            "threat": form.get("threat") or "low", "requests": groups, "apart": apart}
+    return {
+        "case_reference": form.get("case_reference", ""),
+        "callback_phone": form.get("callback_phone", ""),
+        "found": {"region": form.get("region", "")},
+        "urgency": form.get("urgency") or "immediate",
+        "threat": form.get("threat") or "low",
+        "requests": groups,
+        "apart": apart,
+    }
 
 
 def _slot_field(field, body):
     """requests[1].persons[0].age -> g<slot>-age, so the message stands beside the form field."""
     if field and field.startswith("requests["):
-        index = int(field[9:field.index("]")])
+        index = int(field[9 : field.index("]")])
         slot = body["requests"][index]["_slot"] if index < len(body["requests"]) else 0
         return f"g{slot}-{field.rsplit('.', 1)[-1]}"
     return {"found.region": "region"}.get(field, field or "form")
@@ -68,8 +79,14 @@ def new_request():
             return redirect(url_for("piket.case_page", case_id=case.id))
         except PiketError as err:
             errors, status = {_slot_field(err.field, body): err.message}, err.status
-    return render_template("piket/new.html", regions=regions, errors=errors, form=request.form,
-                           groups=range(FORM_GROUPS), idempotency_key=request.form.get("idempotency_key") or _new_key()), status
+    return render_template(
+        "piket/new.html",
+        regions=regions,
+        errors=errors,
+        form=request.form,
+        groups=range(FORM_GROUPS),
+        idempotency_key=request.form.get("idempotency_key") or _new_key(),
+    ), status
 
 
 def _new_key():
@@ -131,12 +148,22 @@ def case_page(case_id):
     show_proposals = g.user.role in ("coordinator", "admin")
     result = proposals.for_case(now, case, current_app.config) if show_proposals else {"requests": {}}
     from accounts.models import User
+
     owner = db.session.get(User, case.report_owner_id) if case.report_owner_id else None
     report = reports.state(case)
-    report["may_mark"] = report["placed_at"] is not None and not report["report_made"] and reports.may_mark(g.user, case)
-    return render_template("piket/case.html", case=case, result=result, errors=errors, report_owner=owner, report=report,
-                           requests=[request_json(r, g.user, now, timeline=True) for r in case.requests],
-                           status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s))
+    report["may_mark"] = (
+        report["placed_at"] is not None and not report["report_made"] and reports.may_mark(g.user, case)
+    )
+    return render_template(
+        "piket/case.html",
+        case=case,
+        result=result,
+        errors=errors,
+        report_owner=owner,
+        report=report,
+        requests=[request_json(r, g.user, now, timeline=True) for r in case.requests],
+        status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s),
+    )
 
 
 def _form_id(form, key) -> int:
@@ -180,8 +207,9 @@ def intakes(shelter_id):
         except (ValueError, PiketError) as err:
             errors["form"] = getattr(err, "message", "Ongeldige invoer.")
             db.session.rollback()
-    pending = db.session.scalars(select(Placement).where(Placement.shelter_id == shelter.id, Placement.status == "held")
-                                 .order_by(Placement.id)).all()
+    pending = db.session.scalars(
+        select(Placement).where(Placement.shelter_id == shelter.id, Placement.status == "held").order_by(Placement.id)
+    ).all()
     return render_template("piket/intakes.html", shelter=shelter, pending=pending, errors=errors)
 
 
@@ -191,10 +219,15 @@ def worker_page():
     """Is the worker alive, and what is waiting for it? Paging depends on it."""
     from notify.models import NotificationAttempt
     from piket import heartbeat
+
     now = utcnow()
     state = heartbeat.state(now, current_app.config["WORKER_STALE_SECONDS"])
-    due = db.session.scalar(select(db.func.count()).select_from(PlacementRequest).where(
-        PlacementRequest.status.in_(("received", "paging")), PlacementRequest.next_action_at <= now))
-    pending = db.session.scalar(select(db.func.count()).select_from(NotificationAttempt).where(
-        NotificationAttempt.status == "pending"))
+    due = db.session.scalar(
+        select(db.func.count())
+        .select_from(PlacementRequest)
+        .where(PlacementRequest.status.in_(("received", "paging")), PlacementRequest.next_action_at <= now)
+    )
+    pending = db.session.scalar(
+        select(db.func.count()).select_from(NotificationAttempt).where(NotificationAttempt.status == "pending")
+    )
     return render_template("piket/worker.html", state=state, due=due, pending=pending)

@@ -1,5 +1,6 @@
 """Twilio webhooks of the piket (thin): inbound SMS, the page call's TwiML and keypad, the national
 piket number. Every route is signed (notify.signature); the logic lives in answers.py and hotline.py."""
+
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
@@ -25,6 +26,7 @@ def _url(path) -> str:
 
 # --- SMS ------------------------------------------------------------------------------------------------
 
+
 @bp.post("/sms")
 @twilio_signed
 def inbound_sms():
@@ -37,6 +39,7 @@ def inbound_sms():
 
 
 # --- the page call ------------------------------------------------------------------------------------------
+
 
 @bp.post("/voice/<int:attempt_id>")
 @twilio_signed
@@ -51,7 +54,9 @@ def page_call(attempt_id):
     elif req.status not in escalation.PAGING_STATUSES:
         response.say(f"Aanvraag {messages.spelled(req.short_code)} is al {_status(req)}. Dank u.", language=NL)
     else:
-        gather = Gather(num_digits=1, action=_url(f"/webhooks/twilio/voice/{attempt_id}/keuze"), method="POST", timeout=8)
+        gather = Gather(
+            num_digits=1, action=_url(f"/webhooks/twilio/voice/{attempt_id}/keuze"), method="POST", timeout=8
+        )
         gather.say(messages.call_script(req), language=NL)
         response.append(gather)
         # After the gather: nothing was pressed. Not an acceptance; the ladder goes on.
@@ -63,17 +68,21 @@ def page_call(attempt_id):
 @bp.post("/voice/<int:attempt_id>/keuze")
 @twilio_signed
 def page_call_key(attempt_id):
-    kind, text = answers.handle_key(utcnow(), attempt_id, request.form.get("CallSid", ""), request.form.get("Digits", ""))
+    kind, text = answers.handle_key(
+        utcnow(), attempt_id, request.form.get("CallSid", ""), request.form.get("Digits", "")
+    )
     response = VoiceResponse()
     if kind in ("repeat", "invalid"):
         if kind == "invalid":
             response.say("Die toets kennen we niet.", language=NL)
         response.redirect(_url(f"/webhooks/twilio/voice/{attempt_id}"), method="POST")
         return _twiml(response)
-    spoken = {"accepted": "U heeft de aanvraag aangenomen. U krijgt een sms met de link naar de voorstellen.",
-              "declined": "Genoteerd: u neemt deze aanvraag niet aan. De piket gaat door naar de volgende.",
-              "taken": text or "Deze aanvraag is al aangenomen.",
-              "closed": "Deze aanvraag is niet meer open."}[kind]
+    spoken = {
+        "accepted": "U heeft de aanvraag aangenomen. U krijgt een sms met de link naar de voorstellen.",
+        "declined": "Genoteerd: u neemt deze aanvraag niet aan. De piket gaat door naar de volgende.",
+        "taken": text or "Deze aanvraag is al aangenomen.",
+        "closed": "Deze aanvraag is niet meer open.",
+    }[kind]
     response.say(spoken, language=NL)
     response.hangup()
     return _twiml(response)
@@ -85,6 +94,7 @@ def _status(req) -> str:
 
 # --- the national piket number ------------------------------------------------------------------------------
 
+
 @bp.post("/national")
 @twilio_signed
 def national_call():
@@ -93,10 +103,20 @@ def national_call():
     if region is not None:
         return _connect(now, region)
     response = VoiceResponse()
-    gather = Gather(input="dtmf speech", action=_url("/webhooks/twilio/national/regio"), method="POST", timeout=6,
-                    language=NL, finish_on_key="#", hints=", ".join(hotline.region_names()))
-    gather.say("Landelijke piket mensenhandel. Zeg de naam van de regio waar u bent, "
-               "of toets het regionummer gevolgd door een hekje.", language=NL)
+    gather = Gather(
+        input="dtmf speech",
+        action=_url("/webhooks/twilio/national/regio"),
+        method="POST",
+        timeout=6,
+        language=NL,
+        finish_on_key="#",
+        hints=", ".join(hotline.region_names()),
+    )
+    gather.say(
+        "Landelijke piket mensenhandel. Zeg de naam van de regio waar u bent, "
+        "of toets het regionummer gevolgd door een hekje.",
+        language=NL,
+    )
     response.append(gather)
     response.redirect(_url("/webhooks/twilio/national/regio"), method="POST")
     return _twiml(response)
@@ -125,8 +145,11 @@ def _national_only(now):
         dial = Dial(timeout=20)
         dial.number(person.phone)
         response.append(dial)
-    response.say("Er is nu niemand bereikbaar. Gebruik het aanvraagformulier op de website; "
-                 "de piket wordt dan direct opgeroepen.", language=NL)
+    response.say(
+        "Er is nu niemand bereikbaar. Gebruik het aanvraagformulier op de website; "
+        "de piket wordt dan direct opgeroepen.",
+        language=NL,
+    )
     response.hangup()
     return _twiml(response)
 
@@ -135,8 +158,11 @@ def _dial(now, req, level_index, response):
     index, person = hotline.next_to_dial(now, req, level_index)
     if person is None:
         hotline.nobody_answered(now, req)
-        response.say(f"Er is op dit moment niemand bereikbaar. Uw aanvraag is genoteerd met code "
-                     f"{messages.spelled(req.short_code)}. De piket wordt opgeroepen en belt u terug.", language=NL)
+        response.say(
+            f"Er is op dit moment niemand bereikbaar. Uw aanvraag is genoteerd met code "
+            f"{messages.spelled(req.short_code)}. De piket wordt opgeroepen en belt u terug.",
+            language=NL,
+        )
         response.hangup()
         return _twiml(response)
     hotline.dialling(now, req, index, person)

@@ -4,6 +4,7 @@ Web workers never run the scheduler. What is due lives in the database, so a res
 nothing: the next tick finds what is overdue and does it. `flask --app app worker status` tells
 whether it is alive (its heartbeat), because paging depends on it.
 """
+
 import logging
 import sys
 
@@ -34,8 +35,11 @@ def run_job(app, name, function):
             db.session.remove()
 
 
-@click.group("worker", invoke_without_command=True,
-             help="Run the periodic jobs (escalation, notifications, hold expiry, ...). One per installation.")
+@click.group(
+    "worker",
+    invoke_without_command=True,
+    help="Run the periodic jobs (escalation, notifications, hold expiry, ...). One per installation.",
+)
 @click.pass_context
 @with_appcontext
 def worker_command(ctx):
@@ -50,8 +54,17 @@ def worker_command(ctx):
     scheduler = BlockingScheduler(timezone="UTC")
     for name, (function, every) in jobs.items():
         # coalesce + max_instances=1: a late or slow tick never runs twice at once.
-        scheduler.add_job(run_job, "interval", seconds=every, args=(app, name, function), id=name,
-                          coalesce=True, max_instances=1, next_run_time=utcnow(), misfire_grace_time=None)
+        scheduler.add_job(
+            run_job,
+            "interval",
+            seconds=every,
+            args=(app, name, function),
+            id=name,
+            coalesce=True,
+            max_instances=1,
+            next_run_time=utcnow(),
+            misfire_grace_time=None,
+        )
     click.echo(f"worker: running {', '.join(jobs)}")
     scheduler.start()
 
@@ -61,8 +74,10 @@ def worker_command(ctx):
 def status_command():
     state = heartbeat.state(utcnow(), current_app.config["WORKER_STALE_SECONDS"])
     if state["running"]:
-        click.echo(f"worker: actief (laatste hartslag {state['age_s']} s geleden, {state['hostname']} pid {state['pid']}, "
-                   f"gestart {format_local(state['started_at'])})")
+        click.echo(
+            f"worker: actief (laatste hartslag {state['age_s']} s geleden, {state['hostname']} pid {state['pid']}, "
+            f"gestart {format_local(state['started_at'])})"
+        )
         return
     seen = f"laatste hartslag {format_local(state['beat_at'])}" if state["beat_at"] else "nooit gezien"
     click.echo(f"WAARSCHUWING: de worker draait niet ({seen}). Zonder worker wordt niemand opgeroepen.", err=True)

@@ -3,6 +3,7 @@
 On PostgreSQL the schema is built once per run by the real migrations, and every test starts
 from empty tables (TRUNCATE); on SQLite every test gets its own new database file.
 """
+
 import datetime as dt
 import os
 import re
@@ -18,7 +19,7 @@ from extensions import db  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgres")
-NOW = dt.datetime(2026, 11, 22, 1, 30, tzinfo=dt.timezone.utc)  # Sunday 02:30 in Amsterdam
+NOW = dt.datetime(2026, 11, 22, 1, 30, tzinfo=dt.UTC)  # Sunday 02:30 in Amsterdam
 
 
 def pg_database_url(name: str) -> str:
@@ -47,6 +48,7 @@ def pg_url():
     if not ON_POSTGRES:
         return None
     from flask_migrate import upgrade
+
     url = pg_database_url(f"piket_test_{os.getpid()}")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
@@ -56,17 +58,36 @@ def pg_url():
 
 
 @pytest.fixture
-def app(pg_url, tmp_path):
+def now(request):
+    """The one source of time in a test. Most tests pin the app's clock at NOW, a Sunday night, so
+    their rules do not depend on the day they run. Tests marked `real_clock` (a real worker process,
+    a real database restart) take the real time instead, read once; CI runs them again with the
+    process clock moved a year ahead and into a daylight-saving week (faketime)."""
+    if request.node.get_closest_marker("real_clock"):
+        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return NOW
+
+
+@pytest.fixture
+def app(pg_url, tmp_path, now, request):
     url = pg_url or f"sqlite:///{tmp_path / 'test.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "FROZEN_NOW": NOW})
+    frozen = None if request.node.get_closest_marker("real_clock") else now
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "FROZEN_NOW": frozen,
+        }
+    )
 
     @app.before_request
     def _fresh_g():
         # Tests keep one app context open across requests, so g would carry Flask-WTF's cached
         # CSRF token from one request to the next; in production every request has a fresh g.
         from flask import g
+
         g.pop("csrf_token", None)
 
     with app.app_context():
@@ -86,48 +107,110 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def now():
-    return NOW
-
-
 # --- registry and accounts -------------------------------------------------------------------
+
 
 @pytest.fixture
 def registry(app, now):
     """A small fixed registry: three regions, four shelters of different kinds."""
     from beds.models import BedPool, Organisation, Region, Shelter
-    regions = {c: Region(code=c, name=n, kind="care", centre=n, lat=la, lon=lo) for c, n, la, lo in [
-        ("rotterdam", "Rotterdam", 51.9225, 4.4792), ("den-haag", "Den Haag", 52.0705, 4.3007),
-        ("amsterdam", "Amsterdam", 52.3676, 4.9041)]}
+
+    regions = {
+        c: Region(code=c, name=n, kind="care", centre=n, lat=la, lon=lo)
+        for c, n, la, lo in [
+            ("rotterdam", "Rotterdam", 51.9225, 4.4792),
+            ("den-haag", "Den Haag", 52.0705, 4.3007),
+            ("amsterdam", "Amsterdam", 52.3676, 4.9041),
+        ]
+    }
     org = Organisation(key="demo-org", name="Stichting Demo")
     fresh = now - dt.timedelta(minutes=30)
     every = ["sexual", "labour", "criminal", "other"]
     shelters = {
-        "rot-cosm": Shelter(key="ROT-COSM", name="COSM Rotterdam", organisation=org, type="cosm", region=regions["rotterdam"],
-                            municipality="Rotterdam", lat=51.92, lon=4.48, address="Geheimstraat 1, Rotterdam",
-                            address_confidential=True, intake="24/7", intake_phone="+31101234567", genders=["female"],
-                            adults=True, minors=False, residence=["lawful", "none"], exploitation=every,
-                            excludes=["active_addiction"],
-                            pools=[BedPool(key="bed", kind="bed", capacity=4, occupied=2, confirmed_at=fresh),
-                                   BedPool(key="family", kind="family_room", room_size=4, capacity=1, occupied=0, confirmed_at=fresh)]),
-        "dh-nood": Shelter(key="DH-NOOD", name="Noodbed Den Haag", organisation=org, type="noodbed", region=regions["den-haag"],
-                           municipality="Den Haag", lat=52.07, lon=4.30, address="Open Laan 5, Den Haag",
-                           address_confidential=False, intake="24/7", genders=["female", "male", "x"], adults=True,
-                           minors=False, residence=["lawful", "none"], exploitation=every, excludes=[],
-                           pools=[BedPool(key="bed", kind="bed", capacity=1, occupied=0, confirmed_at=now - dt.timedelta(hours=3))]),
-        "ams-vo": Shelter(key="AMS-VO", name="Vrouwenopvang Amsterdam", organisation=org, type="vrouwenopvang",
-                          region=regions["amsterdam"], municipality="Amsterdam", lat=52.37, lon=4.90,
-                          address="Verborgen 9, Amsterdam", address_confidential=True,
-                          intake=[{"days": [1, 2, 3, 4, 5], "from": "09:00", "to": "17:00"}], genders=["female", "x"],
-                          adults=True, minors=False, residence=["lawful"], exploitation=every,
-                          excludes=["aggression", "active_addiction"],
-                          pools=[BedPool(key="bed", kind="bed", capacity=6, occupied=6, confirmed_at=now - dt.timedelta(hours=9))]),
-        "rot-mo": Shelter(key="ROT-MO", name="Mannenopvang Rotterdam", organisation=org, type="mannenopvang",
-                          region=regions["rotterdam"], municipality="Rotterdam", lat=51.90, lon=4.50,
-                          address="Mannenweg 3, Rotterdam", address_confidential=True, intake="24/7", genders=["male"],
-                          adults=True, minors=False, residence=["lawful"], exploitation=every, excludes=[],
-                          pools=[BedPool(key="bed", kind="bed", capacity=2, occupied=1, confirmed_at=fresh)]),
+        "rot-cosm": Shelter(
+            key="ROT-COSM",
+            name="COSM Rotterdam",
+            organisation=org,
+            type="cosm",
+            region=regions["rotterdam"],
+            municipality="Rotterdam",
+            lat=51.92,
+            lon=4.48,
+            address="Geheimstraat 1, Rotterdam",
+            address_confidential=True,
+            intake="24/7",
+            intake_phone="+31101234567",
+            genders=["female"],
+            adults=True,
+            minors=False,
+            residence=["lawful", "none"],
+            exploitation=every,
+            excludes=["active_addiction"],
+            pools=[
+                BedPool(key="bed", kind="bed", capacity=4, occupied=2, confirmed_at=fresh),
+                BedPool(key="family", kind="family_room", room_size=4, capacity=1, occupied=0, confirmed_at=fresh),
+            ],
+        ),
+        "dh-nood": Shelter(
+            key="DH-NOOD",
+            name="Noodbed Den Haag",
+            organisation=org,
+            type="noodbed",
+            region=regions["den-haag"],
+            municipality="Den Haag",
+            lat=52.07,
+            lon=4.30,
+            address="Open Laan 5, Den Haag",
+            address_confidential=False,
+            intake="24/7",
+            genders=["female", "male", "x"],
+            adults=True,
+            minors=False,
+            residence=["lawful", "none"],
+            exploitation=every,
+            excludes=[],
+            pools=[BedPool(key="bed", kind="bed", capacity=1, occupied=0, confirmed_at=now - dt.timedelta(hours=3))],
+        ),
+        "ams-vo": Shelter(
+            key="AMS-VO",
+            name="Vrouwenopvang Amsterdam",
+            organisation=org,
+            type="vrouwenopvang",
+            region=regions["amsterdam"],
+            municipality="Amsterdam",
+            lat=52.37,
+            lon=4.90,
+            address="Verborgen 9, Amsterdam",
+            address_confidential=True,
+            intake=[{"days": [1, 2, 3, 4, 5], "from": "09:00", "to": "17:00"}],
+            genders=["female", "x"],
+            adults=True,
+            minors=False,
+            residence=["lawful"],
+            exploitation=every,
+            excludes=["aggression", "active_addiction"],
+            pools=[BedPool(key="bed", kind="bed", capacity=6, occupied=6, confirmed_at=now - dt.timedelta(hours=9))],
+        ),
+        "rot-mo": Shelter(
+            key="ROT-MO",
+            name="Mannenopvang Rotterdam",
+            organisation=org,
+            type="mannenopvang",
+            region=regions["rotterdam"],
+            municipality="Rotterdam",
+            lat=51.90,
+            lon=4.50,
+            address="Mannenweg 3, Rotterdam",
+            address_confidential=True,
+            intake="24/7",
+            genders=["male"],
+            adults=True,
+            minors=False,
+            residence=["lawful"],
+            exploitation=every,
+            excludes=[],
+            pools=[BedPool(key="bed", kind="bed", capacity=2, occupied=1, confirmed_at=fresh)],
+        ),
     }
     db.session.add_all(list(regions.values()) + list(shelters.values()))
     db.session.commit()
@@ -137,11 +220,19 @@ def registry(app, now):
 @pytest.fixture
 def make_user(app, now):
     from accounts import service
+
     counter = iter(range(1000))
 
     def make(role, shelters=(), regions=(), email=None, password="correct-horse-1"):
-        return service.create_user(now, email=email or f"{role}{next(counter)}@test.nl", password=password, role=role,
-                                   shelter_ids=[s.id for s in shelters], region_codes=list(regions))
+        return service.create_user(
+            now,
+            email=email or f"{role}{next(counter)}@test.nl",
+            password=password,
+            role=role,
+            shelter_ids=[s.id for s in shelters],
+            region_codes=list(regions),
+        )
+
     return make
 
 
@@ -161,17 +252,20 @@ def users(registry, make_user):
 @pytest.fixture
 def tokens(users, now):
     from accounts import service
+
     return {role: service.issue_token(now, user) for role, user in users.items()}
 
 
 @pytest.fixture
 def api(client, tokens):
     """api(role, method, url, json=...) with that role's bearer token."""
+
     def call(role, method, url, **kwargs):
         headers = kwargs.pop("headers", {})
         if role:
             headers["Authorization"] = f"Bearer {tokens[role]}"
         return client.open(url, method=method, headers=headers, **kwargs)
+
     return call
 
 
@@ -179,6 +273,7 @@ def api(client, tokens):
 def sql_log(app):
     """The SQL the app runs from here on, in order, with "COMMIT" where a transaction ended."""
     from sqlalchemy import event
+
     log = []
 
     def statement(conn, cursor, sql, *args):
@@ -186,6 +281,7 @@ def sql_log(app):
 
     def commit(conn):
         log.append("COMMIT")
+
     event.listen(db.engine, "before_cursor_execute", statement)
     event.listen(db.engine, "commit", commit)
     yield log
@@ -194,7 +290,7 @@ def sql_log(app):
 
 
 def after_last_commit(log) -> list[str]:
-    return log[len(log) - log[::-1].index("COMMIT"):]
+    return log[len(log) - log[::-1].index("COMMIT") :]
 
 
 def csrf_token(html: str) -> str:
@@ -207,16 +303,20 @@ def csrf_token(html: str) -> str:
 def login(client):
     def do(user, password="correct-horse-1"):
         page = client.get("/login")
-        resp = client.post("/login", data={"email": user.email, "password": password,
-                                           "csrf_token": csrf_token(page.get_data(as_text=True))})
+        resp = client.post(
+            "/login",
+            data={"email": user.email, "password": password, "csrf_token": csrf_token(page.get_data(as_text=True))},
+        )
         assert resp.status_code == 302, resp.get_data(as_text=True)
         return client
+
     return do
 
 
 def run_concurrently(target, args_list):
     """Run target(*args) in one thread per args, all at once; return what each raised (or None)."""
     import threading
+
     errors = [None] * len(args_list)
 
     def run(k, args):
@@ -236,6 +336,7 @@ def run_concurrently(target, args_list):
 def wait_for(predicate, seconds=40) -> bool:
     """Poll predicate() until true or `seconds` pass, for a real worker process writing meanwhile."""
     import time
+
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -255,9 +356,15 @@ MAN = {"gender": "male", "age": 40, "residence": "lawful", "exploitation": "labo
 
 
 def case_body(**overrides):
-    body = {"case_reference": "PL1700-2026-0042", "callback_phone": "+31612345678", "found": {"region": "rotterdam"},
-            "urgency": "immediate", "threat": "low",
-            "requests": [{"persons": [MOTHER], "children": 2}, {"persons": [MAN]}], "apart": [[0, 1]]}
+    body = {
+        "case_reference": "PL1700-2026-0042",
+        "callback_phone": "+31612345678",
+        "found": {"region": "rotterdam"},
+        "urgency": "immediate",
+        "threat": "low",
+        "requests": [{"persons": [MOTHER], "children": 2}, {"persons": [MAN]}],
+        "apart": [[0, 1]],
+    }
     body.update(overrides)
     return body
 
@@ -269,6 +376,7 @@ def new_case(api):
         resp = api(role, "POST", "/api/v1/placement-requests", json=case_body(**overrides), headers=headers)
         assert resp.status_code in (200, 201), resp.json
         return resp.json
+
     return create
 
 
@@ -280,6 +388,7 @@ REQUESTER = "+31612345678"
 def fake(app):
     """The fake notification provider: records every SMS and call, fails when told to."""
     from notify.providers import FakeProvider
+
     provider = FakeProvider()
     app.extensions["notify_provider"] = provider
     return provider
@@ -287,6 +396,7 @@ def fake(app):
 
 def add_shift(rota, user, start, end):
     from piket.rotas.models import RotaShift
+
     db.session.add(RotaShift(rota_id=rota.id, user_id=user.id, start=start, end=end, source="manual", created_at=start))
     db.session.commit()
 
@@ -295,6 +405,7 @@ def add_shift(rota, user, start, end):
 def duty(registry, users, make_user, now):
     """Rotterdam's primary and back-up and the national piket on duty from a day before NOW to two days after."""
     from piket.rotas.models import Rota
+
     people = {
         "primary": make_user("coordinator", regions=["rotterdam"], email="primair@test.nl"),
         "backup": make_user("coordinator", regions=["rotterdam"], email="achtervang@test.nl"),
@@ -303,8 +414,15 @@ def duty(registry, users, make_user, now):
     for level, phone in (("primary", PRIMARY), ("backup", BACKUP), ("national", NATIONAL)):
         people[level].phone, people[level].name = phone, f"Coördinator {level}"
     region = registry["regions"]["rotterdam"]
-    rotas = {level: Rota(region_id=None if level == "national" else region.id, level=level, name=f"Piket {level}",
-                         owner_id=users["admin"].id) for level in people}
+    rotas = {
+        level: Rota(
+            region_id=None if level == "national" else region.id,
+            level=level,
+            name=f"Piket {level}",
+            owner_id=users["admin"].id,
+        )
+        for level in people
+    }
     db.session.add_all(rotas.values())
     db.session.commit()
     for level, rota in rotas.items():
@@ -322,6 +440,7 @@ def tick(app, fake):
         escalation.tick(moment)
         notify.dispatch_due(moment, fake, app.config["PUBLIC_BASE_URL"])
         db.session.commit()  # end the read, as the worker does after every job (SQLite: release the lock)
+
     return run
 
 
@@ -332,8 +451,12 @@ def sent_to(fake, number, kind=None):
 def new_request(users, now, **overrides):
     """One request for one man in Rotterdam, created by the police user through the service."""
     from piket import service
-    body = case_body(requests=[{"persons": [{"gender": "male", "age": 40, "residence": "lawful", "exploitation": "labour"}]}],
-                     apart=[], **overrides)
+
+    body = case_body(
+        requests=[{"persons": [{"gender": "male", "age": 40, "residence": "lawful", "exploitation": "labour"}]}],
+        apart=[],
+        **overrides,
+    )
     case, _ = service.create_case(now, service.parse_case(body, users["police"]), users["police"])
     return case.requests[0]
 
@@ -343,12 +466,18 @@ def kinds(request_id):
     from sqlalchemy import select
 
     from piket.models import RequestEvent
-    return [e.kind for e in db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == request_id)
-                                               .order_by(RequestEvent.id))]
+
+    return [
+        e.kind
+        for e in db.session.scalars(
+            select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
+        )
+    ]
 
 
 def reload(request):
     from piket.models import PlacementRequest
+
     db.session.expire_all()
     return db.session.get(PlacementRequest, request.id)
 
@@ -361,7 +490,10 @@ TWILIO_TEST_TOKEN = "test-twilio-token"
 def twilio_signature(app, path, params) -> str:
     """X-Twilio-Signature as Twilio computes it: the real RequestValidator over PUBLIC_BASE_URL + path."""
     from twilio.request_validator import RequestValidator
-    return RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(app.config["PUBLIC_BASE_URL"] + path, params)
+
+    return RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
+        app.config["PUBLIC_BASE_URL"] + path, params
+    )
 
 
 @pytest.fixture
@@ -373,6 +505,7 @@ def signed_post(app, client):
     def post(path, params, **kwargs):
         headers = {"X-Twilio-Signature": twilio_signature(app, path, params), **kwargs.pop("headers", {})}
         return client.post(path, data=params, headers=headers, **kwargs)
+
     return post
 
 
@@ -389,6 +522,7 @@ def live_server(app):
     import threading
 
     from werkzeug.serving import make_server
+
     db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -404,6 +538,7 @@ def browser():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"no Chromium at {CHROMIUM}: install Debian's chromium (.ci/run does) or set CHROMIUM")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         instance = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
         yield instance

@@ -7,6 +7,7 @@ description lists, the content type it names, and a body that matches its schema
 `{"error": {"code", "message", "field"}}`). Bounded and repeatable: a fixed number of examples per
 operation, derandomized, no example database written into the project.
 """
+
 import os
 import tempfile
 
@@ -30,8 +31,9 @@ from validation import MAX_INTEGER
 set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "piket-hypothesis"))
 
 # The description the app serves, fetched from the app itself (no database is touched to serve it).
-schema = schemathesis.openapi.from_wsgi("/api/openapi.json", create_app(
-    {"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True, "SECRET_KEY": "fuzz"}))
+schema = schemathesis.openapi.from_wsgi(
+    "/api/openapi.json", create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True, "SECRET_KEY": "fuzz"})
+)
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 ID_PARAMETERS = {"shelter_id", "request_id", "hold_id", "case_id"}
@@ -43,7 +45,12 @@ def map_path_parameters(context, path_parameters):
     """Fold generated ids in the database's range onto 1..5 so most requests reach real rows; ids out of
     range (the negative cases: 0, negative, beyond MAX_INTEGER) are sent as generated and must be 404."""
     for name, value in (path_parameters or {}).items():
-        if name in ID_PARAMETERS and isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INTEGER:
+        if (
+            name in ID_PARAMETERS
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+            and 1 <= value <= MAX_INTEGER
+        ):
             path_parameters[name] = (value - 1) % REAL_IDS + 1
     return path_parameters
 
@@ -53,26 +60,43 @@ def data(registry, tokens, users, now):
     """Rows for the ids in paths: the registry's shelters (1..4), a case by the police (1) with two requests
     (1, 2), and a held place on COSM Rotterdam for the first (hold 1)."""
     from beds import holds
-    from extensions import atomic
     from piket import service
     from piket.models import Placement
-    body = {"case_reference": "PL-FUZZ-1", "callback_phone": "+31612345678", "found": {"region": "rotterdam"},
-            "requests": [{"persons": [{"gender": "female", "age": 30, "residence": "none", "exploitation": "sexual"}]},
-                         {"persons": [{"gender": "male", "age": 40, "residence": "lawful", "exploitation": "labour"}]}]}
+    from transactions import atomic
+
+    body = {
+        "case_reference": "PL-FUZZ-1",
+        "callback_phone": "+31612345678",
+        "found": {"region": "rotterdam"},
+        "requests": [
+            {"persons": [{"gender": "female", "age": 30, "residence": "none", "exploitation": "sexual"}]},
+            {"persons": [{"gender": "male", "age": 40, "residence": "lawful", "exploitation": "labour"}]},
+        ],
+    }
     case, _ = service.create_case(now, service.parse_case(body, users["police"]), users["police"])
     pool = registry["shelters"]["rot-cosm"].pools[0]
     with atomic():
         hold = holds.place(now, pool.id, 1, 90)
-        db.session.add(Placement(request_id=case.requests[0].id, shelter_id=pool.shelter_id, pool_id=pool.id,
-                                 hold_id=hold.id, status="held", distance_km=1.0, chosen_by_id=users["admin"].id,
-                                 chosen_at=now))
+        db.session.add(
+            Placement(
+                request_id=case.requests[0].id,
+                shelter_id=pool.shelter_id,
+                pool_id=pool.id,
+                hold_id=hold.id,
+                status="held",
+                distance_km=1.0,
+                chosen_by_id=users["admin"].id,
+                chosen_at=now,
+            )
+        )
     db.session.commit()
     return tokens
 
 
 @schema.parametrize()
-@hypothesis.settings(max_examples=15, derandomize=True, deadline=None, database=None,
-                     suppress_health_check=list(hypothesis.HealthCheck))
+@hypothesis.settings(
+    max_examples=15, derandomize=True, deadline=None, database=None, suppress_health_check=list(hypothesis.HealthCheck)
+)
 def test_api_answers_as_described(case, app, data):
     case.call_and_validate(app=app, headers={"Authorization": f"Bearer {data['admin']}"}, checks=CHECKS)
     if case.method == "GET":

@@ -7,6 +7,7 @@ never a 5xx; the form is shown again with a Dutch message beside the field conce
 unchanged (every row of every table, except those that record attempts, see ATTEMPT_TABLES); and a
 script-bearing value never appears unescaped in the page.
 """
+
 import io
 import re
 
@@ -18,8 +19,11 @@ from extensions import db
 HUGE = "9" * 100_000
 SCRIPTS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
 # Words of the English messages of validation.py and werkzeug: a page must never show them to a user.
-ENGLISH = re.compile(r"\b(must|required|invalid|whole number|characters|unknown|the|text|between|at least|at most|"
-                     r"one of|format|bad request|not found|error|released|expected|object)\b", re.I)
+ENGLISH = re.compile(
+    r"\b(must|required|invalid|whole number|characters|unknown|the|text|between|at least|at most|"
+    r"one of|format|bad request|not found|error|released|expected|object)\b",
+    re.I,
+)
 
 # The only tables a refused post may change, per form, and why:
 ATTEMPT_TABLES = {
@@ -50,13 +54,31 @@ def _csrf(html):
 def _bad_values(kind):
     """(label, value) pairs: value is a string, a list (a repeated field) or a file (bytes, filename)."""
     if kind == "file":
-        return [("huge file", (HUGE.encode() * 60, "groot.csv")),
-                ("binary file", (bytes(range(256)) * 4, "data.bin")),
-                ("script file", ((SCRIPTS[0] + "," + SCRIPTS[1] + "\n").encode(), SCRIPTS[0] + ".csv"))]
-    values = [("huge", HUGE), ("script", SCRIPTS[0]), ("attribute script", SCRIPTS[1]),
-              ("repeated", ["x" + SCRIPTS[0], "1"])]
-    values.append(("wrong type", {"number": "twaalf", "date": "gisteren", "choice": "onbekend<b>", "codes": "geen-code",
-                                  "id": "abc", "text": "\x00", "email": "geen e-mail"}[kind]))
+        return [
+            ("huge file", (HUGE.encode() * 60, "groot.csv")),
+            ("binary file", (bytes(range(256)) * 4, "data.bin")),
+            ("script file", ((SCRIPTS[0] + "," + SCRIPTS[1] + "\n").encode(), SCRIPTS[0] + ".csv")),
+        ]
+    values = [
+        ("huge", HUGE),
+        ("script", SCRIPTS[0]),
+        ("attribute script", SCRIPTS[1]),
+        ("repeated", ["x" + SCRIPTS[0], "1"]),
+    ]
+    values.append(
+        (
+            "wrong type",
+            {
+                "number": "twaalf",
+                "date": "gisteren",
+                "choice": "onbekend<b>",
+                "codes": "geen-code",
+                "id": "abc",
+                "text": "\x00",
+                "email": "geen e-mail",
+            }[kind],
+        )
+    )
     return values
 
 
@@ -65,75 +87,183 @@ def _bad_values(kind):
 # the data-field of a `.field-error` beside the input, or "form" for a hidden field or a button, whose
 # message stands at the top of the form it belongs to).
 FORMS = {
-    "/login": dict(role=None, url="/login", base={"email": "{police_email}", "password": "correct-horse-1"}, fields={
-        # One message for both fields on purpose: a login page must not tell which of the two was wrong.
-        "email": ("email", True, "login"), "password": ("text", True, "login")}),
+    "/login": dict(
+        role=None,
+        url="/login",
+        base={"email": "{police_email}", "password": "correct-horse-1"},
+        fields={
+            # One message for both fields on purpose: a login page must not tell which of the two was wrong.
+            "email": ("email", True, "login"),
+            "password": ("text", True, "login"),
+        },
+    ),
     "/logout": dict(role="police", url="/logout", page="/", base={}, fields={}),  # no input but the CSRF token
     "/opvang/<int:shelter_id>/beschikbaarheid": dict(
-        role="shelter_staff", url="/opvang/{cosm}/beschikbaarheid", base={"free-{pool}": "1", "oos-{pool}": "0", "action": "set"},
-        fields={"free-{pool}": ("number", True, "free-{pool}"), "oos-{pool}": ("number", False, "oos-{pool}"),
-                "step": ("choice", False, "form")}),
+        role="shelter_staff",
+        url="/opvang/{cosm}/beschikbaarheid",
+        base={"free-{pool}": "1", "oos-{pool}": "0", "action": "set"},
+        fields={
+            "free-{pool}": ("number", True, "free-{pool}"),
+            "oos-{pool}": ("number", False, "oos-{pool}"),
+            "step": ("choice", False, "form"),
+        },
+    ),
     "/aanvraag/nieuw": dict(
-        role="police", url="/aanvraag/nieuw",
-        base={"region": "rotterdam", "case_reference": "PL-2026-9", "callback_phone": "+31612345678", "urgency": "immediate",
-              "threat": "low", "g0-gender": "male", "g0-age": "40", "g0-residence": "lawful", "g0-exploitation": "labour",
-              "g0-children": "0"},
-        fields={"region": ("choice", True, "region"), "case_reference": ("text", True, "case_reference"),
-                "callback_phone": ("text", True, "callback_phone"), "urgency": ("choice", False, "urgency"),
-                "threat": ("choice", False, "threat"), "g0-gender": ("choice", True, "g0-gender"),
-                "g0-age": ("number", True, "g0-age"), "g0-residence": ("choice", True, "g0-residence"),
-                "g0-exploitation": ("choice", True, "g0-exploitation"), "g0-needs": ("codes", False, "g0-needs"),
-                "g0-children": ("number", False, "g0-children"), "idempotency_key": ("text", False, "form")}),
+        role="police",
+        url="/aanvraag/nieuw",
+        base={
+            "region": "rotterdam",
+            "case_reference": "PL-2026-9",
+            "callback_phone": "+31612345678",
+            "urgency": "immediate",
+            "threat": "low",
+            "g0-gender": "male",
+            "g0-age": "40",
+            "g0-residence": "lawful",
+            "g0-exploitation": "labour",
+            "g0-children": "0",
+        },
+        fields={
+            "region": ("choice", True, "region"),
+            "case_reference": ("text", True, "case_reference"),
+            "callback_phone": ("text", True, "callback_phone"),
+            "urgency": ("choice", False, "urgency"),
+            "threat": ("choice", False, "threat"),
+            "g0-gender": ("choice", True, "g0-gender"),
+            "g0-age": ("number", True, "g0-age"),
+            "g0-residence": ("choice", True, "g0-residence"),
+            "g0-exploitation": ("choice", True, "g0-exploitation"),
+            "g0-needs": ("codes", False, "g0-needs"),
+            "g0-children": ("number", False, "g0-children"),
+            "idempotency_key": ("text", False, "form"),
+        },
+    ),
     "/zaak/<int:case_id>": dict(
-        role="coordinator", url="/zaak/{phone_case}",
-        base={"action": "profile", "request_id": "{phone_req}", "gender": "female", "age": "30", "residence": "none",
-              "exploitation": "sexual", "children": "0"},
-        fields={"action": ("choice", True, "form"), "request_id": ("id", True, "form"), "gender": ("choice", True, "gender"),
-                "age": ("number", True, "age"), "residence": ("choice", True, "residence"),
-                "exploitation": ("choice", True, "exploitation"), "children": ("number", False, "children"),
-                "needs": ("codes", False, "needs")}),
+        role="coordinator",
+        url="/zaak/{phone_case}",
+        base={
+            "action": "profile",
+            "request_id": "{phone_req}",
+            "gender": "female",
+            "age": "30",
+            "residence": "none",
+            "exploitation": "sexual",
+            "children": "0",
+        },
+        fields={
+            "action": ("choice", True, "form"),
+            "request_id": ("id", True, "form"),
+            "gender": ("choice", True, "gender"),
+            "age": ("number", True, "age"),
+            "residence": ("choice", True, "residence"),
+            "exploitation": ("choice", True, "exploitation"),
+            "children": ("number", False, "children"),
+            "needs": ("codes", False, "needs"),
+        },
+    ),
     "/opvang/<int:shelter_id>/intakes": dict(
-        role="shelter_staff", url="/opvang/{cosm}/intakes", base={"hold_id": "{hold}", "action": "release", "reason": "other"},
-        fields={"hold_id": ("id", True, "form"), "action": ("choice", True, "form"), "reason": ("choice", True, "form")}),
-    "/a/<token>": dict(role=None, url="/a/{token}", base={"choice": "decline"}, fields={"choice": ("choice", True, "choice")}),
+        role="shelter_staff",
+        url="/opvang/{cosm}/intakes",
+        base={"hold_id": "{hold}", "action": "release", "reason": "other"},
+        fields={
+            "hold_id": ("id", True, "form"),
+            "action": ("choice", True, "form"),
+            "reason": ("choice", True, "form"),
+        },
+    ),
+    "/a/<token>": dict(
+        role=None, url="/a/{token}", base={"choice": "decline"}, fields={"choice": ("choice", True, "choice")}
+    ),
     "/piket/roosters": dict(
-        role="admin", url="/piket/roosters", base={"level": "primary", "region": "den-haag", "name": "Piket Den Haag",
-                                                    "owner": "{admin_id}"},
-        fields={"level": ("choice", True, "level"), "region": ("choice", True, "region"), "name": ("text", False, "name"),
-                "owner": ("id", True, "owner")}),
+        role="admin",
+        url="/piket/roosters",
+        base={"level": "primary", "region": "den-haag", "name": "Piket Den Haag", "owner": "{admin_id}"},
+        fields={
+            "level": ("choice", True, "level"),
+            "region": ("choice", True, "region"),
+            "name": ("text", False, "name"),
+            "owner": ("id", True, "owner"),
+        },
+    ),
     "/piket/roosters/<int:rota_id>/vervanging": dict(
-        role="admin", url="/piket/roosters/{rota}/vervanging", page="/piket/roosters/{rota}",
+        role="admin",
+        url="/piket/roosters/{rota}/vervanging",
+        page="/piket/roosters/{rota}",
         base={"user": "{coordinator_id}", "start": "2026-11-23 09:00", "end": "2026-11-23 17:00", "reason": "ziek"},
-        fields={"user": ("id", True, "override-user"), "start": ("date", True, "override-start"),
-                "end": ("date", True, "override-end"), "reason": ("text", False, "override-reason")}),
+        fields={
+            "user": ("id", True, "override-user"),
+            "start": ("date", True, "override-start"),
+            "end": ("date", True, "override-end"),
+            "reason": ("text", False, "override-reason"),
+        },
+    ),
     "/piket/roosters/<int:rota_id>/import": dict(
-        role="admin", url="/piket/roosters/{rota}/import", page="/piket/roosters/{rota}",
-        base={"file": (b"region,email,start,end\nrotterdam,{coordinator_email},2026-12-01 09:00,2026-12-01 17:00\n", "r.csv")},
-        fields={"file": ("file", True, "file")}),
+        role="admin",
+        url="/piket/roosters/{rota}/import",
+        page="/piket/roosters/{rota}",
+        base={
+            "file": (
+                b"region,email,start,end\nrotterdam,{coordinator_email},2026-12-01 09:00,2026-12-01 17:00\n",
+                "r.csv",
+            )
+        },
+        fields={"file": ("file", True, "file")},
+    ),
     "/piket/roosters/<int:rota_id>/rotatie": dict(
-        role="admin", url="/piket/roosters/{rota}/rotatie", page="/piket/roosters/{rota}",
-        base={"start_date": "2026-12-01", "handover": "09:00", "shift_hours": "24", "days": ["1", "2"],
-              "people": "{coordinator_email}", "until_date": ""},
-        fields={"start_date": ("date", True, "rotation-start_date"), "handover": ("date", True, "rotation-handover"),
-                "shift_hours": ("number", True, "rotation-shift_hours"), "days": ("codes", False, "rotation-days"),
-                "people": ("text", True, "rotation-people"), "until_date": ("date", False, "rotation-until_date")}),
+        role="admin",
+        url="/piket/roosters/{rota}/rotatie",
+        page="/piket/roosters/{rota}",
+        base={
+            "start_date": "2026-12-01",
+            "handover": "09:00",
+            "shift_hours": "24",
+            "days": ["1", "2"],
+            "people": "{coordinator_email}",
+            "until_date": "",
+        },
+        fields={
+            "start_date": ("date", True, "rotation-start_date"),
+            "handover": ("date", True, "rotation-handover"),
+            "shift_hours": ("number", True, "rotation-shift_hours"),
+            "days": ("codes", False, "rotation-days"),
+            "people": ("text", True, "rotation-people"),
+            "until_date": ("date", False, "rotation-until_date"),
+        },
+    ),
     "/piket/roosters/<int:rota_id>/agenda": dict(
-        role="admin", url="/piket/roosters/{rota}/agenda", page="/piket/roosters/{rota}", base={"kind": "mine"},
-        fields={"kind": ("choice", True, "feed-kind")}),
+        role="admin",
+        url="/piket/roosters/{rota}/agenda",
+        page="/piket/roosters/{rota}",
+        base={"kind": "mine"},
+        fields={"kind": ("choice", True, "feed-kind")},
+    ),
     # A button on the national page; no input but the CSRF token (and `dagen` in its query, only passed back).
-    "/landelijk/herinnering/<int:shelter_id>": dict(role="comensha", url="/landelijk/herinnering/{cosm}", page="/landelijk",
-                                                   base={}, fields={}),
+    "/landelijk/herinnering/<int:shelter_id>": dict(
+        role="comensha", url="/landelijk/herinnering/{cosm}", page="/landelijk", base={}, fields={}
+    ),
     "/landelijk/wat-als": dict(
-        role="comensha", url="/landelijk/wat-als", base={"e0-shelter": "ROT-COSM", "e0-pool": "bed", "e0-extra": "2"},
-        fields={"e0-shelter": ("choice", True, "edits[0].shelter"), "e0-pool": ("text", False, "edits[0].pool"),
-                "e0-extra": ("number", True, "edits[0].extra"), "scenario": ("file", False, "scenario")}),
+        role="comensha",
+        url="/landelijk/wat-als",
+        base={"e0-shelter": "ROT-COSM", "e0-pool": "bed", "e0-extra": "2"},
+        fields={
+            "e0-shelter": ("choice", True, "edits[0].shelter"),
+            "e0-pool": ("text", False, "edits[0].pool"),
+            "e0-extra": ("number", True, "edits[0].extra"),
+            "scenario": ("file", False, "scenario"),
+        },
+    ),
 }
 
 
 def test_every_form_route_has_an_entry(app):
-    routes = {r.rule for r in app.url_map.iter_rules() if "POST" in r.methods
-              and not r.rule.startswith(("/api/", "/webhooks/"))}
-    assert routes == set(FORMS), f"form routes without an entry: {sorted(routes - set(FORMS))}; stale: {sorted(set(FORMS) - routes)}"
+    routes = {
+        r.rule
+        for r in app.url_map.iter_rules()
+        if "POST" in r.methods and not r.rule.startswith(("/api/", "/webhooks/"))
+    }
+    assert routes == set(FORMS), (
+        f"form routes without an entry: {sorted(routes - set(FORMS))}; stale: {sorted(set(FORMS) - routes)}"
+    )
 
 
 @pytest.fixture
@@ -141,34 +271,75 @@ def ids(registry, users, now, make_user):
     """What the forms refer to: a case made by phone (no profile yet), a held place on the staff's own
     shelter, a rota owned by the admin, and a page SMS whose accept link is a form."""
     from beds import holds
-    from extensions import atomic
     from notify.models import NotificationAttempt
     from piket import links, service
     from piket.models import Placement
     from piket.rotas.models import Rota
+    from transactions import atomic
+
     users["coordinator"].phone = "+31610000009"
-    body = {"case_reference": "PL-FORM-1", "callback_phone": "+31612345678", "found": {"region": "rotterdam"},
-            "requests": [{"persons": [{"gender": "male", "age": 40, "residence": "lawful", "exploitation": "labour"}]}]}
+    body = {
+        "case_reference": "PL-FORM-1",
+        "callback_phone": "+31612345678",
+        "found": {"region": "rotterdam"},
+        "requests": [{"persons": [{"gender": "male", "age": 40, "residence": "lawful", "exploitation": "labour"}]}],
+    }
     case, _ = service.create_case(now, service.parse_case(body, users["police"]), users["police"])
     from piket import hotline
-    phone = hotline._join_or_create(now, "+31687654321", registry["regions"]["rotterdam"])  # a request by phone: no profile
+
+    phone = hotline._join_or_create(
+        now, "+31687654321", registry["regions"]["rotterdam"]
+    )  # a request by phone: no profile
     pool = registry["shelters"]["rot-cosm"].pools[0]
     with atomic():
         hold = holds.place(now, pool.id, 1, 90)
-        db.session.add(Placement(request_id=case.requests[0].id, shelter_id=pool.shelter_id, pool_id=pool.id, hold_id=hold.id,
-                                 status="held", distance_km=1.0, chosen_by_id=users["admin"].id, chosen_at=now))
-    rota = Rota(region_id=registry["regions"]["rotterdam"].id, level="primary", name="Piket primair Rotterdam",
-                owner_id=users["admin"].id)
+        db.session.add(
+            Placement(
+                request_id=case.requests[0].id,
+                shelter_id=pool.shelter_id,
+                pool_id=pool.id,
+                hold_id=hold.id,
+                status="held",
+                distance_km=1.0,
+                chosen_by_id=users["admin"].id,
+                chosen_at=now,
+            )
+        )
+    rota = Rota(
+        region_id=registry["regions"]["rotterdam"].id,
+        level="primary",
+        name="Piket primair Rotterdam",
+        owner_id=users["admin"].id,
+    )
     db.session.add(rota)
     db.session.flush()
-    attempt = NotificationAttempt(request_id=phone.id, user_id=users["coordinator"].id, channel="sms", purpose="page",
-                                  to_number=users["coordinator"].phone, status="sent", created_at=now, body="page")
+    attempt = NotificationAttempt(
+        request_id=phone.id,
+        user_id=users["coordinator"].id,
+        channel="sms",
+        purpose="page",
+        to_number=users["coordinator"].phone,
+        status="sent",
+        created_at=now,
+        body="page",
+    )
     db.session.add(attempt)
     db.session.commit()
-    return {"cosm": registry["shelters"]["rot-cosm"].id, "pool": pool.id, "hold": hold.id, "rota": rota.id,
-            "case": case.id, "req": case.requests[0].id, "phone_case": phone.case_id, "phone_req": phone.id,
-            "token": links.token_for(attempt.id), "admin_id": users["admin"].id, "coordinator_id": users["coordinator"].id,
-            "coordinator_email": users["coordinator"].email, "police_email": users["police"].email}
+    return {
+        "cosm": registry["shelters"]["rot-cosm"].id,
+        "pool": pool.id,
+        "hold": hold.id,
+        "rota": rota.id,
+        "case": case.id,
+        "req": case.requests[0].id,
+        "phone_case": phone.case_id,
+        "phone_req": phone.id,
+        "token": links.token_for(attempt.id, now),
+        "admin_id": users["admin"].id,
+        "coordinator_id": users["coordinator"].id,
+        "coordinator_email": users["coordinator"].email,
+        "police_email": users["police"].email,
+    }
 
 
 def _fill(value, ids):
@@ -196,7 +367,7 @@ def _messages(html, where):
     elif where == "form":
         pattern = r'<p class="error"[^>]*>(.*?)</p>'
     else:
-        pattern = r'class="error[^"]*" data-field="%s"[^>]*>(.*?)</(?:p|div)>' % re.escape(where)
+        pattern = rf'class="error[^"]*" data-field="{re.escape(where)}"[^>]*>(.*?)</(?:p|div)>'
     return [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(pattern, html, re.S)]
 
 
@@ -243,8 +414,22 @@ def test_bad_input_is_refused_in_dutch_beside_the_field(app, client, login, user
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.parametrize("text,expected", [("7", 7), ("000012", 12), ("999999999", 999999999), ("1234567890", None),
-                                           ("", None), (" 7", None), ("-7", None), ("7.0", None), ("٧", None), (None, None)])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("7", 7),
+        ("000012", 12),
+        ("999999999", 999999999),
+        ("1234567890", None),
+        ("", None),
+        (" 7", None),
+        ("-7", None),
+        ("7.0", None),
+        ("٧", None),
+        (None, None),
+    ],
+)
 def test_an_id_from_a_form_is_digits_the_database_can_hold(text, expected):
     from validation import id_text
+
     assert id_text(text) == expected

@@ -1,4 +1,5 @@
 """Migrations build the schema from empty, on SQLite and PostgreSQL, and agree with the models."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade

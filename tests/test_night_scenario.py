@@ -6,6 +6,7 @@ on duty (console provider); the coordinator accepts by the link and places both;
 confirm the intake; the officer sees where to go; CoMensha sees the placements and the open report.
 Every step is driven through the real pages; a screenshot of each goes to test-artifacts/night-*.png.
 """
+
 import datetime as dt
 import io
 import re
@@ -47,6 +48,7 @@ def open_page(context, url):
 def at(app, minutes):
     """The night goes on: the app's clock moves to NOW + minutes, and the worker (running all night) beats."""
     from piket import heartbeat
+
     moment = NOW + dt.timedelta(minutes=minutes)
     app.config["FROZEN_NOW"] = moment
     heartbeat.beat(moment, NOW)
@@ -58,6 +60,7 @@ def worker_tick(app, provider):
     """What the worker does each tick: due escalation steps, then the outbox goes out."""
     from notify import service as notify
     from piket import escalation
+
     now = app.config["FROZEN_NOW"]
     escalation.tick(now)
     notify.dispatch_due(now, provider, app.config["PUBLIC_BASE_URL"])
@@ -73,14 +76,19 @@ def occupancy(page, region_code):
 def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, make_user, live_server, browser):
     from notify.providers import ConsoleProvider
     from piket.models import Case
+
     shelters = registry["shelters"]
     staff = {key: make_user("shelter_staff", shelters=[shelters[key]]) for key in ("rot-cosm", "rot-mo")}
     console = io.StringIO()
     app.extensions["notify_provider"] = ConsoleProvider(console)
     # Plain values only from here: touching an ORM object opens a transaction, which on SQLite holds
     # the write lock the server's threads need (every read is followed by a commit below).
-    email = {"police": users["police"].email, "comensha": users["comensha"].email,
-             "primary": duty["people"]["primary"].email, **{key: user.email for key, user in staff.items()}}
+    email = {
+        "police": users["police"].email,
+        "comensha": users["comensha"].email,
+        "primary": duty["people"]["primary"].email,
+        **{key: user.email for key, user in staff.items()},
+    }
     primary_name = duty["people"]["primary"].name
     shelter_id = {key: shelters[key].id for key in shelters}
     shelter_name = {key: shelters[key].name for key in shelters}
@@ -146,7 +154,9 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
         assert not {"31", "40", "vrouw", "man", "kinderen"} & words, body  # no ages, genders or family make-up
         for private in ("PL1700", CALLBACK, "COSM", "Geheimstraat", "Mannenweg"):
             assert private not in body, body
-    link = re.search(rf"{re.escape(app.config['PUBLIC_BASE_URL'])}(/a/[\w.\-]+)", next(s for s in sms if mother.short_code in s))
+    link = re.search(
+        rf"{re.escape(app.config['PUBLIC_BASE_URL'])}(/a/[\w.\-]+)", next(s for s in sms if mother.short_code in s)
+    )
     assert link, sms
 
     # 3. The coordinator, on a phone, opens the link, accepts, logs in and places both requests.
@@ -197,7 +207,11 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
         tap(page.get_by_role("link", name=f"Intakes {shelter_name[key]}"))  # from the start page
         assert page.url.endswith(f"/opvang/{shelter_id[key]}/intakes")
         fits_phone(page)
-        code, what = (mother.short_code, "3 personen (2 kinderen) · gezinskamer") if key == "rot-cosm" else (man.short_code, "1 persoon · bed")
+        code, what = (
+            (mother.short_code, "3 personen (2 kinderen) · gezinskamer")
+            if key == "rot-cosm"
+            else (man.short_code, "1 persoon · bed")
+        )
         assert page.locator("section.card").count() == 1
         assert f"{code} · {what}" in page.locator("section.card").inner_text()
         screenshot(page, f"night-{7 + 2 * n:02d}-shelter-{key}-intake")
@@ -214,8 +228,9 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     page = open_page(officer, case_url)
     fits_phone(page)
     for request, shelter, town, phone, address in (
-            (mother, "COSM Rotterdam", "Rotterdam", COSM_PHONE, "Geheimstraat 1, Rotterdam"),
-            (man, "Mannenopvang Rotterdam", "Rotterdam", MO_PHONE, "Mannenweg 3, Rotterdam")):
+        (mother, "COSM Rotterdam", "Rotterdam", COSM_PHONE, "Geheimstraat 1, Rotterdam"),
+        (man, "Mannenopvang Rotterdam", "Rotterdam", MO_PHONE, "Mannenweg 3, Rotterdam"),
+    ):
         section = page.locator(f"#request-{request.id}")
         assert section.get_attribute("data-status") == "placed"
         placement = section.locator(".placement").inner_text()

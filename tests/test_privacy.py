@@ -1,6 +1,7 @@
 """No personal data in what is sent or logged (DESIGN.md, privacy): a whole placement flow at night, with
 the console provider writing into a buffer and every logger captured at DEBUG, then everything that left
 the app (SMS, calls, spoken text, SMS replies, log lines, exceptions) is searched for what must not be there."""
+
 import datetime as dt
 import io
 import logging
@@ -20,8 +21,16 @@ REFERENCE = "PL1700-2026-0042"
 # Ages that occur nowhere else in the flow (not in times, phone numbers or ids), so a hit is a leak.
 MOTHER = {"gender": "female", "age": 37, "residence": "none", "exploitation": "sexual", "needs": ["pregnancy"]}
 MAN = {"gender": "male", "age": 58, "residence": "lawful", "exploitation": "labour", "needs": ["wheelchair"]}
-NAMES = {"primary": "Anna de Vries", "backup": "Bram Jansen", "national": "Carla Bakker", "police": "Dirk Pietersen",
-         "coordinator": "Eva Smit", "shelter_staff": "Fleur Visser", "comensha": "Gert Mulder", "admin": "Hanna Bos"}
+NAMES = {
+    "primary": "Anna de Vries",
+    "backup": "Bram Jansen",
+    "national": "Carla Bakker",
+    "police": "Dirk Pietersen",
+    "coordinator": "Eva Smit",
+    "shelter_staff": "Fleur Visser",
+    "comensha": "Gert Mulder",
+    "admin": "Hanna Bos",
+}
 
 
 @pytest.fixture
@@ -36,9 +45,10 @@ def console(app):
 def everything(app, caplog, console, duty, users, registry, signed_post, api, now):
     """The flow, after hours (Sunday 02:30): a mother with two children and a man, kept apart. Returns what
     left the app: the provider's output and records, the webhook answers, the outbox bodies, the log."""
+    from national import freshness
     from notify import service as notify
     from piket import escalation, reports
-    from national import freshness
+
     provider, stream = console
     # Every logger at DEBUG, and SQLAlchemy's statements with their parameters (echo=True) on top: nothing is
     # filtered out before we read it. (Only echo="debug", which prints result rows by definition, is left out.)
@@ -65,14 +75,27 @@ def everything(app, caplog, console, duty, users, registry, signed_post, api, no
         return resp
 
     # The police submit the case (API); the primary is paged by SMS and call, ten minutes later the back-up too.
-    resp = api("police", "POST", "/api/v1/placement-requests", json={
-        "case_reference": REFERENCE, "callback_phone": REQUESTER, "found": {"region": "rotterdam"}, "urgency": "immediate",
-        "requests": [{"persons": [MOTHER], "children": 2}, {"persons": [MAN]}], "apart": [[0, 1]]})
+    resp = api(
+        "police",
+        "POST",
+        "/api/v1/placement-requests",
+        json={
+            "case_reference": REFERENCE,
+            "callback_phone": REQUESTER,
+            "found": {"region": "rotterdam"},
+            "urgency": "immediate",
+            "requests": [{"persons": [MOTHER], "children": 2}, {"persons": [MAN]}],
+            "apart": [[0, 1]],
+        },
+    )
     assert resp.status_code == 201, resp.json
     mother, man = resp.json["requests"]
     tick(now)
-    call = db.session.scalar(select(NotificationAttempt).where(NotificationAttempt.to_number == PRIMARY,
-                                                               NotificationAttempt.channel == "voice"))
+    call = db.session.scalar(
+        select(NotificationAttempt).where(
+            NotificationAttempt.to_number == PRIMARY, NotificationAttempt.channel == "voice"
+        )
+    )
     webhook(f"/webhooks/twilio/voice/{call.id}", {"CallSid": "CApriv1", "AnsweredBy": "human"})  # the spoken page
     tick(now + 10 * MIN)
     # The back-up accepts both by SMS reply; the primary answers too late and hears it is taken.
@@ -88,8 +111,13 @@ def everything(app, caplog, console, duty, users, registry, signed_post, api, no
         proposals = api(None, "GET", f"/api/v1/placement-requests/{request['id']}/proposals", headers=dict(backup))
         assert proposals.status_code == 200, proposals.json
         pool = proposals.json["requests"][str(request["id"])]["proposal"]["pool_id"]
-        chosen = api(None, "POST", f"/api/v1/placement-requests/{request['id']}/placements", json={"pool_id": pool},
-                     headers=dict(backup))
+        chosen = api(
+            None,
+            "POST",
+            f"/api/v1/placement-requests/{request['id']}/placements",
+            json={"pool_id": pool},
+            headers=dict(backup),
+        )
         assert chosen.status_code == 201, chosen.json
         holds.append(chosen.json["hold_id"])
     for hold in holds:
@@ -103,8 +131,15 @@ def everything(app, caplog, console, duty, users, registry, signed_post, api, no
     # The requester, once the intake is confirmed, opens the case page (the address is shown there, audited).
     assert api("police", "GET", f"/api/v1/placement-requests/{mother['id']}").status_code == 200
     outbox = db.session.scalars(select(NotificationAttempt)).all()
-    return {"provider": provider, "console": stream.getvalue(), "answers": answers,
-            "bodies": [a.body for a in outbox], "outbox": outbox, "log": caplog, "people": {**users, **duty["people"]}}
+    return {
+        "provider": provider,
+        "console": stream.getvalue(),
+        "answers": answers,
+        "bodies": [a.body for a in outbox],
+        "outbox": outbox,
+        "log": caplog,
+        "people": {**users, **duty["people"]},
+    }
 
 
 def _log_text(caplog) -> str:
@@ -157,8 +192,15 @@ def test_no_personal_data_in_any_message(everything):
     for line in everything["console"].splitlines():
         recipient, _, text = line.partition(": ") if line.startswith("[sms]") else line.partition(" -> ")
         assert _hits(text, words) == {}, line
-        assert recipient.split()[-1] in (PRIMARY, BACKUP, NATIONAL, REQUESTER, "+31610000055", "+31101234567",
-                                         "+31610000077") or recipient.startswith("[")
+        assert recipient.split()[-1] in (
+            PRIMARY,
+            BACKUP,
+            NATIONAL,
+            REQUESTER,
+            "+31610000055",
+            "+31101234567",
+            "+31610000077",
+        ) or recipient.startswith("[")
 
 
 def test_no_personal_data_in_links(everything):
@@ -179,8 +221,11 @@ def test_no_personal_data_in_the_log(everything):
 
 def _insert_without_required_columns():
     from sqlalchemy import text
-    db.session.execute(text("INSERT INTO cases (id, case_reference, callback_phone) VALUES (:id, :ref, :phone)"),
-                       {"id": 1, "ref": REFERENCE, "phone": REQUESTER})  # the other NOT NULL columns are missing
+
+    db.session.execute(
+        text("INSERT INTO cases (id, case_reference, callback_phone) VALUES (:id, :ref, :phone)"),
+        {"id": 1, "ref": REFERENCE, "phone": REQUESTER},
+    )  # the other NOT NULL columns are missing
 
 
 def test_a_database_error_in_a_request_or_a_job_logs_no_data(app, client, caplog, registry):
@@ -192,6 +237,7 @@ def test_a_database_error_in_a_request_or_a_job_logs_no_data(app, client, caplog
     def db_error():
         _insert_without_required_columns()
         return "never"
+
     caplog.set_level(logging.DEBUG)
     resp = client.get("/__db-error")
     db.session.rollback()

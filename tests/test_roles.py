@@ -2,6 +2,7 @@
 
 The table below must name every route the app has, so a new route without a rule here fails.
 """
+
 import pytest
 
 ROLES = ("police", "shelter_staff", "coordinator", "comensha", "admin")
@@ -19,7 +20,12 @@ MATRIX = [
     ("GET", "/beheer/audit", None, {"admin"}),
     ("GET", "/api/v1/vocabulary", None, EVERYONE),
     ("GET", "/api/v1/regions", None, EVERYONE),
-    ("POST", "/api/v1/regions", {"code": "zwolle", "name": "Zwolle", "kind": "care", "lat": 52.5, "lon": 6.1}, {"admin"}),
+    (
+        "POST",
+        "/api/v1/regions",
+        {"code": "zwolle", "name": "Zwolle", "kind": "care", "lat": 52.5, "lon": 6.1},
+        {"admin"},
+    ),
     ("GET", "/api/v1/shelters", None, EVERYONE),
     ("POST", "/api/v1/shelters", "NEW_SHELTER", {"admin"}),
     ("GET", "/api/v1/shelters/{cosm}", None, EVERYONE),
@@ -80,54 +86,107 @@ MATRIX = [
     # Marking the CoMensha report made: its owner (none in this probe), coordinators, CoMensha, admins.
     ("PUT", "/api/v1/cases/{case}/report", {"made": True}, REGIONAL),
 ]
-PUBLIC = {"/login", "/logout", "/api/openapi.json", "/static/<path:filename>",
-          "/healthz", "/healthz/web",  # monitoring and load balancers: no personal data (tests/ops/test_health.py)
-          # iCal feeds: the secret token in the URL is the key, calendar apps cannot log in (test below).
-          "/piket/ical/<token>.ics",
-          # The SMS accept link: the signed, single-use token is the credential (tests/piket/test_answers.py).
-          "/a/<token>",
-          # Twilio's webhooks: refused without a valid X-Twilio-Signature (tests/piket, tests/notify).
-          "/webhooks/twilio/status/<int:attempt_id>",  # delivery callbacks (tests/notify/test_webhooks.py)
-          "/webhooks/twilio/sms", "/webhooks/twilio/voice/<int:attempt_id>", "/webhooks/twilio/voice/<int:attempt_id>/keuze",
-          "/webhooks/twilio/national", "/webhooks/twilio/national/regio",
-          "/webhooks/twilio/national/<int:request_id>/dial/<int:level_index>/<int:user_id>"}
+PUBLIC = {
+    "/login",
+    "/logout",
+    "/api/openapi.json",
+    "/static/<path:filename>",
+    "/healthz",
+    "/healthz/web",  # monitoring and load balancers: no personal data (tests/ops/test_health.py)
+    # iCal feeds: the secret token in the URL is the key, calendar apps cannot log in (test below).
+    "/piket/ical/<token>.ics",
+    # The SMS accept link: the signed, single-use token is the credential (tests/piket/test_answers.py).
+    "/a/<token>",
+    # Twilio's webhooks: refused without a valid X-Twilio-Signature (tests/piket, tests/notify).
+    "/webhooks/twilio/status/<int:attempt_id>",  # delivery callbacks (tests/notify/test_webhooks.py)
+    "/webhooks/twilio/sms",
+    "/webhooks/twilio/voice/<int:attempt_id>",
+    "/webhooks/twilio/voice/<int:attempt_id>/keuze",
+    "/webhooks/twilio/national",
+    "/webhooks/twilio/national/regio",
+    "/webhooks/twilio/national/<int:request_id>/dial/<int:level_index>/<int:user_id>",
+}
 
-NEW_SHELTER = {"key": "NEW-1", "name": "Nieuw", "type": "noodbed", "region": "rotterdam", "municipality": "Rotterdam",
-               "lat": 51.9, "lon": 4.5, "intake": "24/7", "genders": ["female"], "residence": ["lawful"],
-               "pools": [{"key": "bed", "kind": "bed", "capacity": 2}]}
+NEW_SHELTER = {
+    "key": "NEW-1",
+    "name": "Nieuw",
+    "type": "noodbed",
+    "region": "rotterdam",
+    "municipality": "Rotterdam",
+    "lat": 51.9,
+    "lon": 4.5,
+    "intake": "24/7",
+    "genders": ["female"],
+    "residence": ["lawful"],
+    "pools": [{"key": "bed", "kind": "bed", "capacity": 2}],
+}
 
 
-NEW_CASE = {"case_reference": "PL-1", "callback_phone": "+31612345678", "found": {"region": "rotterdam"},
-            "requests": [{"persons": [{"gender": "male", "age": 30, "residence": "lawful", "exploitation": "labour"}]}]}
+NEW_CASE = {
+    "case_reference": "PL-1",
+    "callback_phone": "+31612345678",
+    "found": {"region": "rotterdam"},
+    "requests": [{"persons": [{"gender": "male", "age": 30, "residence": "lawful", "exploitation": "labour"}]}],
+}
 
 
 def _rule_of(url):
-    return (url.replace("{cosm}", "<int:shelter_id>").replace("{case}", "<int:case_id>")
-            .replace("{req}", "<int:request_id>").replace("{hold}", "<int:hold_id>").replace("{rota}", "<int:rota_id>")
-            .replace("{topic}", "<topic>").replace("{fmt}", "<fmt>"))
+    return (
+        url.replace("{cosm}", "<int:shelter_id>")
+        .replace("{case}", "<int:case_id>")
+        .replace("{req}", "<int:request_id>")
+        .replace("{hold}", "<int:hold_id>")
+        .replace("{rota}", "<int:rota_id>")
+        .replace("{topic}", "<topic>")
+        .replace("{fmt}", "<fmt>")
+    )
 
 
 @pytest.fixture
 def ids(registry, users, now):
     """A case by the police user, and a hold on the staff's own shelter for its request."""
+    from beds import holds
+    from extensions import db
     from piket import service
     from piket.models import Placement
-    from beds import holds
-    from extensions import atomic, db
+    from transactions import atomic
+
     case, _ = service.create_case(now, service.parse_case(NEW_CASE, users["police"]), users["police"])
     request = case.requests[0]
     pool = registry["shelters"]["rot-cosm"].pools[0]
     with atomic():
         hold = holds.place(now, pool.id, 1, 90)
-        db.session.add(Placement(request_id=request.id, shelter_id=pool.shelter_id, pool_id=pool.id, hold_id=hold.id,
-                                 status="held", distance_km=1.0, chosen_by_id=users["admin"].id, chosen_at=now))
+        db.session.add(
+            Placement(
+                request_id=request.id,
+                shelter_id=pool.shelter_id,
+                pool_id=pool.id,
+                hold_id=hold.id,
+                status="held",
+                distance_km=1.0,
+                chosen_by_id=users["admin"].id,
+                chosen_at=now,
+            )
+        )
     from piket.rotas.models import Rota
-    rota = Rota(region_id=registry["regions"]["rotterdam"].id, level="primary", name="Piket primair Rotterdam",
-                owner_id=users["admin"].id)
+
+    rota = Rota(
+        region_id=registry["regions"]["rotterdam"].id,
+        level="primary",
+        name="Piket primair Rotterdam",
+        owner_id=users["admin"].id,
+    )
     db.session.add(rota)
     db.session.commit()
-    return {"cosm": registry["shelters"]["rot-cosm"].id, "case": case.id, "req": request.id, "hold": hold.id,
-            "rota": rota.id, "topic": "occupancy", "fmt": "csv"}
+    return {
+        "cosm": registry["shelters"]["rot-cosm"].id,
+        "case": case.id,
+        "req": request.id,
+        "hold": hold.id,
+        "rota": rota.id,
+        "topic": "occupancy",
+        "fmt": "csv",
+    }
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -148,16 +207,23 @@ def test_role_matrix(client, login, api, users, ids, role, method, url, body, al
         login(users[role])
         if method == "POST":  # a real form post, with its CSRF token; empty otherwise (bad input is fine here)
             from tests.conftest import csrf_token
+
             page = client.get(url)
             if page.status_code == 405:  # a form that only posts (a button on another page): its token from home
                 page = client.get("/")
-            resp = client.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True))}) \
-                if page.status_code == 200 else page
+            resp = (
+                client.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+                if page.status_code == 200
+                else page
+            )
         else:
             resp = client.open(url, method=method)
     if role in allowed:
         # Allowed: anything but a refusal (bad or conflicting input in these probes is fine).
-        assert resp.status_code not in (401, 403) and resp.status_code < 500, (resp.status_code, resp.get_data(as_text=True)[:300])
+        assert resp.status_code not in (401, 403) and resp.status_code < 500, (
+            resp.status_code,
+            resp.get_data(as_text=True)[:300],
+        )
         if resp.status_code == 302:
             assert "/login" not in resp.headers["Location"]
     else:

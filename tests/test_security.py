@@ -1,6 +1,7 @@
 """Security, tested across the whole app: session cookies, CSRF on every page form (from the URL map),
 security headers on every kind of response, the login rate limit, and revoked API tokens on every API route.
 (The role matrix is tests/test_roles.py.)"""
+
 import datetime as dt
 import re
 
@@ -17,10 +18,13 @@ from tests.conftest import NOW, PRIMARY, csrf_token, new_request
 # --- the routes, read from the URL map --------------------------------------------------------------
 
 _ROUTES = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).url_map.iter_rules()
-ROUTES = sorted(((rule.rule, method, rule.endpoint) for rule in _ROUTES for method in rule.methods - {"HEAD", "OPTIONS"}))
+ROUTES = sorted((rule.rule, method, rule.endpoint) for rule in _ROUTES for method in rule.methods - {"HEAD", "OPTIONS"})
 # Page forms: everything that takes a POST and is not the bearer-token API or a Twilio-signed webhook.
-PAGE_POSTS = [(rule, endpoint) for rule, method, endpoint in ROUTES
-              if method == "POST" and not rule.startswith(("/api/", "/webhooks/"))]
+PAGE_POSTS = [
+    (rule, endpoint)
+    for rule, method, endpoint in ROUTES
+    if method == "POST" and not rule.startswith(("/api/", "/webhooks/"))
+]
 API_ROUTES = [(rule, method) for rule, method, _e in ROUTES if rule.startswith("/api/v1/")]
 
 
@@ -32,18 +36,33 @@ def concrete(rule, ids) -> str:
 @pytest.fixture
 def ids(app, duty, users, registry, fake, tick, now):
     """Real ids for every URL variable: a paged request (so its accept link works), a rota, a shelter."""
-    from piket import links
     from notify.models import NotificationAttempt
+    from piket import links
+
     request = new_request(users, now)
     tick(now)
-    page = db.session.scalar(select(NotificationAttempt).where(NotificationAttempt.request_id == request.id,
-                                                               NotificationAttempt.to_number == PRIMARY,
-                                                               NotificationAttempt.channel == "sms"))
-    ids = {"case_id": request.case_id, "request_id": request.id, "shelter_id": registry["shelters"]["rot-cosm"].id,
-           "rota_id": duty["rotas"]["primary"].id, "hold_id": 1, "attempt_id": page.id, "user_id": users["admin"].id,
-           "level_index": 0, "topic": "occupancy", "fmt": "csv",
-           "token": links.url_for_attempt(page.id).rsplit("/", 1)[1], "filename": "style.css",
-           "admin_email": users["admin"].email}
+    page = db.session.scalar(
+        select(NotificationAttempt).where(
+            NotificationAttempt.request_id == request.id,
+            NotificationAttempt.to_number == PRIMARY,
+            NotificationAttempt.channel == "sms",
+        )
+    )
+    ids = {
+        "case_id": request.case_id,
+        "request_id": request.id,
+        "shelter_id": registry["shelters"]["rot-cosm"].id,
+        "rota_id": duty["rotas"]["primary"].id,
+        "hold_id": 1,
+        "attempt_id": page.id,
+        "user_id": users["admin"].id,
+        "level_index": 0,
+        "topic": "occupancy",
+        "fmt": "csv",
+        "token": links.url_for_attempt(page.id, now).rsplit("/", 1)[1],
+        "filename": "style.css",
+        "admin_email": users["admin"].email,
+    }
     db.session.commit()
     return ids
 
@@ -57,6 +76,7 @@ def snapshot():
 
 # --- session cookies --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("base_url,secure", [("https://piket.example.nl", True), ("http://127.0.0.1:5000", False)])
 def test_session_cookie_flags_follow_the_public_address(app, client, users, tmp_path, base_url, secure):
     config = settings.load({"PUBLIC_BASE_URL": base_url, "SECRET_KEY": "x", "PIKET_INSTANCE_DIR": str(tmp_path)})
@@ -64,8 +84,14 @@ def test_session_cookie_flags_follow_the_public_address(app, client, users, tmp_
     assert config["SESSION_COOKIE_SECURE"] is secure
     app.config.update({k: v for k, v in config.items() if k.startswith("SESSION_COOKIE_")})
     page = client.get("/login")
-    resp = client.post("/login", data={"email": users["police"].email, "password": "correct-horse-1",
-                                       "csrf_token": csrf_token(page.get_data(as_text=True))})
+    resp = client.post(
+        "/login",
+        data={
+            "email": users["police"].email,
+            "password": "correct-horse-1",
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
+    )
     assert resp.status_code == 302
     cookie = next(c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -77,16 +103,27 @@ def test_session_cookie_flags_follow_the_public_address(app, client, users, tmp_
 # --- CSRF: every page form, from the URL map ----------------------------------------------------------
 
 FORMS = {  # what a real form would post: were the token not checked, each of these would change something
-    "/aanvraag/nieuw": {"case_reference": "PL-CSRF", "callback_phone": "+31612345678", "region": "rotterdam",
-                        "g0-gender": "male", "g0-age": "30", "g0-residence": "lawful", "g0-exploitation": "labour"},
+    "/aanvraag/nieuw": {
+        "case_reference": "PL-CSRF",
+        "callback_phone": "+31612345678",
+        "region": "rotterdam",
+        "g0-gender": "male",
+        "g0-age": "30",
+        "g0-residence": "lawful",
+        "g0-exploitation": "labour",
+    },
     "/zaak/<int:case_id>": {"action": "cancel", "request_id": "{request_id}"},
     "/a/<token>": {"choice": "accept"},
     "/opvang/<int:shelter_id>/beschikbaarheid": {"action": "unchanged"},
     "/landelijk/herinnering/<int:shelter_id>": {},
     "/piket/roosters": {"level": "backup", "region": "amsterdam", "name": "Achtervang Amsterdam"},
     "/piket/roosters/<int:rota_id>/agenda": {"kind": "rota"},
-    "/piket/roosters/<int:rota_id>/vervanging": {"user": "achtervang@test.nl", "start": "2026-11-22 08:00",
-                                                 "end": "2026-11-22 12:00", "reason": "ziek"},
+    "/piket/roosters/<int:rota_id>/vervanging": {
+        "user": "achtervang@test.nl",
+        "start": "2026-11-22 08:00",
+        "end": "2026-11-22 12:00",
+        "reason": "ziek",
+    },
     "/login": {"email": "{admin_email}", "password": "correct-horse-1"},
 }
 
@@ -100,8 +137,9 @@ def test_the_url_map_has_the_page_forms_we_expect():
 
 @pytest.mark.parametrize("variant", ["missing", "wrong", "another_session"])
 @pytest.mark.parametrize("rule,endpoint", PAGE_POSTS, ids=[r for r, _e in PAGE_POSTS])
-def test_every_page_form_refuses_a_post_without_a_valid_csrf_token(app, client, login, users, ids, rule, endpoint,
-                                                                    variant):
+def test_every_page_form_refuses_a_post_without_a_valid_csrf_token(
+    app, client, login, users, ids, rule, endpoint, variant
+):
     roles = getattr(app.view_functions[endpoint], "allowed_roles", None)
     if rule != "/login":
         # Logged in as someone the view lets in, so only the token can be what refuses.
@@ -124,16 +162,24 @@ def test_every_page_form_refuses_a_post_without_a_valid_csrf_token(app, client, 
 def test_the_same_form_with_its_token_does_write(client, login, users, ids):
     # The counterpart, so the refusals above are the token's doing: with the token the cancel goes through.
     from piket.models import PlacementRequest
+
     login(users["coordinator"])
     page = client.get(f"/zaak/{ids['case_id']}")
-    resp = client.post(f"/zaak/{ids['case_id']}", data={"action": "cancel", "request_id": ids["request_id"],
-                                                        "csrf_token": csrf_token(page.get_data(as_text=True))})
+    resp = client.post(
+        f"/zaak/{ids['case_id']}",
+        data={
+            "action": "cancel",
+            "request_id": ids["request_id"],
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
+    )
     assert resp.status_code in (200, 302)
     db.session.expire_all()
     assert db.session.get(PlacementRequest, ids["request_id"]).status == "cancelled"
 
 
 # --- security headers on every kind of response --------------------------------------------------------
+
 
 def _check_headers(resp, what):
     csp = resp.headers.get("Content-Security-Policy", "")
@@ -157,16 +203,32 @@ def test_security_headers_on_every_kind_of_response(app, client, login, users, i
     responses["api 404"] = api("admin", "GET", "/api/v1/placement-requests/99999")
     responses["api 422"] = api("police", "POST", "/api/v1/placement-requests", json={"requests": []})
     responses["openapi"] = client.get("/api/openapi.json")
-    responses["webhook answer"] = signed_post("/webhooks/twilio/sms", {"From": "+31699999999", "Body": "JA",
-                                                                       "MessageSid": "SMsec1"})
+    responses["webhook answer"] = signed_post(
+        "/webhooks/twilio/sms", {"From": "+31699999999", "Body": "JA", "MessageSid": "SMsec1"}
+    )
     responses["webhook refused"] = client.post("/webhooks/twilio/sms", data={"From": "+31699999999", "Body": "JA"})
     login(users["comensha"])
     responses["page"] = client.get("/landelijk")
     responses["csv export"] = client.get("/landelijk/export/occupancy.csv")
     responses["page 403"] = client.get("/beheer/audit")
-    expected = {"login page": 200, "static file": 200, "redirect to login": 302, "page 404": 404, "accept link page": 200,
-                "api json": 200, "api csv export": 200, "api 401": 401, "api 404": 404, "api 422": 422, "openapi": 200,
-                "webhook answer": 200, "webhook refused": 403, "page": 200, "csv export": 200, "page 403": 403}
+    expected = {
+        "login page": 200,
+        "static file": 200,
+        "redirect to login": 302,
+        "page 404": 404,
+        "accept link page": 200,
+        "api json": 200,
+        "api csv export": 200,
+        "api 401": 401,
+        "api 404": 404,
+        "api 422": 422,
+        "openapi": 200,
+        "webhook answer": 200,
+        "webhook refused": 403,
+        "page": 200,
+        "csv export": 200,
+        "page 403": 403,
+    }
     assert {k: r.status_code for k, r in responses.items()} == expected
     assert responses["csv export"].mimetype == "text/csv" and responses["api csv export"].mimetype == "text/csv"
     assert responses["webhook answer"].mimetype in ("text/xml", "application/xml")
@@ -178,6 +240,7 @@ def test_security_headers_on_an_unexpected_error(app, client):
     @app.get("/__boom")
     def boom():
         raise RuntimeError("boom")
+
     resp = client.get("/__boom")
     assert resp.status_code == 500 and "boom" not in resp.get_data(as_text=True)
     _check_headers(resp, "500")
@@ -185,14 +248,18 @@ def test_security_headers_on_an_unexpected_error(app, client):
 
 # --- login rate limit -----------------------------------------------------------------------------------
 
+
 def _login(app, email, password, addr, forwarded=None):
     client = app.test_client()
     env = {"REMOTE_ADDR": addr}
     page = client.get("/login", environ_base=env)
     headers = {"X-Forwarded-For": forwarded} if forwarded else {}
-    return client.post("/login", data={"email": email, "password": password,
-                                       "csrf_token": csrf_token(page.get_data(as_text=True))},
-                       environ_base=env, headers=headers).status_code
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(page.get_data(as_text=True))},
+        environ_base=env,
+        headers=headers,
+    ).status_code
 
 
 def test_login_limit_holds_per_email_and_client_and_resets_after_the_window(app, users, make_user):
@@ -245,13 +312,17 @@ def test_login_failure_does_not_say_whether_the_account_exists(app, users):
     answers = []
     for email in (users["police"].email, "nobody@test.nl"):
         page = client.get("/login")
-        resp = client.post("/login", data={"email": email, "password": "wrong",
-                                           "csrf_token": csrf_token(page.get_data(as_text=True))})
-        answers.append((resp.status_code, re.search(r'class="error"[^>]*>([^<]*)', resp.get_data(as_text=True)).group(1)))
+        resp = client.post(
+            "/login", data={"email": email, "password": "wrong", "csrf_token": csrf_token(page.get_data(as_text=True))}
+        )
+        answers.append(
+            (resp.status_code, re.search(r'class="error"[^>]*>([^<]*)', resp.get_data(as_text=True)).group(1))
+        )
     assert answers[0] == answers[1]
 
 
 # --- API tokens: a revoked one is refused on every API route --------------------------------------------
+
 
 def test_every_api_route_is_probed():
     methods = {m for _r, m in API_ROUTES}
@@ -272,8 +343,9 @@ def test_a_revoked_token_is_401_on_every_api_route(app, client, users, tokens, i
     before = snapshot()
     refused = {}
     for rule, method in API_ROUTES:
-        resp = client.open(concrete(rule, ids), method=method, json={"unchanged": True},
-                           headers={"Authorization": f"Bearer {token}"})
+        resp = client.open(
+            concrete(rule, ids), method=method, json={"unchanged": True}, headers={"Authorization": f"Bearer {token}"}
+        )
         refused[(method, rule)] = (resp.status_code, (resp.json or {}).get("error", {}).get("code"))
     assert {k: v for k, v in refused.items() if v != (401, "not_authenticated")} == {}
     assert snapshot() == before

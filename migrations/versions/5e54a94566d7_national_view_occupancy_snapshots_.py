@@ -8,7 +8,7 @@ Create Date: 2026-11-23 11:03:22.391553
 from alembic import op
 import sqlalchemy as sa
 
-import extensions  # custom column types (UTCDateTime)
+import columns  # custom column types (UTCDateTime)
 
 
 # revision identifiers, used by Alembic.
@@ -24,7 +24,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('pool_id', sa.Integer(), nullable=False),
     sa.Column('shelter_id', sa.Integer(), nullable=False),
-    sa.Column('effective_at', extensions.UTCDateTime(), nullable=True),
+    sa.Column('effective_at', columns.UTCDateTime(), nullable=True),
     sa.Column('capacity_before', sa.Integer(), nullable=True),
     sa.Column('capacity_after', sa.Integer(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
@@ -37,7 +37,7 @@ def upgrade():
 
     op.create_table('empty_searches',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', extensions.UTCDateTime(), nullable=True),
+    sa.Column('at', columns.UTCDateTime(), nullable=True),
     sa.Column('region_id', sa.Integer(), nullable=True),
     sa.Column('role', sa.String(length=20), nullable=False),
     sa.Column('target_groups', sa.JSON(), nullable=True),
@@ -52,7 +52,7 @@ def upgrade():
     op.create_table('occupancy_snapshots',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=6), nullable=False),
-    sa.Column('taken_at', extensions.UTCDateTime(), nullable=True),
+    sa.Column('taken_at', columns.UTCDateTime(), nullable=True),
     sa.Column('pool_id', sa.Integer(), nullable=False),
     sa.Column('shelter_id', sa.Integer(), nullable=False),
     sa.Column('region_id', sa.Integer(), nullable=False),
@@ -69,9 +69,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_occupancy_snapshots_shelter_id'), ['shelter_id'], unique=False)
 
     with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('report_made_at', extensions.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('report_made_at', columns.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('report_made_by_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('report_reminded_at', extensions.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('report_reminded_at', columns.UTCDateTime(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_cases_report_made_by_id_users'), 'users', ['report_made_by_id'], ['id'])
 
     with op.batch_alter_table('placement_requests', schema=None) as batch_op:

@@ -1,4 +1,5 @@
 """`flask --app app piket import-rota FILE [--level ...]` and `flask --app app piket who --region R [--at ...]`."""
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -25,8 +26,10 @@ def import_rota(file, level):
         for line in err.details.get("errors", []):
             click.echo(line, err=True)
         fail(err)
-    click.echo(f"{counts['created']} dienst(en) geïmporteerd, {counts['unchanged']} al aanwezig, "
-               f"{counts['replaced']} vervangen")
+    click.echo(
+        f"{counts['created']} dienst(en) geïmporteerd, {counts['unchanged']} al aanwezig, "
+        f"{counts['replaced']} vervangen"
+    )
 
 
 @piket_cli.command("who", help="Who is on duty: primary, backup and national.")

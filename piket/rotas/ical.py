@@ -4,6 +4,7 @@ Times are UTC ("Z"), so calendar apps show each duty at the right local time acr
 daylight-saving changes without a VTIMEZONE. The UID is the rota, the person and the start:
 the same duty keeps its UID from one fetch to the next.
 """
+
 import datetime as dt
 
 from piket.rotas import service
@@ -12,8 +13,9 @@ PRODID = "-//Piket mensenhandel//Piketrooster//NL"
 
 
 def escape(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    )
 
 
 def fold(line: str) -> str:
@@ -31,7 +33,7 @@ def fold(line: str) -> str:
 
 
 def stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def uid(rota_id, user_id, start) -> str:
@@ -40,12 +42,24 @@ def uid(rota_id, user_id, start) -> str:
 
 def calendar(name: str, events: list[dict], now: dt.datetime) -> str:
     """events: {uid, start, end, summary, description?}; the whole VCALENDAR, CRLF line ends."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
-             f"X-WR-CALNAME:{escape(name)}", "X-PUBLISHED-TTL:PT1H"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{PRODID}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{escape(name)}",
+        "X-PUBLISHED-TTL:PT1H",
+    ]
     for event in events:
-        lines += ["BEGIN:VEVENT", f"UID:{event['uid']}", f"DTSTAMP:{stamp(now)}",
-                  f"DTSTART:{stamp(event['start'])}", f"DTEND:{stamp(event['end'])}",
-                  f"SUMMARY:{escape(event['summary'])}"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event['uid']}",
+            f"DTSTAMP:{stamp(now)}",
+            f"DTSTART:{stamp(event['start'])}",
+            f"DTEND:{stamp(event['end'])}",
+            f"SUMMARY:{escape(event['summary'])}",
+        ]
         if event.get("description"):
             lines.append(f"DESCRIPTION:{escape(event['description'])}")
         lines.append("END:VEVENT")
@@ -62,8 +76,15 @@ def feed_text(now, feed) -> str:
         person = people.get(duty.user_id)
         who = (person.name or person.email) if person else "onbekend"
         summary = service.title(rota) if feed.user_id else f"{service.title(rota)}: {who}"
-        events.append({"uid": uid(rota.id, duty.user_id, duty.start), "start": duty.start, "end": duty.end,
-                       "summary": summary, "description": f"{service.title(rota)}, piket van {who}"})
+        events.append(
+            {
+                "uid": uid(rota.id, duty.user_id, duty.start),
+                "start": duty.start,
+                "end": duty.end,
+                "summary": summary,
+                "description": f"{service.title(rota)}, piket van {who}",
+            }
+        )
     if feed.rota_id:
         name = service.title(service.get_rota(feed.rota_id))
     else:

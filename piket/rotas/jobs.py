@@ -4,6 +4,7 @@ Each message carries a dedupe key in the outbox (notify.enqueue), so it goes out
 the job runs and however many workers run it. No personal data in any text: a hand-over names
 open requests by short code, status and number of persons only.
 """
+
 import datetime as dt
 from functools import partial
 
@@ -12,12 +13,13 @@ from sqlalchemy import select
 
 import vocabulary
 from accounts.models import User
-from extensions import atomic, db
+from extensions import db
 from notify import service as notify
 from notify.models import NotificationAttempt
 from piket.models import OPEN_STATUSES, Case, PlacementRequest
 from piket.rotas import schedule, service
 from timeutil import AMSTERDAM, local
+from transactions import atomic
 
 REMIND_AT = dt.time(19, 0)  # the evening before a duty
 HANDOVER_LATE = dt.timedelta(hours=2)  # a worker that was down still sends a hand-over this late, not later
@@ -34,7 +36,7 @@ def _when(moment) -> str:
 
 
 def _key(kind, rota, user_id, start) -> str:
-    return f"rota:{kind}:{rota.id}:{user_id}:{start.astimezone(dt.timezone.utc):%Y%m%dT%H%MZ}"
+    return f"rota:{kind}:{rota.id}:{user_id}:{start.astimezone(dt.UTC):%Y%m%dT%H%MZ}"
 
 
 def _send(now, key, person, purpose, text) -> int:
@@ -42,8 +44,9 @@ def _send(now, key, person, purpose, text) -> int:
     if db.session.scalar(select(NotificationAttempt.id).where(NotificationAttempt.dedupe_key == key)):
         return 0
     with atomic():
-        notify.enqueue(now, to=person.phone, channel="sms", body=text(), purpose=purpose, user_id=person.id,
-                       dedupe_key=key)
+        notify.enqueue(
+            now, to=person.phone, channel="sms", body=text(), purpose=purpose, user_id=person.id, dedupe_key=key
+        )
     return 1
 
 
@@ -63,8 +66,12 @@ def reminder_text(rota, duty, horizon) -> str:
 
 def open_requests(region_id) -> list[PlacementRequest]:
     """Open requests of the region (all regions for the national rota), oldest first."""
-    query = select(PlacementRequest).join(Case).where(PlacementRequest.status.in_(OPEN_STATUSES)) \
+    query = (
+        select(PlacementRequest)
+        .join(Case)
+        .where(PlacementRequest.status.in_(OPEN_STATUSES))
         .order_by(PlacementRequest.created_at, PlacementRequest.id)
+    )
     if region_id is not None:
         query = query.where(Case.region_id == region_id)
     return db.session.scalars(query).all()
@@ -75,8 +82,10 @@ def handover_text(rota, duty, horizon) -> str:
     head = f"Piket: uw dienst {service.title(rota)} begint nu ({_until(duty.end, horizon)})."
     if not requests:
         return f"{head} Geen open aanvragen."
-    listed = "; ".join(f"{r.short_code} {vocabulary.label(vocabulary.REQUEST_STATUSES, r.status)} {r.size} pers."
-                       for r in requests[:MAX_LISTED])
+    listed = "; ".join(
+        f"{r.short_code} {vocabulary.label(vocabulary.REQUEST_STATUSES, r.status)} {r.size} pers."
+        for r in requests[:MAX_LISTED]
+    )
     more = f"; en {len(requests) - MAX_LISTED} meer" if len(requests) > MAX_LISTED else ""
     return f"{head} Open ({len(requests)}): {listed}{more}. {current_app.config['PUBLIC_BASE_URL']}/aanvragen"
 
@@ -104,8 +113,10 @@ def duty_reminders(now) -> int:
 
 
 def gap_text(rota, gap, horizon) -> str:
-    return (f"Piket: gat in {service.title(rota)}: niemand van dienst van {_when(gap.start)} {_until(gap.end, horizon)}. "
-            f"Plan iemand in: {current_app.config['PUBLIC_BASE_URL']}/piket/roosters/{rota.id}")
+    return (
+        f"Piket: gat in {service.title(rota)}: niemand van dienst van {_when(gap.start)} {_until(gap.end, horizon)}. "
+        f"Plan iemand in: {current_app.config['PUBLIC_BASE_URL']}/piket/roosters/{rota.id}"
+    )
 
 
 def report_gaps(now) -> int:
@@ -117,6 +128,11 @@ def report_gaps(now) -> int:
             continue
         for gap in service.gaps(now, rota, GAP_DAYS):
             # Keyed by its start: a gap that grows or shrinks later is still the same gap.
-            done += _send(now, _key("gap", rota, "-", gap.start), owner, "rota_gap",
-                          partial(gap_text, rota, gap, now + dt.timedelta(days=GAP_DAYS)))
+            done += _send(
+                now,
+                _key("gap", rota, "-", gap.start),
+                owner,
+                "rota_gap",
+                partial(gap_text, rota, gap, now + dt.timedelta(days=GAP_DAYS)),
+            )
     return done

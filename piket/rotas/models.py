@@ -4,10 +4,12 @@ What is planned comes in three layers, strongest first: an override (a swap for 
 explicit shift (imported or entered), and a recurring rotation. schedule.py turns them into the
 effective schedule; nothing here is derived or cached, so an edit is in effect at once.
 """
+
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from extensions import UTCDateTime, db
+from columns import UTCDateTime
+from extensions import db
 
 LEVELS = ("primary", "backup", "national")
 SHIFT_SOURCES = ("import", "manual")
@@ -18,8 +20,13 @@ class Rota(db.Model):
     __table_args__ = (
         UniqueConstraint("region_id", "level"),
         # NULLs are distinct in a unique constraint, so the one national rota needs its own index.
-        Index("uq_rotas_national", "level", unique=True,
-              sqlite_where=text("region_id IS NULL"), postgresql_where=text("region_id IS NULL")),
+        Index(
+            "uq_rotas_national",
+            "level",
+            unique=True,
+            sqlite_where=text("region_id IS NULL"),
+            postgresql_where=text("region_id IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))  # NULL: the national rota
@@ -33,6 +40,7 @@ class Rota(db.Model):
 class RotaRotation(db.Model):
     """A recurring rule: from start_date, on the given ISO weekdays a shift starts at `handover`
     (local time) and lasts `shift_hours` on the local clock; `people` take the shifts in turn."""
+
     __tablename__ = "rota_rotations"
     id: Mapped[int] = mapped_column(primary_key=True)
     rota_id: Mapped[int] = mapped_column(ForeignKey("rotas.id", ondelete="CASCADE"), index=True)
@@ -47,6 +55,7 @@ class RotaRotation(db.Model):
 
 class RotaShift(db.Model):
     """One explicit shift, stronger than the rotation."""
+
     __tablename__ = "rota_shifts"
     __table_args__ = (Index("ix_rota_shifts_rota_start", "rota_id", "start"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +69,7 @@ class RotaShift(db.Model):
 
 class RotaOverride(db.Model):
     """A swap: `user_id` takes the duty from start to end, whatever was planned."""
+
     __tablename__ = "rota_overrides"
     __table_args__ = (Index("ix_rota_overrides_rota_start", "rota_id", "start"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +84,7 @@ class RotaOverride(db.Model):
 
 class RegionHours(db.Model):
     """A region's office hours; without a row the default (Mon-Fri 09:00-17:00). Holidays are after hours."""
+
     __tablename__ = "region_hours"
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), unique=True)
@@ -83,6 +94,7 @@ class RegionHours(db.Model):
 class CalendarFeed(db.Model):
     """A secret-token iCal feed of one person's duties or of one rota (calendar apps cannot log in).
     The token is kept readable so its owner can see the link again; regenerating it revokes the old one."""
+
     __tablename__ = "calendar_feeds"
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)

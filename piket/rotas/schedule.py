@@ -10,6 +10,7 @@ autumn change 25, and no hour is dropped or doubled.
 The result covers the asked interval exactly with contiguous segments; nobody on duty is a
 segment with user_id None. Who-is-on-duty, gaps, iCal and reminders all read this one function.
 """
+
 import datetime as dt
 from typing import NamedTuple
 
@@ -30,6 +31,7 @@ class Rotation(NamedTuple):
 
 class Shift(NamedTuple):
     """An explicit shift or an override: UTC-aware start and end. `rank` orders overrides (id)."""
+
     start: dt.datetime
     end: dt.datetime
     user_id: int
@@ -73,7 +75,9 @@ def rotation_shifts(rotation: Rotation, start: dt.datetime, end: dt.datetime) ->
         return []
     handover = _clock(rotation.handover)
     # A shift that began up to shift_hours before `start` may still run; a day of margin for the clock.
-    first = max(rotation.start_date, start.astimezone(AMSTERDAM).date() - dt.timedelta(days=rotation.shift_hours // 24 + 2))
+    first = max(
+        rotation.start_date, start.astimezone(AMSTERDAM).date() - dt.timedelta(days=rotation.shift_hours // 24 + 2)
+    )
     last = end.astimezone(AMSTERDAM).date() + dt.timedelta(days=1)
     if rotation.until_date is not None:
         last = min(last, rotation.until_date)
@@ -102,15 +106,17 @@ def effective(start: dt.datetime, end: dt.datetime, rotations=(), shifts=(), ove
     if end <= start:
         return []
     recurring = [s for r in rotations for s in rotation_shifts(r, start, end)]
-    layers = (("override", list(overrides), lambda s: (s.rank, s.start)),
-              ("shift", list(shifts), lambda s: (s.start, s.rank)),
-              ("rotation", recurring, lambda s: s.start))
+    layers = (
+        ("override", list(overrides), lambda s: (s.rank, s.start)),
+        ("shift", list(shifts), lambda s: (s.start, s.rank)),
+        ("rotation", recurring, lambda s: s.start),
+    )
     bounds = {start, end}
     for _source, items, _key in layers:
         bounds.update(t for item in items for t in (item.start, item.end) if start < t < end)
     points = sorted(bounds)
     segments: list[Segment] = []
-    for a, b in zip(points, points[1:]):
+    for a, b in zip(points, points[1:], strict=False):
         user_id, source = None, None
         for name, items, key in layers:
             item = _winner(items, a, key)
@@ -138,6 +144,7 @@ def duties(segments) -> list[Segment]:
 
 # --- office hours ------------------------------------------------------------------------------
 
+
 def office_intervals(windows, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
     """The office-hours intervals overlapping [start, end), in UTC; Dutch holidays have none."""
     windows = DEFAULT_OFFICE_HOURS if windows is None else windows
@@ -149,8 +156,10 @@ def office_intervals(windows, start: dt.datetime, end: dt.datetime) -> list[tupl
             for w in windows:
                 if day.isoweekday() in w["days"]:
                     a = to_utc(dt.datetime.combine(day, _clock(w["from"])))
-                    b = to_utc(dt.datetime.combine(day, dt.time()) + dt.timedelta(
-                        hours=int(w["to"][:2]), minutes=int(w["to"][3:])))  # "24:00" is the next midnight
+                    b = to_utc(
+                        dt.datetime.combine(day, dt.time())
+                        + dt.timedelta(hours=int(w["to"][:2]), minutes=int(w["to"][3:]))
+                    )  # "24:00" is the next midnight
                     if a < end and b > start:
                         out.append((max(a, start), min(b, end)))
         day += dt.timedelta(days=1)

@@ -1,5 +1,6 @@
 """Rotas: who is on duty, office hours, gaps, and changing the plan (rotas, rotations, overrides,
 CSV imports, iCal links). Every change owns its transaction, is audited, and takes `now`."""
+
 import csv
 import datetime as dt
 import io
@@ -13,22 +14,28 @@ from accounts.models import User
 from audit import service as audit
 from beds.models import Region
 from errors import Forbidden, NotFound, ValidationError
-from extensions import atomic, db, locked
+from extensions import db
 from piket.rotas import schedule
 from piket.rotas.models import LEVELS, CalendarFeed, RegionHours, Rota, RotaOverride, RotaRotation, RotaShift
 from timeutil import AMSTERDAM
+from transactions import atomic, locked
 
 LEVEL_LABELS = {"primary": "primair", "backup": "achtervang", "national": "nationaal"}
 SOURCE_LABELS = {"override": "vervanging", "shift": "dienst", "rotation": "rotatie", None: "—"}
 # Whoever is on duty must be able to accept and place: CoMensha's national piket staff hold a
 # coordinator account for it (the comensha role itself only reads the national view).
-DUTY_ROLES = {"primary": ("coordinator", "admin"), "backup": ("coordinator", "admin"), "national": ("coordinator", "admin")}
+DUTY_ROLES = {
+    "primary": ("coordinator", "admin"),
+    "backup": ("coordinator", "admin"),
+    "national": ("coordinator", "admin"),
+}
 NATIONAL_WORDS = ("", "landelijk", "nationaal", "national")  # the region column of a national rota's CSV
 MAX_IMPORT_ROWS = 5000
 MAX_OVERRIDE_DAYS = 31
 
 
 # --- reading -------------------------------------------------------------------------------------
+
 
 def get_rota(rota_id) -> Rota:
     rota = db.session.get(Rota, rota_id)
@@ -46,7 +53,9 @@ def rota_for(region_id, level) -> Rota | None:
 
 def list_rotas() -> list[Rota]:
     rotas = db.session.scalars(select(Rota)).all()
-    return sorted(rotas, key=lambda r: (r.region_id is not None, r.region.name if r.region else "", LEVELS.index(r.level)))
+    return sorted(
+        rotas, key=lambda r: (r.region_id is not None, r.region.name if r.region else "", LEVELS.index(r.level))
+    )
 
 
 def title(rota: Rota) -> str:
@@ -56,13 +65,26 @@ def title(rota: Rota) -> str:
 
 def plan(rota: Rota, start: dt.datetime, end: dt.datetime) -> list[schedule.Segment]:
     """The rota's effective schedule over [start, end) (see schedule.effective)."""
-    rotations = [schedule.Rotation(r.start_date, r.handover, r.shift_hours, tuple(r.days or ()), tuple(r.people or ()),
-                                   r.until_date, r.id)
-                 for r in db.session.scalars(select(RotaRotation).where(RotaRotation.rota_id == rota.id))]
-    shifts = [schedule.Shift(s.start, s.end, s.user_id, s.id) for s in db.session.scalars(
-        select(RotaShift).where(RotaShift.rota_id == rota.id, RotaShift.start < end, RotaShift.end > start))]
-    overrides = [schedule.Shift(o.start, o.end, o.user_id, o.id) for o in db.session.scalars(
-        select(RotaOverride).where(RotaOverride.rota_id == rota.id, RotaOverride.start < end, RotaOverride.end > start))]
+    rotations = [
+        schedule.Rotation(
+            r.start_date, r.handover, r.shift_hours, tuple(r.days or ()), tuple(r.people or ()), r.until_date, r.id
+        )
+        for r in db.session.scalars(select(RotaRotation).where(RotaRotation.rota_id == rota.id))
+    ]
+    shifts = [
+        schedule.Shift(s.start, s.end, s.user_id, s.id)
+        for s in db.session.scalars(
+            select(RotaShift).where(RotaShift.rota_id == rota.id, RotaShift.start < end, RotaShift.end > start)
+        )
+    ]
+    overrides = [
+        schedule.Shift(o.start, o.end, o.user_id, o.id)
+        for o in db.session.scalars(
+            select(RotaOverride).where(
+                RotaOverride.rota_id == rota.id, RotaOverride.start < end, RotaOverride.end > start
+            )
+        )
+    ]
     return schedule.effective(start, end, rotations, shifts, overrides)
 
 
@@ -114,12 +136,15 @@ def users_by_id(ids) -> dict[int, User]:
 
 def eligible_people(rota) -> list[User]:
     """Who may take a duty on this rota (for the override form's choice)."""
-    return db.session.scalars(select(User).where(User.active.is_(True), User.phone.is_not(None), User.phone != "",
-                                                 User.role.in_(DUTY_ROLES[rota.level]))
-                              .order_by(User.name, User.email)).all()
+    return db.session.scalars(
+        select(User)
+        .where(User.active.is_(True), User.phone.is_not(None), User.phone != "", User.role.in_(DUTY_ROLES[rota.level]))
+        .order_by(User.name, User.email)
+    ).all()
 
 
 # --- times and people, as typed ---------------------------------------------------------------------
+
 
 def _date(value, field, required=True) -> dt.date | None:
     value = (value or "").strip() if isinstance(value, str) else value
@@ -140,8 +165,11 @@ def _find_user(value, field) -> User:
     if not value:
         raise ValidationError("kies een persoon", field=field)
     user_id = v.id_text(value)
-    user = db.session.get(User, user_id) if user_id is not None else \
-        db.session.scalar(select(User).where(func.lower(User.email) == value.lower()))
+    user = (
+        db.session.get(User, user_id)
+        if user_id is not None
+        else db.session.scalar(select(User).where(func.lower(User.email) == value.lower()))
+    )
     if user is None:
         raise ValidationError(f"onbekende gebruiker {value[:80]}", field=field)
     return user
@@ -173,6 +201,7 @@ def _may_plan(actor, rota):
 
 # --- rotas and rotations ---------------------------------------------------------------------------
 
+
 def create_rota(now, data, actor) -> Rota:
     """A rota for a region at a level (or the national rota). data: region (code; empty for national),
     level, name (optional), owner (e-mail or id of the planner who gets gap reports)."""
@@ -190,18 +219,26 @@ def create_rota(now, data, actor) -> Rota:
             raise ValidationError(f"onbekende regio {code[:60]}", field="region")
     owner = _find_user(data.get("owner"), "owner")
     if not owner.active or owner.role not in ("coordinator", "comensha", "admin"):
-        raise ValidationError("de eigenaar moet een actieve zorgcoördinator, CoMensha-medewerker of beheerder zijn",
-                              field="owner")
-    name = v.text(data, "name", max_length=120, default="") or \
-        f"Piket {LEVEL_LABELS[level]}" + (f" {region.name}" if region else "")
+        raise ValidationError(
+            "de eigenaar moet een actieve zorgcoördinator, CoMensha-medewerker of beheerder zijn", field="owner"
+        )
+    name = v.text(data, "name", max_length=120, default="") or f"Piket {LEVEL_LABELS[level]}" + (
+        f" {region.name}" if region else ""
+    )
     with atomic():
         if rota_for(region.id if region else None, level) is not None:
             raise ValidationError("dit rooster bestaat al", field="level")
         rota = Rota(region_id=region.id if region else None, level=level, name=name, owner_id=owner.id)
         db.session.add(rota)
         db.session.flush()
-        audit.record(now, "rota.create", "rota", rota.id, actor=actor,
-                     after={"region": code or None, "level": level, "name": name, "owner_id": owner.id})
+        audit.record(
+            now,
+            "rota.create",
+            "rota",
+            rota.id,
+            actor=actor,
+            after={"region": code or None, "level": level, "name": name, "owner_id": owner.id},
+        )
     return rota
 
 
@@ -229,14 +266,34 @@ def add_rotation(now, rota_id, data, actor) -> RotaRotation:
         raise ValidationError("noem minstens één persoon", field="people")
     people_ids = [_duty_person(p, rota.level, f"people[{i}]").id for i, p in enumerate(people)]
     with atomic():
-        rotation = RotaRotation(rota_id=rota.id, start_date=start_date, handover=handover, shift_hours=shift_hours,
-                                days=sorted(set(days)), people=people_ids, until_date=until_date, created_at=now)
+        rotation = RotaRotation(
+            rota_id=rota.id,
+            start_date=start_date,
+            handover=handover,
+            shift_hours=shift_hours,
+            days=sorted(set(days)),
+            people=people_ids,
+            until_date=until_date,
+            created_at=now,
+        )
         db.session.add(rotation)
         db.session.flush()
-        audit.record(now, "rota.rotation_add", "rota", rota.id, actor=actor, after={
-            "rotation_id": rotation.id, "start_date": start_date.isoformat(), "handover": handover,
-            "shift_hours": shift_hours, "days": rotation.days, "people": people_ids,
-            "until_date": until_date.isoformat() if until_date else None})
+        audit.record(
+            now,
+            "rota.rotation_add",
+            "rota",
+            rota.id,
+            actor=actor,
+            after={
+                "rotation_id": rotation.id,
+                "start_date": start_date.isoformat(),
+                "handover": handover,
+                "shift_hours": shift_hours,
+                "days": rotation.days,
+                "people": people_ids,
+                "until_date": until_date.isoformat() if until_date else None,
+            },
+        )
     return rotation
 
 
@@ -259,6 +316,7 @@ def set_office_hours(now, region_id, windows, actor) -> RegionHours:
 
 # --- overrides ---------------------------------------------------------------------------------------
 
+
 def add_override(now, rota_id, data, actor) -> RotaOverride:
     """A swap: data user (e-mail or id), start, end (local "YYYY-MM-DD HH:MM"), reason. Allowed to the
     person on duty for that whole stretch (handing it over), the rota's owner, and admins."""
@@ -278,19 +336,40 @@ def add_override(now, rota_id, data, actor) -> RotaOverride:
         if actor is not None and actor.role != "admin" and actor.id != rota.owner_id:
             planned = plan(rota, start, end)
             if not planned or any(seg.user_id != actor.id for seg in planned):
-                raise Forbidden("Alleen wie in die hele periode piket heeft, de eigenaar van het rooster "
-                                "of een beheerder kan deze dienst overdragen.")
-        override = RotaOverride(rota_id=rota.id, user_id=person.id, start=start, end=end,
-                                created_by_id=getattr(actor, "id", None), reason=reason, created_at=now)
+                raise Forbidden(
+                    "Alleen wie in die hele periode piket heeft, de eigenaar van het rooster "
+                    "of een beheerder kan deze dienst overdragen."
+                )
+        override = RotaOverride(
+            rota_id=rota.id,
+            user_id=person.id,
+            start=start,
+            end=end,
+            created_by_id=getattr(actor, "id", None),
+            reason=reason,
+            created_at=now,
+        )
         db.session.add(override)
         db.session.flush()
-        audit.record(now, "rota.override_add", "rota", rota.id, actor=actor, after={
-            "override_id": override.id, "user_id": person.id, "start": start.isoformat(), "end": end.isoformat(),
-            "reason": reason})
+        audit.record(
+            now,
+            "rota.override_add",
+            "rota",
+            rota.id,
+            actor=actor,
+            after={
+                "override_id": override.id,
+                "user_id": person.id,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "reason": reason,
+            },
+        )
     return override
 
 
 # --- CSV import ---------------------------------------------------------------------------------------
+
 
 def _rows(text):
     """(line number, cells) of the file's non-empty rows; "," or ";" (Dutch spreadsheets) as separator."""
@@ -312,10 +391,15 @@ def parse_csv(text, level="primary", only_rota=None) -> list[dict]:
     if rows and rows[0][1] and rows[0][1][0].lower() in ("region", "regio"):
         rows = rows[1:]
     if not rows:
-        raise ValidationError("het bestand bevat geen diensten", field="file", errors=["bestand: geen diensten gevonden"])
+        raise ValidationError(
+            "het bestand bevat geen diensten", field="file", errors=["bestand: geen diensten gevonden"]
+        )
     if len(rows) > MAX_IMPORT_ROWS:
-        raise ValidationError(f"hoogstens {MAX_IMPORT_ROWS} regels per bestand", field="file",
-                              errors=[f"bestand: hoogstens {MAX_IMPORT_ROWS} regels per bestand"])
+        raise ValidationError(
+            f"hoogstens {MAX_IMPORT_ROWS} regels per bestand",
+            field="file",
+            errors=[f"bestand: hoogstens {MAX_IMPORT_ROWS} regels per bestand"],
+        )
     regions = {r.code: r for r in db.session.scalars(select(Region))}
     emails = {cells[1].lower() for _n, cells in rows if len(cells) > 1 and v.is_storable(cells[1])}  # else: unknown
     users = {u.email.lower(): u for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))}
@@ -369,8 +453,9 @@ def parse_csv(text, level="primary", only_rota=None) -> list[dict]:
             latest[row["rota"].id] = row
     if errors:
         errors.sort(key=lambda e: int(e.split(":")[0].split()[1]) if e.startswith("regel ") else 0)
-        raise ValidationError(f"{len(errors)} fout(en) in het bestand; er is niets geïmporteerd", field="file",
-                              errors=errors)
+        raise ValidationError(
+            f"{len(errors)} fout(en) in het bestand; er is niets geïmporteerd", field="file", errors=errors
+        )
     return good
 
 
@@ -390,26 +475,48 @@ def import_csv(now, text, level="primary", actor=None, only_rota=None, source=No
             locked(Rota, rota_id)
         for rota_id, items in sorted(by_rota.items()):
             lo, hi = min(r["start"] for r in items), max(r["end"] for r in items)
-            existing = db.session.scalars(select(RotaShift).where(
-                RotaShift.rota_id == rota_id, RotaShift.start < hi, RotaShift.end > lo)).all()
+            existing = db.session.scalars(
+                select(RotaShift).where(RotaShift.rota_id == rota_id, RotaShift.start < hi, RotaShift.end > lo)
+            ).all()
             same = {(s.user_id, s.start, s.end) for s in existing}
             new = [r for r in items if (r["user"].id, r["start"], r["end"]) not in same]
             wanted = {(r["user"].id, r["start"], r["end"]) for r in items}
-            replaced = [s for s in existing if s.source == "import" and (s.user_id, s.start, s.end) not in wanted
-                        and any(r["start"] < s.end and s.start < r["end"] for r in new)]
+            replaced = [
+                s
+                for s in existing
+                if s.source == "import"
+                and (s.user_id, s.start, s.end) not in wanted
+                and any(r["start"] < s.end and s.start < r["end"] for r in new)
+            ]
             if replaced:
                 db.session.execute(delete(RotaShift).where(RotaShift.id.in_([s.id for s in replaced])))
-            created = [RotaShift(rota_id=rota_id, user_id=r["user"].id, start=r["start"], end=r["end"],
-                                 source="import", created_at=now) for r in new]
+            created = [
+                RotaShift(
+                    rota_id=rota_id,
+                    user_id=r["user"].id,
+                    start=r["start"],
+                    end=r["end"],
+                    source="import",
+                    created_at=now,
+                )
+                for r in new
+            ]
             db.session.add_all(created)
             db.session.flush()
             counts["created"] += len(created)
             counts["unchanged"] += len(items) - len(new)
             counts["replaced"] += len(replaced)
             if created or replaced:
-                audit.record(now, "rota.import", "rota", rota_id, actor=actor, source=source,
-                             before={"shifts": [_shift_json(s) for s in replaced]} if replaced else None,
-                             after={"shifts": [_shift_json(s) for s in created], "unchanged": len(items) - len(new)})
+                audit.record(
+                    now,
+                    "rota.import",
+                    "rota",
+                    rota_id,
+                    actor=actor,
+                    source=source,
+                    before={"shifts": [_shift_json(s) for s in replaced]} if replaced else None,
+                    after={"shifts": [_shift_json(s) for s in created], "unchanged": len(items) - len(new)},
+                )
     return counts
 
 
@@ -418,6 +525,7 @@ def _shift_json(shift) -> dict:
 
 
 # --- iCal links ------------------------------------------------------------------------------------
+
 
 def feed_of(user=None, rota=None) -> CalendarFeed | None:
     if rota is not None:
@@ -436,14 +544,22 @@ def renew_feed(now, actor, rota=None) -> CalendarFeed:
             db.session.add(feed)
         feed.token, feed.created_at = secrets.token_urlsafe(32), now
         db.session.flush()
-        audit.record(now, "rota.ical_link", "rota" if rota is not None else "user",
-                     rota.id if rota is not None else actor.id, actor=actor)  # never the token itself
+        audit.record(
+            now,
+            "rota.ical_link",
+            "rota" if rota is not None else "user",
+            rota.id if rota is not None else actor.id,
+            actor=actor,
+        )  # never the token itself
     return feed
 
 
 def feed_by_token(token) -> CalendarFeed:
-    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token)) \
-        if token and len(token) <= 64 else None
+    feed = (
+        db.session.scalar(select(CalendarFeed).where(CalendarFeed.token == token))
+        if token and len(token) <= 64
+        else None
+    )
     if feed is None:
         raise NotFound("Onbekende agenda-link.", field="token")
     return feed

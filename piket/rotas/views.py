@@ -1,4 +1,5 @@
 """Pages of the rotas (thin): the list, one rota's next 14 days with its forms, and the iCal feeds."""
+
 import datetime as dt
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
@@ -22,14 +23,23 @@ DAYS = 14
 def _rows(now):
     rows = []
     for rota in service.list_rotas():
-        rows.append({"rota": rota, "on_duty": service.on_duty_in(rota, now), "gaps": len(service.gaps(now, rota, DAYS))})
+        rows.append(
+            {"rota": rota, "on_duty": service.on_duty_in(rota, now), "gaps": len(service.gaps(now, rota, DAYS))}
+        )
     return rows
 
 
 def _list_page(errors=None, form=None, status=200):
     regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.name)).all()
-    return render_template("piket/rotas/list.html", rows=_rows(utcnow()), regions=regions, levels=LEVELS,
-                           labels=service.LEVEL_LABELS, errors=errors or {}, form=form or {}), status
+    return render_template(
+        "piket/rotas/list.html",
+        rows=_rows(utcnow()),
+        regions=regions,
+        levels=LEVELS,
+        labels=service.LEVEL_LABELS,
+        errors=errors or {},
+        form=form or {},
+    ), status
 
 
 @bp.get("/roosters")
@@ -57,13 +67,26 @@ def _rota_page(rota, errors=None, form=None, import_errors=None, status=200):
     people = service.users_by_id([s.user_id for s in segments] + [rota.owner_id])
     may_plan = g.user.role == "admin" or g.user.id == rota.owner_id
     return render_template(
-        "piket/rotas/rota.html", rota=rota, title=service.title(rota), now=now, segments=segments, gaps=gaps, people=people,
+        "piket/rotas/rota.html",
+        rota=rota,
+        title=service.title(rota),
+        now=now,
+        segments=segments,
+        gaps=gaps,
+        people=people,
         is_gap=lambda seg: seg.user_id is None and any(gp.start < seg.end and seg.start < gp.end for gp in gaps),
-        on_duty=service.on_duty_in(rota, now), sources=service.SOURCE_LABELS, labels=service.LEVEL_LABELS,
-        eligible=service.eligible_people(rota), may_plan=may_plan,
-        my_feed=service.feed_of(user=g.user), rota_feed=service.feed_of(rota=rota) if may_plan else None,
-        errors=errors or {}, form=form or {}, import_errors=import_errors or [],
-        rotation_open=any(key.startswith("rotation-") for key in errors or {})), status
+        on_duty=service.on_duty_in(rota, now),
+        sources=service.SOURCE_LABELS,
+        labels=service.LEVEL_LABELS,
+        eligible=service.eligible_people(rota),
+        may_plan=may_plan,
+        my_feed=service.feed_of(user=g.user),
+        rota_feed=service.feed_of(rota=rota) if may_plan else None,
+        errors=errors or {},
+        form=form or {},
+        import_errors=import_errors or [],
+        rotation_open=any(key.startswith("rotation-") for key in errors or {}),
+    ), status
 
 
 @bp.get("/roosters/<int:rota_id>")
@@ -116,8 +139,10 @@ def import_shifts(rota_id):
     except PiketError as err:
         db.session.rollback()
         return _rota_page(rota, import_errors=err.details.get("errors") or [err.message], status=err.status)
-    flash(f"{counts['created']} dienst(en) geïmporteerd, {counts['unchanged']} al aanwezig, "
-          f"{counts['replaced']} vervangen.")
+    flash(
+        f"{counts['created']} dienst(en) geïmporteerd, {counts['unchanged']} al aanwezig, "
+        f"{counts['replaced']} vervangen."
+    )
     return _back(rota.id)
 
 
@@ -157,5 +182,8 @@ def ical_feed(token):
     """Public on purpose: the secret token in the URL is the key (calendar apps cannot log in)."""
     now = utcnow()
     feed = service.feed_by_token(token)
-    return Response(ical.feed_text(now, feed), mimetype="text/calendar",
-                    headers={"Cache-Control": "private, max-age=300", "Content-Disposition": "inline; filename=piket.ics"})
+    return Response(
+        ical.feed_text(now, feed),
+        mimetype="text/calendar",
+        headers={"Cache-Control": "private, max-age=300", "Content-Disposition": "inline; filename=piket.ics"},
+    )

@@ -1,4 +1,5 @@
 """Login, sessions, CSRF, rate limit, API tokens and the users CLI."""
+
 import pytest
 from sqlalchemy import select
 
@@ -40,8 +41,10 @@ def test_login_without_csrf_token_is_refused(client, users):
 
 def test_login_never_redirects_off_site(client, users):
     html = client.get("/login").get_data(as_text=True)
-    resp = client.post("/login?next=//evil.example/x", data={"email": users["police"].email,
-                                                              "password": "correct-horse-1", "csrf_token": csrf_token(html)})
+    resp = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": users["police"].email, "password": "correct-horse-1", "csrf_token": csrf_token(html)},
+    )
     assert resp.headers["Location"] == "/"
 
 
@@ -69,13 +72,20 @@ def test_session_cookie_does_not_open_the_api(client, login, users):
     assert client.get("/api/v1/regions").status_code == 401
 
 
-@pytest.mark.parametrize("kwargs,field", [
-    ({"email": "not-an-email"}, "email"), ({"role": "janitor"}, "role"), ({"password": "short"}, "password"),
-    ({"role": "shelter_staff"}, "shelter"), ({"role": "coordinator"}, "region"),
-    ({"role": "coordinator", "region_codes": ["atlantis"]}, "region"),
-])
+@pytest.mark.parametrize(
+    "kwargs,field",
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"role": "janitor"}, "role"),
+        ({"password": "short"}, "password"),
+        ({"role": "shelter_staff"}, "shelter"),
+        ({"role": "coordinator"}, "region"),
+        ({"role": "coordinator", "region_codes": ["atlantis"]}, "region"),
+    ],
+)
 def test_create_user_names_the_bad_field(app, registry, now, kwargs, field):
     from errors import ValidationError
+
     args = {"email": "x@test.nl", "password": "long-enough-1", "role": "police", **kwargs}
     with pytest.raises(ValidationError) as err:
         service.create_user(now, **args)
@@ -85,8 +95,20 @@ def test_create_user_names_the_bad_field(app, registry, now, kwargs, field):
 
 def test_users_cli_creates_and_issues_a_token(app, registry):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--role", "coordinator", "--email", "c@test.nl",
-                                 "--password", "long-enough-1", "--region", "rotterdam"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "coordinator",
+            "--email",
+            "c@test.nl",
+            "--password",
+            "long-enough-1",
+            "--region",
+            "rotterdam",
+        ]
+    )
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["users", "token", "c@test.nl"])
     token = result.output.strip().splitlines()[-1]
@@ -95,11 +117,17 @@ def test_users_cli_creates_and_issues_a_token(app, registry):
     assert resp.status_code == 200
 
 
-@pytest.mark.parametrize("args,field", [
-    (["--role", "janitor", "--email", "a@test.nl", "--password", "long-enough-1"], "role"),
-    (["--role", "police", "--email", "nope", "--password", "long-enough-1"], "email"),
-    (["--role", "shelter_staff", "--email", "a@test.nl", "--password", "long-enough-1", "--shelter", "999"], "shelter"),
-])
+@pytest.mark.parametrize(
+    "args,field",
+    [
+        (["--role", "janitor", "--email", "a@test.nl", "--password", "long-enough-1"], "role"),
+        (["--role", "police", "--email", "nope", "--password", "long-enough-1"], "email"),
+        (
+            ["--role", "shelter_staff", "--email", "a@test.nl", "--password", "long-enough-1", "--shelter", "999"],
+            "shelter",
+        ),
+    ],
+)
 def test_users_cli_bad_input_exits_2_with_one_line(app, registry, args, field):
     result = app.test_cli_runner().invoke(args=["users", "create", *args])
     assert result.exit_code == 2
@@ -115,4 +143,3 @@ def test_users_cli_revokes_tokens(app, api, users):
     assert api("police", "GET", "/api/v1/regions").status_code == 401
     missing = app.test_cli_runner().invoke(args=["users", "revoke-tokens", "nobody@test.nl"])
     assert missing.exit_code == 2 and missing.stderr.strip() == "error: email: no such user"
-

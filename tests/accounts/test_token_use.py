@@ -1,4 +1,5 @@
 """An API token's last use is recorded, at most once a minute (not a write on every call)."""
+
 import datetime as dt
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Availability updates by shelter staff: API and page, history, freshness, concurrency."""
+
 import datetime as dt
 import threading
 
@@ -22,8 +23,12 @@ def pool_of(registry, key, index=0):
 
 def test_staff_reports_free_places_through_the_api(api, registry):
     shelter, pool = registry["shelters"]["rot-cosm"], pool_of(registry, "rot-cosm")
-    resp = api("shelter_staff", "POST", f"/api/v1/shelters/{shelter.id}/availability",
-               json={"pools": [{"id": pool.id, "free": 1}]})
+    resp = api(
+        "shelter_staff",
+        "POST",
+        f"/api/v1/shelters/{shelter.id}/availability",
+        json={"pools": [{"id": pool.id, "free": 1}]},
+    )
     assert resp.status_code == 200, resp.json
     body = {p["id"]: p for p in resp.json["pools"]}
     assert body[pool.id]["free"] == 1 and body[pool.id]["occupied"] == 3
@@ -36,8 +41,12 @@ def test_staff_reports_free_places_through_the_api(api, registry):
 
 def test_out_of_service_places_reduce_what_can_be_free(api, registry):
     shelter, pool = registry["shelters"]["rot-cosm"], pool_of(registry, "rot-cosm")
-    resp = api("shelter_staff", "POST", f"/api/v1/shelters/{shelter.id}/availability",
-               json={"pools": [{"id": pool.id, "free": 2, "out_of_service": 2}]})
+    resp = api(
+        "shelter_staff",
+        "POST",
+        f"/api/v1/shelters/{shelter.id}/availability",
+        json={"pools": [{"id": pool.id, "free": 2, "out_of_service": 2}]},
+    )
     assert resp.status_code == 200
     db.session.expire_all()
     assert (pool.occupied, pool.out_of_service, pool.free) == (0, 2, 2)
@@ -67,10 +76,16 @@ def test_bad_update_names_the_field_and_writes_nothing(api, registry, body, fiel
     shelter, pool = registry["shelters"]["rot-cosm"], pool_of(registry, "rot-cosm")
     other = pool_of(registry, "dh-nood")
     import json
+
     raw = json.dumps(body).replace('"{pool}"', str(pool.id)).replace('"{other}"', str(other.id))
     before = (count(AvailabilitySnapshot), count(AuditEntry), pool.free, pool.confirmed_at)
-    resp = api("shelter_staff", "POST", f"/api/v1/shelters/{shelter.id}/availability", data=raw,
-               content_type="application/json")
+    resp = api(
+        "shelter_staff",
+        "POST",
+        f"/api/v1/shelters/{shelter.id}/availability",
+        data=raw,
+        content_type="application/json",
+    )
     assert resp.status_code == 422, resp.json
     assert resp.json["error"]["field"] == field
     assert resp.json["error"]["code"] == "invalid" and resp.json["error"]["message"]
@@ -82,15 +97,21 @@ def test_a_half_valid_update_writes_nothing(api, registry):
     """The first pool is fine, the second is not: neither changes."""
     shelter = registry["shelters"]["rot-cosm"]
     bed, family = shelter.pools
-    resp = api("shelter_staff", "POST", f"/api/v1/shelters/{shelter.id}/availability",
-               json={"pools": [{"id": bed.id, "free": 0}, {"id": family.id, "free": 4}]})
+    resp = api(
+        "shelter_staff",
+        "POST",
+        f"/api/v1/shelters/{shelter.id}/availability",
+        json={"pools": [{"id": bed.id, "free": 0}, {"id": family.id, "free": 4}]},
+    )
     assert resp.status_code == 422 and resp.json["error"]["field"] == "pools[1].free"
     db.session.expire_all()
     assert bed.free == 2 and count(AvailabilitySnapshot) == 0
 
 
-@pytest.mark.parametrize("raw,ctype", [("not json", "application/json"), ("[1,2]", "application/json"),
-                                       ("free=1", "application/x-www-form-urlencoded")])
+@pytest.mark.parametrize(
+    "raw,ctype",
+    [("not json", "application/json"), ("[1,2]", "application/json"), ("free=1", "application/x-www-form-urlencoded")],
+)
 def test_malformed_body_is_refused(api, registry, raw, ctype):
     shelter = registry["shelters"]["rot-cosm"]
     resp = api("shelter_staff", "POST", f"/api/v1/shelters/{shelter.id}/availability", data=raw, content_type=ctype)
@@ -119,8 +140,14 @@ def test_staff_of_another_shelter_cannot_update(api, registry):
 
 def test_coordinator_updates_only_in_own_region(api, registry):
     mine, theirs = registry["shelters"]["rot-mo"], registry["shelters"]["dh-nood"]
-    assert api("coordinator", "POST", f"/api/v1/shelters/{mine.id}/availability", json={"unchanged": True}).status_code == 200
-    assert api("coordinator", "POST", f"/api/v1/shelters/{theirs.id}/availability", json={"unchanged": True}).status_code == 403
+    assert (
+        api("coordinator", "POST", f"/api/v1/shelters/{mine.id}/availability", json={"unchanged": True}).status_code
+        == 200
+    )
+    assert (
+        api("coordinator", "POST", f"/api/v1/shelters/{theirs.id}/availability", json={"unchanged": True}).status_code
+        == 403
+    )
 
 
 def test_unknown_shelter_is_404(api, registry):
@@ -130,10 +157,18 @@ def test_unknown_shelter_is_404(api, registry):
 
 # --- freshness -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("age,expected", [
-    (dt.timedelta(0), "fresh"), (dt.timedelta(hours=1, minutes=59), "fresh"), (dt.timedelta(hours=2), "aging"),
-    (dt.timedelta(hours=8), "aging"), (dt.timedelta(hours=8, seconds=1), "stale"), (dt.timedelta(days=3), "stale"),
-])
+
+@pytest.mark.parametrize(
+    "age,expected",
+    [
+        (dt.timedelta(0), "fresh"),
+        (dt.timedelta(hours=1, minutes=59), "fresh"),
+        (dt.timedelta(hours=2), "aging"),
+        (dt.timedelta(hours=8), "aging"),
+        (dt.timedelta(hours=8, seconds=1), "stale"),
+        (dt.timedelta(days=3), "stale"),
+    ],
+)
 def test_freshness_thresholds(now, age, expected):
     assert service.freshness(now - age, now, 2, 8) == expected
 
@@ -157,8 +192,12 @@ def test_admin_edits_do_not_make_data_look_fresher(api, registry):
     """Only a person confirming the numbers moves the confirmation time; a capacity edit does not."""
     shelter = registry["shelters"]["ams-vo"]
     before = shelter.pools[0].confirmed_at
-    resp = api("admin", "PATCH", f"/api/v1/shelters/{shelter.id}",
-               json={"pools": [{"key": "bed", "kind": "bed", "capacity": 8}]})
+    resp = api(
+        "admin",
+        "PATCH",
+        f"/api/v1/shelters/{shelter.id}",
+        json={"pools": [{"key": "bed", "kind": "bed", "capacity": 8}]},
+    )
     assert resp.status_code == 200, resp.json
     assert resp.json["freshness"] == "stale"
     db.session.expire_all()
@@ -167,10 +206,16 @@ def test_admin_edits_do_not_make_data_look_fresher(api, registry):
 
 # --- history ---------------------------------------------------------------------------------
 
+
 def test_history_is_append_only(api, registry):
     shelter, pool = registry["shelters"]["rot-cosm"], pool_of(registry, "rot-cosm")
     for free in (1, 2, 0):
-        api("shelter_staff", "POST", f"/api/v1/shelters/{shelter.id}/availability", json={"pools": [{"id": pool.id, "free": free}]})
+        api(
+            "shelter_staff",
+            "POST",
+            f"/api/v1/shelters/{shelter.id}/availability",
+            json={"pools": [{"id": pool.id, "free": free}]},
+        )
     resp = api("shelter_staff", "GET", f"/api/v1/shelters/{shelter.id}/availability")
     assert [s["free"] for s in resp.json["snapshots"] if s["pool"] == pool.id] == [0, 2, 1]
     snap = db.session.scalars(select(AvailabilitySnapshot)).first()
@@ -185,7 +230,7 @@ def test_history_is_append_only(api, registry):
     assert count(AvailabilitySnapshot) == 3
 
 
-def test_concurrent_updates_lose_no_history(app, registry, users):
+def test_concurrent_updates_lose_no_history(app, registry, users, now):
     """Twelve night workers report at once: every report is in the history, the pool ends on one of them."""
     shelter_id = registry["shelters"]["rot-cosm"].id
     pool_id = registry["shelters"]["rot-cosm"].pools[0].id
@@ -198,12 +243,14 @@ def test_concurrent_updates_lose_no_history(app, registry, users):
         with app.app_context():
             try:
                 from accounts.models import User
+
                 user = db.session.get(User, staff_id)
                 user.shelter_ids  # noqa: B018  load what the access check reads, then end the read
                 db.session.commit()
                 barrier.wait(timeout=10)
-                service.update_availability(dt.datetime.now(dt.timezone.utc), shelter_id,
-                                            [{"id": pool_id, "index": 0, "free": free, "out_of_service": None}], user, "api")
+                service.update_availability(
+                    now, shelter_id, [{"id": pool_id, "index": 0, "free": free, "out_of_service": None}], user, "api"
+                )
             except Exception as err:  # pragma: no cover - reported below
                 errors.append(err)
             finally:
@@ -212,17 +259,24 @@ def test_concurrent_updates_lose_no_history(app, registry, users):
     assert run_concurrently(report, [(i % 5,) for i in range(12)]) == [None] * 12
     assert errors == []
     db.session.expire_all()
-    snaps = db.session.scalars(select(AvailabilitySnapshot).where(AvailabilitySnapshot.pool_id == pool_id)
-                               .order_by(AvailabilitySnapshot.id)).all()
+    snaps = db.session.scalars(
+        select(AvailabilitySnapshot).where(AvailabilitySnapshot.pool_id == pool_id).order_by(AvailabilitySnapshot.id)
+    ).all()
     assert len(snaps) == 12
     assert sorted(s.free for s in snaps) == sorted(i % 5 for i in range(12))
     pool = db.session.get(BedPool, pool_id)
     assert pool.free == snaps[-1].free  # the row holds the last report, never a mix
     assert pool.occupied + pool.out_of_service + pool.held + pool.free == pool.capacity
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "availability.update")) == 12
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "availability.update")
+        )
+        == 12
+    )
 
 
 # --- the phone page ----------------------------------------------------------------------------
+
 
 def test_night_worker_updates_with_one_tap(client, login, users, registry):
     shelter, pool = registry["shelters"]["rot-cosm"], pool_of(registry, "rot-cosm")
@@ -230,7 +284,9 @@ def test_night_worker_updates_with_one_tap(client, login, users, registry):
     page = client.get("/opvang", follow_redirects=True)  # one shelter: straight to its numbers
     html = page.get_data(as_text=True)
     assert "COSM Rotterdam" in html and f'id="free-{pool.id}-now">2<' in html
-    resp = client.post(f"/opvang/{shelter.id}/beschikbaarheid", data={"csrf_token": csrf_token(html), "step": f"{pool.id}:-1"})
+    resp = client.post(
+        f"/opvang/{shelter.id}/beschikbaarheid", data={"csrf_token": csrf_token(html), "step": f"{pool.id}:-1"}
+    )
     assert resp.status_code == 302
     db.session.expire_all()
     assert pool.free == 1 and db.session.scalars(select(AvailabilitySnapshot)).one().source == "web"
@@ -241,9 +297,17 @@ def test_page_shows_the_error_beside_the_field_and_writes_nothing(client, login,
     bed, family = shelter.pools
     login(users["shelter_staff"])
     html = client.get(f"/opvang/{shelter.id}/beschikbaarheid").get_data(as_text=True)
-    resp = client.post(f"/opvang/{shelter.id}/beschikbaarheid", data={
-        "csrf_token": csrf_token(html), "action": "set", f"free-{bed.id}": "1", f"oos-{bed.id}": "0",
-        f"free-{family.id}": "<script>x</script>", f"oos-{family.id}": "0"})
+    resp = client.post(
+        f"/opvang/{shelter.id}/beschikbaarheid",
+        data={
+            "csrf_token": csrf_token(html),
+            "action": "set",
+            f"free-{bed.id}": "1",
+            f"oos-{bed.id}": "0",
+            f"free-{family.id}": "<script>x</script>",
+            f"oos-{family.id}": "0",
+        },
+    )
     assert resp.status_code == 422
     body = resp.get_data(as_text=True)
     assert f'data-field="free-{family.id}"' in body and "heel getal" in body
@@ -283,8 +347,9 @@ def test_a_hold_committed_between_reading_and_locking_the_pools_is_kept(app, reg
     service.get_shelter(shelter.id).pools  # noqa: B018  read in this transaction, before the lock
     with db.engine.begin() as other:
         other.execute(BedPool.__table__.update().where(BedPool.id == pool.id).values(held=BedPool.held + 1))
-    service.update_availability(now, shelter.id, [{"id": pool.id, "index": 0, "free": 1, "out_of_service": None}],
-                                users["shelter_staff"], "api")
+    service.update_availability(
+        now, shelter.id, [{"id": pool.id, "index": 0, "free": 1, "out_of_service": None}], users["shelter_staff"], "api"
+    )
     db.session.expire_all()
     stored = db.session.get(BedPool, pool.id)
     assert (stored.held, stored.free) == (1, 1)

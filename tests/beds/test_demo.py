@@ -1,4 +1,5 @@
 """The demo dataset: realistic, complete, idempotent."""
+
 from sqlalchemy import func, select
 
 import vocabulary

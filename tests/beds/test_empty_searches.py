@@ -1,5 +1,6 @@
 """A national search for someone that finds no free fitting place is recorded as unmet demand (EmptySearch):
 anonymous, once per searcher, profile and hour; a search with a place, or without a profile, is not."""
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -57,6 +58,7 @@ def test_minors_and_the_region_filter(api, registry):
 
 def test_needs_in_another_order_are_the_same_search(app, users, registry, now):
     from beds import search
+
     filters = search.parse_filters({"gender": "female", "needs": "active_addiction,aggression", "region": "amsterdam"})
     again = dict(filters, needs=list(reversed(filters["needs"])))
     assert search.record_empty(now, filters, [], users["police"]) is True

@@ -1,15 +1,18 @@
 """Holds: atomic, never below zero free, confirm/release/expire moving the counts right."""
+
 import datetime as dt
 import threading
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from beds import holds
 from beds.models import BedPool, Hold
 from errors import Conflict
-from extensions import atomic, db
+from extensions import db
 from tests.conftest import run_concurrently
+from transactions import atomic
 
 
 def place(now, pool_id, places=1):
@@ -67,7 +70,7 @@ def test_expiry_only_after_the_time_and_only_once(registry, now):
 def test_the_database_itself_refuses_negative_free(registry):
     pool = registry["shelters"]["rot-cosm"].pools[0]
     pool.held = 3  # bypassing the service: occupied 2 + held 3 > capacity 4
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError):  # the CHECK constraint
         db.session.commit()
     db.session.rollback()
 

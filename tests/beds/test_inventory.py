@@ -1,16 +1,18 @@
 """The dated bed inventory: every new pool and every capacity change is a CapacityChange row."""
+
 import datetime as dt
 
 import pytest
 from sqlalchemy import func, select
 
-from beds import demo, registry as admin
+from beds import demo
+from beds import registry as admin
 from beds.models import BedPool, CapacityChange
 from errors import ValidationError
 from extensions import db
 from national import occupancy
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def changes():
@@ -18,10 +20,22 @@ def changes():
 
 
 def shelter_data(key="AMS-OMP", region="amsterdam", name="OMP Amsterdam"):
-    return {"key": key, "name": name, "type": "omp", "region": region, "municipality": "Amsterdam", "lat": 52.37,
-            "lon": 4.9, "intake": "24/7", "genders": ["female"], "residence": ["lawful"],
-            "pools": [{"key": "bed", "kind": "bed", "capacity": 4},
-                      {"key": "family", "kind": "family_room", "capacity": 2, "room_size": 4}]}
+    return {
+        "key": key,
+        "name": name,
+        "type": "omp",
+        "region": region,
+        "municipality": "Amsterdam",
+        "lat": 52.37,
+        "lon": 4.9,
+        "intake": "24/7",
+        "genders": ["female"],
+        "residence": ["lawful"],
+        "pools": [
+            {"key": "bed", "kind": "bed", "capacity": 4},
+            {"key": "family", "kind": "family_room", "capacity": 2, "room_size": 4},
+        ],
+    }
 
 
 @pytest.fixture
@@ -31,22 +45,40 @@ def created(registry, users, now):
 
 def test_creating_a_shelter_records_each_pools_capacity(created, users, now):
     rows = changes()
-    assert [(c.pool_id, c.shelter_id, c.capacity_before, c.capacity_after, c.effective_at, c.actor_id) for c in rows] == [
+    assert [
+        (c.pool_id, c.shelter_id, c.capacity_before, c.capacity_after, c.effective_at, c.actor_id) for c in rows
+    ] == [
         (created.pools[0].id, created.id, None, 4, now, users["admin"].id),
-        (created.pools[1].id, created.id, None, 2, now, users["admin"].id)]
+        (created.pools[1].id, created.id, None, 2, now, users["admin"].id),
+    ]
 
 
 def test_a_capacity_change_and_a_new_pool_are_dated_other_edits_are_not(created, users, now):
     later = now + dt.timedelta(days=3)
-    admin.update_shelter(later, created, {"name": "OMP Amsterdam-Noord", "pools": [
-        {"key": "bed", "kind": "bed", "capacity": 6},
-        {"key": "family", "kind": "family_room", "capacity": 2, "room_size": 5},  # room size only: same capacity
-        {"key": "extra", "kind": "bed", "capacity": 1}]}, users["coordinator"])
+    admin.update_shelter(
+        later,
+        created,
+        {
+            "name": "OMP Amsterdam-Noord",
+            "pools": [
+                {"key": "bed", "kind": "bed", "capacity": 6},
+                {
+                    "key": "family",
+                    "kind": "family_room",
+                    "capacity": 2,
+                    "room_size": 5,
+                },  # room size only: same capacity
+                {"key": "extra", "kind": "bed", "capacity": 1},
+            ],
+        },
+        users["coordinator"],
+    )
     new = changes()[2:]
     extra = next(p for p in created.pools if p.key == "extra")
     assert [(c.pool_id, c.capacity_before, c.capacity_after, c.effective_at, c.actor_id) for c in new] == [
         (created.pools[0].id, 4, 6, later, users["coordinator"].id),
-        (extra.id, None, 1, later, users["coordinator"].id)]
+        (extra.id, None, 1, later, users["coordinator"].id),
+    ]
     admin.update_shelter(later, created, {"name": "OMP Amsterdam"}, users["admin"])
     assert len(changes()) == 4
 
@@ -74,7 +106,9 @@ def test_inventory_table_with_dates_differences_and_region_filter(registry, crea
     evening = dt.datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
     admin.update_shelter(evening, created, {"pools": [{"key": "bed", "kind": "bed", "capacity": 3}]}, users["admin"])
     elsewhere = admin.create_shelter(evening, shelter_data("ROT-OMP", "rotterdam", "OMP Rotterdam"), users["admin"])
-    table = occupancy.inventory(evening + dt.timedelta(hours=1), now - dt.timedelta(days=1), evening + dt.timedelta(hours=1))
+    table = occupancy.inventory(
+        evening + dt.timedelta(hours=1), now - dt.timedelta(days=1), evening + dt.timedelta(hours=1)
+    )
     assert table.key == "capacity_changes"
     assert [(r["date"], r["shelter"], r["pool"], r["before"], r["after"], r["difference"]) for r in table.rows] == [
         ("2026-11-22", "OMP Amsterdam", "bed", None, 4, 4),
@@ -83,8 +117,9 @@ def test_inventory_table_with_dates_differences_and_region_filter(registry, crea
         ("2026-11-24", "OMP Rotterdam", "bed", None, 4, 4),
         ("2026-11-24", "OMP Rotterdam", "family", None, 2, 2),
     ]
-    only_amsterdam = occupancy.inventory(evening, now, evening + dt.timedelta(seconds=1),
-                                         region_ids={registry["regions"]["amsterdam"].id})
+    only_amsterdam = occupancy.inventory(
+        evening, now, evening + dt.timedelta(seconds=1), region_ids={registry["regions"]["amsterdam"].id}
+    )
     assert {r["shelter_id"] for r in only_amsterdam.rows} == {created.id} and len(only_amsterdam.rows) == 3
     since_evening = occupancy.inventory(evening, evening, evening + dt.timedelta(seconds=1)).rows
     assert elsewhere.id in {r["shelter_id"] for r in since_evening} and len(since_evening) == 3

@@ -1,4 +1,5 @@
 """National availability search and shelter detail: filters, order, and no leaked addresses."""
+
 import pytest
 from sqlalchemy import select
 
@@ -46,9 +47,19 @@ def test_results_show_freshness_and_intake(api, registry):
     assert results["AMS-VO"]["intake_open_now"] is False  # office hours only; fixture time is Sunday night
 
 
-@pytest.mark.parametrize("query,field", [("age=old", "age"), ("age=-3", "age"), ("gender=woman", "gender"),
-                                         ("needs=snoring", "needs"), ("region=atlantis", "region"),
-                                         ("near=atlantis", "near"), ("type=hotel", "type"), ("children=99", "children")])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("age=old", "age"),
+        ("age=-3", "age"),
+        ("gender=woman", "gender"),
+        ("needs=snoring", "needs"),
+        ("region=atlantis", "region"),
+        ("near=atlantis", "near"),
+        ("type=hotel", "type"),
+        ("children=99", "children"),
+    ],
+)
 def test_bad_filters_name_the_field(api, registry, query, field):
     resp = api("police", "GET", f"/api/v1/availability?{query}")
     assert resp.status_code == 422 and resp.json["error"]["field"] == field
@@ -69,8 +80,10 @@ def test_search_page_leaks_no_address(client, login, users, registry):
 
 def test_confidential_address_only_for_those_who_may_and_audited(api, registry, users):
     cosm = registry["shelters"]["rot-cosm"]
-    seen = {role: "address" in api(role, "GET", f"/api/v1/shelters/{cosm.id}").json
-            for role in ("police", "shelter_staff", "coordinator", "comensha", "admin")}
+    seen = {
+        role: "address" in api(role, "GET", f"/api/v1/shelters/{cosm.id}").json
+        for role in ("police", "shelter_staff", "coordinator", "comensha", "admin")
+    }
     assert seen == {"police": False, "shelter_staff": True, "coordinator": True, "comensha": False, "admin": True}
     shown = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "shelter.address_shown")).all()
     assert sorted(e.actor for e in shown) == sorted(users[r].email for r in ("shelter_staff", "coordinator", "admin"))
@@ -95,11 +108,26 @@ def test_detail_page_hides_address_from_police(client, login, users, registry):
 
 def test_every_pool_of_a_shelter_in_order_and_a_shelter_without_pools_still_found(api, registry):
     from beds.models import BedPool, Shelter
+
     cosm = registry["shelters"]["rot-cosm"]
-    new = Shelter(key="UT-NEW", name="Nieuwe opvang Utrecht", organisation=cosm.organisation, type=cosm.type,
-                  region=registry["regions"]["rotterdam"], municipality="Utrecht", lat=52.09, lon=5.12, address="Nieuw 1",
-                  intake="24/7", genders=["female"], adults=True, minors=False, residence=["lawful", "none"],
-                  exploitation=["sexual"], excludes=[])
+    new = Shelter(
+        key="UT-NEW",
+        name="Nieuwe opvang Utrecht",
+        organisation=cosm.organisation,
+        type=cosm.type,
+        region=registry["regions"]["rotterdam"],
+        municipality="Utrecht",
+        lat=52.09,
+        lon=5.12,
+        address="Nieuw 1",
+        intake="24/7",
+        genders=["female"],
+        adults=True,
+        minors=False,
+        residence=["lawful", "none"],
+        exploitation=["sexual"],
+        excludes=[],
+    )
     db.session.add(new)
     db.session.commit()
     results = {r["key"]: r for r in api("police", "GET", "/api/v1/availability?gender=female").json["results"]}

@@ -1,5 +1,6 @@
 """Fault fixtures: a Twilio API that fails when told to (the real Twilio client over a fake HTTP
 client, as in tests/notify/conftest.py), and a worker tick that sends through it."""
+
 import itertools
 import json
 import logging
@@ -39,14 +40,18 @@ class FlakyTwilioHttp(HttpClient):
 
     def taken(self, kind=None, to=None):
         """The requests Twilio took (answered 201), in order."""
-        return [r for r in self.requests if r["outcome"].startswith(("SM", "CA"))
-                and kind in (None, r["kind"]) and to in (None, r["to"])]
+        return [
+            r
+            for r in self.requests
+            if r["outcome"].startswith(("SM", "CA")) and kind in (None, r["kind"]) and to in (None, r["to"])
+        ]
 
     def tried(self, kind=None, to=None):
         return [r for r in self.requests if kind in (None, r["kind"]) and to in (None, r["to"])]
 
-    def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None,
-                allow_redirects=False):
+    def request(
+        self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
+    ):
         kind = "sms" if uri.endswith("/Messages.json") else "call"
         to = (data or {}).get("To")
         record = {"kind": kind, "to": to, "data": data}
@@ -83,6 +88,7 @@ def twilio_http():
 def twilio(app, twilio_http):
     """The real TwilioProvider over the flaky network, as the app's provider."""
     from notify.providers import TwilioProvider
+
     provider = TwilioProvider(ACCOUNT, "secret-token", FROM, http_client=twilio_http)
     app.extensions["notify_provider"] = provider
     return provider
@@ -99,4 +105,5 @@ def twilio_tick(app, twilio):
         escalation.tick(moment)
         notify.dispatch_due(moment, twilio, app.config["PUBLIC_BASE_URL"])
         db.session.commit()
+
     return run

@@ -3,6 +3,7 @@
 The worker's jobs (escalation tick and outbox, hold expiry, duty reminders and hand-overs) are
 driven with a clock that crosses 2027-03-28 02:00 -> 03:00 and 2026-10-25 03:00 -> 02:00 in
 Amsterdam: every rule counts real minutes, never wall-clock ones."""
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -39,8 +40,9 @@ def calls_to(fake, number):
 
 def steps_paged(request_id):
     db.session.expire_all()
-    rows = db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.request_id == request_id)
-                              .order_by(NotificationAttempt.id)).all()
+    rows = db.session.scalars(
+        select(NotificationAttempt).where(NotificationAttempt.request_id == request_id).order_by(NotificationAttempt.id)
+    ).all()
     return [(a.step, a.channel, a.to_number) for a in rows]
 
 
@@ -60,8 +62,11 @@ def test_spring_forward_the_minute_5_call_comes_5_real_minutes_later(duty, users
     assert not sent_to(fake, BACKUP)
     tick(amsterdam(2027, 3, 28, 3, 8))  # minute 10: the back-up
     assert [m["kind"] for m in sent_to(fake, BACKUP)] == ["sms", "call"]
-    paged = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == request.id,
-                                                          RequestEvent.kind == "paged").order_by(RequestEvent.id)).all()
+    paged = db.session.scalars(
+        select(RequestEvent)
+        .where(RequestEvent.request_id == request.id, RequestEvent.kind == "paged")
+        .order_by(RequestEvent.id)
+    ).all()
     assert [local(e.at).strftime("%H:%M %Z") for e in paged] == ["01:58 CET", "03:03 CEST", "03:08 CEST"]
 
 
@@ -107,8 +112,12 @@ def test_a_90_minute_hold_expires_after_90_real_minutes_across_both_changes(app,
         # spring: held at 01:30 CET; 03:00 CEST is 90 wall-clock minutes later but only 30 real ones
         (amsterdam(2027, 3, 28, 1, 30), amsterdam(2027, 3, 28, 3, 0), amsterdam(2027, 3, 28, 4, 0), "04:00 CEST"),
         # autumn: held at 02:15 CEST; the first 02:45 (CEST) is 30 real minutes later, the second (CET) 90
-        (amsterdam(2026, 10, 25, 2, 15), amsterdam(2026, 10, 25, 2, 45), amsterdam(2026, 10, 25, 2, 45, fold=1),
-         "02:45 CET"),
+        (
+            amsterdam(2026, 10, 25, 2, 15),
+            amsterdam(2026, 10, 25, 2, 45),
+            amsterdam(2026, 10, 25, 2, 45, fold=1),
+            "02:45 CET",
+        ),
     ]
     for held_at, too_early, expected, label in cases:
         request, placement_id = _hold(duty, users, registry, app, held_at)
@@ -136,16 +145,31 @@ def test_a_clock_jumping_an_hour_forward_catches_up_every_step_once_in_order(dut
     for _ in range(3):  # the next ticks find nothing more to do
         tick(woke + SEC)
     assert kinds(request.id) == ["received", "paged", "paged", "paged", "paged", "exhausted"]
-    steps = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == request.id,
-                                                          RequestEvent.kind.in_(("paged", "exhausted")))
-                               .order_by(RequestEvent.id)).all()
+    steps = db.session.scalars(
+        select(RequestEvent)
+        .where(RequestEvent.request_id == request.id, RequestEvent.kind.in_(("paged", "exhausted")))
+        .order_by(RequestEvent.id)
+    ).all()
     assert [e.detail["step"] for e in steps] == [0, 1, 2, 3, 4]
     paged = [(s, c, n) for s, c, n in steps_paged(request.id) if s < 4]
-    assert paged == [(0, "sms", PRIMARY), (0, "voice", PRIMARY), (1, "voice", PRIMARY),
-                     (2, "sms", BACKUP), (2, "voice", BACKUP), (3, "sms", NATIONAL), (3, "voice", NATIONAL)]
-    assert [(m["to"], m["kind"]) for m in fake.sent][:7] == [(PRIMARY, "sms"), (PRIMARY, "call"), (PRIMARY, "call"),
-                                                             (BACKUP, "sms"), (BACKUP, "call"),
-                                                             (NATIONAL, "sms"), (NATIONAL, "call")]
+    assert paged == [
+        (0, "sms", PRIMARY),
+        (0, "voice", PRIMARY),
+        (1, "voice", PRIMARY),
+        (2, "sms", BACKUP),
+        (2, "voice", BACKUP),
+        (3, "sms", NATIONAL),
+        (3, "voice", NATIONAL),
+    ]
+    assert [(m["to"], m["kind"]) for m in fake.sent][:7] == [
+        (PRIMARY, "sms"),
+        (PRIMARY, "call"),
+        (PRIMARY, "call"),
+        (BACKUP, "sms"),
+        (BACKUP, "call"),
+        (NATIONAL, "sms"),
+        (NATIONAL, "call"),
+    ]
     assert len(fake.sent) == len(steps_paged(request.id))  # every message once
     assert reload(request).status == "exhausted"
 
@@ -177,14 +201,24 @@ def test_duty_reminder_and_hand_over_once_at_local_time_across_the_change(app, d
     start = amsterdam(2027, 3, 28, 9, 0)
     add_shift(duty["rotas"]["backup"], person, start, amsterdam(2027, 3, 29, 9, 0))
     clock = [amsterdam(2027, 3, 27, 12, 0) + k * 10 * MIN for k in range(0, 6 * 24)]  # every 10 min for a day
-    clock += [amsterdam(2027, 3, 28, 3, 30), amsterdam(2027, 3, 28, 3, 20),  # NTP: back 10 minutes
-              amsterdam(2027, 3, 28, 9, 0) - SEC, amsterdam(2027, 3, 28, 9, 0), amsterdam(2027, 3, 28, 8, 50),
-              amsterdam(2027, 3, 28, 10, 0)]
+    clock += [
+        amsterdam(2027, 3, 28, 3, 30),
+        amsterdam(2027, 3, 28, 3, 20),  # NTP: back 10 minutes
+        amsterdam(2027, 3, 28, 9, 0) - SEC,
+        amsterdam(2027, 3, 28, 9, 0),
+        amsterdam(2027, 3, 28, 8, 50),
+        amsterdam(2027, 3, 28, 10, 0),
+    ]
     for moment in clock:
         rota_jobs.duty_reminders(moment)
-    sent = db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.to_number == person.phone)
-                              .order_by(NotificationAttempt.id)).all()
+    sent = db.session.scalars(
+        select(NotificationAttempt)
+        .where(NotificationAttempt.to_number == person.phone)
+        .order_by(NotificationAttempt.id)
+    ).all()
     assert [(a.purpose, local(a.created_at).strftime("%d-%m %H:%M %Z")) for a in sent] == [
-        ("duty_reminder", "27-03 19:00 CET"), ("handover", "28-03 09:00 CEST")]
+        ("duty_reminder", "27-03 19:00 CET"),
+        ("handover", "28-03 09:00 CEST"),
+    ]
     assert "zo 28-03 09:00" in sent[0].body
     assert start.astimezone(UTC).hour == 7

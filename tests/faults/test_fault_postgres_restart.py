@@ -5,6 +5,7 @@ touched), the schema built by the real migrations, the real worker (`flask --app
 console provider) as a subprocess; requests before, during and after a restart with the database
 down for a few seconds. The worker lives on, its heartbeat resumes, and every request is paged
 exactly once per step: nothing lost, nothing doubled, nothing skipped."""
+
 import datetime as dt
 import os
 import re
@@ -25,7 +26,7 @@ from notify.models import NotificationAttempt
 from piket.models import EscalationPolicy, PlacementRequest, WorkerHeartbeat
 from tests.conftest import BACKUP, PRIMARY, kinds, new_request, wait_for
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [pytest.mark.postgres_only, pytest.mark.real_clock]
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -51,8 +52,9 @@ class Cluster:
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def _run(self, *args):
-        result = subprocess.run(self.as_owner + [str(PG_BIN / args[0]), *args[1:]], capture_output=True, text=True,
-                                timeout=120)
+        result = subprocess.run(
+            self.as_owner + [str(PG_BIN / args[0]), *args[1:]], capture_output=True, text=True, timeout=120
+        )
         assert result.returncode == 0, f"{args[0]} failed: {result.stdout}\n{result.stderr}"
 
     def init(self):
@@ -70,8 +72,11 @@ class Cluster:
 
     def remove(self):
         if self.running():
-            subprocess.run(self.as_owner + [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
-                           capture_output=True, timeout=60)
+            subprocess.run(
+                self.as_owner + [str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+                capture_output=True,
+                timeout=60,
+            )
         shutil.rmtree(self.base, ignore_errors=True)
 
 
@@ -89,21 +94,28 @@ def cluster():
 
 
 @pytest.fixture
-def now():
-    """Real time: the worker runs on the real clock."""
-    return dt.datetime.now(dt.timezone.utc)
-
-
-@pytest.fixture
 def app(cluster):
     """This module's app: on the throw-away cluster, its schema built by `flask db upgrade`."""
     from app import create_app
+
     env = dict(os.environ, DATABASE_URL=cluster.url, SECRET_KEY="test-secret")
-    built = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stdout + built.stderr
-    app = create_app({"SQLALCHEMY_DATABASE_URI": cluster.url, "TESTING": True, "SECRET_KEY": "test-secret",
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": cluster.url,
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     with app.app_context():
         yield app
         db.session.remove()
@@ -117,12 +129,24 @@ def worker(app, cluster, tmp_path):
     log_path = tmp_path / "worker.log"
 
     def start():
-        env = dict(os.environ, DATABASE_URL=cluster.url, NOTIFY_PROVIDER="console", SECRET_KEY="test-secret",
-                   PYTHONUNBUFFERED="1")
-        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
-                                   stdout=open(log_path, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+        env = dict(
+            os.environ,
+            DATABASE_URL=cluster.url,
+            NOTIFY_PROVIDER="console",
+            SECRET_KEY="test-secret",
+            PYTHONUNBUFFERED="1",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "app", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=open(log_path, "w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         started.append(process)
         return process
+
     start.log = log_path
     yield start
     for process in started:
@@ -133,8 +157,6 @@ def worker(app, cluster, tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-
-
 
 
 def _by_step(request_id):
@@ -152,17 +174,20 @@ SECOND = [("sms", "sent")]  # step 1, 6 s later: SMS to the back-up
 
 
 def test_the_worker_survives_a_database_restart_and_pages_each_step_once(app, cluster, registry, duty, users, worker):
-    ladder = [{"after": 0, "level": "primary", "channels": ["sms", "voice"]},
-              {"after": 0.1, "level": "backup", "channels": ["sms"]},
-              {"after": 60, "level": "exhausted"}]
-    db.session.add(EscalationPolicy(region_id=registry["regions"]["rotterdam"].id, after_hours=ladder,
-                                    office_hours=ladder))
+    ladder = [
+        {"after": 0, "level": "primary", "channels": ["sms", "voice"]},
+        {"after": 0.1, "level": "backup", "channels": ["sms"]},
+        {"after": 60, "level": "exhausted"},
+    ]
+    db.session.add(
+        EscalationPolicy(region_id=registry["regions"]["rotterdam"].id, after_hours=ladder, office_hours=ladder)
+    )
     db.session.commit()
 
     def create(n, label):
         ids = []
         for k in range(n):
-            request = new_request(users, dt.datetime.now(dt.timezone.utc), case_reference=f"{label}-{k}")
+            request = new_request(users, dt.datetime.now(dt.UTC), case_reference=f"{label}-{k}")
             ids.append(request.id)
         db.session.commit()
         return ids
@@ -180,7 +205,7 @@ def test_the_worker_survives_a_database_restart_and_pages_each_step_once(app, cl
     time.sleep(DOWN_SECONDS)
     assert process.poll() is None, worker.log.read_text()
     cluster.start()
-    up = dt.datetime.now(dt.timezone.utc)
+    up = dt.datetime.now(dt.UTC)
     assert time.monotonic() - down_at >= DOWN_SECONDS
 
     after = create(3, "NA")
@@ -202,8 +227,14 @@ def test_the_worker_survives_a_database_restart_and_pages_each_step_once(app, cl
         # What the console provider printed: each page exactly once.
         assert len(re.findall(rf"^\[sms\] \{PRIMARY}: .*aanvraag {code},", output, re.M)) == 1, output
         assert len(re.findall(rf"^\[sms\] \{BACKUP}: .*aanvraag {code},", output, re.M)) == 1, output
-        [call] = [a for a in db.session.scalars(select(NotificationAttempt).where(
-            NotificationAttempt.request_id == request_id, NotificationAttempt.channel == "voice"))]
+        [call] = [
+            a
+            for a in db.session.scalars(
+                select(NotificationAttempt).where(
+                    NotificationAttempt.request_id == request_id, NotificationAttempt.channel == "voice"
+                )
+            )
+        ]
         assert len(re.findall(rf"^\[call\] \{PRIMARY} -> \S+/webhooks/twilio/voice/{call.id}$", output, re.M)) == 1
     assert len(re.findall(r"^\[(sms|call)\]", output, re.M)) == 3 * len(everyone)
 
@@ -241,11 +272,13 @@ def test_a_page_sent_just_before_the_database_goes_away_is_recorded_not_sent_aga
             provider.restarted.join()  # the cluster is up again before the test ends, also on failure
     db.session.rollback()
     assert provider.restarted is not None  # the database did go away mid-dispatch
-    rows = db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.request_id == request_id)
-                              .order_by(NotificationAttempt.id)).all()
+    rows = db.session.scalars(
+        select(NotificationAttempt).where(NotificationAttempt.request_id == request_id).order_by(NotificationAttempt.id)
+    ).all()
     assert len(rows) >= 2 and [a.status for a in rows] == ["sent"] * len(rows)  # also the first, sent as the DB went
     later = now + notify.CLAIM + dt.timedelta(minutes=1)  # long after any claim would have expired
     assert notify.dispatch_due(later, provider, app.config["PUBLIC_BASE_URL"]) == 0
     assert [m["status_callback"] for m in provider.sent] == [
-        f"{app.config['PUBLIC_BASE_URL']}/webhooks/twilio/status/{a.id}" for a in rows]  # each once, in order
+        f"{app.config['PUBLIC_BASE_URL']}/webhooks/twilio/status/{a.id}" for a in rows
+    ]  # each once, in order
     assert [(a.tries, a.provider_sid, a.claimed_until) for a in rows] == [(1, m["sid"], None) for m in provider.sent]

@@ -2,6 +2,7 @@
 
 The real TwilioProvider (the twilio library's own client) over a network that fails when told to;
 the escalation and the outbox driven by a moving clock, as the worker drives them."""
+
 import datetime as dt
 
 import pytest
@@ -36,8 +37,9 @@ def attempts(request_id, **where):
 
 
 def events(request_id):
-    rows = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == request_id)
-                              .order_by(RequestEvent.id)).all()
+    rows = db.session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
+    ).all()
     return [(e.kind, e.detail or {}) for e in rows]
 
 
@@ -48,7 +50,8 @@ def attempt_of(http_request) -> int:
 
 @pytest.mark.parametrize("failure,code", FAILURES)
 def test_a_failing_page_sms_is_retried_with_back_off_and_the_call_still_goes_out(
-        app, duty, users, twilio_http, twilio_tick, now, failure, code):
+    app, duty, users, twilio_http, twilio_tick, now, failure, code
+):
     max_tries = app.config["NOTIFY_MAX_TRIES"]
     twilio_http.fail("sms", PRIMARY, failure)  # SMS to the primary fails until further notice
     request = new_request(users, now)
@@ -81,13 +84,19 @@ def test_a_failing_page_sms_is_retried_with_back_off_and_the_call_still_goes_out
     assert kinds(request.id) == ["received", "paged", "paged", "paged"]
     # Nothing left half-way: every row was taken by Twilio or failed for good, none is still claimed.
     assert sorted((a.step, a.channel, a.status) for a in attempts(request.id)) == [
-        (0, "sms", "failed"), (0, "voice", "sent"), (1, "voice", "sent"), (2, "sms", "sent"), (2, "voice", "sent")]
+        (0, "sms", "failed"),
+        (0, "voice", "sent"),
+        (1, "voice", "sent"),
+        (2, "sms", "sent"),
+        (2, "voice", "sent"),
+    ]
     assert all(a.claimed_until is None for a in attempts(request.id))
 
 
 @pytest.mark.parametrize("failure,code", FAILURES)
 def test_when_every_try_of_sms_and_call_fails_the_next_level_is_paged_without_waiting(
-        app, duty, users, twilio_http, twilio_tick, now, failure, code):
+    app, duty, users, twilio_http, twilio_tick, now, failure, code
+):
     max_tries = app.config["NOTIFY_MAX_TRIES"]
     twilio_http.fail(None, PRIMARY, failure)  # everything to the primary fails; the back-up is reachable
     request = new_request(users, now)
@@ -100,7 +109,9 @@ def test_when_every_try_of_sms_and_call_fails_the_next_level_is_paged_without_wa
     given_up = sum((backoff(k) for k in range(1, max_tries)), dt.timedelta())
     assert moment == now + given_up  # both channels' last tries, at 3 min 20 s
     assert [(a.channel, a.status, a.tries, a.last_error_code) for a in attempts(request.id)] == [
-        ("sms", "failed", max_tries, code), ("voice", "failed", max_tries, code)]
+        ("sms", "failed", max_tries, code),
+        ("voice", "failed", max_tries, code),
+    ]
     assert not twilio_http.tried(to=BACKUP)
     twilio_tick(moment + SEC)  # the worker's next tick
     # The back-up is paged now, not at minute 10; the primary's call at minute 5 is skipped (unreachable).
@@ -117,7 +128,8 @@ def test_when_every_try_of_sms_and_call_fails_the_next_level_is_paged_without_wa
 
 @pytest.mark.parametrize("failure,code", FAILURES)
 def test_when_twilio_recovers_mid_way_each_message_is_sent_exactly_once(
-        app, duty, users, twilio_http, twilio_tick, now, failure, code):
+    app, duty, users, twilio_http, twilio_tick, now, failure, code
+):
     twilio_http.fail("sms", PRIMARY, failure, times=2)
     twilio_http.fail("call", PRIMARY, failure, times=1)
     request = new_request(users, now)
@@ -129,21 +141,46 @@ def test_when_twilio_recovers_mid_way_each_message_is_sent_exactly_once(
     [sms_sent] = twilio_http.taken("sms", PRIMARY)
     [call_sent] = twilio_http.taken("call", PRIMARY)
     sms, call = attempts(request.id)
-    assert (sms.status, sms.tries, sms.provider_sid, sms.dispatched_at, sms.last_error_code) == \
-        ("sent", 3, sms_sent["outcome"], now + 20 * SEC, None)  # tries at 0, 5 and 5 + 15 s
-    assert (call.status, call.tries, call.provider_sid, call.dispatched_at) == ("sent", 2, call_sent["outcome"], now + 5 * SEC)
+    assert (sms.status, sms.tries, sms.provider_sid, sms.dispatched_at, sms.last_error_code) == (
+        "sent",
+        3,
+        sms_sent["outcome"],
+        now + 20 * SEC,
+        None,
+    )  # tries at 0, 5 and 5 + 15 s
+    assert (call.status, call.tries, call.provider_sid, call.dispatched_at) == (
+        "sent",
+        2,
+        call_sent["outcome"],
+        now + 5 * SEC,
+    )
     assert attempt_of(sms_sent) == sms.id and attempt_of(call_sent) == call.id
     assert kinds(request.id) == ["received", "paged"]
 
 
-def test_nothing_is_lost_through_a_whole_ladder_on_a_flaky_twilio(app, duty, users, twilio_http, twilio_tick,
-                                                                 signed_post, now):
+def test_nothing_is_lost_through_a_whole_ladder_on_a_flaky_twilio(
+    app, duty, users, twilio_http, twilio_tick, signed_post, now
+):
     """Twilio answers 500, times out, 503, ... in between successes, for two requests from page to
     exhausted: every message is tried exactly its recorded number of times, taken at most once and
     then recorded with Twilio's sid, or failed for good after the last try; the timeline has every step."""
     max_tries = app.config["NOTIFY_MAX_TRIES"]
-    twilio_http.flaky([500, None, requests.exceptions.ReadTimeout("Read timed out."), None, 503, 500, None,
-                       requests.exceptions.Timeout("timed out"), 500, 500, 503, 500])
+    twilio_http.flaky(
+        [
+            500,
+            None,
+            requests.exceptions.ReadTimeout("Read timed out."),
+            None,
+            503,
+            500,
+            None,
+            requests.exceptions.Timeout("timed out"),
+            500,
+            500,
+            503,
+            500,
+        ]
+    )
     first = new_request(users, now)
     second = new_request(users, now + MIN, case_reference="PL-2")
     for second_ in range(0, 40 * 60, 5):
@@ -170,7 +207,10 @@ def test_nothing_is_lost_through_a_whole_ladder_on_a_flaky_twilio(app, duty, use
         if a.status == "sent":
             status = {"MessageStatus": "delivered"} if a.channel == "sms" else {"CallStatus": "no-answer"}
             for _ in range(2):
-                assert signed_post(f"/webhooks/twilio/status/{a.id}", {**status, "MessageSid": a.provider_sid}).status_code == 204
+                assert (
+                    signed_post(f"/webhooks/twilio/status/{a.id}", {**status, "MessageSid": a.provider_sid}).status_code
+                    == 204
+                )
     rows = attempts(first.id) + attempts(second.id)
     assert all(a.status in FINAL for a in rows), [(a.id, a.status) for a in rows]
     # The timeline names every step that paged, and the end.

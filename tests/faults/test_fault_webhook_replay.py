@@ -3,6 +3,7 @@
 Each webhook is delivered once and then replayed ten times, identically (same signature, same sid),
 each a few seconds later: the first delivery's effect is counted in every table it can touch
 (timeline, audit log, outbox, availability history) and the replays add nothing and move nothing."""
+
 import datetime as dt
 import re
 
@@ -18,8 +19,13 @@ from tests.conftest import PRIMARY, csrf_token, kinds, new_request, reload, sent
 
 SEC, MIN = dt.timedelta(seconds=1), dt.timedelta(minutes=1)
 REPLAYS = 10
-TABLES = {"timeline": RequestEvent, "audit": AuditEntry, "outbox": NotificationAttempt,
-          "availability": AvailabilitySnapshot, "receipts": WebhookReceipt}
+TABLES = {
+    "timeline": RequestEvent,
+    "audit": AuditEntry,
+    "outbox": NotificationAttempt,
+    "availability": AvailabilitySnapshot,
+    "receipts": WebhookReceipt,
+}
 
 
 def effects() -> dict:
@@ -58,24 +64,35 @@ def audit_actions(entity_id=None):
 
 def page_attempt(request, channel):
     db.session.expire_all()
-    return db.session.scalar(select(NotificationAttempt).where(NotificationAttempt.request_id == request.id,
-                                                               NotificationAttempt.channel == channel,
-                                                               NotificationAttempt.step == 0))
+    return db.session.scalar(
+        select(NotificationAttempt).where(
+            NotificationAttempt.request_id == request.id,
+            NotificationAttempt.channel == channel,
+            NotificationAttempt.step == 0,
+        )
+    )
 
 
 def outbox_for(number, purpose):
-    return db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.to_number == number,
-                                                                NotificationAttempt.purpose == purpose)).all()
+    return db.session.scalars(
+        select(NotificationAttempt).where(
+            NotificationAttempt.to_number == number, NotificationAttempt.purpose == purpose
+        )
+    ).all()
 
 
 def assert_accepted_once(request, duty, accepted_at, channel):
     request = reload(request)
-    assert (request.status, request.accepted_by_id, request.accepted_at) == \
-        ("accepted", duty["people"]["primary"].id, accepted_at)
+    assert (request.status, request.accepted_by_id, request.accepted_at) == (
+        "accepted",
+        duty["people"]["primary"].id,
+        accepted_at,
+    )
     assert kinds(request.id).count("accepted") == 1
     assert audit_actions(request.id).count("request.accept") == 1
-    accepted = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == request.id,
-                                                             RequestEvent.kind == "accepted")).one()
+    accepted = db.session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == request.id, RequestEvent.kind == "accepted")
+    ).one()
     assert accepted.at == accepted_at and accepted.detail == {"channel": channel}
     # One confirmation SMS with the link to the proposals, however often the answer came in.
     assert len(outbox_for(PRIMARY, "accepted")) == 1
@@ -102,8 +119,11 @@ def test_a_keypad_1_replayed_ten_times_accepts_once(app, duty, users, fake, tick
     tick(now)
     call = page_attempt(request, "voice")
     before = effects()
-    answers = deliver(app, now + 40 * SEC, lambda: signed_post(f"/webhooks/twilio/voice/{call.id}/keuze",
-                                                               {"CallSid": "CA" + "5" * 32, "Digits": "1"}))
+    answers = deliver(
+        app,
+        now + 40 * SEC,
+        lambda: signed_post(f"/webhooks/twilio/voice/{call.id}/keuze", {"CallSid": "CA" + "5" * 32, "Digits": "1"}),
+    )
     assert "U heeft de aanvraag aangenomen" in answers[0] and len(set(answers)) == 1
     assert_accepted_once(request, duty, now + 40 * SEC, "voice")
     assert grew(before, effects()) == {"timeline": 1, "audit": 1, "outbox": 1, "receipts": 1}
@@ -122,19 +142,26 @@ def test_the_accept_link_posted_ten_times_accepts_once(app, duty, users, fake, t
     assert grew(before, effects()) == {"timeline": 1, "audit": 1, "outbox": 1, "receipts": 1}
 
 
-@pytest.mark.parametrize("channel,params,final", [
-    ("sms", {"MessageStatus": "delivered"}, "delivered"),
-    ("voice", {"CallStatus": "completed", "AnsweredBy": "human"}, "answered"),
-    ("voice", {"CallStatus": "completed", "AnsweredBy": "machine_end_beep"}, "no_answer"),
-])
-def test_a_status_callback_replayed_ten_times_moves_the_status_once(app, duty, users, fake, tick, signed_post, now,
-                                                                     channel, params, final):
+@pytest.mark.parametrize(
+    "channel,params,final",
+    [
+        ("sms", {"MessageStatus": "delivered"}, "delivered"),
+        ("voice", {"CallStatus": "completed", "AnsweredBy": "human"}, "answered"),
+        ("voice", {"CallStatus": "completed", "AnsweredBy": "machine_end_beep"}, "no_answer"),
+    ],
+)
+def test_a_status_callback_replayed_ten_times_moves_the_status_once(
+    app, duty, users, fake, tick, signed_post, now, channel, params, final
+):
     request = new_request(users, now)
     tick(now)
     attempt = page_attempt(request, channel)
     before = effects()
-    deliver(app, now + 20 * SEC, lambda: signed_post(f"/webhooks/twilio/status/{attempt.id}",
-                                                     {**params, "Sid": attempt.provider_sid}))
+    deliver(
+        app,
+        now + 20 * SEC,
+        lambda: signed_post(f"/webhooks/twilio/status/{attempt.id}", {**params, "Sid": attempt.provider_sid}),
+    )
     attempt = page_attempt(request, channel)
     assert (attempt.status, attempt.updated_at) == (final, now + 20 * SEC)  # moved by the first delivery only
     assert grew(before, effects()) == {}  # a status is not an event, an audit row or a message
@@ -147,8 +174,13 @@ def test_failure_callbacks_replayed_ten_times_move_the_ladder_on_once(app, duty,
     request = new_request(users, now)
     tick(now)
     sms, call = page_attempt(request, "sms"), page_attempt(request, "voice")
-    deliver(app, now + 20 * SEC, lambda: signed_post(f"/webhooks/twilio/status/{sms.id}",
-                                                     {"MessageStatus": "undelivered", "ErrorCode": "30003"}))
+    deliver(
+        app,
+        now + 20 * SEC,
+        lambda: signed_post(
+            f"/webhooks/twilio/status/{sms.id}", {"MessageStatus": "undelivered", "ErrorCode": "30003"}
+        ),
+    )
     deliver(app, now + 40 * SEC, lambda: signed_post(f"/webhooks/twilio/status/{call.id}", {"CallStatus": "failed"}))
     for k in range(REPLAYS):  # the worker ticking meanwhile
         tick(now + (41 + k) * SEC)
@@ -170,4 +202,3 @@ def test_bedden_3_replayed_ten_times_is_recorded_once(app, registry, signed_post
     pool = db.session.get(BedPool, pool_id)
     assert (pool.free, pool.occupied, pool.confirmed_at) == (3, 1, now + 60 * SEC)
     assert audit_actions().count("availability.update") == 1
-

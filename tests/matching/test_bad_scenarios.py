@@ -4,6 +4,7 @@ Wrong types where codes, objects or numbers belong, numbers too large for the so
 (Python's json reads them), missing keys, bytes that are not UTF-8 and nesting deeper than the parser goes.
 Unknown keys are ignored (the contract lists what is refused; a newer producer may send more).
 """
+
 import copy
 import json
 import subprocess
@@ -18,22 +19,57 @@ ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-22T02:30:00+01:00"
 
 SCENARIO = {
-    "version": 1, "now": NOW, "policy": {"high_threat_min_km": 50},
-    "shelters": [{"id": "S1", "lat": 52.0, "lon": 5.0, "region": "utrecht",
-                  "intake": [{"days": [1, 2, 3, 4, 5, 6, 7], "from": "00:00", "to": "24:00"}],
-                  "admits": {"genders": ["female", "male"], "adults": True, "minors": False,
-                             "residence": ["lawful", "none"], "exploitation": ["sexual", "labour"]},
-                  "excludes": ["pets"],
-                  "pools": [{"id": "S1/bed", "kind": "bed", "free": 2},
-                            {"id": "S1/fam", "kind": "family_room", "free": 1, "room_size": 4}]},
-                 {"id": "S2", "lat": 51.9, "lon": 4.5, "region": "rotterdam", "intake": "24/7",
-                  "admits": {"genders": ["female"], "adults": True, "minors": True, "residence": ["none"]},
-                  "pools": [{"id": "S2/bed", "kind": "bed", "free": 1}]}],
-    "requests": [{"id": "R1", "urgency": "immediate", "threat": "low", "found": {"lat": 52.0, "lon": 5.0, "region": "utrecht"},
-                  "persons": [{"gender": "female", "age": 30, "residence": "none", "exploitation": "sexual", "needs": []}],
-                  "children": 1, "apart_from": ["R2"]},
-                 {"id": "R2", "urgency": "tonight", "threat": "high", "found": {"lat": 51.9, "lon": 4.5, "region": "rotterdam"},
-                  "persons": [{"gender": "male", "age": 40, "residence": "lawful"}]}],
+    "version": 1,
+    "now": NOW,
+    "policy": {"high_threat_min_km": 50},
+    "shelters": [
+        {
+            "id": "S1",
+            "lat": 52.0,
+            "lon": 5.0,
+            "region": "utrecht",
+            "intake": [{"days": [1, 2, 3, 4, 5, 6, 7], "from": "00:00", "to": "24:00"}],
+            "admits": {
+                "genders": ["female", "male"],
+                "adults": True,
+                "minors": False,
+                "residence": ["lawful", "none"],
+                "exploitation": ["sexual", "labour"],
+            },
+            "excludes": ["pets"],
+            "pools": [
+                {"id": "S1/bed", "kind": "bed", "free": 2},
+                {"id": "S1/fam", "kind": "family_room", "free": 1, "room_size": 4},
+            ],
+        },
+        {
+            "id": "S2",
+            "lat": 51.9,
+            "lon": 4.5,
+            "region": "rotterdam",
+            "intake": "24/7",
+            "admits": {"genders": ["female"], "adults": True, "minors": True, "residence": ["none"]},
+            "pools": [{"id": "S2/bed", "kind": "bed", "free": 1}],
+        },
+    ],
+    "requests": [
+        {
+            "id": "R1",
+            "urgency": "immediate",
+            "threat": "low",
+            "found": {"lat": 52.0, "lon": 5.0, "region": "utrecht"},
+            "persons": [{"gender": "female", "age": 30, "residence": "none", "exploitation": "sexual", "needs": []}],
+            "children": 1,
+            "apart_from": ["R2"],
+        },
+        {
+            "id": "R2",
+            "urgency": "tonight",
+            "threat": "high",
+            "found": {"lat": 51.9, "lon": 4.5, "region": "rotterdam"},
+            "persons": [{"gender": "male", "age": 40, "residence": "lawful"}],
+        },
+    ],
 }
 
 
@@ -43,6 +79,7 @@ def _set(path, value):
         for key in parents:
             data = data[key]
         data[last] = value
+
     return mutate
 
 
@@ -52,15 +89,27 @@ def _drop(path):
         for key in parents:
             data = data[key]
         del data[last]
+
     return mutate
 
 
 # (what is wrong, how to make it so, the field the one line must start with)
 BAD = [
-    ("a list inside a list of codes (was a TypeError)", _set(("shelters", 0, "admits", "genders"), [[]]), "shelters[0].admits.genders[0]"),
-    ("an object among the codes", _set(("shelters", 1, "admits", "residence"), [{}]), "shelters[1].admits.residence[0]"),
-    ("a list among the exploitation codes", _set(("shelters", 1, "admits", "exploitation"), ["sexual", ["labour"]]),
-     "shelters[1].admits.exploitation[1]"),
+    (
+        "a list inside a list of codes (was a TypeError)",
+        _set(("shelters", 0, "admits", "genders"), [[]]),
+        "shelters[0].admits.genders[0]",
+    ),
+    (
+        "an object among the codes",
+        _set(("shelters", 1, "admits", "residence"), [{}]),
+        "shelters[1].admits.residence[0]",
+    ),
+    (
+        "a list among the exploitation codes",
+        _set(("shelters", 1, "admits", "exploitation"), ["sexual", ["labour"]]),
+        "shelters[1].admits.exploitation[1]",
+    ),
     ("a number among the excludes", _set(("shelters", 0, "excludes"), ["pets", 3]), "shelters[0].excludes[1]"),
     ("a list as a need", _set(("requests", 0, "persons", 0, "needs"), [[]]), "requests[0].persons[0].needs[0]"),
     ("an object as apart_from id", _set(("requests", 0, "apart_from"), [{"id": "R2"}]), "requests[0].apart_from[0]"),
@@ -69,13 +118,17 @@ BAD = [
     ("a string as a pool", _set(("shelters", 0, "pools", 0), "S1/bed"), "shelters[0].pools[0]"),
     ("a number as a window", _set(("shelters", 0, "intake", 0), 7), "shelters[0].intake[0]"),
     ("a list as found", _set(("requests", 1, "found"), [51.9, 4.5]), "requests[1].found"),
-    ("a huge free count", _set(("shelters", 0, "pools", 0, "free"), 10 ** 24), "shelters[0].pools[0].free"),
-    ("a huge room size", _set(("shelters", 0, "pools", 1, "room_size"), 10 ** 20), "shelters[0].pools[1].room_size"),
-    ("a huge age", _set(("requests", 0, "persons", 0, "age"), 10 ** 30), "requests[0].persons[0].age"),
-    ("a huge number of children", _set(("requests", 0, "children"), 10 ** 30), "requests[0].children"),
-    ("a latitude beyond any float", _set(("shelters", 1, "lat"), 10 ** 400), "shelters[1].lat"),
+    ("a huge free count", _set(("shelters", 0, "pools", 0, "free"), 10**24), "shelters[0].pools[0].free"),
+    ("a huge room size", _set(("shelters", 0, "pools", 1, "room_size"), 10**20), "shelters[0].pools[1].room_size"),
+    ("a huge age", _set(("requests", 0, "persons", 0, "age"), 10**30), "requests[0].persons[0].age"),
+    ("a huge number of children", _set(("requests", 0, "children"), 10**30), "requests[0].children"),
+    ("a latitude beyond any float", _set(("shelters", 1, "lat"), 10**400), "shelters[1].lat"),
     ("NaN as a latitude", _set(("requests", 0, "found", "lat"), float("nan")), "requests[0].found.lat"),
-    ("Infinity as the safety distance", _set(("policy", "high_threat_min_km"), float("inf")), "policy.high_threat_min_km"),
+    (
+        "Infinity as the safety distance",
+        _set(("policy", "high_threat_min_km"), float("inf")),
+        "policy.high_threat_min_km",
+    ),
     ("a fractional free count", _set(("shelters", 1, "pools", 0, "free"), 1.5), "shelters[1].pools[0].free"),
     ("true as an age", _set(("requests", 1, "persons", 0, "age"), True), "requests[1].persons[0].age"),
     ("no persons key", _drop(("requests", 1, "persons")), "requests[1].persons"),
@@ -103,12 +156,16 @@ def test_malformed_scenario_exits_2_naming_the_field(tmp_path, capsys, what, mut
     assert len(lines) == 1 and lines[0].startswith(f"{field}: "), lines
 
 
-@pytest.mark.parametrize("payload,start", [
-    (b"[" * 100_000 + b"]" * 100_000, "scenario: nested too deeply"),
-    (json.dumps(SCENARIO).replace('"free": 2', '"free": ' + "9" * 5000).encode(), "scenario: unreadable number"),
-    (b"\xff\xfe{}", "scenario: not UTF-8"),
-    (b'{"version": 1, "now": NaN}', "now: must be a non-empty string"),
-], ids=["deep nesting", "5000-digit number", "not UTF-8", "NaN literal"])
+@pytest.mark.parametrize(
+    "payload,start",
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "scenario: nested too deeply"),
+        (json.dumps(SCENARIO).replace('"free": 2', '"free": ' + "9" * 5000).encode(), "scenario: unreadable number"),
+        (b"\xff\xfe{}", "scenario: not UTF-8"),
+        (b'{"version": 1, "now": NaN}', "now: must be a non-empty string"),
+    ],
+    ids=["deep nesting", "5000-digit number", "not UTF-8", "NaN literal"],
+)
 def test_unreadable_documents_exit_2_with_one_line(tmp_path, capsys, payload, start):
     status, out, lines = _run(tmp_path, capsys, payload)
     assert status == 2 and out == ""
@@ -129,14 +186,26 @@ def test_the_valid_base_scenario_solves_and_unknown_keys_are_ignored(tmp_path, c
     data["shelters"][0]["phone"] = "+31101234567"
     status, out, lines = _run(tmp_path, capsys, json.dumps(data).encode())
     assert status == 0 and lines == []
-    assert json.loads(out)["objective"]["placed"] == 2  # R1 and its child; the base is valid, so each failure above is its mutation
+    assert (
+        json.loads(out)["objective"]["placed"] == 2
+    )  # R1 and its child; the base is valid, so each failure above is its mutation
 
 
 def test_the_real_command_prints_no_traceback():
     """End to end, as a user runs it: the original crash (a list among the genders) and a too-deep document."""
-    for payload in (json.dumps({**SCENARIO, "shelters": [{**SCENARIO["shelters"][0], "admits": {
-            **SCENARIO["shelters"][0]["admits"], "genders": [[]]}}]}), "[" * 50_000):
-        out = subprocess.run([sys.executable, "-m", "matching", "solve", "-"], cwd=ROOT, input=payload,
-                             capture_output=True, text=True)
+    for payload in (
+        json.dumps(
+            {
+                **SCENARIO,
+                "shelters": [
+                    {**SCENARIO["shelters"][0], "admits": {**SCENARIO["shelters"][0]["admits"], "genders": [[]]}}
+                ],
+            }
+        ),
+        "[" * 50_000,
+    ):
+        out = subprocess.run(
+            [sys.executable, "-m", "matching", "solve", "-"], cwd=ROOT, input=payload, capture_output=True, text=True
+        )
         assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
         assert len(out.stderr.strip().splitlines()) == 1

@@ -1,4 +1,5 @@
 """The matcher against the shared scenarios, the CLI, reasons, alternatives, determinism, bad input."""
+
 import json
 import random
 import subprocess
@@ -13,22 +14,51 @@ ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-22T02:30:00+01:00"  # Sunday night
 
 
-def shelter(sid, lat=52.0, lon=5.0, region="utrecht", intake="24/7", genders=("female", "male", "x"),
-            adults=True, minors=False, residence=("lawful", "none"), excludes=(), pools=None, exploitation=None):
+def shelter(
+    sid,
+    lat=52.0,
+    lon=5.0,
+    region="utrecht",
+    intake="24/7",
+    genders=("female", "male", "x"),
+    adults=True,
+    minors=False,
+    residence=("lawful", "none"),
+    excludes=(),
+    pools=None,
+    exploitation=None,
+):
     admits = {"genders": list(genders), "adults": adults, "minors": minors, "residence": list(residence)}
     if exploitation is not None:
         admits["exploitation"] = list(exploitation)
-    return {"id": sid, "lat": lat, "lon": lon, "region": region, "intake": intake, "admits": admits,
-            "excludes": list(excludes), "pools": pools or [{"id": f"{sid}/bed", "kind": "bed", "free": 1}]}
+    return {
+        "id": sid,
+        "lat": lat,
+        "lon": lon,
+        "region": region,
+        "intake": intake,
+        "admits": admits,
+        "excludes": list(excludes),
+        "pools": pools or [{"id": f"{sid}/bed", "kind": "bed", "free": 1}],
+    }
 
 
 def person(gender="female", age=30, residence="none", exploitation="sexual", needs=()):
     return {"gender": gender, "age": age, "residence": residence, "exploitation": exploitation, "needs": list(needs)}
 
 
-def request(rid, persons=None, children=0, urgency="immediate", threat="low", lat=52.0, lon=5.0, region="utrecht", apart=()):
-    return {"id": rid, "urgency": urgency, "threat": threat, "found": {"lat": lat, "lon": lon, "region": region},
-            "persons": persons or [person()], "children": children, "apart_from": list(apart)}
+def request(
+    rid, persons=None, children=0, urgency="immediate", threat="low", lat=52.0, lon=5.0, region="utrecht", apart=()
+):
+    return {
+        "id": rid,
+        "urgency": urgency,
+        "threat": threat,
+        "found": {"lat": lat, "lon": lon, "region": region},
+        "persons": persons or [person()],
+        "children": children,
+        "apart_from": list(apart),
+    }
 
 
 def scenario(shelters, requests, now=NOW, **policy):
@@ -47,64 +77,113 @@ def test_shared_scenarios_reach_the_expected_objective(scenarios_dir, name):
 
 def test_cli_solves_a_file_and_standard_input(scenarios_dir):
     path = scenarios_dir / "night-sunday.json"
-    out = subprocess.run([sys.executable, "-m", "matching", "solve", str(path)], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", str(path)], cwd=ROOT, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["objective"]["placed"] == 9
-    piped = subprocess.run([sys.executable, "-m", "matching", "solve", "-"], cwd=ROOT, input=path.read_text(),
-                           capture_output=True, text=True)
+    piped = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", "-"],
+        cwd=ROOT,
+        input=path.read_text(),
+        capture_output=True,
+        text=True,
+    )
     assert json.loads(piped.stdout) == json.loads(out.stdout)
 
 
-@pytest.mark.parametrize("mutate,line", [
-    (lambda s: s["requests"][0]["persons"][0].update(age=-1), "requests[0].persons[0].age: must be an integer >= 0"),
-    (lambda s: s["requests"][0].update(urgency="asap"), "requests[0].urgency: must be one of"),
-    (lambda s: s["requests"].append(dict(s["requests"][0])), "requests[1].id: request id 'R1' is used twice"),
-    (lambda s: s["requests"][0].update(apart_from=["R9"]), "requests[0].apart_from[0]: names unknown request 'R9'"),
-    (lambda s: s["shelters"][0].pop("admits"), "shelters[0].admits: is required"),
-    (lambda s: s["shelters"][0]["pools"][0].update(kind="bunk"), "shelters[0].pools[0].kind: must be one of"),
-    (lambda s: s["shelters"][0]["pools"][0].update(free="2"), "shelters[0].pools[0].free: must be an integer >= 0"),
-    (lambda s: s["shelters"][0].update(intake=[{"days": [8], "from": "09:00", "to": "17:00"}]), "shelters[0].intake[0].days"),
-    (lambda s: s["shelters"][0].update(intake=[{"days": [1], "from": "17:00", "to": "09:00"}]), "shelters[0].intake[0].to"),
-    (lambda s: s.update(now="yesterday"), "now: must be an ISO 8601"),
-    (lambda s: s.update(version=2), "version: must be 1"),
-    (lambda s: s["shelters"][0]["pools"].append({"id": "S1/fam", "kind": "family_room", "free": 1}), "shelters[0].pools[1].room_size"),
-])
+@pytest.mark.parametrize(
+    "mutate,line",
+    [
+        (
+            lambda s: s["requests"][0]["persons"][0].update(age=-1),
+            "requests[0].persons[0].age: must be an integer >= 0",
+        ),
+        (lambda s: s["requests"][0].update(urgency="asap"), "requests[0].urgency: must be one of"),
+        (lambda s: s["requests"].append(dict(s["requests"][0])), "requests[1].id: request id 'R1' is used twice"),
+        (lambda s: s["requests"][0].update(apart_from=["R9"]), "requests[0].apart_from[0]: names unknown request 'R9'"),
+        (lambda s: s["shelters"][0].pop("admits"), "shelters[0].admits: is required"),
+        (lambda s: s["shelters"][0]["pools"][0].update(kind="bunk"), "shelters[0].pools[0].kind: must be one of"),
+        (lambda s: s["shelters"][0]["pools"][0].update(free="2"), "shelters[0].pools[0].free: must be an integer >= 0"),
+        (
+            lambda s: s["shelters"][0].update(intake=[{"days": [8], "from": "09:00", "to": "17:00"}]),
+            "shelters[0].intake[0].days",
+        ),
+        (
+            lambda s: s["shelters"][0].update(intake=[{"days": [1], "from": "17:00", "to": "09:00"}]),
+            "shelters[0].intake[0].to",
+        ),
+        (lambda s: s.update(now="yesterday"), "now: must be an ISO 8601"),
+        (lambda s: s.update(version=2), "version: must be 1"),
+        (
+            lambda s: s["shelters"][0]["pools"].append({"id": "S1/fam", "kind": "family_room", "free": 1}),
+            "shelters[0].pools[1].room_size",
+        ),
+    ],
+)
 def test_cli_bad_input_exits_2_with_one_line_naming_the_field(mutate, line):
     data = scenario([shelter("S1")], [request("R1")])
     mutate(data)
-    out = subprocess.run([sys.executable, "-m", "matching", "solve", "-"], cwd=ROOT, input=json.dumps(data),
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", "-"],
+        cwd=ROOT,
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2 and out.stdout == ""
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(line), lines
 
 
 def test_cli_not_json_and_missing_file():
-    out = subprocess.run([sys.executable, "-m", "matching", "solve", "-"], cwd=ROOT, input="{oops", capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", "-"], cwd=ROOT, input="{oops", capture_output=True, text=True
+    )
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1 and "not JSON" in out.stderr
-    out = subprocess.run([sys.executable, "-m", "matching", "solve", "/nonexistent.json"], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", "/nonexistent.json"], cwd=ROOT, capture_output=True, text=True
+    )
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
 
 
 def test_unplaced_reasons_follow_the_contract_order():
     shelters = [
-        shelter("MEN", genders=["male"]),                                    # gender
-        shelter("KIDS", adults=False, minors=True),                          # age
-        shelter("LAWFUL", residence=["lawful"]),                             # residence
-        shelter("LABOUR", exploitation=["labour"]),                          # exploitation
-        shelter("NOADD", excludes=["active_addiction"]),                     # contra-indication
+        shelter("MEN", genders=["male"]),  # gender
+        shelter("KIDS", adults=False, minors=True),  # age
+        shelter("LAWFUL", residence=["lawful"]),  # residence
+        shelter("LABOUR", exploitation=["labour"]),  # exploitation
+        shelter("NOADD", excludes=["active_addiction"]),  # contra-indication
         shelter("OFFICE", intake=[{"days": [1, 2, 3, 4, 5], "from": "09:00", "to": "17:00"}]),  # closed on Sunday night
-        shelter("NEAR", region="utrecht"),                                   # same region, high threat
-        shelter("NOFAM", region="groningen", lat=53.2, lon=6.6),             # no family room
-        shelter("FULL", region="groningen", lat=53.2, lon=6.6,
-                pools=[{"id": "FULL/fam", "kind": "family_room", "free": 0, "room_size": 4}]),  # capacity
+        shelter("NEAR", region="utrecht"),  # same region, high threat
+        shelter("NOFAM", region="groningen", lat=53.2, lon=6.6),  # no family room
+        shelter(
+            "FULL",
+            region="groningen",
+            lat=53.2,
+            lon=6.6,
+            pools=[{"id": "FULL/fam", "kind": "family_room", "free": 0, "room_size": 4}],
+        ),  # capacity
     ]
     r = request("R1", persons=[person(needs=["active_addiction"])], children=1, threat="high")
     result = matching.solve(scenario(shelters, [r]))
     assert result["assignments"] == []
-    assert result["unplaced"] == [{"request": "R1", "reasons": {
-        "age": 1, "capacity": 1, "contra_indication:active_addiction": 1, "exploitation": 1, "gender": 1,
-        "intake_closed": 1, "pool_fit": 1, "residence": 1, "safety_distance": 1}}]
+    assert result["unplaced"] == [
+        {
+            "request": "R1",
+            "reasons": {
+                "age": 1,
+                "capacity": 1,
+                "contra_indication:active_addiction": 1,
+                "exploitation": 1,
+                "gender": 1,
+                "intake_closed": 1,
+                "pool_fit": 1,
+                "residence": 1,
+                "safety_distance": 1,
+            },
+        }
+    ]
 
 
 def test_alternatives_are_other_eligible_pools_with_room_nearest_first():
@@ -118,8 +197,11 @@ def test_alternatives_are_other_eligible_pools_with_room_nearest_first():
 
 
 def test_high_threat_is_placed_far_away_and_outside_the_region():
-    shelters = [shelter("NEAR", lat=52.05, region="other"), shelter("SAME", lat=52.6, region="utrecht"),
-                shelter("FAR", lat=52.6, region="zwolle")]
+    shelters = [
+        shelter("NEAR", lat=52.05, region="other"),
+        shelter("SAME", lat=52.6, region="utrecht"),
+        shelter("FAR", lat=52.6, region="zwolle"),
+    ]
     result = matching.solve(scenario(shelters, [request("R1", threat="high")]))
     assert result["assignments"][0]["shelter"] == "FAR" and result["assignments"][0]["distance_km"] >= 50
 

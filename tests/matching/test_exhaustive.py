@@ -1,6 +1,7 @@
 """The solver against brute force on many small random scenarios: every tier equal, every rule kept.
 
 The checker below is written from the contract alone; it shares no code with the solver."""
+
 import datetime as dt
 import itertools
 import math
@@ -29,33 +30,83 @@ def random_scenario(rng):
         pools = []
         for k in range(rng.randint(1, 2)):
             if rng.random() < 0.35:
-                pools.append({"id": f"S{s}/f{k}", "kind": "family_room", "free": rng.randint(0, 2), "room_size": rng.randint(2, 4)})
+                pools.append(
+                    {
+                        "id": f"S{s}/f{k}",
+                        "kind": "family_room",
+                        "free": rng.randint(0, 2),
+                        "room_size": rng.randint(2, 4),
+                    }
+                )
             else:
                 pools.append({"id": f"S{s}/b{k}", "kind": "bed", "free": rng.randint(0, 3)})
-        intake = "24/7" if rng.random() < 0.6 else [{"days": sorted(rng.sample(range(1, 8), rng.randint(1, 7))),
-                                                      "from": "%02d:00" % (h := rng.randint(0, 20)), "to": "%02d:00" % rng.randint(h + 1, 23)}]
-        shelters.append({"id": f"S{s}", "lat": round(rng.uniform(51.0, 53.3), 3), "lon": round(rng.uniform(3.8, 7.0), 3),
-                         "region": rng.choice(REGIONS), "intake": intake,
-                         "admits": {"genders": rng.sample(["female", "male", "x"], rng.randint(1, 3)),
-                                    "adults": (adults := rng.random() < 0.85), "minors": (not adults) or rng.random() < 0.3,
-                                    "residence": rng.sample(["lawful", "none"], rng.randint(1, 2)),
-                                    "exploitation": rng.sample(["sexual", "labour", "criminal", "other"], rng.randint(2, 4))},
-                         "excludes": rng.sample(NEEDS, rng.randint(0, 2)), "pools": pools})
+        intake = (
+            "24/7"
+            if rng.random() < 0.6
+            else [
+                {
+                    "days": sorted(rng.sample(range(1, 8), rng.randint(1, 7))),
+                    "from": f"{(h := rng.randint(0, 20)):02d}:00",
+                    "to": f"{rng.randint(h + 1, 23):02d}:00",
+                }
+            ]
+        )
+        shelters.append(
+            {
+                "id": f"S{s}",
+                "lat": round(rng.uniform(51.0, 53.3), 3),
+                "lon": round(rng.uniform(3.8, 7.0), 3),
+                "region": rng.choice(REGIONS),
+                "intake": intake,
+                "admits": {
+                    "genders": rng.sample(["female", "male", "x"], rng.randint(1, 3)),
+                    "adults": (adults := rng.random() < 0.85),
+                    "minors": (not adults) or rng.random() < 0.3,
+                    "residence": rng.sample(["lawful", "none"], rng.randint(1, 2)),
+                    "exploitation": rng.sample(["sexual", "labour", "criminal", "other"], rng.randint(2, 4)),
+                },
+                "excludes": rng.sample(NEEDS, rng.randint(0, 2)),
+                "pools": pools,
+            }
+        )
     requests = []
     n = rng.randint(1, 4)
     for r in range(n):
-        persons = [{"gender": rng.choice(["female", "male", "x"]), "age": rng.choice([15, 24, 35, 50]),
-                    "residence": rng.choice(["lawful", "none"]), "exploitation": rng.choice(["sexual", "labour", "criminal", "other"]),
-                    "needs": rng.sample(NEEDS, rng.choice([0, 0, 1]))} for _ in range(rng.choice([1, 1, 1, 2]))]
-        requests.append({"id": f"R{r}", "urgency": rng.choice(["immediate", "tonight", "planned"]),
-                         "threat": rng.choice(["low", "low", "medium", "high"]),
-                         "found": {"lat": round(rng.uniform(51.0, 53.3), 3), "lon": round(rng.uniform(3.8, 7.0), 3),
-                                   "region": rng.choice(REGIONS)},
-                         "persons": persons, "children": rng.choice([0, 0, 0, 1, 2]), "apart_from": []})
+        persons = [
+            {
+                "gender": rng.choice(["female", "male", "x"]),
+                "age": rng.choice([15, 24, 35, 50]),
+                "residence": rng.choice(["lawful", "none"]),
+                "exploitation": rng.choice(["sexual", "labour", "criminal", "other"]),
+                "needs": rng.sample(NEEDS, rng.choice([0, 0, 1])),
+            }
+            for _ in range(rng.choice([1, 1, 1, 2]))
+        ]
+        requests.append(
+            {
+                "id": f"R{r}",
+                "urgency": rng.choice(["immediate", "tonight", "planned"]),
+                "threat": rng.choice(["low", "low", "medium", "high"]),
+                "found": {
+                    "lat": round(rng.uniform(51.0, 53.3), 3),
+                    "lon": round(rng.uniform(3.8, 7.0), 3),
+                    "region": rng.choice(REGIONS),
+                },
+                "persons": persons,
+                "children": rng.choice([0, 0, 0, 1, 2]),
+                "apart_from": [],
+            }
+        )
     if n >= 2 and rng.random() < 0.5:
         a, b = rng.sample(range(n), 2)
         requests[a]["apart_from"].append(f"R{b}")
-    return {"version": 1, "now": now.isoformat(), "policy": {"high_threat_min_km": 50}, "shelters": shelters, "requests": requests}
+    return {
+        "version": 1,
+        "now": now.isoformat(),
+        "policy": {"high_threat_min_km": 50},
+        "shelters": shelters,
+        "requests": requests,
+    }
 
 
 def eligible(s, r, now):
@@ -88,7 +139,9 @@ def options(data, r):
     for s in data["shelters"]:
         if eligible(s, r, data["now"]):
             for p in s["pools"]:
-                if (r["children"] == 0 and p["kind"] == "bed") or (r["children"] > 0 and p["kind"] == "family_room" and p["room_size"] >= size(r)):
+                if (r["children"] == 0 and p["kind"] == "bed") or (
+                    r["children"] > 0 and p["kind"] == "family_room" and p["room_size"] >= size(r)
+                ):
                     out.append((s, p))
     return out
 
@@ -117,7 +170,7 @@ def brute_force(data):
     choices = [[None] + options(data, r) for r in data["requests"]]
     best = None
     for combo in itertools.product(*choices):
-        plan = list(zip(data["requests"], combo))
+        plan = list(zip(data["requests"], combo, strict=True))
         if feasible(data, plan):
             value = objective(plan)
             if best is None or (value[0], value[1], -value[2]) > (best[0], best[1], -best[2]):

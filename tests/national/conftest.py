@@ -34,13 +34,14 @@ Requests (R<n>), region, created (UTC, local), what happened:
 Empty searches: E1 11-21 23:00Z Rotterdam men; E2 11-21 23:05Z no region families + no_residence;
 E3 12-25 10:00Z Amsterdam men; E4 10-20 (out of window) Rotterdam minors.
 """
+
 import datetime as dt
 
 import pytest
 
 from extensions import db
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 SINCE = dt.datetime(2026, 10, 31, 23, 0, tzinfo=UTC)  # 2026-11-01 00:00 local
 UNTIL = dt.datetime(2026, 12, 31, 23, 0, tzinfo=UTC)  # 2027-01-01 00:00 local
 MAN = {"gender": "male", "age": 35, "residence": "lawful", "exploitation": "labour", "needs": ["active_addiction"]}
@@ -64,20 +65,54 @@ def dataset(registry, users):
     regions, shelters = registry["regions"], registry["shelters"]
     coordinator = users["coordinator"]
     pool = shelters["dh-nood"].pools[0]
-    db.session.add(RegionHours(region_id=regions["den-haag"].id,
-                               windows=[{"days": [1, 2, 3, 4, 5], "from": "08:00", "to": "20:00"}]))
+    db.session.add(
+        RegionHours(
+            region_id=regions["den-haag"].id, windows=[{"days": [1, 2, 3, 4, 5], "from": "08:00", "to": "20:00"}]
+        )
+    )
     requests = {}
 
-    def request(name, region, created, status, size=1, children=0, persons=None, stats=None, blocking=None,
-                accepted=None, closed=None):
-        case = Case(created_at=created, created_by_id=users["police"].id, case_reference=f"REF-{name}",
-                    callback_phone="+31612345678", requester_org="police", region=regions[region],
-                    found_lat=regions[region].lat, found_lon=regions[region].lon, source="web")
-        row = PlacementRequest(case=case, short_code=name, status=status, created_at=created, urgency="immediate",
-                               threat="low", persons=persons, children=children, size=size, profile_stats=stats,
-                               apart_from=[], blocking_reasons=blocking,
-                               accepted_at=None if accepted is None else plus(created, accepted),
-                               accepted_by_id=None if accepted is None else coordinator.id, closed_at=closed)
+    def request(
+        name,
+        region,
+        created,
+        status,
+        size=1,
+        children=0,
+        persons=None,
+        stats=None,
+        blocking=None,
+        accepted=None,
+        closed=None,
+    ):
+        case = Case(
+            created_at=created,
+            created_by_id=users["police"].id,
+            case_reference=f"REF-{name}",
+            callback_phone="+31612345678",
+            requester_org="police",
+            region=regions[region],
+            found_lat=regions[region].lat,
+            found_lon=regions[region].lon,
+            source="web",
+        )
+        row = PlacementRequest(
+            case=case,
+            short_code=name,
+            status=status,
+            created_at=created,
+            urgency="immediate",
+            threat="low",
+            persons=persons,
+            children=children,
+            size=size,
+            profile_stats=stats,
+            apart_from=[],
+            blocking_reasons=blocking,
+            accepted_at=None if accepted is None else plus(created, accepted),
+            accepted_by_id=None if accepted is None else coordinator.id,
+            closed_at=closed,
+        )
         db.session.add(row)
         db.session.flush()
         requests[name] = row
@@ -85,46 +120,123 @@ def dataset(registry, users):
 
     def placement(row, chosen, status, decided=None, reason=None):
         created = plus(row.created_at, chosen)
-        hold = Hold(pool_id=pool.id, places=1, created_at=created, expires_at=plus(created, 90),
-                    status={"confirmed": "confirmed", "refused": "released"}.get(status, "released"),
-                    ended_at=decided, reason=reason)
+        hold = Hold(
+            pool_id=pool.id,
+            places=1,
+            created_at=created,
+            expires_at=plus(created, 90),
+            status={"confirmed": "confirmed", "refused": "released"}.get(status, "released"),
+            ended_at=decided,
+            reason=reason,
+        )
         db.session.add(hold)
         db.session.flush()
-        db.session.add(Placement(request_id=row.id, shelter_id=pool.shelter_id, pool_id=pool.id, hold_id=hold.id,
-                                 status=status, distance_km=3.0, chosen_by_id=coordinator.id, chosen_at=created,
-                                 decided_by_id=coordinator.id if decided else None, decided_at=decided,
-                                 refusal_reason=reason))
+        db.session.add(
+            Placement(
+                request_id=row.id,
+                shelter_id=pool.shelter_id,
+                pool_id=pool.id,
+                hold_id=hold.id,
+                status=status,
+                distance_km=3.0,
+                chosen_by_id=coordinator.id,
+                chosen_at=created,
+                decided_by_id=coordinator.id if decided else None,
+                decided_at=decided,
+                refusal_reason=reason,
+            )
+        )
 
     def events(row, *steps):
         for minute, kind, level in steps:
-            db.session.add(RequestEvent(request_id=row.id, at=plus(row.created_at, minute), kind=kind,
-                                        detail={"level": level} if level else None))
+            db.session.add(
+                RequestEvent(
+                    request_id=row.id,
+                    at=plus(row.created_at, minute),
+                    kind=kind,
+                    detail={"level": level} if level else None,
+                )
+            )
 
-    r1 = request("R1", "rotterdam", at(11, 16, 9), "cancelled", size=2, children=1, accepted=4, closed=at(11, 16, 12),
-                 stats={"groups": ["families", "no_residence"], "needs": ["active_addiction"]},
-                 blocking={"capacity": 3, "contra_indication:active_addiction": 2})
+    r1 = request(
+        "R1",
+        "rotterdam",
+        at(11, 16, 9),
+        "cancelled",
+        size=2,
+        children=1,
+        accepted=4,
+        closed=at(11, 16, 12),
+        stats={"groups": ["families", "no_residence"], "needs": ["active_addiction"]},
+        blocking={"capacity": 3, "contra_indication:active_addiction": 2},
+    )
     placement(r1, 20, "refused", at(11, 16, 11), "no_place")  # P-b
     placement(r1, 40, "released", at(11, 16, 9, 50))  # P-e: a later choice; the first chosen stays +20
-    r2 = request("R2", "rotterdam", at(11, 21, 22), "exhausted", closed=at(11, 21, 22, 30),
-                 stats={"groups": ["men"], "needs": []})
+    r2 = request(
+        "R2",
+        "rotterdam",
+        at(11, 21, 22),
+        "exhausted",
+        closed=at(11, 21, 22, 30),
+        stats={"groups": ["men"], "needs": []},
+    )
     events(r2, (0, "paged", "primary"), (5, "paged", "primary"), (10, "paged", "backup"), (20, "paged", "national"))
-    r3 = request("R3", "den-haag", at(11, 30, 22), "cancelled", size=3, accepted=8, closed=at(11, 30, 23, 30),
-                 stats={"groups": ["groups", "men"], "needs": ["psychiatric_crisis"]})
+    r3 = request(
+        "R3",
+        "den-haag",
+        at(11, 30, 22),
+        "cancelled",
+        size=3,
+        accepted=8,
+        closed=at(11, 30, 23, 30),
+        stats={"groups": ["groups", "men"], "needs": ["psychiatric_crisis"]},
+    )
     placement(r3, 20, "refused", at(11, 30, 23, 10), "contra_indication")  # P-c: December local
     request("R4", "amsterdam", at(12, 25, 9), "cancelled", size=0, persons=[], closed=at(12, 25, 10))
-    r5 = request("R5", "rotterdam", at(11, 16, 13), "cancelled", accepted=10, closed=at(11, 16, 15),
-                 stats={"groups": ["men"], "needs": []}, blocking={"capacity": 1})
+    r5 = request(
+        "R5",
+        "rotterdam",
+        at(11, 16, 13),
+        "cancelled",
+        accepted=10,
+        closed=at(11, 16, 15),
+        stats={"groups": ["men"], "needs": []},
+        blocking={"capacity": 1},
+    )
     placement(r5, 30, "confirmed", plus(r5.created_at, 60))
-    r6 = request("R6", "rotterdam", at(11, 20, 19), "placed", accepted=3, closed=plus(at(11, 20, 19), 90),
-                 stats={"groups": ["men"], "needs": []})
+    r6 = request(
+        "R6",
+        "rotterdam",
+        at(11, 20, 19),
+        "placed",
+        accepted=3,
+        closed=plus(at(11, 20, 19), 90),
+        stats={"groups": ["men"], "needs": []},
+    )
     placement(r6, 10, "refused", at(11, 20, 19, 40), "contra_indication")  # P-a
     placement(r6, 50, "confirmed", plus(r6.created_at, 90))  # P-a2
     events(r6, (0, "paged", "primary"))
-    r7 = request("R7", "rotterdam", at(10, 31, 20), "cancelled", accepted=5, closed=at(10, 31, 22, 30),
-                 stats={"groups": ["men"], "needs": []}, blocking={"capacity": 1, "gender": 2})
+    r7 = request(
+        "R7",
+        "rotterdam",
+        at(10, 31, 20),
+        "cancelled",
+        accepted=5,
+        closed=at(10, 31, 22, 30),
+        stats={"groups": ["men"], "needs": []},
+        blocking={"capacity": 1, "gender": 2},
+    )
     placement(r7, 30, "refused", at(10, 31, 21), "safety")  # P-d: before the window
-    request("R10", "amsterdam", at(12, 2, 8, 30), "cancelled", accepted=6, closed=at(12, 2, 9), persons=[MAN],
-            blocking={"capacity": 2, "gender": 1})
+    request(
+        "R10",
+        "amsterdam",
+        at(12, 2, 8, 30),
+        "cancelled",
+        accepted=6,
+        closed=at(12, 2, 9),
+        persons=[MAN],
+        blocking={"capacity": 2, "gender": 1},
+    )
     r11 = request("R11", "rotterdam", at(11, 21, 2), "placed", accepted=7, closed=plus(at(11, 21, 2), 45))
     placement(r11, 25, "confirmed", plus(r11.created_at, 45))
     events(r11, (0, "paged", "primary"), (10, "paged", "backup"))
@@ -141,11 +253,21 @@ def dataset(registry, users):
     r17 = request("R17", "amsterdam", at(12, 25, 20), "accepted", accepted=70)
     events(r17, (0, "paged", "primary"), (20, "paged", "national"), (30, "exhausted", None))
 
-    for key, moment, region, groups in [("E1", at(11, 21, 23), "rotterdam", ["men"]),
-                                        ("E2", at(11, 21, 23, 5), None, ["families", "no_residence"]),
-                                        ("E3", at(12, 25, 10), "amsterdam", ["men"]),
-                                        ("E4", at(10, 20, 12), "rotterdam", ["minors"])]:
-        db.session.add(EmptySearch(at=moment, region_id=regions[region].id if region else None, role="police",
-                                   target_groups=groups, needs=[], dedupe_key=key))
+    for key, moment, region, groups in [
+        ("E1", at(11, 21, 23), "rotterdam", ["men"]),
+        ("E2", at(11, 21, 23, 5), None, ["families", "no_residence"]),
+        ("E3", at(12, 25, 10), "amsterdam", ["men"]),
+        ("E4", at(10, 20, 12), "rotterdam", ["minors"]),
+    ]:
+        db.session.add(
+            EmptySearch(
+                at=moment,
+                region_id=regions[region].id if region else None,
+                role="police",
+                target_groups=groups,
+                needs=[],
+                dedupe_key=key,
+            )
+        )
     db.session.commit()
     return {"regions": regions, "requests": requests}

@@ -1,5 +1,6 @@
 """The national exports: who sees what (national, regional, nothing), small-count suppression,
 CSV and JSON of the same table, and bad queries answered with the field named."""
+
 import csv
 import datetime as dt
 import io
@@ -9,19 +10,25 @@ import pytest
 from extensions import db
 from piket import service as piket
 
-BODY = {"case_reference": "PL-9", "callback_phone": "+31612345678", "found": {"region": "rotterdam"},
-        "requests": [{"persons": [{"gender": "male", "age": 30, "residence": "lawful", "exploitation": "labour"}]}]}
+BODY = {
+    "case_reference": "PL-9",
+    "callback_phone": "+31612345678",
+    "found": {"region": "rotterdam"},
+    "requests": [{"persons": [{"gender": "male", "age": 30, "residence": "lawful", "exploitation": "labour"}]}],
+}
 
 
 @pytest.fixture
 def withdrawn(users, now):
     """withdrawn(n, region): n requests in that region, withdrawn an hour ago without a bed."""
+
     def make(n, region="rotterdam"):
         for _ in range(n):
             fields = piket.parse_case({**BODY, "found": {"region": region}}, users["police"])
             case, _ = piket.create_case(now - dt.timedelta(hours=2), fields, users["police"])
             piket.cancel(now - dt.timedelta(hours=1), case.requests[0].id, users["police"])
         db.session.commit()
+
     return make
 
 
@@ -59,8 +66,17 @@ def test_three_is_shown_to_a_coordinator(api, withdrawn):
 
 
 @pytest.mark.parametrize("role", ["police", "shelter_staff"])
-@pytest.mark.parametrize("url", ["/api/v1/occupancy", "/api/v1/unmet-demand", "/api/v1/time-to-placement",
-                                 "/api/v1/freshness", "/api/v1/comensha-reports", "/api/v1/occupancy/history"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/occupancy",
+        "/api/v1/unmet-demand",
+        "/api/v1/time-to-placement",
+        "/api/v1/freshness",
+        "/api/v1/comensha-reports",
+        "/api/v1/occupancy/history",
+    ],
+)
 def test_police_and_shelter_staff_see_none_of_it(api, role, url):
     resp = api(role, "GET", url)
     assert resp.status_code == 403 and resp.json["error"]["code"] == "forbidden"
@@ -80,22 +96,33 @@ def test_csv_is_the_same_table_as_json(api, withdrawn):
 
 def test_a_coordinators_csv_is_suppressed_too(api, withdrawn):
     withdrawn(2)
-    rows = list(csv.DictReader(io.StringIO(api("coordinator", "GET", "/api/v1/unmet-demand?format=csv").get_data(as_text=True))))
+    rows = list(
+        csv.DictReader(io.StringIO(api("coordinator", "GET", "/api/v1/unmet-demand?format=csv").get_data(as_text=True)))
+    )
     withdrawn_row = next(r for r in rows if r["reason"] == "withdrawn")
     assert withdrawn_row["requests"] == "" and withdrawn_row["persons"] == ""
 
 
-@pytest.mark.parametrize("query,field", [("days=7", "days"), ("days=abc", "days"), ("format=xml", "format"),
-                                         ("format=csv&table=nope", "table")])
+@pytest.mark.parametrize(
+    "query,field",
+    [("days=7", "days"), ("days=abc", "days"), ("format=xml", "format"), ("format=csv&table=nope", "table")],
+)
 def test_bad_queries_name_the_field(api, query, field):
     resp = api("comensha", "GET", f"/api/v1/unmet-demand?{query}")
     assert resp.status_code == 422 and resp.json["error"]["field"] == field
 
 
-@pytest.mark.parametrize("query,field", [("from=yesterday", "from"), ("from=2026-11-20&to=2026-11-01", "from"),
-                                         ("from=2024-01-01&to=2026-11-01", "from"), ("kind=minutely", "kind"),
-                                         ("from=2027-03-27&to=2027-03-28 02:30", "to"),  # the hour the clock skips
-                                         ("from=2026-10-25 02:30&to=2026-10-26", "from")])  # the doubled hour
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("from=yesterday", "from"),
+        ("from=2026-11-20&to=2026-11-01", "from"),
+        ("from=2024-01-01&to=2026-11-01", "from"),
+        ("kind=minutely", "kind"),
+        ("from=2027-03-27&to=2027-03-28 02:30", "to"),  # the hour the clock skips
+        ("from=2026-10-25 02:30&to=2026-10-26", "from"),
+    ],
+)  # the doubled hour
 def test_history_queries_name_the_field(api, query, field):
     resp = api("comensha", "GET", f"/api/v1/occupancy/history?{query}")
     assert resp.status_code == 422 and resp.json["error"]["field"] == field

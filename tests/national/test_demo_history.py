@@ -1,4 +1,5 @@
 """The demo history: enough for every chart and table, loaded once, never over live history."""
+
 from sqlalchemy import func, select
 
 from beds import demo as beds_demo
@@ -16,13 +17,21 @@ def test_history_loads_once_and_fills_the_page(app, now, users):
     assert demo.load(now) == {"snapshots": 0, "past_requests": 0, "empty_searches": 0}
     assert db.session.scalar(select(func.count()).select_from(PlacementRequest)) == before
     tables = {t.key: t for topic in service.dashboard(now, users["comensha"], app.config, 365).values() for t in topic}
-    for key in ("occupancy_trend", "unmet_by_reason", "refusals_by_reason", "time_to_placement", "open_reports", "reports"):
+    for key in (
+        "occupancy_trend",
+        "unmet_by_reason",
+        "refusals_by_reason",
+        "time_to_placement",
+        "open_reports",
+        "reports",
+    ):
         assert tables[key].rows, key
     assert len(tables["occupancy_trend"].rows) >= 360  # a point a day
 
 
 def test_no_demo_history_over_what_the_worker_wrote(app, now):
     from national import snapshots
+
     beds_demo.load(now)
     snapshots.take(now)
     db.session.commit()

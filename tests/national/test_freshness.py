@@ -1,5 +1,6 @@
 """Freshness per shelter and the reminder SMS: one click (who may, to whom, once an hour) and the
 worker's daily reminder to stale shelters in local daytime."""
+
 import datetime as dt
 
 import pytest
@@ -13,7 +14,7 @@ from extensions import db
 from national import freshness
 from notify.models import NotificationAttempt
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 CFG = {"FRESH_HOURS": 2, "STALE_HOURS": 8, "PUBLIC_BASE_URL": "https://piket.test"}
 
 
@@ -35,29 +36,48 @@ def staff(registry, now):
     ams = registry["shelters"]["ams-vo"]
 
     def make(email, phone, active=True):
-        user = accounts.create_user(now, email=email, password="correct-horse-1", role="shelter_staff", phone=phone,
-                                    shelter_ids=[ams.id])
+        user = accounts.create_user(
+            now, email=email, password="correct-horse-1", role="shelter_staff", phone=phone, shelter_ids=[ams.id]
+        )
         user.active = active
         db.session.commit()
         return user
-    return {"a": make("a@vo.nl", "+31611111111"), "b": make("b@vo.nl", "+31622222222"),
-            "no_phone": make("c@vo.nl", None), "gone": make("d@vo.nl", "+31633333333", active=False)}
+
+    return {
+        "a": make("a@vo.nl", "+31611111111"),
+        "b": make("b@vo.nl", "+31622222222"),
+        "no_phone": make("c@vo.nl", None),
+        "gone": make("d@vo.nl", "+31633333333", active=False),
+    }
 
 
 @pytest.fixture
 def never(registry):
     """A shelter whose pool nobody ever confirmed."""
     r = registry["regions"]["den-haag"]
-    shelter = Shelter(key="DH-NEW", name="Nieuwe opvang Den Haag", type="omp", region=r, municipality="Den Haag",
-                      lat=52.07, lon=4.3, intake="24/7", genders=["male"], residence=["lawful"], exploitation=["labour"],
-                      excludes=[], intake_phone="070 123 4567",
-                      pools=[BedPool(key="bed", kind="bed", capacity=3, occupied=0, confirmed_at=None)])
+    shelter = Shelter(
+        key="DH-NEW",
+        name="Nieuwe opvang Den Haag",
+        type="omp",
+        region=r,
+        municipality="Den Haag",
+        lat=52.07,
+        lon=4.3,
+        intake="24/7",
+        genders=["male"],
+        residence=["lawful"],
+        exploitation=["labour"],
+        excludes=[],
+        intake_phone="070 123 4567",
+        pools=[BedPool(key="bed", kind="bed", capacity=3, occupied=0, confirmed_at=None)],
+    )
     db.session.add(shelter)
     db.session.commit()
     return shelter
 
 
 # --- the table --------------------------------------------------------------------------------------
+
 
 def test_table_stalest_first_with_ages(registry, never, now):
     # At NOW (Sunday 02:30 local): COSM and Mannenopvang Rotterdam confirmed 30 min ago (fresh), Noodbed
@@ -90,15 +110,19 @@ def test_table_shows_the_last_reminder_and_filters_regions(registry, staff, user
 
 # --- the one-click reminder -------------------------------------------------------------------------
 
+
 def test_remind_sends_an_sms_to_each_staff_member_with_a_phone(registry, staff, users, now):
     ams = registry["shelters"]["ams-vo"]
     assert freshness.remind(now, ams.id, users["comensha"], CFG) == 2
     sent = attempts()
     assert [(a.to_number, a.user_id, a.channel, a.purpose, a.status) for a in sent] == [
         ("+31611111111", staff["a"].id, "sms", "freshness_reminder", "pending"),
-        ("+31622222222", staff["b"].id, "sms", "freshness_reminder", "pending")]
-    assert sent[0].body == ("Piket: de vrije plaatsen van Vrouwenopvang Amsterdam zijn 9 uur niet bijgewerkt. "
-                            "Werk ze bij op https://piket.test/opvang")
+        ("+31622222222", staff["b"].id, "sms", "freshness_reminder", "pending"),
+    ]
+    assert sent[0].body == (
+        "Piket: de vrije plaatsen van Vrouwenopvang Amsterdam zijn 9 uur niet bijgewerkt. "
+        "Werk ze bij op https://piket.test/opvang"
+    )
     assert all(a.dedupe_key.startswith(f"fresh:{ams.id:08d}:") for a in sent)
     [entry] = audits()
     assert (entry.entity_id, entry.actor_id, entry.after) == (str(ams.id), users["comensha"].id, {"messages": 2})
@@ -161,6 +185,7 @@ def test_no_phone_at_all_is_a_validation_error_and_stores_nothing(registry, user
 
 
 # --- the worker's daily reminder --------------------------------------------------------------------
+
 
 @pytest.fixture
 def stale_setup(registry, staff, never):

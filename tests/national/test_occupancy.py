@@ -1,4 +1,5 @@
 """Occupancy now (per region, per shelter type) and as a trend, on a small dataset computed by hand."""
+
 import datetime as dt
 
 import pytest
@@ -13,7 +14,7 @@ from national.models import OccupancySnapshot
 from national.tables import suppress
 from tests.conftest import ON_POSTGRES
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def utc(*args):
@@ -38,10 +39,22 @@ def dataset(registry):
     cosm_family.out_of_service = 1
     ams = s["ams-vo"].pools[0]
     ams.occupied, ams.out_of_service = 5, 1
-    closed = Shelter(key="AMS-OMP", name="OMP Amsterdam (gesloten)", type="omp", region=r["amsterdam"],
-                     municipality="Amsterdam", lat=52.37, lon=4.9, intake="24/7", genders=["female"], residence=["lawful"],
-                     exploitation=["sexual"], excludes=[], active=False,
-                     pools=[BedPool(key="bed", kind="bed", capacity=9, occupied=0)])
+    closed = Shelter(
+        key="AMS-OMP",
+        name="OMP Amsterdam (gesloten)",
+        type="omp",
+        region=r["amsterdam"],
+        municipality="Amsterdam",
+        lat=52.37,
+        lon=4.9,
+        intake="24/7",
+        genders=["female"],
+        residence=["lawful"],
+        exploitation=["sexual"],
+        excludes=[],
+        active=False,
+        pools=[BedPool(key="bed", kind="bed", capacity=9, occupied=0)],
+    )
     utrecht = Region(code="utrecht", name="Utrecht", kind="care", centre="Utrecht", lat=52.09, lon=5.12)
     db.session.add_all([closed, utrecht])
     db.session.commit()
@@ -83,15 +96,27 @@ def test_current_per_region_with_demand_and_alarms(dataset, now):
     # Amsterdam: cap 6, oos 1, occ 5, held 0, free 6-1-5 = 0; usable 5, util 5/5 = 100.0 -> "vol".
     #   Nobody turned away: demand 5/5 = 100.0, not over 100.
     assert numbers(rows["Amsterdam"]) == (6, 1, 5, 0, 0, 100.0)
-    assert (rows["Amsterdam"]["turned_away"], rows["Amsterdam"]["demand"], rows["Amsterdam"]["alarm"]) == (0, 100.0, "full")
+    assert (rows["Amsterdam"]["turned_away"], rows["Amsterdam"]["demand"], rows["Amsterdam"]["alarm"]) == (
+        0,
+        100.0,
+        "full",
+    )
     assert rows["Amsterdam"]["alarm_label"] == "vol"
     # Den Haag: cap 1, nothing used: util 0/1 = 0.0 -> "onder 65%".
     assert numbers(rows["Den Haag"]) == (1, 0, 0, 0, 1, 0.0)
-    assert (rows["Den Haag"]["demand"], rows["Den Haag"]["alarm"], rows["Den Haag"]["alarm_label"]) == (0.0, "low", "onder 65%")
+    assert (rows["Den Haag"]["demand"], rows["Den Haag"]["alarm"], rows["Den Haag"]["alarm_label"]) == (
+        0.0,
+        "low",
+        "onder 65%",
+    )
     # Rotterdam: cap 4+1+2 = 7, oos 1, occ 2+0+1 = 3, held 1, free 7-1-3-1 = 2; usable 6,
     #   util (3+1)/6 = 66.7 (not low); demand (3+1+3)/6 = 116.7 > 100 -> "vraag boven 100%".
     assert numbers(rows["Rotterdam"]) == (7, 1, 3, 1, 2, 66.7)
-    assert (rows["Rotterdam"]["turned_away"], rows["Rotterdam"]["demand"], rows["Rotterdam"]["alarm"]) == (3, 116.7, "over")
+    assert (rows["Rotterdam"]["turned_away"], rows["Rotterdam"]["demand"], rows["Rotterdam"]["alarm"]) == (
+        3,
+        116.7,
+        "over",
+    )
     assert rows["Rotterdam"]["alarm_label"] == "vraag boven 100%"
     assert (rows["Rotterdam"]["region_id"], rows["Rotterdam"]["code"]) == (r["rotterdam"].id, "rotterdam")
     assert (rows["Rotterdam"]["lat"], rows["Rotterdam"]["lon"]) == (51.9225, 4.4792)
@@ -127,11 +152,16 @@ def test_without_turned_away_demand_equals_utilisation_and_is_unknown(dataset, n
 
 def test_a_coordinators_region_view(dataset, now):
     r = dataset["regions"]
-    tables = occupancy.current(now, region_ids={r["rotterdam"].id}, turned_away={r["rotterdam"].id: 3, r["utrecht"].id: 2})
+    tables = occupancy.current(
+        now, region_ids={r["rotterdam"].id}, turned_away={r["rotterdam"].id: 3, r["utrecht"].id: 2}
+    )
     regions = tables["occupancy_regions"].rows
     assert [row["region"] for row in regions] == ["Rotterdam", "Totaal"]
     # Only Rotterdam's turned-away count: demand (4+3)/6 = 116.7; Utrecht's 2 are not this view's.
-    assert numbers(regions[-1]) == (7, 1, 3, 1, 2, 66.7) and (regions[-1]["turned_away"], regions[-1]["demand"]) == (3, 116.7)
+    assert numbers(regions[-1]) == (7, 1, 3, 1, 2, 66.7) and (regions[-1]["turned_away"], regions[-1]["demand"]) == (
+        3,
+        116.7,
+    )
     types = by(tables["occupancy_types"], "shelter_type")
     assert set(types) == {"cosm", "mannenopvang", None}
     assert numbers(types[None]) == (7, 1, 3, 1, 2, 66.7)
@@ -147,10 +177,21 @@ def test_small_turned_away_counts_and_their_demand_are_suppressed(dataset, now):
 
 # --- trend ------------------------------------------------------------------------------------------
 
+
 def snap(kind, at, pool_id, region_id, capacity, out_of_service, occupied, held, shelter_type="cosm"):
-    return OccupancySnapshot(kind=kind, taken_at=at, pool_id=pool_id, shelter_id=pool_id, region_id=region_id,
-                             shelter_type=shelter_type, capacity=capacity, out_of_service=out_of_service,
-                             occupied=occupied, held=held, free=capacity - out_of_service - occupied - held)
+    return OccupancySnapshot(
+        kind=kind,
+        taken_at=at,
+        pool_id=pool_id,
+        shelter_id=pool_id,
+        region_id=region_id,
+        shelter_type=shelter_type,
+        capacity=capacity,
+        out_of_service=out_of_service,
+        occupied=occupied,
+        held=held,
+        free=capacity - out_of_service - occupied - held,
+    )
 
 
 @pytest.fixture
@@ -160,13 +201,18 @@ def history_rows(registry):
     absurd numbers at the same moments, and a daily one after `now`."""
     R, A = registry["regions"]["rotterdam"].id, registry["regions"]["amsterdam"].id
     rows = []
-    for day, p1, p2 in [(18, (10, 0, 6, 1), (10, 2, 8, 0)),
-                        (19, (10, 0, 5, 0), (10, 0, 5, 0)),
-                        (21, (12, 1, 11, 0), (10, 0, 10, 0))]:
+    for day, p1, p2 in [
+        (18, (10, 0, 6, 1), (10, 2, 8, 0)),
+        (19, (10, 0, 5, 0), (10, 0, 5, 0)),
+        (21, (12, 1, 11, 0), (10, 0, 10, 0)),
+    ]:
         at = utc(2026, 11, day, 3)
         rows += [snap("daily", at, 1, R, *p1), snap("daily", at, 2, A, *p2)]
-        rows += [snap("hourly", at, 1, R, 100, 0, 0, 0), snap("hourly", at, 2, A, 100, 0, 0, 0),
-                 snap("hourly", at + dt.timedelta(hours=1), 1, R, 100, 0, 0, 0)]
+        rows += [
+            snap("hourly", at, 1, R, 100, 0, 0, 0),
+            snap("hourly", at, 2, A, 100, 0, 0, 0),
+            snap("hourly", at + dt.timedelta(hours=1), 1, R, 100, 0, 0, 0),
+        ]
     rows.append(snap("daily", utc(2026, 11, 22, 3), 1, R, 50, 0, 50, 0))  # after NOW (01:30 UTC): not yet
     db.session.add_all(rows)
     db.session.commit()
@@ -219,8 +265,10 @@ def test_trend_is_one_query_that_searches_the_slot_index(history_rows, now):
     assert len(selects) == 1 and "GROUP BY" in selects[0][0].upper()
     if not ON_POSTGRES:  # SQLite's plan: a search on (kind, taken_at), never a scan of the table
         statement, params = selects[0]
-        plan = " ".join(str(row[-1]) for row in db.session.connection().exec_driver_sql(
-            "EXPLAIN QUERY PLAN " + statement, params).all())
+        plan = " ".join(
+            str(row[-1])
+            for row in db.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+        )
         assert "SEARCH occupancy_snapshots USING" in plan and "kind=? AND taken_at>?" in plan, plan
     db.session.rollback()
 
@@ -235,7 +283,9 @@ def test_history_per_slot_and_region(history_rows):
     ]
     daily = occupancy.history(utc(2026, 11, 18, 0), utc(2026, 11, 20, 0), "daily", region_ids={history_rows["R"]}).rows
     assert [(row["taken_at"], numbers(row)) for row in daily] == [
-        ("2026-11-18T04:00+01:00", (10, 0, 6, 1, 3, 70.0)), ("2026-11-19T04:00+01:00", (10, 0, 5, 0, 5, 50.0))]
+        ("2026-11-18T04:00+01:00", (10, 0, 6, 1, 3, 70.0)),
+        ("2026-11-19T04:00+01:00", (10, 0, 5, 0, 5, 50.0)),
+    ]
     with pytest.raises(ValidationError) as err:
         occupancy.history(utc(2026, 11, 18, 0), utc(2026, 11, 20, 0), "weekly")
     assert err.value.field == "kind"
@@ -246,7 +296,8 @@ def test_trend_uses_the_slot_index_over_a_year_of_hourly_rows(registry, now):
     """A year of hourly rows for 60 pools (525,600) plus the daily ones: the planner reaches the daily
     rows through the (kind, taken_at, pool_id) index and never scans the hourly ones."""
     region = registry["regions"]["rotterdam"].id
-    db.session.execute(sa_text("""
+    db.session.execute(
+        sa_text("""
         INSERT INTO occupancy_snapshots (kind, taken_at, pool_id, shelter_id, region_id, shelter_type,
                                          capacity, out_of_service, occupied, held, free)
         SELECT k.kind, t.at, p.id, p.id, :region, 'cosm', 10, 0, 5, 0, 5
@@ -257,7 +308,9 @@ def test_trend_uses_the_slot_index_over_a_year_of_hourly_rows(registry, now):
                                                      CAST(:end AS timestamp), interval '1 day') g) k(kind, at)
         CROSS JOIN LATERAL (SELECT k.at) t(at)
         CROSS JOIN generate_series(1, 60) p(id)
-    """), {"region": region, "start": "2025-11-21 00:00:00", "end": "2026-11-21 23:00:00"})
+    """),
+        {"region": region, "start": "2025-11-21 00:00:00", "end": "2026-11-21 23:00:00"},
+    )
     db.session.commit()
     db.session.connection().exec_driver_sql("ANALYZE occupancy_snapshots")
     db.session.commit()

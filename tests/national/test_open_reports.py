@@ -1,4 +1,5 @@
 """The CoMensha reports on the national page: the open list and the per-region summary."""
+
 import datetime as dt
 
 from extensions import db
@@ -37,10 +38,20 @@ def test_open_table_oldest_first_with_owner_days_and_region_filter(app, new_case
     later = now + dt.timedelta(days=3)
     table = national_reports.open_table(later)
     assert table.key == "open_reports" and [k for k, _ in table.columns] == [
-        "case", "region", "placed", "owner", "days_open", "reminded"]
+        "case",
+        "region",
+        "placed",
+        "owner",
+        "days_open",
+        "reminded",
+    ]
     assert [r["case"] for r in table.rows] == [rot, dh]
     first = table.rows[0]
-    assert first["region"] == "Rotterdam" and first["placed"] == "22-11-2026 02:30" and first["owner"] == "Coördinator Jansen"
+    assert (
+        first["region"] == "Rotterdam"
+        and first["placed"] == "22-11-2026 02:30"
+        and first["owner"] == "Coördinator Jansen"
+    )
     assert first["days_open"] == 3 and first["reminded"] == "nog niet"
     only_dh = national_reports.open_table(later, region_ids={registry["regions"]["den-haag"].id})
     assert [r["case"] for r in only_dh.rows] == [dh]
@@ -52,7 +63,7 @@ def test_open_table_shows_the_last_reminder(app, new_case, registry, users, now)
     rot, _dh = setup_cases(app, new_case, registry, users, now)
     users["coordinator"].phone = "+31610000077"
     db.session.commit()
-    monday_10 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.timezone.utc)  # 10:00 in Amsterdam
+    monday_10 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # 10:00 in Amsterdam
     assert reports.remind_due(monday_10) == 2  # one owner, two open reports: one SMS each
     rows = {r["case"]: r for r in national_reports.open_table(monday_10).rows}
     assert rows[rot]["reminded"] == "23-11-2026 10:00" and rows[rot]["days_open"] == 1
@@ -61,7 +72,9 @@ def test_open_table_shows_the_last_reminder(app, new_case, registry, users, now)
 def test_summary_per_region_with_median_days_and_a_total(app, new_case, registry, users, now):
     rot, dh = setup_cases(app, new_case, registry, users, now)
     reports.mark_made(now + dt.timedelta(hours=36), rot, users["coordinator"])  # 1.5 days after placement
-    table = national_reports.summary(now + dt.timedelta(days=5), now - dt.timedelta(days=30), now + dt.timedelta(days=1))
+    table = national_reports.summary(
+        now + dt.timedelta(days=5), now - dt.timedelta(days=30), now + dt.timedelta(days=1)
+    )
     assert table.key == "reports" and table.counts == ("placed", "made", "open")
     assert table.guarded == {"median_days": "made"}
     rows = {r["region"]: r for r in table.rows}
@@ -79,8 +92,12 @@ def test_summary_window_and_region_scope(app, new_case, registry, users, now):
     rot, dh = setup_cases(app, new_case, registry, users, now)
     late = national_reports.summary(now + dt.timedelta(days=1), now + H / 2, now + dt.timedelta(days=1))
     assert {r["region"]: r["placed"] for r in late.rows} == {"Den Haag": 1, "Nederland": 1}
-    scoped = national_reports.summary(now + dt.timedelta(days=1), now - H, now + dt.timedelta(days=1),
-                                      region_ids={registry["regions"]["rotterdam"].id})
+    scoped = national_reports.summary(
+        now + dt.timedelta(days=1),
+        now - H,
+        now + dt.timedelta(days=1),
+        region_ids={registry["regions"]["rotterdam"].id},
+    )
     assert [(r["region"], r["placed"]) for r in scoped.rows] == [("Rotterdam", 1), ("Totaal", 1)]
 
 

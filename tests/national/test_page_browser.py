@@ -1,16 +1,34 @@
 """The national page in a real headless Chromium, as the CoMensha user, on the demo data: it shows
 the map and the charts, and every figure in its tables is the figure the API reports."""
+
 from accounts import service as accounts
 from beds import demo as beds_demo
 from national import demo as national_demo
 from tests.conftest import browser_login, screenshot
 from vocabulary import OCCUPANCY_ALARMS
 
-COMPARED = ("occupancy_regions", "occupancy_types", "occupancy_trend", "freshness", "unmet_by_reason",
-            "unmet_by_contra_indication", "unmet_by_target_group", "unmet_by_region_month", "refusals_by_reason",
-            "time_to_placement", "escalations", "open_reports", "reports")
-ENDPOINTS = ("/api/v1/occupancy", "/api/v1/freshness", "/api/v1/unmet-demand", "/api/v1/time-to-placement",
-             "/api/v1/comensha-reports")
+COMPARED = (
+    "occupancy_regions",
+    "occupancy_types",
+    "occupancy_trend",
+    "freshness",
+    "unmet_by_reason",
+    "unmet_by_contra_indication",
+    "unmet_by_target_group",
+    "unmet_by_region_month",
+    "refusals_by_reason",
+    "time_to_placement",
+    "escalations",
+    "open_reports",
+    "reports",
+)
+ENDPOINTS = (
+    "/api/v1/occupancy",
+    "/api/v1/freshness",
+    "/api/v1/unmet-demand",
+    "/api/v1/time-to-placement",
+    "/api/v1/comensha-reports",
+)
 CELLS = "rows => rows.map(r => Object.fromEntries([...r.querySelectorAll('td[data-col]')].map(td => [td.dataset.col, td.textContent.trim()])))"
 
 
@@ -36,6 +54,7 @@ def test_comensha_sees_on_the_page_what_the_api_reports(app, client, now, live_s
         assert resp.status_code == 200, resp.json
         api.update(resp.json["tables"])
     from extensions import db
+
     db.session.commit()  # the browser's requests need the database free (SQLite)
     assert set(COMPARED) <= set(api)
     # The demo has history enough that none of these is empty: the comparison below compares something.

@@ -1,5 +1,6 @@
 """Occupancy snapshots: one per pool per UTC hour, one per pool per day at 04:00 local time, written
 once, across daylight-saving changes, with the pool's numbers of that moment, never rewritten."""
+
 import datetime as dt
 import threading
 
@@ -14,7 +15,7 @@ from national.models import OccupancySnapshot
 from tests.conftest import run_concurrently
 from timeutil import AMSTERDAM
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 POOLS = 5  # the registry fixture: COSM Rotterdam 2 pools, the other three shelters 1 each
 
 
@@ -50,8 +51,9 @@ def test_rows_carry_the_pools_numbers_of_that_moment(registry, now):
     bed.occupied, bed.held, bed.out_of_service = 3, 1, 0
     db.session.commit()
     snapshots.take(now + dt.timedelta(hours=1))
-    first, second = (db.session.scalars(select(OccupancySnapshot).where(OccupancySnapshot.pool_id == bed.id)
-                                        .order_by(OccupancySnapshot.taken_at)).all())
+    first, second = db.session.scalars(
+        select(OccupancySnapshot).where(OccupancySnapshot.pool_id == bed.id).order_by(OccupancySnapshot.taken_at)
+    ).all()
     assert (first.capacity, first.occupied, first.held, first.free) == (4, 2, 0, 2)
     assert (second.capacity, second.occupied, second.held, second.free) == (4, 3, 1, 0)
     assert (first.shelter_id, first.region_id, first.shelter_type) == (cosm.id, cosm.region_id, "cosm")
@@ -90,8 +92,9 @@ def test_daily_slot_is_four_oclock_local_across_daylight_saving():
     assert snapshots.due_daily_slot(utc(2026, 10, 25, 3, 0)) == utc(2026, 10, 25, 3)
 
 
-@pytest.mark.parametrize("day, slot", [(dt.date(2027, 3, 28), utc(2027, 3, 28, 2)),
-                                       (dt.date(2026, 10, 25), utc(2026, 10, 25, 3))])
+@pytest.mark.parametrize(
+    "day, slot", [(dt.date(2027, 3, 28), utc(2027, 3, 28, 2)), (dt.date(2026, 10, 25), utc(2026, 10, 25, 3))]
+)
 def test_worker_ticking_all_day_writes_one_daily_snapshot(registry, day, slot):
     start = dt.datetime.combine(day, dt.time(0), tzinfo=AMSTERDAM).astimezone(UTC)  # local midnight
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=AMSTERDAM).astimezone(UTC)
@@ -110,8 +113,11 @@ def test_twenty_five_hourly_slots_on_the_day_the_clocks_go_back(registry):
         snapshots.take(start + dt.timedelta(minutes=minute))
     hourly = slots("hourly")
     assert len(hourly) == 25 and hourly[0] == start and hourly[-1] == utc(2026, 10, 25, 22)
-    per_pool = db.session.execute(select(OccupancySnapshot.pool_id, func.count()).where(OccupancySnapshot.kind == "hourly")
-                                  .group_by(OccupancySnapshot.pool_id)).all()
+    per_pool = db.session.execute(
+        select(OccupancySnapshot.pool_id, func.count())
+        .where(OccupancySnapshot.kind == "hourly")
+        .group_by(OccupancySnapshot.pool_id)
+    ).all()
     assert len(per_pool) == POOLS and {n for _, n in per_pool} == {25}
 
 
@@ -149,8 +155,9 @@ def test_two_workers_at_once_write_each_slot_once(app, registry):
 
 def test_one_bulk_insert_for_hundreds_of_pools(registry, now):
     cosm = registry["shelters"]["rot-cosm"]
-    db.session.add_all([BedPool(shelter_id=cosm.id, key=f"extra-{i}", kind="bed", capacity=2, occupied=1)
-                        for i in range(445)])
+    db.session.add_all(
+        [BedPool(shelter_id=cosm.id, key=f"extra-{i}", kind="bed", capacity=2, occupied=1) for i in range(445)]
+    )
     db.session.commit()
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)

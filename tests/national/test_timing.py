@@ -1,6 +1,7 @@
 """Time to placement and escalations, against figures computed by hand on the fixed dataset in conftest.py
 (its docstring lists every request with its minutes). Office hours: Mon-Fri 09:00-17:00 local by default,
 Den Haag 08:00-20:00; Christmas Day (Fri 2026-12-25) is after hours all day."""
+
 import pytest
 
 from tests.national.conftest import SINCE, UNTIL, at
@@ -18,6 +19,7 @@ def figures(r, x):
 
 def test_rows_per_region_and_period_then_the_nation(app, dataset, now):
     from national import timing
+
     table = timing.time_to_placement(now, SINCE, UNTIL)
     # Created in the window: 14 (R7 was created 10-31 21:00 local, before it).
     assert [(r["region"], r["period"], r["requests"]) for r in table.rows] == [
@@ -37,6 +39,7 @@ def test_rows_per_region_and_period_then_the_nation(app, dataset, now):
 
 def test_rotterdam_after_hours(app, dataset, now):
     from national import timing
+
     r = row(timing.time_to_placement(now, SINCE, UNTIL), "Rotterdam", "after_hours")
     # accept: R6 3, R11 7, R12 12, R13 40 (R2 never) -> [3, 7, 12, 40]: median (7+12)/2 = 9.5,
     # p90 = ceil(0.9*4 = 3.6) = 4th = 40
@@ -49,6 +52,7 @@ def test_rotterdam_after_hours(app, dataset, now):
 
 def test_rotterdam_office_hours(app, dataset, now):
     from national import timing
+
     r = row(timing.time_to_placement(now, SINCE, UNTIL), "Rotterdam", "office")
     # accept: R1 4, R5 10 -> median (4+10)/2 = 7, p90 = ceil(1.8) = 2nd = 10
     assert figures(r, "accept") == (2, 7.0, 10.0)
@@ -60,6 +64,7 @@ def test_rotterdam_office_hours(app, dataset, now):
 
 def test_fractional_minutes_and_region_office_hours(app, dataset, now):
     from national import timing
+
     table = timing.time_to_placement(now, SINCE, UNTIL)
     office = row(table, "Den Haag", "office")
     # accept: R14 15.5 (15 min 30 s), R15 2.5 -> median (2.5+15.5)/2 = 9.0, p90 = 2nd = 15.5; nothing chosen
@@ -72,6 +77,7 @@ def test_fractional_minutes_and_region_office_hours(app, dataset, now):
 
 def test_christmas_is_after_hours(app, dataset, now):
     from national import timing
+
     table = timing.time_to_placement(now, SINCE, UNTIL)
     # R16 was created Friday 25 December 11:00 local: office hours on any other Friday.
     after = row(table, "Amsterdam", "after_hours")
@@ -84,6 +90,7 @@ def test_christmas_is_after_hours(app, dataset, now):
 
 def test_national_rows(app, dataset, now):
     from national import timing
+
     table = timing.time_to_placement(now, SINCE, UNTIL)
     office = row(table, "Nederland", "office")
     assert office["region_id"] is None
@@ -102,17 +109,23 @@ def test_national_rows(app, dataset, now):
 
 def test_region_filter_and_its_total(app, dataset, now):
     from national import timing
+
     rotterdam = dataset["regions"]["rotterdam"].id
     table = timing.time_to_placement(now, SINCE, UNTIL, region_ids={rotterdam})
     # Only Rotterdam, and a total over the regions shown, which is not the country's.
     assert [(r["region"], r["period_code"], r["requests"]) for r in table.rows] == [
-        ("Rotterdam", "office", 2), ("Rotterdam", "after_hours", 5), ("Totaal", "office", 2), ("Totaal", "after_hours", 5)]
+        ("Rotterdam", "office", 2),
+        ("Rotterdam", "after_hours", 5),
+        ("Totaal", "office", 2),
+        ("Totaal", "after_hours", 5),
+    ]
     assert figures(row(table, "Totaal", "after_hours"), "accept") == (4, 9.5, 40.0)
 
 
 def test_small_groups_hide_their_medians(app, dataset, now):
     from national import timing
     from national.tables import suppress
+
     table = suppress(timing.time_to_placement(now, SINCE, UNTIL))
     r = row(table, "Rotterdam", "office")
     # n_accept 2 is small: hidden, and its median and p90 with it; requests 2 hidden too.
@@ -124,34 +137,50 @@ def test_small_groups_hide_their_medians(app, dataset, now):
 
 def test_empty_window(app, dataset, now):
     from national import timing
+
     table = timing.time_to_placement(now, at(1, 1, 0), at(2, 1, 0))
     # No requests: only the national rows, with nothing to take a median of.
     assert [(r["region"], r["requests"], r["median_accept"], r["p90_confirmed"]) for r in table.rows] == [
-        ("Nederland", 0, None, None), ("Nederland", 0, None, None)]
+        ("Nederland", 0, None, None),
+        ("Nederland", 0, None, None),
+    ]
     assert timing.escalations(now, at(1, 1, 0), at(2, 1, 0)).rows == [
-        {"region_id": None, "region": "Nederland", "requests": 0, "reached_backup": 0, "reached_national": 0,
-         "exhausted": 0}]
+        {
+            "region_id": None,
+            "region": "Nederland",
+            "requests": 0,
+            "reached_backup": 0,
+            "reached_national": 0,
+            "exhausted": 0,
+        }
+    ]
 
 
-@pytest.mark.parametrize("values, median, p90", [
-    ([5], 5, 5),
-    ([3, 7, 12, 40], 9.5, 40),  # ceil(3.6) = 4th
-    (list(range(1, 11)), 5.5, 9),  # ceil(9.0) = 9th, not the 10th
-    (list(range(1, 71)), 35.5, 63),  # ceil(63.0) = 63rd: 0.9 * 70 is 63.00000000000001 in floating point
-    (list(range(1, 21)), 10.5, 18),  # ceil(18) = 18th
-    (list(range(1, 12)), 6, 10),  # ceil(9.9) = 10th
-])
+@pytest.mark.parametrize(
+    "values, median, p90",
+    [
+        ([5], 5, 5),
+        ([3, 7, 12, 40], 9.5, 40),  # ceil(3.6) = 4th
+        (list(range(1, 11)), 5.5, 9),  # ceil(9.0) = 9th, not the 10th
+        (list(range(1, 71)), 35.5, 63),  # ceil(63.0) = 63rd: 0.9 * 70 is 63.00000000000001 in floating point
+        (list(range(1, 21)), 10.5, 18),  # ceil(18) = 18th
+        (list(range(1, 12)), 6, 10),  # ceil(9.9) = 10th
+    ],
+)
 def test_percentile_definitions(values, median, p90):
     from national import timing
+
     assert timing.median(values) == median and timing.p90(values) == p90
     assert timing.median([]) is None and timing.p90([]) is None
 
 
 def test_escalations(app, dataset, now):
     from national import timing
+
     table = timing.escalations(now, SINCE, UNTIL)
-    assert [(r["region"], r["requests"], r["reached_backup"], r["reached_national"], r["exhausted"])
-            for r in table.rows] == [
+    assert [
+        (r["region"], r["requests"], r["reached_backup"], r["reached_national"], r["exhausted"]) for r in table.rows
+    ] == [
         # R4, R10, R16, R17; R17 paged national and was exhausted (event), though accepted late
         ("Amsterdam", 4, 0, 1, 1),
         ("Den Haag", 3, 0, 0, 0),  # R3, R14, R15: no paging events
@@ -163,4 +192,6 @@ def test_escalations(app, dataset, now):
     assert table.counts == ("requests", "reached_backup", "reached_national", "exhausted")
     filtered = timing.escalations(now, SINCE, UNTIL, region_ids={dataset["regions"]["amsterdam"].id})
     assert [(r["region"], r["requests"], r["reached_national"], r["exhausted"]) for r in filtered.rows] == [
-        ("Amsterdam", 4, 1, 1), ("Totaal", 4, 1, 1)]
+        ("Amsterdam", 4, 1, 1),
+        ("Totaal", 4, 1, 1),
+    ]

@@ -13,9 +13,10 @@ Baseline: one bed (DH-NOOD) for four requests; the immediate one goes first: W3 
 +2 beds in ROT-COSM/bed (women only): W3 and two of W1, W2, M1 -> 3 placed.
 A new men's pool at ROT-MO: W3 in DH-NOOD, M1 in ROT-MO/extra -> 2 placed, the man among them.
 """
+
 import copy
-import io
 import datetime as dt
+import io
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -40,15 +41,33 @@ def dataset(registry, now):
     codes = iter(f"T{i:03d}" for i in range(100))
 
     def case():
-        row = Case(created_at=now - 40 * DAY, case_reference="REF-X", callback_phone="+31612345678",
-                   requester_org="police", region=rotterdam, found_lat=rotterdam.lat, found_lon=rotterdam.lon)
+        row = Case(
+            created_at=now - 40 * DAY,
+            case_reference="REF-X",
+            callback_phone="+31612345678",
+            requester_org="police",
+            region=rotterdam,
+            found_lat=rotterdam.lat,
+            found_lon=rotterdam.lon,
+        )
         db.session.add(row)
         return row
 
     def request(case, persons, status, closed, urgency="planned", **extra):
-        row = PlacementRequest(case=case, short_code=next(codes), status=status, created_at=closed - DAY,
-                               urgency=urgency, threat="low", persons=persons, children=0,
-                               size=len(persons or []) or 1, apart_from=[], closed_at=closed, **extra)
+        row = PlacementRequest(
+            case=case,
+            short_code=next(codes),
+            status=status,
+            created_at=closed - DAY,
+            urgency=urgency,
+            threat="low",
+            persons=persons,
+            children=0,
+            size=len(persons or []) or 1,
+            apart_from=[],
+            closed_at=closed,
+            **extra,
+        )
         db.session.add(row)
         return row
 
@@ -64,7 +83,10 @@ def dataset(registry, now):
     db.session.flush()
     w1.apart_from, w2.apart_from, placed.apart_from = [w2.id, placed.id], [w1.id], [w1.id]
     db.session.commit()
-    return {k: str(r.id) for k, r in dict(w1=w1, w2=w2, w3=w3, m1=m1, placed=placed, old=old, gone=gone, phone=phone).items()}
+    return {
+        k: str(r.id)
+        for k, r in dict(w1=w1, w2=w2, w3=w3, m1=m1, placed=placed, old=old, gone=gone, phone=phone).items()
+    }
 
 
 def test_unplaced_requests_are_the_closed_ones_with_a_profile_in_the_window(app, dataset, now):
@@ -79,7 +101,10 @@ def test_build_is_the_contract_format_from_today_registry(app, dataset, now):
     assert scenario["policy"] == {"high_threat_min_km": app.config["HIGH_THREAT_MIN_KM"]}
     shelters = {s["id"]: s for s in scenario["shelters"]}
     assert set(shelters) == {"ROT-COSM", "DH-NOOD", "AMS-VO", "ROT-MO"}
-    assert [(p["id"], p["free"]) for p in shelters["ROT-COSM"]["pools"]] == [("ROT-COSM/bed", 0), ("ROT-COSM/family", 0)]
+    assert [(p["id"], p["free"]) for p in shelters["ROT-COSM"]["pools"]] == [
+        ("ROT-COSM/bed", 0),
+        ("ROT-COSM/family", 0),
+    ]
     assert shelters["ROT-COSM"]["pools"][1]["room_size"] == 4 and shelters["DH-NOOD"]["pools"][0]["free"] == 1
     requests = {r["id"]: r for r in scenario["requests"]}
     assert list(requests) == [dataset["w1"], dataset["w2"], dataset["w3"], dataset["m1"]]
@@ -135,38 +160,56 @@ def test_apply_edits_leaves_the_given_scenario_alone(app, dataset, now):
 
 
 def test_parse_edits_from_a_form_skips_blank_rows():
-    form = MultiDict({"edits[0].shelter": "ROT-COSM", "edits[0].pool": "bed", "edits[0].extra": "3",
-                      "edits[1].shelter": "", "edits[1].pool": "", "edits[1].extra": "",
-                      "edits[2].shelter": "ROT-MO", "edits[2].pool": "gezin", "edits[2].extra": "1",
-                      "edits[2].kind": "family_room", "edits[2].room_size": "4"})
+    form = MultiDict(
+        {
+            "edits[0].shelter": "ROT-COSM",
+            "edits[0].pool": "bed",
+            "edits[0].extra": "3",
+            "edits[1].shelter": "",
+            "edits[1].pool": "",
+            "edits[1].extra": "",
+            "edits[2].shelter": "ROT-MO",
+            "edits[2].pool": "gezin",
+            "edits[2].extra": "1",
+            "edits[2].kind": "family_room",
+            "edits[2].room_size": "4",
+        }
+    )
     assert whatif.parse_edits(form) == [
         {"shelter": "ROT-COSM", "pool": "bed", "extra": 3},
-        {"shelter": "ROT-MO", "pool": "gezin", "extra": 1, "kind": "family_room", "room_size": 4}]
+        {"shelter": "ROT-MO", "pool": "gezin", "extra": 1, "kind": "family_room", "room_size": 4},
+    ]
 
 
-@pytest.mark.parametrize("data,field", [
-    ([{"shelter": "ROT-COSM", "pool": "bed", "extra": 0}], "edits[0].extra"),
-    ([{"shelter": "ROT-COSM", "pool": "bed", "extra": 501}], "edits[0].extra"),
-    ([{"shelter": "ROT-COSM", "pool": "bed", "extra": "veel"}], "edits[0].extra"),
-    ([{"shelter": "ROT-COSM", "pool": "bed", "extra": 1}, {"pool": "bed", "extra": 1}], "edits[1].shelter"),
-    ([{"shelter": "ROT-COSM", "pool": "a b/c", "extra": 1}], "edits[0].pool"),
-    ([{"shelter": "ROT-COSM", "pool": "x", "kind": "suite", "extra": 1}], "edits[0].kind"),
-    ([{"shelter": "ROT-COSM", "pool": "x", "kind": "family_room", "extra": 1}], "edits[0].room_size"),
-    (["ROT-COSM"], "edits[0]"),
-    ({"edits": "ROT-COSM"}, "edits"),
-    (42, "edits"),
-])
+@pytest.mark.parametrize(
+    "data,field",
+    [
+        ([{"shelter": "ROT-COSM", "pool": "bed", "extra": 0}], "edits[0].extra"),
+        ([{"shelter": "ROT-COSM", "pool": "bed", "extra": 501}], "edits[0].extra"),
+        ([{"shelter": "ROT-COSM", "pool": "bed", "extra": "veel"}], "edits[0].extra"),
+        ([{"shelter": "ROT-COSM", "pool": "bed", "extra": 1}, {"pool": "bed", "extra": 1}], "edits[1].shelter"),
+        ([{"shelter": "ROT-COSM", "pool": "a b/c", "extra": 1}], "edits[0].pool"),
+        ([{"shelter": "ROT-COSM", "pool": "x", "kind": "suite", "extra": 1}], "edits[0].kind"),
+        ([{"shelter": "ROT-COSM", "pool": "x", "kind": "family_room", "extra": 1}], "edits[0].room_size"),
+        (["ROT-COSM"], "edits[0]"),
+        ({"edits": "ROT-COSM"}, "edits"),
+        (42, "edits"),
+    ],
+)
 def test_bad_edits_name_the_field(data, field):
     with pytest.raises(ValidationError) as err:
         whatif.parse_edits(data)
     assert err.value.field == field
 
 
-@pytest.mark.parametrize("edit,field", [
-    ({"shelter": "NOWHERE", "pool": "bed", "extra": 1}, "edits[0].shelter"),
-    ({"shelter": "ROT-COSM", "pool": "suite", "extra": 1}, "edits[0].pool"),
-    ({"shelter": "ROT-COSM", "pool": "bed", "kind": "bed", "extra": 1}, "edits[0].pool"),  # exists already
-])
+@pytest.mark.parametrize(
+    "edit,field",
+    [
+        ({"shelter": "NOWHERE", "pool": "bed", "extra": 1}, "edits[0].shelter"),
+        ({"shelter": "ROT-COSM", "pool": "suite", "extra": 1}, "edits[0].pool"),
+        ({"shelter": "ROT-COSM", "pool": "bed", "kind": "bed", "extra": 1}, "edits[0].pool"),  # exists already
+    ],
+)
 def test_edits_that_do_not_fit_the_scenario(app, dataset, now, edit, field):
     with pytest.raises(ValidationError) as err:
         whatif.compare(now, app.config, edits=[edit])
@@ -177,16 +220,19 @@ def _scenario(app, now):
     return whatif.build(now, app.config)
 
 
-@pytest.mark.parametrize("change,field", [
-    (lambda s: s["requests"][0]["persons"][0].update(age=-1), "requests[0].persons[0].age"),
-    (lambda s: s.update(version=2), "version"),
-    (lambda s: s["requests"][1].update(apart_from=["nobody"]), "requests[1].apart_from[0]"),
-    (lambda s: s["shelters"][0]["pools"][0].update(free="twee"), "shelters[0].pools[0].free"),
-    (lambda s: s["shelters"][0]["pools"][0].update(free=10 ** 20), "shelters[0].pools[0].free"),
-    (lambda s: s["shelters"][0]["admits"].update(genders=[[]]), "shelters[0].admits.genders[0]"),  # was a TypeError
-    (lambda s: s.update(requests=s["requests"] * 1251), "requests"),  # 5,004 requests
-    (lambda s: s.update(note="x" * (5 * 1024 * 1024)), "scenario"),  # over 5 MB
-])
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        (lambda s: s["requests"][0]["persons"][0].update(age=-1), "requests[0].persons[0].age"),
+        (lambda s: s.update(version=2), "version"),
+        (lambda s: s["requests"][1].update(apart_from=["nobody"]), "requests[1].apart_from[0]"),
+        (lambda s: s["shelters"][0]["pools"][0].update(free="twee"), "shelters[0].pools[0].free"),
+        (lambda s: s["shelters"][0]["pools"][0].update(free=10**20), "shelters[0].pools[0].free"),
+        (lambda s: s["shelters"][0]["admits"].update(genders=[[]]), "shelters[0].admits.genders[0]"),  # was a TypeError
+        (lambda s: s.update(requests=s["requests"] * 1251), "requests"),  # 5,004 requests
+        (lambda s: s.update(note="x" * (5 * 1024 * 1024)), "scenario"),  # over 5 MB
+    ],
+)
 def test_an_invalid_uploaded_scenario_names_the_field(app, dataset, now, change, field):
     scenario = _scenario(app, now)
     change(scenario)
@@ -205,18 +251,25 @@ def test_shelter_choices_for_the_form(app, dataset):
     choices = whatif.shelter_choices()
     assert [c["key"] for c in choices] == ["ROT-COSM", "ROT-MO", "DH-NOOD", "AMS-VO"]  # by name
     assert choices[0]["region"] == "Rotterdam"
-    assert choices[0]["pools"] == [{"key": "bed", "kind": "bed", "free": 0}, {"key": "family", "kind": "family_room", "free": 0}]
+    assert choices[0]["pools"] == [
+        {"key": "bed", "kind": "bed", "free": 0},
+        {"key": "family", "kind": "family_room", "free": 0},
+    ]
 
 
 # --- the page ------------------------------------------------------------------------------------
 
+
 def test_the_what_if_page_adds_places_and_shows_how_many_more_fit(app, dataset, users, login, client):
     from tests.conftest import csrf_token
+
     login(users["comensha"])
     page = client.get("/landelijk/wat-als")
     assert page.status_code == 200 and 'value="ROT-COSM"' in page.get_data(as_text=True)
     token = csrf_token(page.get_data(as_text=True))
-    resp = client.post("/landelijk/wat-als", data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-pool": "bed", "e0-extra": "2"})
+    resp = client.post(
+        "/landelijk/wat-als", data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-pool": "bed", "e0-extra": "2"}
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert '<strong id="extra-placed">2</strong>' in html  # 1 placed as now, 3 with two more beds (module docstring)
@@ -224,18 +277,26 @@ def test_the_what_if_page_adds_places_and_shows_how_many_more_fit(app, dataset, 
 
 def test_the_what_if_page_puts_the_message_beside_the_field(app, dataset, users, login, client):
     from tests.conftest import csrf_token
+
     login(users["comensha"])
     token = csrf_token(client.get("/landelijk/wat-als").get_data(as_text=True))
-    resp = client.post("/landelijk/wat-als", data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-extra": "<script>x</script>"})
+    resp = client.post(
+        "/landelijk/wat-als", data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-extra": "<script>x</script>"}
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and 'class="error field-error" data-field="edits[0].extra"' in html
     assert "<script>x</script>" not in html
-    upload = client.post("/landelijk/wat-als", data={"csrf_token": token, "scenario": (io.BytesIO(b"{not json"), "s.json")},
-                         content_type="multipart/form-data")
+    upload = client.post(
+        "/landelijk/wat-als",
+        data={"csrf_token": token, "scenario": (io.BytesIO(b"{not json"), "s.json")},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 422 and "Dit is geen JSON-bestand" in upload.get_data(as_text=True)
 
 
 def test_the_scenario_download_is_the_contract_format(app, dataset, users, login, client):
     login(users["comensha"])
     scenario = client.get("/landelijk/wat-als/scenario.json").json
-    assert scenario["version"] == 1 and {r["id"] for r in scenario["requests"]} == {dataset[k] for k in ("w1", "w2", "w3", "m1")}
+    assert scenario["version"] == 1 and {r["id"] for r in scenario["requests"]} == {
+        dataset[k] for k in ("w1", "w2", "w3", "m1")
+    }

@@ -1,5 +1,6 @@
 """notify fixtures: the fake provider injected into the app, a fake HTTP client under the real
 Twilio client, and attempts in the outbox."""
+
 import json
 import logging
 
@@ -24,8 +25,9 @@ class FakeHttp(HttpClient):
     def answer(self, status_or_exc, body=None):
         self.answers.append(status_or_exc if isinstance(status_or_exc, Exception) else (status_or_exc, body or {}))
 
-    def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None,
-                allow_redirects=False):
+    def request(
+        self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False
+    ):
         self.requests.append({"method": method, "url": uri, "data": data, "auth": auth, "headers": headers})
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
@@ -42,6 +44,7 @@ def http():
 @pytest.fixture
 def twilio(http):
     from notify.providers import TwilioProvider
+
     return TwilioProvider(ACCOUNT, "secret-token", FROM, http_client=http)
 
 
@@ -49,6 +52,7 @@ def twilio(http):
 def fake(app):
     """The fake provider, as the app's provider (notify.service.provider_for returns it)."""
     from notify.providers import FakeProvider
+
     provider = FakeProvider()
     app.extensions["notify_provider"] = provider
     return provider
@@ -57,20 +61,24 @@ def fake(app):
 @pytest.fixture
 def queue(app, now):
     """queue(to=..., channel=..., ...) -> attempt id: one attempt enqueued and committed."""
-    from extensions import atomic
     from notify import service
+    from transactions import atomic
 
     def add(to="+31612345678", channel="sms", body="Piket: testbericht", purpose="page", **kwargs):
         with atomic() as session:
-            attempt = service.enqueue(kwargs.pop("at", now), to=to, channel=channel, body=body, purpose=purpose, **kwargs)
+            attempt = service.enqueue(
+                kwargs.pop("at", now), to=to, channel=channel, body=body, purpose=purpose, **kwargs
+            )
             session.flush()
             attempt_id = attempt.id  # read now: after the commit it would open a transaction (and lock SQLite)
         return attempt_id
+
     return add
 
 
 def load(attempt_id):
     from extensions import db
     from notify.models import NotificationAttempt
+
     db.session.rollback()  # read what is committed, also by other threads
     return db.session.get(NotificationAttempt, attempt_id, populate_existing=True)

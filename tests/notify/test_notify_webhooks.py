@@ -1,5 +1,6 @@
 """Status callbacks: signed with the real RequestValidator; a bad or missing signature is refused
 before anything changes; the public base URL is what is signed, also behind a proxy."""
+
 import logging
 
 import pytest
@@ -14,14 +15,16 @@ TO = "+31612345678"
 def sent(app, queue, fake, now):
     """A sent SMS and a sent call; their attempt ids."""
     from notify import service
+
     ids = {"sms": queue(channel="sms"), "voice": queue(channel="voice")}
     service.dispatch_due(now, fake, app.config["PUBLIC_BASE_URL"])
     return ids
 
 
 def test_a_signed_callback_applies_the_status(signed_post, sent):
-    resp = signed_post(f"/webhooks/twilio/status/{sent['sms']}",
-                       {"MessageSid": "SM1", "MessageStatus": "delivered", "To": TO})
+    resp = signed_post(
+        f"/webhooks/twilio/status/{sent['sms']}", {"MessageSid": "SM1", "MessageStatus": "delivered", "To": TO}
+    )
     assert resp.status_code == 204 and resp.get_data() == b""
     assert load(sent["sms"]).status == "delivered"
 
@@ -30,7 +33,10 @@ def test_call_callbacks_with_answering_machine_detection(signed_post, sent):
     path = f"/webhooks/twilio/status/{sent['voice']}"
     assert signed_post(path, {"CallSid": "CA1", "CallStatus": "ringing"}).status_code == 204
     assert load(sent["voice"]).status == "sent"
-    assert signed_post(path, {"CallSid": "CA1", "CallStatus": "completed", "AnsweredBy": "machine_end_beep"}).status_code == 204
+    assert (
+        signed_post(path, {"CallSid": "CA1", "CallStatus": "completed", "AnsweredBy": "machine_end_beep"}).status_code
+        == 204
+    )
     assert load(sent["voice"]).status == "no_answer"
 
 
@@ -69,6 +75,7 @@ def test_a_bad_signature_is_refused_and_changes_nothing(app, client, signed_post
 
 def test_without_an_auth_token_every_callback_is_refused(app, client, sent):
     from twilio.request_validator import RequestValidator
+
     app.config["TWILIO_AUTH_TOKEN"] = ""
     path = f"/webhooks/twilio/status/{sent['sms']}"
     params = {"MessageStatus": "delivered"}
@@ -83,8 +90,12 @@ def test_behind_a_proxy_the_public_url_is_what_counts(app, client, signed_post, 
     app.config["PUBLIC_BASE_URL"] = "https://piket.example.nl"
     path = f"/webhooks/twilio/status/{sent['sms']}"
     params = {"MessageStatus": "delivered"}
-    internal = client.post(path, data=params, base_url="http://10.0.0.5:8000",
-                           headers={"X-Twilio-Signature": twilio_signature_for(app, "http://10.0.0.5:8000" + path, params)})
+    internal = client.post(
+        path,
+        data=params,
+        base_url="http://10.0.0.5:8000",
+        headers={"X-Twilio-Signature": twilio_signature_for(app, "http://10.0.0.5:8000" + path, params)},
+    )
     assert internal.status_code == 403  # signed for the address Twilio did not call
     resp = signed_post(path, params, base_url="http://10.0.0.5:8000")
     assert resp.status_code == 204 and load(sent["sms"]).status == "delivered"
@@ -94,8 +105,12 @@ def test_the_query_string_is_part_of_the_signature(app, client, signed_post, sen
     path = f"/webhooks/twilio/status/{sent['sms']}"
     assert signed_post(path + "?bron=test", {"MessageStatus": "sent"}).status_code == 204
     signature = twilio_signature(app, path, {"MessageStatus": "delivered"})  # signed without the query
-    assert client.post(path + "?bron=test", data={"MessageStatus": "delivered"},
-                       headers={"X-Twilio-Signature": signature}).status_code == 403
+    assert (
+        client.post(
+            path + "?bron=test", data={"MessageStatus": "delivered"}, headers={"X-Twilio-Signature": signature}
+        ).status_code
+        == 403
+    )
 
 
 def test_webhooks_need_no_csrf_token_and_no_login(app, signed_post, sent):
@@ -105,4 +120,5 @@ def test_webhooks_need_no_csrf_token_and_no_login(app, signed_post, sent):
 
 def twilio_signature_for(app, url, params):
     from twilio.request_validator import RequestValidator
+
     return RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)

@@ -1,5 +1,6 @@
 """The outbox: recorded before sending, claimed so two workers never send the same attempt,
 retried with back-off, forward-only statuses, opt-outs, dedupe keys."""
+
 import datetime as dt
 import time
 
@@ -7,12 +8,13 @@ import pytest
 from sqlalchemy import func, select, text
 
 from errors import ValidationError
-from extensions import atomic, db
+from extensions import db
 from notify import service
 from notify.models import NotificationAttempt, SmsOptOut
 from notify.providers import FakeProvider, OptedOut, PermanentError, TransientError
 from tests.conftest import run_concurrently
 from tests.notify.conftest import BASE, load
+from transactions import atomic
 
 TO = "+31612345678"
 S = dt.timedelta(seconds=1)
@@ -29,8 +31,19 @@ def count():
 
 # --- numbers --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("raw", ["+31612345678", "06 1234 5678", "06-12345678", "0031 6 12345678", "+31 (0)6 1234 5678",
-                                 "+31 06 12345678", " (06) 12.34.56.78 "])
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "+31612345678",
+        "06 1234 5678",
+        "06-12345678",
+        "0031 6 12345678",
+        "+31 (0)6 1234 5678",
+        "+31 06 12345678",
+        " (06) 12.34.56.78 ",
+    ],
+)
 def test_dutch_mobile_numbers_are_normalised(raw):
     assert service.normalise_number(raw) == "+31612345678"
 
@@ -50,6 +63,7 @@ def test_what_is_not_a_phone_number_is_refused(raw):
 
 # --- enqueue --------------------------------------------------------------------------------------
 
+
 def test_enqueue_is_part_of_the_callers_transaction(app, now):
     attempt = service.enqueue(now, to="06 1234 5678", channel="sms", body="Piket", purpose="page", request_id=4, step=0)
     db.session.flush()
@@ -68,9 +82,13 @@ def test_a_dedupe_race_keeps_the_callers_transaction(app, now, monkeypatch):
     """Another worker inserted the key between our look-up and our insert: the existing attempt is
     returned and what the caller did earlier in its transaction is kept."""
     with db.engine.begin() as other:  # the other worker's row, committed
-        other.execute(text("INSERT INTO notification_attempts (created_at, updated_at, purpose, channel, to_number, body, "
-                           "status, tries, dedupe_key) VALUES (:t, :t, 'taken', 'sms', :to, 'x', 'pending', 0, 'k1')"),
-                      {"t": now.replace(tzinfo=None), "to": TO})
+        other.execute(
+            text(
+                "INSERT INTO notification_attempts (created_at, updated_at, purpose, channel, to_number, body, "
+                "status, tries, dedupe_key) VALUES (:t, :t, 'taken', 'sms', :to, 'x', 'pending', 0, 'k1')"
+            ),
+            {"t": now.replace(tzinfo=None), "to": TO},
+        )
     real = service._by_dedupe_key
     calls = iter([None])
     monkeypatch.setattr(service, "_by_dedupe_key", lambda key: next(calls, None) or real(key))
@@ -99,17 +117,34 @@ def test_an_unusable_number_is_recorded_as_failed_not_raised(app, queue, fake, n
 
 # --- dispatch -------------------------------------------------------------------------------------
 
+
 def test_sms_and_call_are_sent_with_their_callback_urls(app, queue, fake, now):
     sms, call = queue(channel="sms", body="Piket: aanvraag K7Q2"), queue(channel="voice", body="oproep K7Q2")
     assert dispatch(now, fake) == 2
     assert fake.sent == [
-        {"kind": "sms", "to": TO, "body": "Piket: aanvraag K7Q2", "status_callback": f"{BASE}/webhooks/twilio/status/{sms}",
-         "sid": "fake-sms-1"},
-        {"kind": "call", "to": TO, "url": f"{BASE}/webhooks/twilio/voice/{call}",
-         "status_callback": f"{BASE}/webhooks/twilio/status/{call}", "sid": "fake-call-2"}]
+        {
+            "kind": "sms",
+            "to": TO,
+            "body": "Piket: aanvraag K7Q2",
+            "status_callback": f"{BASE}/webhooks/twilio/status/{sms}",
+            "sid": "fake-sms-1",
+        },
+        {
+            "kind": "call",
+            "to": TO,
+            "url": f"{BASE}/webhooks/twilio/voice/{call}",
+            "status_callback": f"{BASE}/webhooks/twilio/status/{call}",
+            "sid": "fake-call-2",
+        },
+    ]
     attempt = load(sms)
-    assert (attempt.status, attempt.provider_sid, attempt.dispatched_at, attempt.tries, attempt.claimed_until) == \
-        ("sent", "fake-sms-1", now, 1, None)
+    assert (attempt.status, attempt.provider_sid, attempt.dispatched_at, attempt.tries, attempt.claimed_until) == (
+        "sent",
+        "fake-sms-1",
+        now,
+        1,
+        None,
+    )
     assert dispatch(now + S, fake) == 0 and len(fake.sent) == 2  # sent once
 
 
@@ -128,8 +163,13 @@ class Inspecting(FakeProvider):
 
     def _record(self, record):
         with db.engine.connect() as conn:
-            self.seen.append(tuple(conn.execute(text(
-                "SELECT status, tries, claimed_until IS NOT NULL, provider_sid FROM notification_attempts")).one()))
+            self.seen.append(
+                tuple(
+                    conn.execute(
+                        text("SELECT status, tries, claimed_until IS NOT NULL, provider_sid FROM notification_attempts")
+                    ).one()
+                )
+            )
         return super()._record(record)
 
 
@@ -164,7 +204,12 @@ def test_a_transient_error_then_success(app, queue, fake, now):
     assert dispatch(now, fake) == 0
     assert dispatch(now + 5 * S, fake) == 1
     attempt = load(attempt_id)
-    assert (attempt.status, attempt.tries, attempt.last_error_code, attempt.dispatched_at) == ("sent", 2, None, now + 5 * S)
+    assert (attempt.status, attempt.tries, attempt.last_error_code, attempt.dispatched_at) == (
+        "sent",
+        2,
+        None,
+        now + 5 * S,
+    )
 
 
 def test_max_tries_is_a_setting(app, queue, fake, now):
@@ -240,11 +285,12 @@ def test_two_dispatchers_send_each_attempt_exactly_once(app, queue, now):
 
 # --- opt-outs -------------------------------------------------------------------------------------
 
+
 def test_an_opted_out_number_gets_no_sms_but_still_calls(app, queue, fake, now):
     with atomic():
         service.opt_out(now, "06 1234 5678")
     assert service.is_opted_out(TO)
-    sms, call = queue(channel="sms"), queue(channel="voice")
+    sms, _call = queue(channel="sms"), queue(channel="voice")
     assert load(sms).status == "opted_out"
     dispatch(now, fake)
     assert [m["kind"] for m in fake.sent] == ["call"]
@@ -276,6 +322,7 @@ def test_the_provider_saying_opted_out_records_the_opt_out(app, queue, fake, now
 
 # --- statuses -------------------------------------------------------------------------------------
 
+
 def sent_attempt(queue, fake, now, channel="sms"):
     attempt_id = queue(channel=channel)
     dispatch(now, fake)
@@ -300,18 +347,21 @@ def test_an_out_of_order_failure_is_kept(app, queue, fake, now):
     assert (attempt.status, attempt.last_error_code) == ("undelivered", "30003")
 
 
-@pytest.mark.parametrize("events,final", [
-    ([("initiated", None), ("ringing", None), ("in-progress", "human"), ("completed", "human")], "answered"),
-    ([("completed", None)], "answered"),
-    ([("completed", "machine_end_beep")], "no_answer"),
-    ([("ringing", None), ("in-progress", None), ("completed", "machine_start")], "no_answer"),
-    ([("completed", "fax")], "no_answer"),
-    ([("completed", "machine_start"), ("in-progress", None)], "no_answer"),  # out of order
-    ([("ringing", None), ("busy", None)], "busy"),
-    ([("no-answer", None), ("ringing", None)], "no_answer"),
-    ([("canceled", None)], "failed"),
-    ([("failed", None), ("completed", "human")], "failed"),
-])
+@pytest.mark.parametrize(
+    "events,final",
+    [
+        ([("initiated", None), ("ringing", None), ("in-progress", "human"), ("completed", "human")], "answered"),
+        ([("completed", None)], "answered"),
+        ([("completed", "machine_end_beep")], "no_answer"),
+        ([("ringing", None), ("in-progress", None), ("completed", "machine_start")], "no_answer"),
+        ([("completed", "fax")], "no_answer"),
+        ([("completed", "machine_start"), ("in-progress", None)], "no_answer"),  # out of order
+        ([("ringing", None), ("busy", None)], "busy"),
+        ([("no-answer", None), ("ringing", None)], "no_answer"),
+        ([("canceled", None)], "failed"),
+        ([("failed", None), ("completed", "human")], "failed"),
+    ],
+)
 def test_call_statuses(app, queue, fake, now, events, final):
     attempt_id = sent_attempt(queue, fake, now, channel="voice")
     for raw, answered_by in events:
@@ -355,15 +405,17 @@ def test_responded_is_final_and_a_failed_attempt_stays_failed(app, queue, fake, 
 
 
 def test_attempts_for_request_in_order(app, queue, now):
-    later, sooner, other = queue(request_id=5, at=now + S), queue(request_id=5), queue(request_id=6)
+    later, sooner, _other = queue(request_id=5, at=now + S), queue(request_id=5), queue(request_id=6)
     assert [a.id for a in service.attempts_for_request(5)] == [sooner, later]
 
 
 # --- the job --------------------------------------------------------------------------------------
 
+
 def test_the_worker_job_uses_the_apps_provider_and_public_url(app, queue, fake, now):
     from notify import jobs
     from piket.jobs import JOBS
+
     assert JOBS["dispatch_notifications"] == (jobs.dispatch, 1)
     attempt_id = queue()
     assert jobs.dispatch(now) == 1
@@ -372,5 +424,6 @@ def test_the_worker_job_uses_the_apps_provider_and_public_url(app, queue, fake, 
 
 def test_the_console_is_the_provider_out_of_the_box(app):
     from notify.providers import ConsoleProvider
+
     assert isinstance(service.provider_for(app), ConsoleProvider)
     assert service.provider_for(app) is service.provider_for(app)

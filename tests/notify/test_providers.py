@@ -1,12 +1,20 @@
 """Providers: the real Twilio client over a fake HTTP client (exact form data, sids, error
 translation), the console and fake providers, and choosing one from the settings."""
+
 import io
 
 import pytest
 import requests
 
-from notify.providers import (ConsoleProvider, FakeProvider, OptedOut, PermanentError, TransientError,
-                              TwilioProvider, make_provider)
+from notify.providers import (
+    ConsoleProvider,
+    FakeProvider,
+    OptedOut,
+    PermanentError,
+    TransientError,
+    TwilioProvider,
+    make_provider,
+)
 from tests.notify.conftest import ACCOUNT, FROM
 
 TO = "+31612345678"
@@ -30,22 +38,55 @@ def test_twilio_call_sends_exactly_this_form(twilio, http):
     assert sid == "CA" + "b" * 32
     [req] = http.requests
     assert req["url"] == f"https://api.twilio.com/2010-04-01/Accounts/{ACCOUNT}/Calls.json"
-    assert req["data"] == {"To": TO, "From": FROM, "Url": "https://piket.example.nl/webhooks/twilio/voice/7",
-                           "StatusCallback": STATUS,
-                           "StatusCallbackEvent": ["initiated", "ringing", "answered", "completed"],
-                           "MachineDetection": "Enable", "Timeout": 25}
+    assert req["data"] == {
+        "To": TO,
+        "From": FROM,
+        "Url": "https://piket.example.nl/webhooks/twilio/voice/7",
+        "StatusCallback": STATUS,
+        "StatusCallbackEvent": ["initiated", "ringing", "answered", "completed"],
+        "MachineDetection": "Enable",
+        "Timeout": 25,
+    }
 
 
-@pytest.mark.parametrize("status,body,error,code", [
-    (400, {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400}, PermanentError, "21211"),
-    (400, {"code": 21614, "message": "'To' number is not a valid mobile number", "status": 400}, PermanentError, "21614"),
-    (400, {"code": 21217, "message": "Phone number does not appear to be valid", "status": 400}, PermanentError, "21217"),
-    (400, {"code": 21407, "message": "This Phone Number type does not support SMS", "status": 400}, PermanentError, "21407"),
-    (400, {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400}, OptedOut, "21610"),
-    (429, {"code": 20429, "message": "Too Many Requests", "status": 429}, TransientError, "20429"),
-    (500, {"code": 20500, "message": "Internal Server Error", "status": 500}, TransientError, "20500"),
-    (503, None, TransientError, "503"),  # no JSON at all
-])
+@pytest.mark.parametrize(
+    "status,body,error,code",
+    [
+        (
+            400,
+            {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400},
+            PermanentError,
+            "21211",
+        ),
+        (
+            400,
+            {"code": 21614, "message": "'To' number is not a valid mobile number", "status": 400},
+            PermanentError,
+            "21614",
+        ),
+        (
+            400,
+            {"code": 21217, "message": "Phone number does not appear to be valid", "status": 400},
+            PermanentError,
+            "21217",
+        ),
+        (
+            400,
+            {"code": 21407, "message": "This Phone Number type does not support SMS", "status": 400},
+            PermanentError,
+            "21407",
+        ),
+        (
+            400,
+            {"code": 21610, "message": "Attempt to send to unsubscribed recipient", "status": 400},
+            OptedOut,
+            "21610",
+        ),
+        (429, {"code": 20429, "message": "Too Many Requests", "status": 429}, TransientError, "20429"),
+        (500, {"code": 20500, "message": "Internal Server Error", "status": 500}, TransientError, "20500"),
+        (503, None, TransientError, "503"),  # no JSON at all
+    ],
+)
 def test_twilio_errors_are_translated(twilio, http, status, body, error, code):
     http.answer(status, body)
     with pytest.raises(error) as raised:
@@ -57,10 +98,15 @@ def test_an_opt_out_is_permanent():
     assert issubclass(OptedOut, PermanentError) and not issubclass(PermanentError, TransientError)
 
 
-@pytest.mark.parametrize("exc,code", [(requests.exceptions.ReadTimeout("read timed out"), "timeout"),
-                                      (requests.exceptions.ConnectTimeout("connect timed out"), "timeout"),
-                                      (requests.exceptions.ConnectionError("refused"), "connection"),
-                                      (TimeoutError(), "timeout")])
+@pytest.mark.parametrize(
+    "exc,code",
+    [
+        (requests.exceptions.ReadTimeout("read timed out"), "timeout"),
+        (requests.exceptions.ConnectTimeout("connect timed out"), "timeout"),
+        (requests.exceptions.ConnectionError("refused"), "connection"),
+        (TimeoutError(), "timeout"),
+    ],
+)
 def test_network_failures_are_transient(twilio, http, exc, code):
     http.answer(exc)
     with pytest.raises(TransientError) as raised:
@@ -78,8 +124,10 @@ def test_console_prints_one_line_per_message():
     console = ConsoleProvider(stream=out)
     one = console.send_sms(TO, "Piket: aanvraag K7Q2", STATUS)
     two = console.call(TO, "http://127.0.0.1:5000/webhooks/twilio/voice/3", STATUS)
-    assert out.getvalue().splitlines() == [f"[sms] {TO}: Piket: aanvraag K7Q2",
-                                           f"[call] {TO} -> http://127.0.0.1:5000/webhooks/twilio/voice/3"]
+    assert out.getvalue().splitlines() == [
+        f"[sms] {TO}: Piket: aanvraag K7Q2",
+        f"[call] {TO} -> http://127.0.0.1:5000/webhooks/twilio/voice/3",
+    ]
     assert one.startswith("console-") and two.startswith("console-") and one != two
     assert [m["kind"] for m in console.sent] == ["sms", "call"]
 
@@ -98,8 +146,14 @@ def test_fake_fails_when_told_then_sends():
 def test_the_provider_comes_from_the_settings():
     assert isinstance(make_provider({}), ConsoleProvider)
     assert isinstance(make_provider({"NOTIFY_PROVIDER": "console"}), ConsoleProvider)
-    twilio = make_provider({"NOTIFY_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": ACCOUNT, "TWILIO_AUTH_TOKEN": "t",
-                            "TWILIO_FROM_NUMBER": FROM})
+    twilio = make_provider(
+        {
+            "NOTIFY_PROVIDER": "twilio",
+            "TWILIO_ACCOUNT_SID": ACCOUNT,
+            "TWILIO_AUTH_TOKEN": "t",
+            "TWILIO_FROM_NUMBER": FROM,
+        }
+    )
     assert isinstance(twilio, TwilioProvider) and twilio.from_number == FROM
     with pytest.raises(RuntimeError, match="TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER"):
         make_provider({"NOTIFY_PROVIDER": "twilio", "TWILIO_ACCOUNT_SID": ACCOUNT})
@@ -109,5 +163,6 @@ def test_the_provider_comes_from_the_settings():
 
 def test_a_missing_twilio_setting_stops_the_app_at_startup(tmp_path):
     from app import create_app
+
     with pytest.raises(RuntimeError, match="TWILIO_ACCOUNT_SID"):
         create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}", "NOTIFY_PROVIDER": "twilio"})

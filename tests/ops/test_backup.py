@@ -1,5 +1,6 @@
 """Backups and restores: every row of every table comes back, with the backup's Alembic version;
 a non-empty database is refused without --force; bad input is one line and exit status 2."""
+
 import os
 import sqlite3
 import threading
@@ -17,8 +18,10 @@ def every_row(url) -> dict:
     engine = create_engine(url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            return {t.name: conn.execute(select(t).order_by(*t.primary_key.columns)).all()
-                    for t in db.metadata.sorted_tables}
+            return {
+                t.name: conn.execute(select(t).order_by(*t.primary_key.columns)).all()
+                for t in db.metadata.sorted_tables
+            }
     finally:
         engine.dispose()
 
@@ -47,6 +50,7 @@ def one_error_line(result, status=2) -> str:
 def add_region(app, code):
     """A row written through the app after a restore (PostgreSQL: its id comes from the restored sequence)."""
     from beds.models import Region
+
     with app.app_context():
         db.session.add(Region(code=code, name=code.title(), kind="care", centre=code.title(), lat=52.0, lon=5.0))
         db.session.commit()
@@ -62,8 +66,16 @@ def round_trip(source, target, file):
     assert os.stat(file).st_mode & 0o777 == 0o600  # personal data: the owner only
     before = every_row(source_url)
     filled = {name for name, rows in before.items() if rows}
-    assert {"regions", "shelters", "bed_pools", "users", "placement_requests", "cases", "occupancy_snapshots",
-            "audit_log"} <= filled, filled
+    assert {
+        "regions",
+        "shelters",
+        "bed_pools",
+        "users",
+        "placement_requests",
+        "cases",
+        "occupancy_snapshots",
+        "audit_log",
+    } <= filled, filled
     assert backups.tables_with_rows(target_url) == []
 
     result = cli(target, "restore", file)
@@ -99,8 +111,9 @@ def test_default_file_is_timestamped_under_instance_backups(sqlite_app, tmp_path
     assert result.exit_code == 0, result.output
     expected = tmp_path / "instance" / "backups" / "piket-20261122T013000Z.sqlite3"  # FROZEN_NOW, in UTC
     assert expected.is_file() and str(expected) in result.output
-    assert backups.check(sqlite_app.config["SQLALCHEMY_DATABASE_URI"], expected) == \
-        alembic_version(sqlite_app.config["SQLALCHEMY_DATABASE_URI"])
+    assert backups.check(sqlite_app.config["SQLALCHEMY_DATABASE_URI"], expected) == alembic_version(
+        sqlite_app.config["SQLALCHEMY_DATABASE_URI"]
+    )
     assert "already exists" in one_error_line(cli(sqlite_app, "backup"))  # the same second: never overwritten
 
 
@@ -118,9 +131,14 @@ def test_restore_refuses_bad_files_in_one_line_and_writes_nothing(sqlite_app, ap
     pg_dump.write_bytes(b"PGDMP\x01\x0e\x00" + bytes(100))
     target_file = tmp_path / "target.db"
     target = app_for(f"sqlite:///{target_file}")
-    for path, words in [(tmp_path / "nope.sqlite3", "does not exist"), (tmp_path, "cannot be read"),
-                        (text_file, "is not an SQLite backup"), (pg_dump, "is not an SQLite backup"),
-                        (foreign, "not a Piket backup"), (truncated, "damaged")]:
+    for path, words in [
+        (tmp_path / "nope.sqlite3", "does not exist"),
+        (tmp_path, "cannot be read"),
+        (text_file, "is not an SQLite backup"),
+        (pg_dump, "is not an SQLite backup"),
+        (foreign, "not a Piket backup"),
+        (truncated, "damaged"),
+    ]:
         line = one_error_line(cli(target, "restore", path))
         assert line.startswith(f"error: file: {path}") and words in line, line
     assert not target_file.exists()

@@ -1,5 +1,6 @@
 """GET /healthz: no login, no personal data, never cached; 200 only when the database answers and the
 worker's heartbeat is fresh, otherwise 503 saying why (and never a 500)."""
+
 import datetime as dt
 import time
 
@@ -47,8 +48,13 @@ def test_worker_that_never_ran_is_503(client):
     assert resp.json["worker"]["last_beat"] is None and "never" in resp.json["worker"]["reason"]
 
 
-@pytest.mark.parametrize("url", ["postgresql+psycopg://postgres@127.0.0.1:1/piket",  # nothing listens on port 1
-                                 "sqlite:////nonexistent-piket-dir/piket.db"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://postgres@127.0.0.1:1/piket",  # nothing listens on port 1
+        "sqlite:////nonexistent-piket-dir/piket.db",
+    ],
+)
 def test_unreachable_database_is_503_down_quickly(app_for, url):
     client = app_for(url).test_client()
     started = time.monotonic()

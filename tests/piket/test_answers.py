@@ -1,4 +1,5 @@
 """Answers to a page: SMS reply, keypad, the link; STOP/START; shelters' BEDDEN; replays have one effect."""
+
 import datetime as dt
 import re
 
@@ -21,7 +22,9 @@ MIN = dt.timedelta(minutes=1)
 
 
 def sms(signed_post, sender, body, sid="SM1"):
-    return signed_post("/webhooks/twilio/sms", {"From": sender, "Body": body, "MessageSid": sid, "To": "+3197010000000"})
+    return signed_post(
+        "/webhooks/twilio/sms", {"From": sender, "Body": body, "MessageSid": sid, "To": "+3197010000000"}
+    )
 
 
 def reply(resp) -> str:
@@ -69,11 +72,15 @@ def test_nee_declines(duty, users, fake, tick, signed_post, now):
 
 def test_stop_and_start(duty, users, fake, tick, signed_post, now):
     from notify.models import NotificationAttempt
+
     assert "geen sms meer" in reply(sms(signed_post, PRIMARY, "STOP", sid="SM1"))
     request = new_request(users, now)
     tick(now)
-    page = db.session.scalar(select(NotificationAttempt).where(NotificationAttempt.request_id == request.id,
-                                                               NotificationAttempt.channel == "sms"))
+    page = db.session.scalar(
+        select(NotificationAttempt).where(
+            NotificationAttempt.request_id == request.id, NotificationAttempt.channel == "sms"
+        )
+    )
     assert page.status == "opted_out" and [m["kind"] for m in sent_to(fake, PRIMARY)] == ["call"]
     assert "weer" in reply(sms(signed_post, PRIMARY, "START", sid="SM2"))
     other = new_request(users, now + MIN, case_reference="PL-2")
@@ -108,18 +115,26 @@ def test_a_bad_signature_is_refused_and_changes_nothing(duty, users, fake, tick,
     request = new_request(users, now)
     tick(now)
     app.config["TWILIO_AUTH_TOKEN"] = "test-twilio-token"
-    resp = client.post("/webhooks/twilio/sms", data={"From": PRIMARY, "Body": "JA", "MessageSid": "SM1"},
-                       headers={"X-Twilio-Signature": "forged"})
+    resp = client.post(
+        "/webhooks/twilio/sms",
+        data={"From": PRIMARY, "Body": "JA", "MessageSid": "SM1"},
+        headers={"X-Twilio-Signature": "forged"},
+    )
     assert resp.status_code == 403
     assert reload(request).status == "paging"
 
 
 # --- the call ---------------------------------------------------------------------------------------
 
+
 def _call_attempt(request):
     from notify.models import NotificationAttempt
-    return db.session.scalar(select(NotificationAttempt).where(NotificationAttempt.request_id == request.id,
-                                                               NotificationAttempt.channel == "voice"))
+
+    return db.session.scalar(
+        select(NotificationAttempt).where(
+            NotificationAttempt.request_id == request.id, NotificationAttempt.channel == "voice"
+        )
+    )
 
 
 def test_the_call_asks_in_dutch_without_personal_data(duty, users, fake, tick, signed_post, now):
@@ -128,8 +143,10 @@ def test_the_call_asks_in_dutch_without_personal_data(duty, users, fake, tick, s
     call = sent_to(fake, PRIMARY, "call")[0]
     attempt = _call_attempt(request)
     assert call["url"].endswith(f"/webhooks/twilio/voice/{attempt.id}")
-    twiml = signed_post(f"/webhooks/twilio/voice/{attempt.id}", {"CallSid": "CA1", "AnsweredBy": "human"}).get_data(as_text=True)
-    assert '<Gather' in twiml and 'numDigits="1"' in twiml and 'language="nl-NL"' in twiml
+    twiml = signed_post(f"/webhooks/twilio/voice/{attempt.id}", {"CallSid": "CA1", "AnsweredBy": "human"}).get_data(
+        as_text=True
+    )
+    assert "<Gather" in twiml and 'numDigits="1"' in twiml and 'language="nl-NL"' in twiml
     assert "Toets 1 om aan te nemen" in twiml and "Rotterdam" in twiml
     assert "geen keuze ontvangen" in twiml.split("</Gather>")[1]  # the fallback after the gather
     for private in (request.case.case_reference, request.case.callback_phone, "labour", "40"):
@@ -140,7 +157,9 @@ def test_a_voicemail_is_not_asked_and_is_no_acceptance(duty, users, fake, tick, 
     request = new_request(users, now)
     tick(now)
     attempt = _call_attempt(request)
-    twiml = signed_post(f"/webhooks/twilio/voice/{attempt.id}", {"CallSid": "CA1", "AnsweredBy": "machine_end_beep"}).get_data(as_text=True)
+    twiml = signed_post(
+        f"/webhooks/twilio/voice/{attempt.id}", {"CallSid": "CA1", "AnsweredBy": "machine_end_beep"}
+    ).get_data(as_text=True)
     assert "<Gather" not in twiml
     assert reload(request).status == "paging"
 
@@ -165,11 +184,14 @@ def test_keypad_2_declines(duty, users, fake, tick, signed_post, now):
     request = new_request(users, now)
     tick(now)
     attempt = _call_attempt(request)
-    said = signed_post(f"/webhooks/twilio/voice/{attempt.id}/keuze", {"CallSid": "CA1", "Digits": "2"}).get_data(as_text=True)
+    said = signed_post(f"/webhooks/twilio/voice/{attempt.id}/keuze", {"CallSid": "CA1", "Digits": "2"}).get_data(
+        as_text=True
+    )
     assert "niet aan" in said and "declined" in kinds(request.id)
 
 
 # --- the link ----------------------------------------------------------------------------------------
+
 
 def _link_path(fake, number):
     body = sent_to(fake, number, "sms")[0]["body"]
@@ -196,10 +218,9 @@ def test_a_forged_or_expired_link_is_refused(duty, users, fake, tick, client, ap
     tick(now)
     path = _link_path(fake, PRIMARY)
     assert client.get(path[:-3] + "xyz").status_code == 404
-    with app.test_request_context():
-        app.config["LINK_HOURS"] = 0
-    import time
-    time.sleep(1.1)
+    app.config["FROZEN_NOW"] = now + dt.timedelta(hours=app.config["LINK_HOURS"], seconds=-1)
+    assert client.get(path).status_code == 200  # still valid up to LINK_HOURS after it was sent
+    app.config["FROZEN_NOW"] = now + dt.timedelta(hours=app.config["LINK_HOURS"], seconds=1)
     assert client.get(path).status_code == 404
     assert reload(request).status == "paging"
 
@@ -207,8 +228,10 @@ def test_a_forged_or_expired_link_is_refused(duty, users, fake, tick, client, ap
 def test_no_personal_data_in_any_message(duty, users, fake, tick, signed_post, now):
     from piket import service
     from tests.conftest import case_body
-    case, _ = service.create_case(now, service.parse_case(case_body(case_reference="BVH-SECRET-77"), users["police"]),
-                                  users["police"])
+
+    case, _ = service.create_case(
+        now, service.parse_case(case_body(case_reference="BVH-SECRET-77"), users["police"]), users["police"]
+    )
     for minute in (0, 5, 10, 20, 30):
         tick(now + minute * MIN)
     assert fake.sent
@@ -221,8 +244,13 @@ def test_no_personal_data_in_any_message(duty, users, fake, tick, signed_post, n
 def test_requester_gets_the_meeting_details_after_confirm(duty, users, fake, tick, registry, app, now):
     from piket import placements, service
     from tests.conftest import MAN
-    body = {"case_reference": "PL-9", "callback_phone": "+31612345678", "found": {"region": "rotterdam"},
-            "requests": [{"persons": [MAN]}]}
+
+    body = {
+        "case_reference": "PL-9",
+        "callback_phone": "+31612345678",
+        "found": {"region": "rotterdam"},
+        "requests": [{"persons": [MAN]}],
+    }
     case, _ = service.create_case(now, service.parse_case(body, users["police"]), users["police"])
     request = case.requests[0]
     pool = registry["shelters"]["rot-mo"].pools[0]
@@ -239,6 +267,7 @@ def test_requester_gets_the_meeting_details_after_confirm(duty, users, fake, tic
 def test_report_owner_is_handed_over_by_name(duty, users, api, now):
     from piket import service
     from tests.conftest import case_body
+
     case, _ = service.create_case(now, service.parse_case(case_body(), users["police"]), users["police"])
     resp = api("police", "PUT", f"/api/v1/cases/{case.id}/report-owner", json={"email": users["police"].email})
     assert resp.status_code == 403  # not the owner, not a coordinator

@@ -1,4 +1,5 @@
 """Escalation driven by a passed-in clock: every step at its minute, exhausted is loud, accept stops it."""
+
 import datetime as dt
 
 import pytest
@@ -20,7 +21,6 @@ from tests.conftest import (
 )
 
 MIN = dt.timedelta(minutes=1)
-
 
 
 def test_after_hours_every_step_at_its_minute(duty, users, fake, tick, now):
@@ -79,7 +79,9 @@ def test_accept_stops_the_ladder_and_tells_the_others(duty, users, fake, tick, n
     new = fake.sent[before:]
     # Only the 'taken' message to the primary; no more pages, never exhausted.
     assert [(m["to"], m["kind"]) for m in new] == [(PRIMARY, "sms")]
-    assert "aangenomen door de achtervang" in new[0]["body"] and "Coördinator" not in new[0]["body"]  # no names in an SMS
+    assert (
+        "aangenomen door de achtervang" in new[0]["body"] and "Coördinator" not in new[0]["body"]
+    )  # no names in an SMS
     assert reload(request).status == "accepted"
 
 
@@ -92,6 +94,7 @@ def test_two_accepts_race_and_one_wins(duty, users, fake, tick, now, app):
     def accept(user_id):
         with app.app_context():
             from accounts.models import User
+
             service.accept(now + MIN, request_id, db.session.get(User, user_id))
 
     args = [(p.id,) for p in people]
@@ -106,6 +109,7 @@ def test_two_accepts_race_and_one_wins(duty, users, fake, tick, now, app):
 
 def test_a_gap_in_the_rota_goes_straight_to_the_next_level(duty, users, fake, tick, now):
     from piket.rotas.models import RotaShift
+
     db.session.execute(RotaShift.__table__.delete().where(RotaShift.rota_id == duty["rotas"]["primary"].id))
     db.session.commit()
     request = new_request(users, now)
@@ -118,6 +122,7 @@ def test_a_gap_in_the_rota_goes_straight_to_the_next_level(duty, users, fake, ti
 
 def test_permanent_failure_moves_on_without_waiting(duty, users, fake, tick, now):
     from notify.providers import PermanentError
+
     request = new_request(users, now)
     fake.fail_next(PermanentError("21211", "invalid number"), times=2)  # the primary's SMS and call
     tick(now)
@@ -146,7 +151,7 @@ def test_nobody_on_duty_at_any_level_is_loud_at_once(duty, users, fake, tick, no
 
 
 def test_office_hours_go_to_the_regions_queue(duty, users, fake, tick):
-    monday = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.timezone.utc)  # Monday 10:30 in Amsterdam
+    monday = dt.datetime(2026, 11, 23, 9, 30, tzinfo=dt.UTC)  # Monday 10:30 in Amsterdam
     request = new_request(users, monday)
     assert request.escalation["mode"] == "office"
     tick(monday)
@@ -156,9 +161,13 @@ def test_office_hours_go_to_the_regions_queue(duty, users, fake, tick):
 
 
 def test_a_public_holiday_is_after_hours(duty, users, fake, tick):
-    christmas = dt.datetime(2026, 12, 25, 10, 0, tzinfo=dt.timezone.utc)  # Friday, Eerste Kerstdag, 11:00
-    add_shift(duty["rotas"]["primary"], duty["people"]["primary"], christmas - dt.timedelta(hours=3),
-              christmas + dt.timedelta(hours=9))
+    christmas = dt.datetime(2026, 12, 25, 10, 0, tzinfo=dt.UTC)  # Friday, Eerste Kerstdag, 11:00
+    add_shift(
+        duty["rotas"]["primary"],
+        duty["people"]["primary"],
+        christmas - dt.timedelta(hours=3),
+        christmas + dt.timedelta(hours=9),
+    )
     request = new_request(users, christmas)
     assert request.escalation["mode"] == "after_hours"
     tick(christmas)
@@ -167,9 +176,12 @@ def test_a_public_holiday_is_after_hours(duty, users, fake, tick):
 
 def test_the_policy_is_snapshotted(duty, users, registry, fake, tick, now):
     request = new_request(users, now)
-    db.session.add(EscalationPolicy(region_id=registry["regions"]["rotterdam"].id,
-                                    after_hours=[{"after": 0, "level": "national", "channels": ["sms"]},
-                                                 {"after": 1, "level": "exhausted"}]))
+    db.session.add(
+        EscalationPolicy(
+            region_id=registry["regions"]["rotterdam"].id,
+            after_hours=[{"after": 0, "level": "national", "channels": ["sms"]}, {"after": 1, "level": "exhausted"}],
+        )
+    )
     db.session.commit()
     tick(now)
     tick(now + 2 * MIN)
@@ -181,6 +193,7 @@ def test_the_policy_is_snapshotted(duty, users, registry, fake, tick, now):
 
 def test_two_workers_page_nobody_twice(duty, users, fake, now, app):
     from notify import service as notify
+
     requests = [new_request(users, now, case_reference=f"PL-{i}") for i in range(5)]
 
     def work():
@@ -199,6 +212,7 @@ def test_two_workers_page_nobody_twice(duty, users, fake, now, app):
 @pytest.mark.postgres_only
 def test_claims_hold_on_postgres_under_many_workers(duty, users, fake, now, app):
     from notify import service as notify
+
     request = new_request(users, now)
 
     def work():

@@ -1,4 +1,5 @@
 """The national piket number: answered in Dutch, the region learnt, the piket dialled level by level."""
+
 import pytest
 from sqlalchemy import select
 
@@ -101,11 +102,22 @@ def test_a_second_call_joins_the_open_request(duty, users, officer, signed_post,
 def test_the_coordinator_fills_in_the_profile_after_the_call(duty, users, officer, signed_post, api, now):
     call(signed_post)
     [request] = phone_requests()
-    resp = api("coordinator", "PUT", f"/api/v1/placement-requests/{request.id}/profile",
-               json={"persons": [{"gender": "male", "age": 30, "residence": "lawful", "exploitation": "labour"}]})
+    resp = api(
+        "coordinator",
+        "PUT",
+        f"/api/v1/placement-requests/{request.id}/profile",
+        json={"persons": [{"gender": "male", "age": 30, "residence": "lawful", "exploitation": "labour"}]},
+    )
     assert resp.status_code == 200 and resp.json["size"] == 1
     resp = api("coordinator", "GET", f"/api/v1/placement-requests/{request.id}/proposals")
-    assert resp.status_code == 200 and resp.json["requests"][str(request.id)]["proposal"]["shelter"] == "Mannenopvang Rotterdam"
-    again = api("coordinator", "PUT", f"/api/v1/placement-requests/{request.id}/profile",
-                json={"persons": [{"gender": "female", "age": 30, "residence": "lawful", "exploitation": "labour"}]})
+    assert (
+        resp.status_code == 200
+        and resp.json["requests"][str(request.id)]["proposal"]["shelter"] == "Mannenopvang Rotterdam"
+    )
+    again = api(
+        "coordinator",
+        "PUT",
+        f"/api/v1/placement-requests/{request.id}/profile",
+        json={"persons": [{"gender": "female", "age": 30, "residence": "lawful", "exploitation": "labour"}]},
+    )
     assert again.status_code == 409

@@ -1,14 +1,28 @@
 """The phone pages of a placement: the police form, the coordinator's proposals, the shelter's intake."""
+
 from sqlalchemy import func, select
 
 from extensions import db
 from piket.models import Case, Placement
 from tests.conftest import csrf_token
 
-FORM = {"region": "rotterdam", "case_reference": "PL-2026-7", "callback_phone": "+31612345678", "urgency": "immediate",
-        "threat": "low", "g0-gender": "female", "g0-age": "31", "g0-residence": "none", "g0-exploitation": "sexual",
-        "g0-children": "2", "g0-apart": "1", "g1-gender": "male", "g1-age": "40", "g1-residence": "lawful",
-        "g1-exploitation": "labour"}
+FORM = {
+    "region": "rotterdam",
+    "case_reference": "PL-2026-7",
+    "callback_phone": "+31612345678",
+    "urgency": "immediate",
+    "threat": "low",
+    "g0-gender": "female",
+    "g0-age": "31",
+    "g0-residence": "none",
+    "g0-exploitation": "sexual",
+    "g0-children": "2",
+    "g0-apart": "1",
+    "g1-gender": "male",
+    "g1-age": "40",
+    "g1-residence": "lawful",
+    "g1-exploitation": "labour",
+}
 
 
 def post_form(client, url, data):
@@ -53,8 +67,10 @@ def test_coordinator_chooses_a_proposal_and_the_shelter_confirms(client, login, 
     case = db.session.scalars(select(Case)).one()
     mother = case.requests[0]
     family_pool = registry["shelters"]["rot-cosm"].pools[1].id
-    resp = client.post(case_url, data={"csrf_token": csrf_token(page), "action": "choose",
-                                       "request_id": mother.id, "pool_id": family_pool})
+    resp = client.post(
+        case_url,
+        data={"csrf_token": csrf_token(page), "action": "choose", "request_id": mother.id, "pool_id": family_pool},
+    )
     assert resp.status_code == 302
     placement = db.session.scalars(select(Placement)).one()
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/").get_data(as_text=True))})

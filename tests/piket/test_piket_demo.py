@@ -1,5 +1,6 @@
 """The piket's demo data (piket/demo.py): after `flask --app app demo` a request in any care region
 pages the demo coordinator, at any hour, so the night scenario can be walked by hand."""
+
 import datetime as dt
 
 from sqlalchemy import func, select
@@ -32,8 +33,14 @@ def test_the_demo_coordinator_is_on_duty_in_every_care_region_around_the_clock(a
     assert accounts.user_by_email(demo.POLICE).phone == demo.PHONES[demo.POLICE]
     # Now (Sunday 02:30), at the 09:00 hand-over and just before it, on a weekday, and past the spring DST change.
     local_0900 = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)
-    moments = [now, local_0900 - dt.timedelta(seconds=1), local_0900, now + dt.timedelta(days=2, hours=12),
-               dt.datetime(2027, 3, 28, 1, 30, tzinfo=dt.UTC), now + dt.timedelta(days=300)]
+    moments = [
+        now,
+        local_0900 - dt.timedelta(seconds=1),
+        local_0900,
+        now + dt.timedelta(days=2, hours=12),
+        dt.datetime(2027, 3, 28, 1, 30, tzinfo=dt.UTC),
+        now + dt.timedelta(days=300),
+    ]
     for region in regions:
         rota = rotas.rota_for(region.id, "primary")
         assert rota is not None, region.code
@@ -55,7 +62,9 @@ def test_loading_again_adds_nothing_and_keeps_what_people_changed(app, now):
     assert load(now) == {"phones": 0, "rotas": 0}
     db.session.expire_all()
     assert accounts.user_by_email(demo.COORDINATOR).phone == "+31611112222"
-    assert db.session.scalar(select(func.count()).select_from(RotaRotation)) == rotations  # Rotterdam's rota left as it was
+    assert (
+        db.session.scalar(select(func.count()).select_from(RotaRotation)) == rotations
+    )  # Rotterdam's rota left as it was
     assert db.session.scalar(select(func.count()).select_from(Rota)) == len(care_regions())
 
 

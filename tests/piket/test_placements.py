@@ -1,4 +1,5 @@
 """Proposals from the live registry, choosing one (a hold), and the shelter's confirm or refusal."""
+
 import datetime as dt
 
 import pytest
@@ -47,7 +48,12 @@ def test_unplaced_request_shows_blocking_reasons_and_the_rule_to_waive(api, new_
 def test_choose_confirm_and_the_requester_then_sees_the_address(api, new_case, registry, users):
     mother, man = new_case()["requests"]
     proposal = proposals_for(api, mother["id"])[str(mother["id"])]["proposal"]
-    resp = api("coordinator", "POST", f"/api/v1/placement-requests/{mother['id']}/placements", json={"pool_id": proposal["pool_id"]})
+    resp = api(
+        "coordinator",
+        "POST",
+        f"/api/v1/placement-requests/{mother['id']}/placements",
+        json={"pool_id": proposal["pool_id"]},
+    )
     assert resp.status_code == 201, resp.json
     hold_id = resp.json["hold_id"]
     seen = api("police", "GET", f"/api/v1/placement-requests/{mother['id']}").json
@@ -58,21 +64,30 @@ def test_choose_confirm_and_the_requester_then_sees_the_address(api, new_case, r
     assert seen["status"] == "placed" and seen["placements"][0]["address"] == "Geheimstraat 1, Rotterdam"
     family = db.session.get(BedPool, proposal["pool_id"])
     assert (family.occupied, family.held) == (1, 0)
-    shown = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "shelter.address_shown",
-                                                        AuditEntry.actor == users["police"].email)).all()
+    shown = db.session.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "shelter.address_shown", AuditEntry.actor == users["police"].email
+        )
+    ).all()
     assert len(shown) == 1
 
 
 def test_shelter_refuses_with_a_reason_and_the_request_goes_back_to_proposals(api, new_case, registry):
     mother, _man = new_case()["requests"]
     pool_id = proposals_for(api, mother["id"])[str(mother["id"])]["proposal"]["pool_id"]
-    hold_id = api("coordinator", "POST", f"/api/v1/placement-requests/{mother['id']}/placements", json={"pool_id": pool_id}).json["hold_id"]
+    hold_id = api(
+        "coordinator", "POST", f"/api/v1/placement-requests/{mother['id']}/placements", json={"pool_id": pool_id}
+    ).json["hold_id"]
     no_reason = api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/release", json={})
     assert no_reason.status_code == 422 and no_reason.json["error"]["field"] == "reason"
     bad_reason = api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/release", json={"reason": "moody"})
     assert bad_reason.status_code == 422 and bad_reason.json["error"]["field"] == "reason"
     resp = api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/release", json={"reason": "contra_indication"})
-    assert resp.status_code == 200 and resp.json["status"] == "refused" and resp.json["refusal_reason"] == "contra_indication"
+    assert (
+        resp.status_code == 200
+        and resp.json["status"] == "refused"
+        and resp.json["refusal_reason"] == "contra_indication"
+    )
     body = api("coordinator", "GET", f"/api/v1/placement-requests/{mother['id']}").json
     assert body["status"] == "accepted" and body["timeline"][-1]["kind"] == "placement_refused"
     assert db.session.get(BedPool, pool_id).held == 0
@@ -81,7 +96,9 @@ def test_shelter_refuses_with_a_reason_and_the_request_goes_back_to_proposals(ap
 def test_staff_of_another_shelter_cannot_confirm(api, new_case, registry):
     _mother, man = new_case()["requests"]
     pool_id = proposals_for(api, man["id"])[str(man["id"])]["proposal"]["pool_id"]  # Mannenopvang: not the staff's
-    hold_id = api("coordinator", "POST", f"/api/v1/placement-requests/{man['id']}/placements", json={"pool_id": pool_id}).json["hold_id"]
+    hold_id = api(
+        "coordinator", "POST", f"/api/v1/placement-requests/{man['id']}/placements", json={"pool_id": pool_id}
+    ).json["hold_id"]
     assert api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/confirm").status_code == 403
 
 
@@ -98,7 +115,12 @@ def test_apart_is_enforced_when_choosing(api, new_case, registry):
     both_women = new_case(requests=[{"persons": [MOTHER]}, {"persons": [{**MOTHER, "age": 25}]}], apart=[[0, 1]])
     a, b = both_women["requests"]
     cosm_bed = registry["shelters"]["rot-cosm"].pools[0].id
-    assert api("coordinator", "POST", f"/api/v1/placement-requests/{a['id']}/placements", json={"pool_id": cosm_bed}).status_code == 201
+    assert (
+        api(
+            "coordinator", "POST", f"/api/v1/placement-requests/{a['id']}/placements", json={"pool_id": cosm_bed}
+        ).status_code
+        == 201
+    )
     resp = api("coordinator", "POST", f"/api/v1/placement-requests/{b['id']}/placements", json={"pool_id": cosm_bed})
     assert resp.status_code == 422 and resp.json["error"]["code"] == "apart"
 
@@ -107,14 +129,20 @@ def test_proposals_after_one_of_two_kept_apart_is_placed(api, new_case, registry
     """The placed partner is no longer matched: its id must not reach the matcher (it did: a 500 on the case)."""
     mother, man = new_case()["requests"]
     proposal = proposals_for(api, mother["id"])[str(mother["id"])]["proposal"]
-    hold_id = api("coordinator", "POST", f"/api/v1/placement-requests/{mother['id']}/placements",
-                  json={"pool_id": proposal["pool_id"]}).json["hold_id"]
+    hold_id = api(
+        "coordinator",
+        "POST",
+        f"/api/v1/placement-requests/{mother['id']}/placements",
+        json={"pool_id": proposal["pool_id"]},
+    ).json["hold_id"]
     assert api("shelter_staff", "POST", f"/api/v1/holds/{hold_id}/confirm").status_code == 200
     left = proposals_for(api, man["id"])
     assert set(left) == {str(man["id"])} and left[str(man["id"])]["proposal"]["shelter"] == "Mannenopvang Rotterdam"
 
 
-@pytest.mark.parametrize("body,field", [({}, "pool_id"), ({"pool_id": "x"}, "pool_id"), ({"pool_id": 99999}, "pool_id")])
+@pytest.mark.parametrize(
+    "body,field", [({}, "pool_id"), ({"pool_id": "x"}, "pool_id"), ({"pool_id": 99999}, "pool_id")]
+)
 def test_bad_choice_names_the_field(api, new_case, registry, body, field):
     rid = new_case()["requests"][1]["id"]
     resp = api("coordinator", "POST", f"/api/v1/placement-requests/{rid}/placements", json=body)
@@ -150,6 +178,7 @@ def test_cancel_releases_the_hold(api, new_case, registry):
 
 def test_stale_pools_can_be_kept_out_of_proposals(app, registry, now):
     from piket.proposals import build_scenario
+
     app.config["USE_STALE_AVAILABILITY"] = False
     scenario, _ = build_scenario(now, [], app.config)
     keys = {s["id"] for s in scenario["shelters"]}
@@ -167,9 +196,14 @@ def test_a_place_taken_after_this_session_read_the_pool_is_not_held_twice(api, n
     assert pool.free > 0  # read in this session's transaction
     table = BedPool.__table__
     with db.engine.begin() as other:
-        other.execute(table.update().where(table.c.id == pool_id)
-                      .values(held=table.c.capacity - table.c.out_of_service - table.c.occupied))
-    resp = api("coordinator", "POST", f"/api/v1/placement-requests/{mother['id']}/placements", json={"pool_id": pool_id})
+        other.execute(
+            table.update()
+            .where(table.c.id == pool_id)
+            .values(held=table.c.capacity - table.c.out_of_service - table.c.occupied)
+        )
+    resp = api(
+        "coordinator", "POST", f"/api/v1/placement-requests/{mother['id']}/placements", json={"pool_id": pool_id}
+    )
     assert resp.status_code == 409 and resp.json["error"]["code"] == "no_capacity"
     db.session.expire_all()
     assert db.session.get(BedPool, pool_id).free == 0

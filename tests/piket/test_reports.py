@@ -1,4 +1,5 @@
 """The CoMensha report: who may mark it made, first writer wins, the API and the case page, reminders."""
+
 import datetime as dt
 
 import pytest
@@ -19,6 +20,7 @@ OWNER_PHONE = "+31610000077"
 def at(year, month, day, hour, minute=0):
     """A local Amsterdam wall-clock time as aware UTC (November/December: UTC+1)."""
     from piket.rotas.schedule import to_utc
+
     return to_utc(dt.datetime(year, month, day, hour, minute))
 
 
@@ -52,11 +54,15 @@ def placed_alone(app, api, new_case, registry, users, now):
 
 def reminders():
     db.session.expire_all()
-    return db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.purpose == "report_reminder")
-                              .order_by(NotificationAttempt.id)).all()
+    return db.session.scalars(
+        select(NotificationAttempt)
+        .where(NotificationAttempt.purpose == "report_reminder")
+        .order_by(NotificationAttempt.id)
+    ).all()
 
 
 # --- marking the report made ----------------------------------------------------------------------
+
 
 def test_the_owner_marks_it_made_with_events_and_audit(placed, users, now):
     case = reports.mark_made(now, placed["case_id"], users["coordinator"])
@@ -98,7 +104,9 @@ def test_second_mark_is_a_conflict_and_the_first_writer_keeps_it(placed, users, 
     assert "Coördinator Jansen" in err.value.message and "22-11-2026 02:30" in err.value.message
     case = db.session.get(Case, placed["case_id"])
     assert (case.report_made_at, case.report_made_by_id) == (now, users["coordinator"].id)
-    assert db.session.scalar(select(func.count()).select_from(RequestEvent).where(RequestEvent.kind == "report_made")) == 2
+    assert (
+        db.session.scalar(select(func.count()).select_from(RequestEvent).where(RequestEvent.kind == "report_made")) == 2
+    )
 
 
 def test_a_case_nobody_was_placed_from_has_no_report_yet(new_case, registry, users, now):
@@ -111,6 +119,7 @@ def test_a_case_nobody_was_placed_from_has_no_report_yet(new_case, registry, use
 
 
 # --- the API --------------------------------------------------------------------------------------
+
 
 def test_put_report_marks_it_and_answers_the_report_state(api, placed, users, now):
     resp = api("coordinator", "PUT", f"/api/v1/cases/{placed['case_id']}/report", json={"made": True})
@@ -134,12 +143,15 @@ def test_put_report_wants_made_true(api, placed, body):
 
 def test_put_report_unknown_case_and_roles(api, placed):
     assert api("coordinator", "PUT", "/api/v1/cases/99999/report", json={"made": True}).status_code == 404
-    assert api("shelter_staff", "PUT", f"/api/v1/cases/{placed['case_id']}/report", json={"made": True}).status_code == 403
+    assert (
+        api("shelter_staff", "PUT", f"/api/v1/cases/{placed['case_id']}/report", json={"made": True}).status_code == 403
+    )
     assert api("police", "PUT", f"/api/v1/cases/{placed['case_id']}/report", json={"made": True}).status_code == 403
     assert api("comensha", "PUT", f"/api/v1/cases/{placed['case_id']}/report", json={"made": True}).status_code == 200
 
 
 # --- the case page --------------------------------------------------------------------------------
+
 
 def test_case_page_shows_the_button_and_after_marking_who_did_it(client, login, placed_alone, users):
     placed = placed_alone
@@ -147,8 +159,9 @@ def test_case_page_shows_the_button_and_after_marking_who_did_it(client, login, 
     login(users["coordinator"])
     page = client.get(url).get_data(as_text=True)
     assert "Melding bij CoMensha gedaan</button>" in page and "Melding nog niet gedaan" in page
-    resp = client.post(url, data={"csrf_token": csrf_token(page), "action": "report_made",
-                                  "request_id": placed["mother"]["id"]})
+    resp = client.post(
+        url, data={"csrf_token": csrf_token(page), "action": "report_made", "request_id": placed["mother"]["id"]}
+    )
     assert resp.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "Melding gedaan door <strong>Coördinator Jansen</strong> op 22-11-2026 02:30" in page
@@ -172,6 +185,7 @@ def test_case_page_before_placement_has_no_button(client, login, new_case, regis
 
 # --- reminders ------------------------------------------------------------------------------------
 
+
 def test_reminder_once_per_working_day_in_office_hours(placed, users):
     monday = at(2026, 11, 23, 10)
     assert reports.remind_due(monday) == 1
@@ -185,14 +199,17 @@ def test_reminder_once_per_working_day_in_office_hours(placed, users):
     assert len(reminders()) == 2
 
 
-@pytest.mark.parametrize("moment", [
-    at(2026, 11, 23, 8, 59),  # before office hours
-    at(2026, 11, 23, 18, 0),  # after
-    at(2026, 11, 24, 3, 0),  # at night
-    at(2026, 11, 28, 11, 0),  # Saturday
-    at(2026, 11, 29, 11, 0),  # Sunday
-    at(2026, 12, 25, 11, 0),  # Christmas, a Friday
-])
+@pytest.mark.parametrize(
+    "moment",
+    [
+        at(2026, 11, 23, 8, 59),  # before office hours
+        at(2026, 11, 23, 18, 0),  # after
+        at(2026, 11, 24, 3, 0),  # at night
+        at(2026, 11, 28, 11, 0),  # Saturday
+        at(2026, 11, 29, 11, 0),  # Sunday
+        at(2026, 12, 25, 11, 0),  # Christmas, a Friday
+    ],
+)
 def test_no_reminder_outside_office_hours_weekends_and_holidays(placed, moment):
     assert reports.remind_due(moment) == 0
     assert reminders() == []
@@ -236,10 +253,12 @@ def test_the_reminder_names_no_case_reference_and_no_person(placed, users, app):
 
 def test_the_job_is_registered_hourly():
     from piket.jobs import JOBS
+
     assert JOBS["report_reminders"] == (reports.remind_due, 3600)
 
 
 # --- the open list --------------------------------------------------------------------------------
+
 
 def test_open_reports_lists_placed_cases_without_a_report(placed, new_case, users, now):
     new_case(requests=[{"persons": [MAN]}], apart=[])  # not placed: no report owed
@@ -252,7 +271,9 @@ def test_open_reports_lists_placed_cases_without_a_report(placed, new_case, user
     assert reports.open_reports(now + dt.timedelta(days=2)) == []
 
 
-def test_a_placement_refused_first_then_confirmed_counts_from_the_confirmation(api, new_case, registry, users, now, app):
+def test_a_placement_refused_first_then_confirmed_counts_from_the_confirmation(
+    api, new_case, registry, users, now, app
+):
     body = new_case(requests=[{"persons": [MAN]}], apart=[])
     rid = body["requests"][0]["id"]
     pool = registry["shelters"]["rot-mo"].pools[0].id

@@ -1,4 +1,5 @@
 """Placement requests: creating (idempotently), reading, accepting first-writer-wins, cancelling."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -32,7 +33,11 @@ def test_a_new_case_is_written_in_one_go_and_answered_without_reading_again(api,
     for answered in resp.json["requests"]:
         stored = db.session.get(PlacementRequest, answered["id"])
         assert stored.escalation["steps"] and stored.next_action_at is not None and stored.escalation_step == 0
-        assert (answered["short_code"], answered["status"], answered["size"]) == (stored.short_code, "received", stored.size)
+        assert (answered["short_code"], answered["status"], answered["size"]) == (
+            stored.short_code,
+            "received",
+            stored.size,
+        )
 
 
 def test_retried_submit_with_the_same_idempotency_key_creates_nothing_twice(api, registry, users):
@@ -44,19 +49,20 @@ def test_retried_submit_with_the_same_idempotency_key_creates_nothing_twice(api,
     assert count(Case) == 1 and count(PlacementRequest) == 2
 
 
-def test_concurrent_retries_create_one_case(app, registry, users):
+def test_concurrent_retries_create_one_case(app, registry, users, now):
     police_id = users["police"].id
     db.session.commit()
-    fields_by_thread, results = [], []
+    results = []
 
     def submit():
         with app.app_context():
             from accounts.models import User
+
             user = db.session.get(User, police_id)
             fields = service.parse_case(case_body(), user)
             db.session.commit()
             try:
-                case, _ = service.create_case(registry_now(), fields, user, "same-key")
+                case, _ = service.create_case(now, fields, user, "same-key")
                 results.append(case.id)
             finally:
                 db.session.remove()
@@ -64,11 +70,6 @@ def test_concurrent_retries_create_one_case(app, registry, users):
     assert run_concurrently(submit, [()] * 6) == [None] * 6
     assert len(results) == 6 and len(set(results)) == 1
     assert count(Case) == 1
-
-
-def registry_now():
-    import datetime as dt
-    return dt.datetime.now(dt.timezone.utc)
 
 
 BAD = [
@@ -82,11 +83,16 @@ BAD = [
     ({"requests": []}, "requests"),
     ({"requests": [{"persons": []}]}, "requests[0].persons"),
     ({"requests": [{"persons": [{**MOTHER, "age": -1}]}]}, "requests[0].persons[0].age"),
-    ({"requests": [{"persons": [{**MOTHER, "age": "31"}]}, {"persons": [{**MAN, "gender": "m"}]}], "apart": []},
-     "requests[1].persons[0].gender"),
+    (
+        {"requests": [{"persons": [{**MOTHER, "age": "31"}]}, {"persons": [{**MAN, "gender": "m"}]}], "apart": []},
+        "requests[1].persons[0].gender",
+    ),
     ({"requests": [{"persons": [{**MOTHER, "needs": ["snoring"]}]}], "apart": []}, "requests[0].persons[0].needs"),
     ({"requests": [{"persons": [{**MOTHER, "name": "Anna"}]}], "apart": []}, "requests[0].persons[0].name"),
-    ({"requests": [{"persons": [{**MOTHER, "birth_date": "1990-01-01"}]}], "apart": []}, "requests[0].persons[0].birth_date"),
+    (
+        {"requests": [{"persons": [{**MOTHER, "birth_date": "1990-01-01"}]}], "apart": []},
+        "requests[0].persons[0].birth_date",
+    ),
     ({"requests": [{"persons": [MOTHER], "children": -2}], "apart": []}, "requests[0].children"),
     ({"apart": [[0, 5]]}, "apart[0]"),
     ({"apart": [[1, 1]]}, "apart[0]"),
@@ -109,6 +115,7 @@ def test_not_json_is_400(api, registry):
 
 def test_police_sees_only_own_requests(api, new_case, make_user, now):
     from accounts import service as accounts
+
     body = new_case()
     other = make_user("police")
     token = accounts.issue_token(now, other)
@@ -120,6 +127,7 @@ def test_police_sees_only_own_requests(api, new_case, make_user, now):
 
 def test_accept_is_first_writer_wins(api, new_case, make_user, now, users):
     from accounts import service as accounts
+
     rid = new_case()["requests"][0]["id"]
     second = make_user("coordinator", regions=["den-haag"])
     token = accounts.issue_token(now, second)
@@ -130,7 +138,7 @@ def test_accept_is_first_writer_wins(api, new_case, make_user, now, users):
     assert late.json["error"]["accepted_by"] == users["coordinator"].email
 
 
-def test_two_accepts_race_and_one_wins(app, new_case, make_user):
+def test_two_accepts_race_and_one_wins(app, new_case, make_user, now):
     rid = new_case()["requests"][0]["id"]
     ids = [make_user("coordinator", regions=["rotterdam"]).id for _ in range(8)]
     db.session.commit()
@@ -140,8 +148,9 @@ def test_two_accepts_race_and_one_wins(app, new_case, make_user):
         with app.app_context():
             from accounts.models import User
             from errors import Conflict
+
             try:
-                service.accept(registry_now(), rid, db.session.get(User, user_id))
+                service.accept(now, rid, db.session.get(User, user_id))
                 outcomes.append("won")
             except Conflict:
                 outcomes.append("lost")
@@ -150,7 +159,9 @@ def test_two_accepts_race_and_one_wins(app, new_case, make_user):
 
     assert run_concurrently(accept, [(i,) for i in ids]) == [None] * len(ids)
     assert sorted(outcomes) == ["lost"] * 7 + ["won"]
-    events = db.session.scalars(select(RequestEvent).where(RequestEvent.request_id == rid, RequestEvent.kind == "accepted")).all()
+    events = db.session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == rid, RequestEvent.kind == "accepted")
+    ).all()
     assert len(events) == 1
 
 

@@ -1,5 +1,6 @@
 """The retention purge (piket/retention.py): a closed case's profile and identifying data go after
 RETENTION_DAYS; open work is untouched; the national figures read the same before and after."""
+
 import datetime as dt
 import json
 
@@ -20,7 +21,9 @@ ADDICTED_MAN = {**MAN, "age": 52, "needs": ["active_addiction"]}
 
 def create(users, moment, key=None, **overrides):
     body = case_body(**overrides)
-    case, _ = service.create_case(moment, service.parse_case(body, users["police"]), users["police"], idempotency_key=key)
+    case, _ = service.create_case(
+        moment, service.parse_case(body, users["police"]), users["police"], idempotency_key=key
+    )
     return case
 
 
@@ -38,7 +41,10 @@ def cases(app, registry, users, now):
     service.cancel(now + 30 * MIN, man.id, coordinator)
     b = create(users, now, case_reference="PL-B-7", requests=[{"persons": [ADDICTED_MAN]}], apart=[])
     service.cancel(now + 10 * MIN, b.requests[0].id, coordinator)
-    b.requests[0].profile_stats, b.requests[0].blocking_reasons = None, {"capacity": 1, "contra_indication:active_addiction": 1}
+    b.requests[0].profile_stats, b.requests[0].blocking_reasons = (
+        None,
+        {"capacity": 1, "contra_indication:active_addiction": 1},
+    )
     c = create(users, now, case_reference="PL-C-8", requests=[{"persons": [MAN]}], apart=[])
     d = create(users, now, case_reference="PL-D-9", requests=[{"persons": [MOTHER]}, {"persons": [MAN]}], apart=[])
     service.cancel(now + 5 * MIN, d.requests[0].id, coordinator)
@@ -58,6 +64,7 @@ def purged(case_id):
 def figures(now):
     """The national figures over a window holding every request: unmet demand and time to placement."""
     from national import demand, timing
+
     since, until = now - DAY, now + DAY
     tables = {key: table.rows for key, table in demand.unmet(now, since, until).items()}
     tables["time_to_placement"] = timing.time_to_placement(now, since, until).rows
@@ -66,6 +73,7 @@ def figures(now):
 
 
 # --- when ---------------------------------------------------------------------------------------
+
 
 def test_nothing_is_purged_before_the_period_and_everything_closed_after_it(cases):
     closed = cases["closed"]
@@ -115,6 +123,7 @@ def test_purge_is_idempotent_with_one_audit_entry_per_run(cases):
 
 # --- what goes and what stays --------------------------------------------------------------------
 
+
 def test_nothing_personal_is_left_in_the_purged_rows(cases, registry, users, client, login):
     retention.purge_closed(cases["closed"] + 31 * DAY, 30)
     a = case(cases["a"])
@@ -125,14 +134,29 @@ def test_nothing_personal_is_left_in_the_purged_rows(cases, registry, users, cli
 
     def columns(row):
         return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
     ids = [r.id for r in a.requests] + [case(cases["b"]).requests[0].id]
     rows = [columns(case(cases["a"])), columns(case(cases["b"]))]
     rows += [columns(r) for r in db.session.scalars(select(PlacementRequest).where(PlacementRequest.id.in_(ids)))]
-    rows += [columns(n) for n in db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.request_id.in_(ids)))]
+    rows += [
+        columns(n)
+        for n in db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.request_id.in_(ids)))
+    ]
     text = json.dumps(rows, default=str)
     # The reference, the callback phone (also in the outbox: the requester's SMS), the form's key, the victims' profile.
-    for personal in (REFERENCE, "PL-B-7", REQUESTER, "form-key-1", '"age"', '"gender"', "female", "sexual", "labour",
-                     '"residence"', '"exploitation"'):
+    for personal in (
+        REFERENCE,
+        "PL-B-7",
+        REQUESTER,
+        "form-key-1",
+        '"age"',
+        '"gender"',
+        "female",
+        "sexual",
+        "labour",
+        '"residence"',
+        '"exploitation"',
+    ):
         assert personal not in text, personal
     # The requester's SMS itself is still in the outbox (what was sent, without to whom).
     told = db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.purpose == "requester")).all()
@@ -162,9 +186,13 @@ def test_the_national_figures_are_the_same_after_the_purge(cases, now):
 def test_the_worker_runs_it_hourly_with_the_configured_period(app, cases):
     from app import WORKER_JOBS
     from piket.jobs import JOBS
+
     assert JOBS["retention_purge"] == (retention.purge_due, 3600)
     assert app.extensions["worker_jobs"]["retention_purge"] == WORKER_JOBS["retention_purge"] == JOBS["retention_purge"]
     app.config["RETENTION_DAYS"] = 7
     assert retention.purge_due(cases["closed"] + 6 * DAY) == 0
     assert retention.purge_due(cases["closed"] + 8 * DAY) == 3
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "retention.purge")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "retention.purge"))
+        == 1
+    )

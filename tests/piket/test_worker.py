@@ -1,4 +1,5 @@
 """The worker: its heartbeat and status, and a real restart in the middle of an escalation."""
+
 import datetime as dt
 import os
 import signal
@@ -7,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from extensions import db
@@ -39,28 +41,43 @@ def test_admin_page_and_banner_warn_when_the_worker_is_down(client, login, users
 
 
 def _start_worker(app, log_path):
-    env = dict(os.environ, DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], NOTIFY_PROVIDER="console",
-               SECRET_KEY="test-secret", PYTHONUNBUFFERED="1")
-    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=ROOT, env=env,
-                            stdout=open(log_path, "w"), stderr=subprocess.STDOUT, start_new_session=True)
-
-
+    env = dict(
+        os.environ,
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        NOTIFY_PROVIDER="console",
+        SECRET_KEY="test-secret",
+        PYTHONUNBUFFERED="1",
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "app", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=open(log_path, "w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _sent_by_step(request_id):
     from notify.models import NotificationAttempt
+
     rows = db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.request_id == request_id)).all()
     return {step: sorted(a.status for a in rows if a.step == step) for step in {a.step for a in rows}}
 
 
+@pytest.mark.real_clock
 def test_a_restart_in_the_middle_of_an_escalation_resumes_it_once(app, duty, users, registry, tmp_path):
     # A short ladder (in minutes): SMS to the primary now, SMS to the back-up after 6 s, exhausted much later.
-    ladder = [{"after": 0, "level": "primary", "channels": ["sms"]},
-              {"after": 0.1, "level": "backup", "channels": ["sms"]},
-              {"after": 60, "level": "exhausted"}]
-    db.session.add(EscalationPolicy(region_id=registry["regions"]["rotterdam"].id, after_hours=ladder, office_hours=ladder))
+    ladder = [
+        {"after": 0, "level": "primary", "channels": ["sms"]},
+        {"after": 0.1, "level": "backup", "channels": ["sms"]},
+        {"after": 60, "level": "exhausted"},
+    ]
+    db.session.add(
+        EscalationPolicy(region_id=registry["regions"]["rotterdam"].id, after_hours=ladder, office_hours=ladder)
+    )
     db.session.commit()
-    real_now = dt.datetime.now(dt.timezone.utc)
+    real_now = dt.datetime.now(dt.UTC)
     request = new_request(users, real_now)
     request_id = request.id
     db.session.commit()
@@ -71,7 +88,7 @@ def test_a_restart_in_the_middle_of_an_escalation_resumes_it_once(app, duty, use
         os.killpg(first.pid, signal.SIGKILL)  # no clean shutdown: the process is simply gone
         first.wait()
     # The back-up's step falls due while no worker runs; nothing is sent meanwhile.
-    time.sleep(max(0.0, (real_now + dt.timedelta(seconds=7) - dt.datetime.now(dt.timezone.utc)).total_seconds()))
+    time.sleep(max(0.0, (real_now + dt.timedelta(seconds=7) - dt.datetime.now(dt.UTC)).total_seconds()))
     assert 1 not in _sent_by_step(request_id)
     db.session.rollback()
     second = _start_worker(app, tmp_path / "second.log")

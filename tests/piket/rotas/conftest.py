@@ -1,4 +1,5 @@
 """Fixtures for rotas: people who may take a duty, rotas, and local-time helpers."""
+
 import datetime as dt
 
 import pytest
@@ -49,12 +50,17 @@ def make_rota(registry, users):
     def make(level="primary", region="rotterdam", owner=None):
         region_obj = registry["regions"][region] if level != "national" else None
         from piket.rotas.service import LEVEL_LABELS
-        rota = Rota(region_id=region_obj.id if region_obj else None, level=level,
-                    name=f"Piket {LEVEL_LABELS[level]}" + (f" {region_obj.name}" if region_obj else ""),
-                    owner_id=(owner or users["admin"]).id)
+
+        rota = Rota(
+            region_id=region_obj.id if region_obj else None,
+            level=level,
+            name=f"Piket {LEVEL_LABELS[level]}" + (f" {region_obj.name}" if region_obj else ""),
+            owner_id=(owner or users["admin"]).id,
+        )
         db.session.add(rota)
         db.session.commit()
         return rota
+
     return make
 
 
@@ -69,10 +75,12 @@ def shift(app):
     def add(rota, user, start, end, source="manual"):
         from extensions import db
         from piket.rotas.models import RotaShift
+
         row = RotaShift(rota_id=rota.id, user_id=user.id, start=start, end=end, source=source, created_at=start)
         db.session.add(row)
         db.session.commit()
         return row
+
     return add
 
 
@@ -81,9 +89,18 @@ def rotation(app):
     def add(rota, people, start_date, handover="09:00", shift_hours=24, days=(1, 2, 3, 4, 5, 6, 7), until_date=None):
         from extensions import db
         from piket.rotas.models import RotaRotation
-        row = RotaRotation(rota_id=rota.id, start_date=start_date, handover=handover, shift_hours=shift_hours,
-                           days=list(days), people=[p.id for p in people], until_date=until_date)
+
+        row = RotaRotation(
+            rota_id=rota.id,
+            start_date=start_date,
+            handover=handover,
+            shift_hours=shift_hours,
+            days=list(days),
+            people=[p.id for p in people],
+            until_date=until_date,
+        )
         db.session.add(row)
         db.session.commit()
         return row
+
     return add

@@ -1,9 +1,10 @@
 """Dutch public holidays and office hours (holidays count as after hours)."""
+
 import datetime as dt
 
 from piket.rotas import service
-from timeutil import dutch_holidays, is_holiday
 from tests.piket.rotas.conftest import at
+from timeutil import dutch_holidays, is_holiday
 
 
 def test_holidays_of_2027():
@@ -24,8 +25,13 @@ def test_kings_day_moves_to_saturday_when_the_27th_is_a_sunday():
 
 
 def test_easter_over_the_years():
-    easter = {2024: dt.date(2024, 3, 31), 2025: dt.date(2025, 4, 20), 2026: dt.date(2026, 4, 5),
-              2038: dt.date(2038, 4, 25), 2285: dt.date(2285, 3, 22)}  # the latest and earliest possible dates
+    easter = {
+        2024: dt.date(2024, 3, 31),
+        2025: dt.date(2025, 4, 20),
+        2026: dt.date(2026, 4, 5),
+        2038: dt.date(2038, 4, 25),
+        2285: dt.date(2285, 3, 22),
+    }  # the latest and earliest possible dates
     for year, day in easter.items():
         assert dutch_holidays(year)[day] == "Eerste Paasdag"
     assert not is_holiday(dt.date(2027, 3, 30))

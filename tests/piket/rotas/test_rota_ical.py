@@ -1,4 +1,5 @@
 """iCal feeds behind secret links: RFC 5545 text, UTC times across the daylight-saving change, stable UIDs."""
+
 import datetime as dt
 import re
 
@@ -8,8 +9,10 @@ from tests.piket.rotas.conftest import at
 
 
 def events(text):
-    return [dict(line.split(":", 1) for line in block.strip("\r\n").split("\r\n"))
-            for block in re.findall(r"BEGIN:VEVENT\r\n(.*?)END:VEVENT", unfold(text), re.S)]
+    return [
+        dict(line.split(":", 1) for line in block.strip("\r\n").split("\r\n"))
+        for block in re.findall(r"BEGIN:VEVENT\r\n(.*?)END:VEVENT", unfold(text), re.S)
+    ]
 
 
 def unfold(text):
@@ -33,7 +36,9 @@ def test_personal_feed_over_the_spring_change(app, client, login, rota, people, 
     page = client.get(f"/piket/roosters/{rota.id}").get_data(as_text=True)
     client.post(f"/piket/roosters/{rota.id}/agenda", data={"kind": "mine", "csrf_token": csrf_token(page)})
     feed = service.feed_of(user=people["a"])
-    assert feed is not None and f"/piket/ical/{feed.token}.ics" in client.get(f"/piket/roosters/{rota.id}").get_data(as_text=True)
+    assert feed is not None and f"/piket/ical/{feed.token}.ics" in client.get(f"/piket/roosters/{rota.id}").get_data(
+        as_text=True
+    )
 
     client = app.test_client()  # a calendar app: no session, the token is the key
     resp = client.get(f"/piket/ical/{feed.token}.ics")

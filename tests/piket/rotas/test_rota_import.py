@@ -1,4 +1,5 @@
 """CSV import: every bad row reported, all-or-nothing, idempotent re-import."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -33,7 +34,8 @@ def test_import_creates_shifts_in_utc(rota, people, now):
     assert [(s.user_id, s.start, s.end, s.source) for s in shifts] == [
         (people["a"].id, at(2026, 12, 24, 17), at(2026, 12, 25, 9), "import"),
         (people["b"].id, at(2026, 12, 25, 9), at(2026, 12, 26, 9), "import"),
-        (people["c"].id, at(2027, 3, 27, 9), at(2027, 3, 28, 9), "import")]
+        (people["c"].id, at(2027, 3, 27, 9), at(2027, 3, 28, 9), "import"),
+    ]
     assert (shifts[2].end - shifts[2].start).total_seconds() == 23 * 3600  # over the spring change
     assert service.on_duty(at(2026, 12, 24, 23), rota.region_id, "primary").id == people["a"].id
     audit = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "rota.import")).all()
@@ -45,11 +47,15 @@ def test_reimporting_the_same_file_adds_nothing(rota, people, now):
     assert service.import_csv(now, GOOD) == {"created": 0, "unchanged": 3, "replaced": 0}
     assert count_shifts() == 3
     # Without a header, with semicolons and an ISO offset: still the same shifts.
-    same = ("rotterdam;anna@test.nl;2026-12-24T17:00+01:00;2026-12-25 09:00\n"
-            "rotterdam;BRAM@test.nl;2026-12-25 09:00;2026-12-26 09:00\n")
+    same = (
+        "rotterdam;anna@test.nl;2026-12-24T17:00+01:00;2026-12-25 09:00\n"
+        "rotterdam;BRAM@test.nl;2026-12-25 09:00;2026-12-26 09:00\n"
+    )
     assert service.import_csv(now, same) == {"created": 0, "unchanged": 2, "replaced": 0}
     assert count_shifts() == 3
-    assert db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "rota.import")) == 1
+    assert (
+        db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "rota.import")) == 1
+    )
 
 
 def test_a_corrected_file_replaces_the_shifts_it_overlaps(rota, people, now):
@@ -62,23 +68,25 @@ def test_a_corrected_file_replaces_the_shifts_it_overlaps(rota, people, now):
 
 def test_every_bad_row_is_reported_and_nothing_imported(rota, make_rota, people, registry):
     make_rota("primary", "den-haag")
-    text = "\n".join([
-        "region,email,start,end",
-        "rotterdam,anna@test.nl,2026-12-01 17:00,2026-12-02 09:00",  # 2: fine
-        "utrecht,anna@test.nl,2026-12-02 17:00,2026-12-03 09:00",  # 3: unknown region
-        "rotterdam,niemand@test.nl,2026-12-03 17:00,2026-12-04 09:00",  # 4: unknown user
-        "rotterdam,weg@test.nl,2026-12-04 17:00,2026-12-05 09:00",  # 5: inactive
-        "rotterdam,geentelefoon@test.nl,2026-12-05 17:00,2026-12-06 09:00",  # 6: no phone
-        "rotterdam,agent@test.nl,2026-12-06 17:00,2026-12-07 09:00",  # 7: wrong role
-        "rotterdam,bram@test.nl,morgen,2026-12-08 09:00",  # 8: unparsable
-        "rotterdam,bram@test.nl,2026-12-09 09:00,2026-12-09 08:00",  # 9: end before start
-        "rotterdam,bram@test.nl,2027-03-28 02:30,2027-03-28 09:00",  # 10: does not exist
-        "rotterdam,bram@test.nl,2027-10-31 02:30,2027-10-31 09:00",  # 11: occurs twice
-        "rotterdam,cees@test.nl,2026-12-01 20:00,2026-12-02 08:00",  # 12: overlaps row 2
-        "amsterdam,cees@test.nl,2026-12-01 20:00,2026-12-02 08:00",  # 13: Amsterdam has no primary rota
-        "den-haag,cees@test.nl,2026-12-01 20:00,2026-12-02 08:00",  # 14: fine (another rota)
-        "rotterdam,cees@test.nl",  # 15: too few columns
-    ])
+    text = "\n".join(
+        [
+            "region,email,start,end",
+            "rotterdam,anna@test.nl,2026-12-01 17:00,2026-12-02 09:00",  # 2: fine
+            "utrecht,anna@test.nl,2026-12-02 17:00,2026-12-03 09:00",  # 3: unknown region
+            "rotterdam,niemand@test.nl,2026-12-03 17:00,2026-12-04 09:00",  # 4: unknown user
+            "rotterdam,weg@test.nl,2026-12-04 17:00,2026-12-05 09:00",  # 5: inactive
+            "rotterdam,geentelefoon@test.nl,2026-12-05 17:00,2026-12-06 09:00",  # 6: no phone
+            "rotterdam,agent@test.nl,2026-12-06 17:00,2026-12-07 09:00",  # 7: wrong role
+            "rotterdam,bram@test.nl,morgen,2026-12-08 09:00",  # 8: unparsable
+            "rotterdam,bram@test.nl,2026-12-09 09:00,2026-12-09 08:00",  # 9: end before start
+            "rotterdam,bram@test.nl,2027-03-28 02:30,2027-03-28 09:00",  # 10: does not exist
+            "rotterdam,bram@test.nl,2027-10-31 02:30,2027-10-31 09:00",  # 11: occurs twice
+            "rotterdam,cees@test.nl,2026-12-01 20:00,2026-12-02 08:00",  # 12: overlaps row 2
+            "amsterdam,cees@test.nl,2026-12-01 20:00,2026-12-02 08:00",  # 13: Amsterdam has no primary rota
+            "den-haag,cees@test.nl,2026-12-01 20:00,2026-12-02 08:00",  # 14: fine (another rota)
+            "rotterdam,cees@test.nl",  # 15: too few columns
+        ]
+    )
     errors = errors_of(text)
     lines = [int(e.split(":")[0].split()[1]) for e in errors]
     assert sorted(set(lines)) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15]
@@ -100,12 +108,18 @@ def test_every_bad_row_is_reported_and_nothing_imported(rota, make_rota, people,
 
 def test_the_national_rota_takes_coordinators_who_can_accept_and_no_region(make_rota, people):
     make_rota("national")
-    errors = errors_of(",analist@test.nl,2026-12-01 17:00,2026-12-02 09:00\nrotterdam,landelijk@test.nl,2026-12-02 17:00,2026-12-03 09:00",
-                       level="national")
+    errors = errors_of(
+        ",analist@test.nl,2026-12-01 17:00,2026-12-02 09:00\nrotterdam,landelijk@test.nl,2026-12-02 17:00,2026-12-03 09:00",
+        level="national",
+    )
     assert errors[0].startswith("regel 1: email:") and "comensha" in errors[0]  # reads, cannot accept
     assert errors[1].startswith("regel 2: region: het landelijke rooster heeft geen regio")
-    assert service.import_csv(at(2026, 11, 22), "landelijk,landelijk@test.nl,2026-12-02 17:00,2026-12-03 09:00",
-                              level="national")["created"] == 1
+    assert (
+        service.import_csv(
+            at(2026, 11, 22), "landelijk,landelijk@test.nl,2026-12-02 17:00,2026-12-03 09:00", level="national"
+        )["created"]
+        == 1
+    )
     assert service.on_duty(at(2026, 12, 2, 20), None, "national").id == people["landelijk"].id
     assert service.on_duty(at(2026, 12, 2, 20), 12345, "national").id == people["landelijk"].id  # region ignored
 

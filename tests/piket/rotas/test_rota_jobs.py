@@ -1,4 +1,5 @@
 """The rotas' jobs: reminders the evening before, hand-overs at the change, gap reports, each once."""
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -79,8 +80,10 @@ def test_hand_over_lists_what_is_open_without_personal_data(rota, people, shift,
     assert sms.body.startswith("Piket: uw dienst Piket primair Rotterdam begint nu")
     assert "Open (2):" in sms.body
     for r in rotterdam:
-        assert f"{r.short_code} piket wordt opgeroepen {r.size} pers." in sms.body or \
-               f"{r.short_code} ontvangen {r.size} pers." in sms.body
+        assert (
+            f"{r.short_code} piket wordt opgeroepen {r.size} pers." in sms.body
+            or f"{r.short_code} ontvangen {r.size} pers." in sms.body
+        )
     others = [r for r in requests if r not in rotterdam]
     assert all(r.short_code not in sms.body for r in others)
     # Never personal data: no case reference, phone number, gender or age.
@@ -112,7 +115,9 @@ def test_each_gap_is_reported_once_to_the_owner(make_rota, people, shift, rotati
     assert jobs.report_gaps(now + dt.timedelta(hours=2)) == 0
     sent = messages("rota_gap", people["c"])
     assert len(sent) == 2 and {m.to_number for m in sent} == {"+31633333333"}
-    assert sent[0].body.startswith("Piket: gat in Piket primair Rotterdam: niemand van dienst van vr 27-11 17:00 tot ma 30-11 09:00.")
+    assert sent[0].body.startswith(
+        "Piket: gat in Piket primair Rotterdam: niemand van dienst van vr 27-11 17:00 tot ma 30-11 09:00."
+    )
     assert f"/piket/roosters/{rota.id}" in sent[0].body
     # Filling a gap sends nothing; a weekend that comes into the 14 days is reported when it does.
     shift(rota, people["b"], at(2026, 11, 27, 17), at(2026, 11, 30, 9))

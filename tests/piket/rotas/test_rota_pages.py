@@ -1,4 +1,5 @@
 """The rota pages: the list, one rota's 14 days with gaps, and the override, import and rotation forms."""
+
 import datetime as dt
 import io
 import re
@@ -30,13 +31,17 @@ def test_the_list_shows_who_is_on_duty_and_gaps(client, login, users, make_rota,
 def test_admin_creates_a_rota_and_sees_errors_beside_the_field(client, login, users, registry, people):
     login(users["admin"])
     token = csrf_token(client.get("/piket/roosters").get_data(as_text=True))
-    resp = client.post("/piket/roosters", data={"csrf_token": token, "level": "backup", "region": "den-haag",
-                                                "owner": people["a"].email})
+    resp = client.post(
+        "/piket/roosters",
+        data={"csrf_token": token, "level": "backup", "region": "den-haag", "owner": people["a"].email},
+    )
     assert resp.status_code == 302
     rota = db.session.scalar(select(Rota).where(Rota.level == "backup"))
     assert rota.name == "Piket achtervang Den Haag" and resp.headers["Location"].endswith(f"/piket/roosters/{rota.id}")
-    resp = client.post("/piket/roosters", data={"csrf_token": token, "level": "backup", "region": "den-haag",
-                                                "owner": people["a"].email})
+    resp = client.post(
+        "/piket/roosters",
+        data={"csrf_token": token, "level": "backup", "region": "den-haag", "owner": people["a"].email},
+    )
     assert resp.status_code == 422
     assert re.search(r'data-field="level">dit rooster bestaat al', resp.get_data(as_text=True))
     assert count(Rota) == 1
@@ -62,37 +67,62 @@ def test_override_form_works_and_shows_errors(client, login, rota, people, shift
     login(people["a"])
     url = f"/piket/roosters/{rota.id}"
     token = csrf_token(client.get(url).get_data(as_text=True))
-    bad = client.post(f"{url}/vervanging", data={"csrf_token": token, "user": people["b"].id,
-                                                 "start": "2027-03-28T02:30", "end": "2027-03-28T09:00"})
+    bad = client.post(
+        f"{url}/vervanging",
+        data={"csrf_token": token, "user": people["b"].id, "start": "2027-03-28T02:30", "end": "2027-03-28T09:00"},
+    )
     assert bad.status_code == 422
     assert re.search(r'data-field="override-start">deze tijd bestaat niet', bad.get_data(as_text=True))
     assert count(RotaOverride) == 0
-    ok = client.post(f"{url}/vervanging", data={"csrf_token": token, "user": people["b"].id,
-                                                "start": "2026-11-24T20:00", "end": "2026-11-25T09:00", "reason": "ziek"})
+    ok = client.post(
+        f"{url}/vervanging",
+        data={
+            "csrf_token": token,
+            "user": people["b"].id,
+            "start": "2026-11-24T20:00",
+            "end": "2026-11-25T09:00",
+            "reason": "ziek",
+        },
+    )
     assert ok.status_code == 302
     override = db.session.scalar(select(RotaOverride))
-    assert (override.user_id, override.start, override.created_by_id) == (people["b"].id, at(2026, 11, 24, 20), people["a"].id)
+    assert (override.user_id, override.start, override.created_by_id) == (
+        people["b"].id,
+        at(2026, 11, 24, 20),
+        people["a"].id,
+    )
     # Someone who is not on duty then cannot give the slot away.
     login(people["c"])
     token = csrf_token(client.get(url).get_data(as_text=True))
-    refused = client.post(f"{url}/vervanging", data={"csrf_token": token, "user": people["c"].id,
-                                                     "start": "2026-11-24T17:00", "end": "2026-11-24T20:00"})
+    refused = client.post(
+        f"{url}/vervanging",
+        data={"csrf_token": token, "user": people["c"].id, "start": "2026-11-24T17:00", "end": "2026-11-24T20:00"},
+    )
     assert refused.status_code == 403 and count(RotaOverride) == 1
     # Without the CSRF token, nothing happens.
-    assert client.post(f"{url}/vervanging", data={"user": people["c"].id, "start": "2026-11-24T17:00",
-                                                   "end": "2026-11-24T20:00"}).status_code == 400
+    assert (
+        client.post(
+            f"{url}/vervanging", data={"user": people["c"].id, "start": "2026-11-24T17:00", "end": "2026-11-24T20:00"}
+        ).status_code
+        == 400
+    )
 
 
 def test_import_form_lists_bad_rows_and_imports_nothing(client, login, users, rota, people):
     login(users["admin"])
     url = f"/piket/roosters/{rota.id}"
     token = csrf_token(client.get(url).get_data(as_text=True))
-    bad = ("region,email,start,end\n"
-           "rotterdam,anna@test.nl,2026-12-01 17:00,2026-12-02 09:00\n"
-           "rotterdam,agent@test.nl,2026-12-02 17:00,2026-12-03 09:00\n"
-           "den-haag,bram@test.nl,2026-12-03 17:00,2026-12-04 09:00\n")
-    resp = client.post(f"{url}/import", data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "rooster.csv")},
-                       content_type="multipart/form-data")
+    bad = (
+        "region,email,start,end\n"
+        "rotterdam,anna@test.nl,2026-12-01 17:00,2026-12-02 09:00\n"
+        "rotterdam,agent@test.nl,2026-12-02 17:00,2026-12-03 09:00\n"
+        "den-haag,bram@test.nl,2026-12-03 17:00,2026-12-04 09:00\n"
+    )
+    resp = client.post(
+        f"{url}/import",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "rooster.csv")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     listed = re.search(r'id="import-errors".*?<ul>(.*?)</ul>', html, re.S).group(1)
@@ -100,8 +130,12 @@ def test_import_form_lists_bad_rows_and_imports_nothing(client, login, users, ro
     assert count(RotaShift) == 0
 
     good = bad.splitlines()[0] + "\n" + bad.splitlines()[1] + "\n"
-    resp = client.post(f"{url}/import", data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "rooster.csv")},
-                       content_type="multipart/form-data", follow_redirects=True)
+    resp = client.post(
+        f"{url}/import",
+        data={"csrf_token": token, "file": (io.BytesIO(good.encode()), "rooster.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert resp.status_code == 200 and "1 dienst(en) geïmporteerd" in resp.get_data(as_text=True)
     assert count(RotaShift) == 1
     empty = client.post(f"{url}/import", data={"csrf_token": token}, content_type="multipart/form-data")
@@ -113,8 +147,11 @@ def test_only_the_owner_or_admin_imports(client, login, rota, people):
     url = f"/piket/roosters/{rota.id}"
     token = csrf_token(client.get(url).get_data(as_text=True))
     data = "rotterdam,anna@test.nl,2026-12-01 17:00,2026-12-02 09:00\n"
-    resp = client.post(f"{url}/import", data={"csrf_token": token, "file": (io.BytesIO(data.encode()), "r.csv")},
-                       content_type="multipart/form-data")
+    resp = client.post(
+        f"{url}/import",
+        data={"csrf_token": token, "file": (io.BytesIO(data.encode()), "r.csv")},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 403 and count(RotaShift) == 0
 
 
@@ -122,12 +159,29 @@ def test_admin_adds_a_rotation(client, login, users, rota, people):
     login(users["admin"])
     url = f"/piket/roosters/{rota.id}"
     token = csrf_token(client.get(url).get_data(as_text=True))
-    bad = client.post(f"{url}/rotatie", data={"csrf_token": token, "start_date": "2026-11-23", "handover": "25:00",
-                                              "shift_hours": "24", "days": ["1"], "people": "anna@test.nl"})
+    bad = client.post(
+        f"{url}/rotatie",
+        data={
+            "csrf_token": token,
+            "start_date": "2026-11-23",
+            "handover": "25:00",
+            "shift_hours": "24",
+            "days": ["1"],
+            "people": "anna@test.nl",
+        },
+    )
     assert bad.status_code == 422 and 'data-field="rotation-handover"' in bad.get_data(as_text=True)
-    ok = client.post(f"{url}/rotatie", data={"csrf_token": token, "start_date": "2026-11-21", "handover": "09:00",
-                                             "shift_hours": "24", "days": [str(d) for d in range(1, 8)],
-                                             "people": "anna@test.nl, bram@test.nl"})
+    ok = client.post(
+        f"{url}/rotatie",
+        data={
+            "csrf_token": token,
+            "start_date": "2026-11-21",
+            "handover": "09:00",
+            "shift_hours": "24",
+            "days": [str(d) for d in range(1, 8)],
+            "people": "anna@test.nl, bram@test.nl",
+        },
+    )
     assert ok.status_code == 302 and count(RotaRotation) == 1
     html = client.get(url).get_data(as_text=True)
     assert "Nu van dienst: <strong>Anna</strong>" in html  # the first shift: Saturday 21st 09:00 to Sunday 09:00

@@ -1,9 +1,10 @@
 """The effective schedule (pure): daylight-saving changes, layers, overlaps, merging."""
+
 import datetime as dt
 
 from piket.rotas.schedule import Rotation, Segment, Shift, duties, effective, rotation_shifts
-from timeutil import AMSTERDAM, UTC
 from tests.piket.rotas.conftest import at, hours
+from timeutil import AMSTERDAM, UTC
 
 DAILY = (1, 2, 3, 4, 5, 6, 7)
 
@@ -11,7 +12,7 @@ DAILY = (1, 2, 3, 4, 5, 6, 7)
 def assert_contiguous(segments, start, end):
     """No hour without a segment, none counted twice: the segments tile [start, end) exactly."""
     assert segments[0].start == start and segments[-1].end == end
-    for before, after in zip(segments, segments[1:]):
+    for before, after in zip(segments, segments[1:], strict=False):
         assert before.end == after.start
         assert before.start < before.end
     total = sum((s.end - s.start for s in segments), dt.timedelta())
@@ -24,11 +25,13 @@ def shift_covering(segments, moment):
 
 # --- the required acceptance test: both daylight-saving changes of 2027 ---------------------------
 
+
 def test_daily_rotation_across_both_dst_changes_of_2027():
     rotation = Rotation(dt.date(2027, 1, 4), "09:00", 24, DAILY, (1, 2, 3))
     for start, end, change, real_hours in (
-            (at(2027, 3, 14), at(2027, 4, 11), at(2027, 3, 28, 12), 23),  # spring: 02:00 -> 03:00
-            (at(2027, 10, 17), at(2027, 11, 14), at(2027, 10, 31, 12), 25)):  # autumn: 03:00 -> 02:00
+        (at(2027, 3, 14), at(2027, 4, 11), at(2027, 3, 28, 12), 23),  # spring: 02:00 -> 03:00
+        (at(2027, 10, 17), at(2027, 11, 14), at(2027, 10, 31, 12), 25),
+    ):  # autumn: 03:00 -> 02:00
         segments = effective(start, end, [rotation])
         assert_contiguous(segments, start, end)
         assert all(s.user_id is not None for s in segments), "an hour without duty"
@@ -60,16 +63,21 @@ def test_the_shift_of_28_march_is_23_hours_and_of_31_october_25():
 def test_weekly_rotation_across_both_changes():
     rotation = Rotation(dt.date(2027, 1, 4), "09:00", 168, (1,), (1, 2, 3))  # Monday 09:00, a week each
     for start, end, week_start, real_hours in (
-            (at(2027, 3, 1, 9), at(2027, 4, 26, 9), at(2027, 3, 22, 9), 167),
-            (at(2027, 10, 4, 9), at(2027, 11, 29, 9), at(2027, 10, 25, 9), 169)):
+        (at(2027, 3, 1, 9), at(2027, 4, 26, 9), at(2027, 3, 22, 9), 167),
+        (at(2027, 10, 4, 9), at(2027, 11, 29, 9), at(2027, 10, 25, 9), 169),
+    ):
         segments = effective(start, end, [rotation])
         assert_contiguous(segments, start, end)
         assert all(s.user_id is not None for s in segments)
         assert all(s.start.astimezone(AMSTERDAM).strftime("%a %H:%M") == "Mon 09:00" for s in segments)
         over = next(s for s in segments if s.start == week_start)
         assert hours(over) == real_hours
-        assert [s.user_id for s in segments[:4]] == [segments[0].user_id, segments[1].user_id,
-                                                     segments[2].user_id, segments[0].user_id]
+        assert [s.user_id for s in segments[:4]] == [
+            segments[0].user_id,
+            segments[1].user_id,
+            segments[2].user_id,
+            segments[0].user_id,
+        ]
         assert len({s.user_id for s in segments[:3]}) == 3
 
 
@@ -77,7 +85,7 @@ def test_a_handover_inside_the_spring_gap_still_abuts():
     rotation = Rotation(dt.date(2027, 3, 1), "02:30", 24, DAILY, (1, 2, 3))
     start, end = at(2027, 3, 25), at(2027, 3, 31)
     shifts = rotation_shifts(rotation, start, end)
-    for before, after in zip(shifts, shifts[1:]):
+    for before, after in zip(shifts, shifts[1:], strict=False):
         assert before.end == after.start  # 02:30 on 28 March does not exist; both sides read it alike
     segments = effective(start, end, [rotation])
     assert_contiguous(segments, start, end)
@@ -102,10 +110,12 @@ def test_until_date_and_short_shifts_leave_gaps():
         (at(2026, 11, 2, 17), at(2026, 11, 3, 8), 1),
         (at(2026, 11, 3, 8), at(2026, 11, 3, 17), None),
         (at(2026, 11, 3, 17), at(2026, 11, 4, 8), 1),
-        (at(2026, 11, 4, 8), at(2026, 11, 6), None)]
+        (at(2026, 11, 4, 8), at(2026, 11, 6), None),
+    ]
 
 
 # --- layers and overlaps ------------------------------------------------------------------------
+
 
 def test_override_beats_shift_beats_rotation():
     rotation = Rotation(dt.date(2026, 11, 1), "09:00", 24, DAILY, (1,))
@@ -117,7 +127,8 @@ def test_override_beats_shift_beats_rotation():
         (at(2026, 11, 3, 9), at(2026, 11, 3, 20), 2, "shift"),
         (at(2026, 11, 3, 20), at(2026, 11, 3, 23), 3, "override"),
         (at(2026, 11, 3, 23), at(2026, 11, 4, 9), 2, "shift"),
-        (at(2026, 11, 4, 9), at(2026, 11, 5), 1, "rotation")]  # the rotation's two days merged
+        (at(2026, 11, 4, 9), at(2026, 11, 5), 1, "rotation"),
+    ]  # the rotation's two days merged
 
 
 def test_the_later_starting_rotation_shift_takes_over():
@@ -129,8 +140,10 @@ def test_the_later_starting_rotation_shift_takes_over():
 
 
 def test_the_last_entered_override_wins():
-    overrides = [Shift(at(2026, 11, 3, 18), at(2026, 11, 4, 8), 5, rank=1),
-                 Shift(at(2026, 11, 3, 17), at(2026, 11, 4, 9), 6, rank=2)]
+    overrides = [
+        Shift(at(2026, 11, 3, 18), at(2026, 11, 4, 8), 5, rank=1),
+        Shift(at(2026, 11, 3, 17), at(2026, 11, 4, 9), 6, rank=2),
+    ]
     segments = effective(at(2026, 11, 3, 17), at(2026, 11, 4, 9), overrides=overrides)
     assert segments == [Segment(at(2026, 11, 3, 17), at(2026, 11, 4, 9), 6, "override")]
 

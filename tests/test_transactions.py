@@ -1,10 +1,12 @@
-"""extensions.atomic: one unit of work, and whether what it loaded survives its commit."""
+"""transactions.atomic: one unit of work, and whether what it loaded survives its commit."""
+
 import pytest
 from sqlalchemy import inspect
 
 from beds.models import Region
-from extensions import atomic, db
+from extensions import db
 from tests.conftest import after_last_commit
+from transactions import atomic
 
 
 def new_region(code):
@@ -43,7 +45,8 @@ def test_a_failed_unit_writes_nothing_and_restores_expiry(app):
 def test_locked_sees_what_another_transaction_committed_after_this_session_read_the_row(app):
     from sqlalchemy import update
 
-    from extensions import locked
+    from transactions import locked
+
     with atomic():
         region = new_region("west")
     assert region.name == "West"  # loaded in this session's transaction
