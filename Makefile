@@ -1,12 +1,16 @@
 # Two commands for a fresh machine: `make run` (the service with demo data) and `make test`.
+# Both install the exact versions in constraints.txt, the ones the suite last passed with.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Test processes: one per core (pytest-xdist); each has its own database.
+TEST_WORKERS ?= auto
 
-$(BIN)/flask:
-	$(PY) -m venv $(VENV)
+$(BIN)/flask: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
 
 run: $(BIN)/flask
 	$(BIN)/flask --app app db upgrade
@@ -15,9 +19,18 @@ run: $(BIN)/flask
 	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
 
 $(BIN)/pytest: $(BIN)/flask
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
 
 test: $(BIN)/pytest
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-.PHONY: run test
+lint: $(BIN)/pytest
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Record the versions installed now as the ones every install uses (after a deliberate upgrade).
+lock: $(BIN)/pytest
+	$(BIN)/pip freeze --exclude-editable --all | grep -v -E '^(pip|setuptools|wheel)==' > constraints.txt
+
+.PHONY: run test lint lock

@@ -10,8 +10,7 @@ from sqlalchemy.pool import NullPool
 
 from app import create_app
 from extensions import db
-
-TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+from tests.conftest import TEST_CONFIG
 
 
 @pytest.fixture
