@@ -1,8 +1,11 @@
 """The one vocabulary: codes used in storage and the API, with their Dutch labels for pages.
 
 Codes are English and stable; labels are what people read. Add a code here and it is known
-everywhere (forms, API validation, matching explanations, statistics).
+everywhere (forms, API validation, matching explanations, statistics). Role codes are defined with
+their groups in accounts/roles.py; their labels are here.
 """
+
+from accounts.roles import Role
 
 CONTRA_INDICATIONS = {
     "active_addiction": "actieve verslaving",
@@ -47,11 +50,11 @@ POOL_KINDS = {"bed": "bed", "family_room": "gezinskamer"}
 REGION_KINDS = {"care": "zorgcoördinatieregio", "police": "politie-eenheid"}
 
 ROLES = {
-    "police": "politie / KMar / NLA",
-    "shelter_staff": "opvangmedewerker",
-    "coordinator": "zorgcoördinator",
-    "comensha": "CoMensha",
-    "admin": "beheerder",
+    Role.POLICE: "politie / KMar / NLA",
+    Role.SHELTER_STAFF: "opvangmedewerker",
+    Role.COORDINATOR: "zorgcoördinator",
+    Role.COMENSHA: "CoMensha",
+    Role.ADMIN: "beheerder",
 }
 
 UPDATE_SOURCES = {"web": "website", "api": "API", "sms": "sms", "system": "systeem"}
