@@ -106,7 +106,7 @@ def _past_requests(now, pools, rng) -> tuple[int, int]:
             created_by_id=police.id,
             case_reference=f"DEMO-{n:04d}",
             callback_phone="+31600000000",
-            requester_org="police",
+            requester_org=vocabulary.RequesterOrg.POLICE,
             region_id=region.id,
             found_lat=region.lat,
             found_lon=region.lon,

@@ -19,6 +19,7 @@ from piket.rotas import service as rotas
 from piket.timeline import event
 from timeutil import local
 from transactions import atomic
+from vocabulary import RequesterOrg
 
 DIAL_LEVELS = ("primary", "backup", "national")
 JOIN_HOURS = 12  # a second call from the same number within this time joins the open request
@@ -87,7 +88,7 @@ def _join_or_create(now, number, region) -> PlacementRequest:
     fields = {
         "case_reference": f"TEL-{local(now):%Y%m%d-%H%M}",
         "callback_phone": number,
-        "requester_org": "police",
+        "requester_org": RequesterOrg.POLICE,
         "region": region,
         "found_lat": region.lat,
         "found_lon": region.lon,

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 import validation as v
 import vocabulary
+from accounts.roles import Role
 from audit import service as audit
 from beds.registry import region_by_code
 from errors import Conflict, Forbidden, NotFound, ValidationError
@@ -15,12 +16,18 @@ from piket import escalation, messages
 from piket.models import OPEN_STATUSES, Case, PlacementRequest
 from piket.timeline import event
 from transactions import atomic, locked
+from vocabulary import RequesterOrg
 
 PHONE = r"\+?[0-9 ()-]{6,20}"
 CODE_ALPHABET = "ACDEFHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 6/G, 8/B: read out at night
 MAX_GROUPS, MAX_PERSONS = 150, 20
 ACCEPTABLE = ("received", "paging", "exhausted")  # exhausted is loud, and still open to a late yes
-DEFAULT_ORG = {"police": "police", "coordinator": "coordinator", "admin": "coordinator"}
+# Who asked, when the body does not say: an organisation, from the asker's role.
+DEFAULT_ORG = {
+    Role.POLICE: RequesterOrg.POLICE,
+    Role.COORDINATOR: RequesterOrg.COORDINATOR,
+    Role.ADMIN: RequesterOrg.COORDINATOR,
+}
 
 
 # --- reading the request ------------------------------------------------------------------------
@@ -55,7 +62,7 @@ def parse_case(data, user) -> dict:
         "case_reference": v.text(data, "case_reference", max_length=60, pattern=r"[A-Za-z0-9./_ -]+"),
         "callback_phone": v.text(data, "callback_phone", max_length=20, pattern=PHONE),
         "requester_org": v.choice(
-            data, "requester_org", vocabulary.REQUESTER_ORGS, default=DEFAULT_ORG.get(user.role, "police")
+            data, "requester_org", vocabulary.REQUESTER_ORGS, default=DEFAULT_ORG.get(user.role, RequesterOrg.POLICE)
         ),
         "region": region,
         "found_lat": region.lat if lat is None else round(lat, 2),
