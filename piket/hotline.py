@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from accounts.models import User, user_regions
+from accounts.roles import Role
 from beds.models import Region
 from extensions import db
 from piket import answers, escalation, service
@@ -28,7 +29,7 @@ DIAL_MINUTES = 3  # the ladder waits this long while the call itself rings the p
 
 def caller(number) -> User | None:
     """The registered police officer calling from this number, if any."""
-    return answers.user_by_phone(number, ("police",))
+    return answers.user_by_phone(number, (Role.POLICE,))
 
 
 def caller_region(number) -> Region | None:

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 import validation as v
 import vocabulary
-from accounts.roles import Role
+from accounts.roles import COORDINATING, OVERSIGHT, REQUESTERS, Role
 from audit import service as audit
 from beds.registry import region_by_code
 from errors import Conflict, Forbidden, NotFound, ValidationError
@@ -205,7 +205,7 @@ def _by_idempotency_key(user, key):
 
 
 def can_see(user, request) -> bool:
-    if user.role in ("coordinator", "admin", "comensha"):
+    if user.role in OVERSIGHT:
         return True
     return request.case.created_by_id == user.id
 
@@ -223,7 +223,7 @@ def accept(now, request_id, user, channel="web") -> PlacementRequest:
     """First writer wins: a conditional update; the second accepter is told who has it.
     `channel`: web, api, sms, voice, link or phone (a call through the national number)."""
     request = get_request(request_id, user)
-    if user.role not in ("coordinator", "admin"):
+    if user.role not in COORDINATING:
         raise Forbidden("Alleen een zorgcoördinator neemt een aanvraag aan.")
     with atomic():
         won = (
@@ -258,7 +258,7 @@ def accept(now, request_id, user, channel="web") -> PlacementRequest:
 
 def cancel(now, request_id, user) -> PlacementRequest:
     request = get_request(request_id, user)
-    if user.role not in ("coordinator", "admin") and request.case.created_by_id != user.id:
+    if user.role not in COORDINATING and request.case.created_by_id != user.id:
         raise Forbidden("Alleen de aanvrager of een zorgcoördinator trekt een aanvraag in.")
     from piket import placements  # releasing holds is the placements' business
 
@@ -293,14 +293,10 @@ def hand_over_report(now, case_id, user, email) -> Case:
     case = db.session.get(Case, case_id)
     if case is None:
         raise NotFound("Deze zaak bestaat niet.", field="case_id")
-    if user.role not in ("coordinator", "admin") and case.report_owner_id != user.id:
+    if user.role not in COORDINATING and case.report_owner_id != user.id:
         raise Forbidden("Alleen wie de melding bij CoMensha doet, of een zorgcoördinator, draagt haar over.")
     email = v.text({"email": email}, "email", max_length=254).strip().lower()
-    to = db.session.scalar(
-        select(User).where(
-            User.email == email, User.active.is_(True), User.role.in_(("police", "coordinator", "admin"))
-        )
-    )
+    to = db.session.scalar(select(User).where(User.email == email, User.active.is_(True), User.role.in_(REQUESTERS)))
     if to is None:
         raise ValidationError("geen actieve politie- of coördinatoraccount met dit e-mailadres", field="email")
     with atomic():
@@ -317,7 +313,7 @@ def hand_over_report(now, case_id, user, email) -> Case:
 def set_profile(now, request_id, data, user) -> PlacementRequest:
     """A request made by phone has no profile yet: the coordinator fills it in after the call."""
     request = get_request(request_id, user)
-    if user.role not in ("coordinator", "admin"):
+    if user.role not in COORDINATING:
         raise Forbidden("Alleen een zorgcoördinator vult het profiel in.")
     persons = data.get("persons") if isinstance(data, dict) else None
     if not isinstance(persons, list) or not persons or len(persons) > MAX_PERSONS:
