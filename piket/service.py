@@ -18,7 +18,6 @@ from piket.timeline import event
 from transactions import atomic, locked
 from vocabulary import RequesterOrg
 
-PHONE = r"\+?[0-9 ()-]{6,20}"
 CODE_ALPHABET = "ACDEFHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 6/G, 8/B: read out at night
 MAX_GROUPS, MAX_PERSONS = 150, 20
 ACCEPTABLE = ("received", "paging", "exhausted")  # exhausted is loud, and still open to a late yes
@@ -41,7 +40,7 @@ def _person(data, path) -> dict:
         raise ValidationError("unknown field (no names, birth dates or addresses)", field=f"{path}.{unknown[0]}")
     return {
         "gender": v.choice(data, "gender", vocabulary.GENDERS, f"{path}.gender"),
-        "age": v.integer(data, "age", f"{path}.age", minimum=0, maximum=120),
+        "age": v.integer(data, "age", f"{path}.age", within=v.AGE),
         "residence": v.choice(data, "residence", vocabulary.RESIDENCE, f"{path}.residence"),
         "exploitation": v.choice(data, "exploitation", vocabulary.EXPLOITATION_TYPES, f"{path}.exploitation"),
         "needs": v.choices(data, "needs", vocabulary.CONTRA_INDICATIONS, f"{path}.needs", default=[]),
@@ -54,13 +53,13 @@ def parse_case(data, user) -> dict:
     if not isinstance(found, dict):
         raise ValidationError("must be an object with region (and optionally lat, lon)", field="found")
     region = region_by_code(v.text(found, "region", "found.region", max_length=60), field="found.region")
-    lat = v.number(found, "lat", "found.lat", minimum=50.5, maximum=53.8, default=None)
-    lon = v.number(found, "lon", "found.lon", minimum=3.2, maximum=7.3, default=None)
+    lat = v.number(found, "lat", "found.lat", within=v.NL_LAT, default=None)
+    lon = v.number(found, "lon", "found.lon", within=v.NL_LON, default=None)
     if (lat is None) != (lon is None):
         raise ValidationError("give both lat and lon, or neither", field="found.lat" if lat is None else "found.lon")
     case = {
         "case_reference": v.text(data, "case_reference", max_length=60, pattern=r"[A-Za-z0-9./_ -]+"),
-        "callback_phone": v.text(data, "callback_phone", max_length=20, pattern=PHONE),
+        "callback_phone": v.phone(data, "callback_phone"),
         "requester_org": v.choice(
             data, "requester_org", vocabulary.REQUESTER_ORGS, default=DEFAULT_ORG.get(user.role, RequesterOrg.POLICE)
         ),
@@ -86,7 +85,7 @@ def parse_case(data, user) -> dict:
         case["requests"].append(
             {
                 "persons": [_person(p, f"{where}.persons[{j}]") for j, p in enumerate(persons)],
-                "children": v.integer(group, "children", f"{where}.children", minimum=0, maximum=12, default=0),
+                "children": v.integer(group, "children", f"{where}.children", within=v.CHILDREN, default=0),
                 "urgency": v.choice(group, "urgency", vocabulary.URGENCIES, f"{where}.urgency", default=urgency),
                 "threat": v.choice(group, "threat", vocabulary.THREAT_LEVELS, f"{where}.threat", default=threat),
             }
@@ -319,7 +318,7 @@ def set_profile(now, request_id, data, user) -> PlacementRequest:
     if not isinstance(persons, list) or not persons or len(persons) > MAX_PERSONS:
         raise ValidationError(f"must list 1 to {MAX_PERSONS} persons", field="persons")
     parsed = [_person(p, f"persons[{i}]") for i, p in enumerate(persons)]
-    children = v.integer(data, "children", minimum=0, maximum=12, default=0)
+    children = v.integer(data, "children", within=v.CHILDREN, default=0)
     with atomic():
         row = locked(PlacementRequest, request.id)
         if row.persons:
