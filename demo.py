@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from accounts.models import User
+from accounts.roles import Role
 from beds import demo as beds_demo
 from extensions import db
 from national import demo as national_demo
@@ -31,5 +32,5 @@ def demo_command():
         f"Piket: {piket_demo.COORDINATOR} is on duty around the clock in every care region "
         f"({piket_demo.PHONES[piket_demo.COORDINATOR]}); run `flask --app app worker` to page."
     )
-    if db.session.scalar(select(User).where(User.role == "admin")) is None:
+    if db.session.scalar(select(User).where(User.role == Role.ADMIN)) is None:
         click.echo("No admin account exists.", err=True)

@@ -7,7 +7,7 @@ the app has, and that responses match their schemas.
 from flask import Blueprint, jsonify
 
 import vocabulary
-from validation import MAX_INTEGER
+from validation import AGE, CHILDREN, MAX_INTEGER, NL_LAT, NL_LON, PHONE, Range
 
 bp = Blueprint("openapi", __name__)
 
@@ -36,6 +36,15 @@ _ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
 _path_id = lambda name: [{"name": name, "in": "path", "required": True, "schema": _ID_SCHEMA}]  # noqa: E731
 ID, RID, HID, CID = _path_id("shelter_id"), _path_id("request_id"), _path_id("hold_id"), _path_id("case_id")
 ENUM = lambda table: {"type": "string", "enum": list(table)}  # noqa: E731
+
+
+def _within(kind, bounds: Range) -> dict:
+    """A number the readers take `within=bounds` (validation.py): the same bounds, stated."""
+    return {"type": kind, "minimum": bounds.minimum, "maximum": bounds.maximum}
+
+
+LAT, LON = _within("number", NL_LAT), _within("number", NL_LON)
+AGE_SCHEMA, CHILDREN_SCHEMA = _within("integer", AGE), _within("integer", CHILDREN)
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 SCHEMAS = {
@@ -175,8 +184,8 @@ SCHEMAS = {
             "region": {"type": "string"},
             "municipality": {"type": "string"},
             "organisation": {"type": "string"},
-            "lat": {"type": "number", "minimum": 50.5, "maximum": 53.8},
-            "lon": {"type": "number", "minimum": 3.2, "maximum": 7.3},
+            "lat": LAT,
+            "lon": LON,
             "address": {"type": "string"},
             "address_confidential": {"type": "boolean"},
             "intake": _ref("IntakeHours"),
@@ -256,7 +265,7 @@ SCHEMAS = {
         "description": "no names, birth dates or addresses: the minimal profile matching needs",
         "properties": {
             "gender": ENUM(vocabulary.GENDERS),
-            "age": {"type": "integer", "minimum": 0, "maximum": 120},
+            "age": AGE_SCHEMA,
             "residence": ENUM(vocabulary.RESIDENCE),
             "exploitation": ENUM(vocabulary.EXPLOITATION_TYPES),
             "needs": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)},
@@ -267,15 +276,15 @@ SCHEMAS = {
         "required": ["case_reference", "callback_phone", "found", "requests"],
         "properties": {
             "case_reference": {"type": "string", "maxLength": 60, "pattern": "^[A-Za-z0-9./_ -]+$"},
-            "callback_phone": {"type": "string", "pattern": "^\\+?[0-9 ()-]{6,20}$"},
+            "callback_phone": {"type": "string", "pattern": f"^{PHONE}$"},
             "requester_org": ENUM(vocabulary.REQUESTER_ORGS),
             "found": {
                 "type": "object",
                 "required": ["region"],
                 "properties": {
                     "region": {"type": "string"},
-                    "lat": {"type": "number", "minimum": 50.5, "maximum": 53.8},
-                    "lon": {"type": "number", "minimum": 3.2, "maximum": 7.3},
+                    "lat": LAT,
+                    "lon": LON,
                 },
             },
             "urgency": ENUM(vocabulary.URGENCIES),
@@ -290,7 +299,7 @@ SCHEMAS = {
                     "required": ["persons"],
                     "properties": {
                         "persons": {"type": "array", "minItems": 1, "maxItems": 20, "items": _ref("Person")},
-                        "children": {"type": "integer", "minimum": 0, "maximum": 12},
+                        "children": CHILDREN_SCHEMA,
                         "urgency": ENUM(vocabulary.URGENCIES),
                         "threat": ENUM(vocabulary.THREAT_LEVELS),
                     },
@@ -498,11 +507,11 @@ PATHS = {
                 _query("type", {"type": "string"}, "shelter types, comma-separated"),
                 _query("near", {"type": "string"}, "region code to measure distance from"),
                 _query("gender", ENUM(vocabulary.GENDERS)),
-                _query("age", {"type": "integer", "minimum": 0, "maximum": 120}),
+                _query("age", AGE_SCHEMA),
                 _query("residence", ENUM(vocabulary.RESIDENCE)),
                 _query("exploitation", ENUM(vocabulary.EXPLOITATION_TYPES)),
                 _query("needs", {"type": "string"}, "contra-indication codes, comma-separated"),
-                _query("children", {"type": "integer", "minimum": 0, "maximum": 12}),
+                _query("children", CHILDREN_SCHEMA),
                 _query("only_free", {"type": "boolean"}),
             ],
             "responses": {
@@ -605,7 +614,7 @@ PATHS = {
                             "required": ["persons"],
                             "properties": {
                                 "persons": {"type": "array", "minItems": 1, "maxItems": 20, "items": _ref("Person")},
-                                "children": {"type": "integer", "minimum": 0, "maximum": 12},
+                                "children": CHILDREN_SCHEMA,
                             },
                         }
                     }

@@ -8,6 +8,7 @@ beside the field (the field's path is the machine-readable part).
 import datetime as dt
 import math
 import re
+from typing import NamedTuple
 
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
@@ -20,6 +21,23 @@ REQUIRED = "vul dit in"
 # The largest id or count the database stores (PostgreSQL INTEGER; SQLite refuses beyond 64 bits). A larger
 # number from outside is refused here, not passed to a query that would fail with a 500.
 MAX_INTEGER = 2_147_483_647
+
+
+class Range(NamedTuple):
+    """Inclusive bounds of a number: integer() and number() take it as within=, openapi.py states it as
+    JSON Schema's minimum and maximum."""
+
+    minimum: float
+    maximum: float
+
+
+# Rules that more than one reader applies and openapi.py states to clients: each written once, here.
+NL_LAT = Range(50.5, 53.8)  # the Netherlands with a margin: where someone was found, where a shelter is
+NL_LON = Range(3.2, 7.3)
+AGE = Range(0, 120)  # a person's age in years
+CHILDREN = Range(0, 12)  # children who come along with a group
+PHONE = r"\+?[0-9 ()-]{6,20}"  # a phone number as people type it; notify.service normalises it for sending
+PHONE_LENGTH = 20  # the columns' width (callback_phone, intake_phone)
 
 
 class DatabaseId(IntegerConverter):
@@ -48,8 +66,9 @@ def json_body(request) -> dict:
     return data
 
 
-def integer(data, key, path=None, *, minimum=None, maximum=None, default=_MISSING):
+def integer(data, key, path=None, *, minimum=None, maximum=None, within: Range | None = None, default=_MISSING):
     path = path or key
+    minimum, maximum = within if within is not None else (minimum, maximum)
     value = data.get(key, default) if isinstance(data, dict) else default
     if value is _MISSING:
         raise ValidationError(REQUIRED, field=path)
@@ -69,8 +88,9 @@ def integer(data, key, path=None, *, minimum=None, maximum=None, default=_MISSIN
     return value
 
 
-def number(data, key, path=None, *, minimum=None, maximum=None, default=_MISSING):
+def number(data, key, path=None, *, minimum=None, maximum=None, within: Range | None = None, default=_MISSING):
     path = path or key
+    minimum, maximum = within if within is not None else (minimum, maximum)
     value = data.get(key, default) if isinstance(data, dict) else default
     if value is _MISSING:
         raise ValidationError(REQUIRED, field=path)
@@ -113,6 +133,11 @@ def text(data, key, path=None, *, max_length=200, default=_MISSING, pattern=None
     if pattern and value and not re.fullmatch(pattern, value):
         raise ValidationError("ongeldige schrijfwijze", field=path)
     return value
+
+
+def phone(data, key, path=None, *, default=_MISSING):
+    """A phone number as typed (PHONE); checked for sending only when a message goes out."""
+    return text(data, key, path, max_length=PHONE_LENGTH, default=default, pattern=PHONE)
 
 
 def is_storable(value: str) -> bool:

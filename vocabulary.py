@@ -1,8 +1,13 @@
 """The one vocabulary: codes used in storage and the API, with their Dutch labels for pages.
 
 Codes are English and stable; labels are what people read. Add a code here and it is known
-everywhere (forms, API validation, matching explanations, statistics).
+everywhere (forms, API validation, matching explanations, statistics). Role codes are defined with
+their groups in accounts/roles.py; their labels are here.
 """
+
+from enum import StrEnum
+
+from accounts.roles import Role
 
 CONTRA_INDICATIONS = {
     "active_addiction": "actieve verslaving",
@@ -44,14 +49,22 @@ URGENCIES = {"immediate": "direct", "tonight": "vannacht", "planned": "gepland"}
 
 POOL_KINDS = {"bed": "bed", "family_room": "gezinskamer"}
 
-REGION_KINDS = {"care": "zorgcoördinatieregio", "police": "politie-eenheid"}
+
+class RegionKind(StrEnum):
+    """A region is a care region or a police unit; the police unit is not the police role."""
+
+    CARE = "care"
+    POLICE = "police"
+
+
+REGION_KINDS = {RegionKind.CARE: "zorgcoördinatieregio", RegionKind.POLICE: "politie-eenheid"}
 
 ROLES = {
-    "police": "politie / KMar / NLA",
-    "shelter_staff": "opvangmedewerker",
-    "coordinator": "zorgcoördinator",
-    "comensha": "CoMensha",
-    "admin": "beheerder",
+    Role.POLICE: "politie / KMar / NLA",
+    Role.SHELTER_STAFF: "opvangmedewerker",
+    Role.COORDINATOR: "zorgcoördinator",
+    Role.COMENSHA: "CoMensha",
+    Role.ADMIN: "beheerder",
 }
 
 UPDATE_SOURCES = {"web": "website", "api": "API", "sms": "sms", "system": "systeem"}
@@ -67,11 +80,21 @@ def label(table: dict, code: str) -> str:
     return table.get(code, code)
 
 
+class RequesterOrg(StrEnum):
+    """Who asked for a bed (a case's requester_org): an organisation, a different vocabulary than the
+    roles even where a code is spelled the same (a coordinator asking is the care organisation)."""
+
+    POLICE = "police"
+    KMAR = "kmar"
+    NLA = "nla"
+    COORDINATOR = "coordinator"
+
+
 REQUESTER_ORGS = {
-    "police": "politie",
-    "kmar": "KMar",
-    "nla": "Nederlandse Arbeidsinspectie",
-    "coordinator": "zorgcoördinator",
+    RequesterOrg.POLICE: "politie",
+    RequesterOrg.KMAR: "KMar",
+    RequesterOrg.NLA: "Nederlandse Arbeidsinspectie",
+    RequesterOrg.COORDINATOR: "zorgcoördinator",
 }
 
 REQUEST_STATUSES = {

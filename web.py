@@ -3,14 +3,15 @@
 from flask import Blueprint, Response, current_app, g, render_template
 
 import vocabulary
-from accounts.access import ALL_ROLES, require
+from accounts.access import require
+from accounts.roles import EVERYONE
 from timeutil import format_local, utcnow
 
 home_bp = Blueprint("home", __name__)
 
 
 @home_bp.route("/")
-@require(*ALL_ROLES)
+@require(*EVERYONE)
 def index():
     return render_template("home.html")
 

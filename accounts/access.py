@@ -10,11 +10,10 @@ from flask import current_app, g, redirect, request, session, url_for
 
 from accounts import service
 from accounts.models import User
+from accounts.roles import EVERYONE
 from errors import Forbidden, NotAuthenticated
 from extensions import db
 from timeutil import utcnow
-
-ALL_ROLES = ("police", "shelter_staff", "coordinator", "comensha", "admin")
 
 
 def load_user():
@@ -33,7 +32,11 @@ def load_user():
 
 
 def require(*roles):
-    """Only these roles may call the view; anonymous callers are sent to log in (pages) or get 401."""
+    """Only these roles may call the view (accounts.roles: a Role, or a group spread, `*COORDINATING`);
+    anonymous callers are sent to log in (pages) or get 401."""
+    unknown = [role for role in roles if role not in EVERYONE]
+    if unknown or not roles:
+        raise ValueError(f"require() needs roles from accounts.roles, got {unknown or 'none'}")
 
     def decorate(view):
         view.allowed_roles = roles  # read by the role-matrix test

@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from accounts import service
+from accounts.roles import EVERYONE
 from errors import PiketError
 from timeutil import utcnow
 
@@ -18,7 +19,8 @@ def fail(err: PiketError):
 
 
 @users_cli.command("create")
-@click.option("--role", required=True)
+# Not a click.Choice: an unknown role is refused by the service like every other field (one line, exit 2).
+@click.option("--role", required=True, help=f"one of: {', '.join(EVERYONE)}")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--name", default="")

@@ -10,8 +10,8 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import defaultload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-import vocabulary
 from accounts.models import ApiToken, LoginAttempt, User
+from accounts.roles import EVERYONE, Role
 from audit import service as audit
 from beds.models import Region, Shelter
 from errors import Conflict, NotAuthenticated, NotFound, TooManyRequests, ValidationError
@@ -26,17 +26,17 @@ def create_user(now, *, email, password, role, name="", phone=None, shelter_ids=
     email = (email or "").strip().lower()
     if not EMAIL.match(email):
         raise ValidationError("Geen geldig e-mailadres.", field="email")
-    if role not in vocabulary.ROLES:
-        raise ValidationError(f"Onbekende rol; kies uit {', '.join(vocabulary.ROLES)}.", field="role")
+    if role not in EVERYONE:
+        raise ValidationError(f"Onbekende rol; kies uit {', '.join(EVERYONE)}.", field="role")
     if len(password or "") < MIN_PASSWORD:
         raise ValidationError(f"Wachtwoord moet minstens {MIN_PASSWORD} tekens hebben.", field="password")
     if db.session.scalar(select(User).where(User.email == email)):
         raise Conflict("Dit e-mailadres heeft al een account.", field="email")
     shelters = [_shelter(i) for i in shelter_ids]
     regions = [_region(c) for c in region_codes]
-    if role == "shelter_staff" and not shelters:
+    if role == Role.SHELTER_STAFF and not shelters:
         raise ValidationError("Een opvangmedewerker hoort bij minstens één opvang.", field="shelter")
-    if role == "coordinator" and not regions:
+    if role == Role.COORDINATOR and not regions:
         raise ValidationError("Een zorgcoördinator hoort bij minstens één regio.", field="region")
     user = User(
         email=email,
@@ -170,7 +170,7 @@ def revoke_all_tokens(now, user, actor=None) -> int:
 
 def revoke_token(now, token_id, actor):
     row = db.session.get(ApiToken, token_id)
-    if row is None or (actor.role != "admin" and row.user_id != actor.id):
+    if row is None or (actor.role != Role.ADMIN and row.user_id != actor.id):
         raise NotFound("Token bestaat niet.", field="token")
     if row.revoked_at is None:
         row.revoked_at = now

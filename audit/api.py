@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, request
 
 import validation as v
 from accounts.access import require
+from accounts.roles import Role
 from audit import service
 
 bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
@@ -24,7 +25,7 @@ def entry_json(e):
 
 
 @bp.get("/audit")
-@require("admin")
+@require(Role.ADMIN)
 def list_audit():
     limit = v.integer(request.args, "limit", minimum=1, maximum=1000, default=200) if request.args.get("limit") else 200
     entity = v.text(request.args, "entity", max_length=40, default=None) or None

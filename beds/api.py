@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 import validation as v
 import vocabulary
-from accounts.access import ALL_ROLES, require
+from accounts.access import require
+from accounts.roles import EVERYONE, HISTORY_READERS, SHELTER_KEEPERS, Role
 from beds import registry, search, service
 from beds.models import Region, Shelter
 from errors import Forbidden
@@ -64,7 +65,7 @@ def shelter_json(shelter, now, address=None):
 
 
 @bp.get("/vocabulary")
-@require(*ALL_ROLES)
+@require(*EVERYONE)
 def get_vocabulary():
     return jsonify(
         {
@@ -86,21 +87,21 @@ def get_vocabulary():
 
 
 @bp.get("/regions")
-@require(*ALL_ROLES)
+@require(*EVERYONE)
 def list_regions():
     regions = db.session.scalars(select(Region).order_by(Region.kind, Region.name)).all()
     return jsonify({"regions": [region_json(r) for r in regions]})
 
 
 @bp.post("/regions")
-@require("admin")
+@require(Role.ADMIN)
 def create_region():
     region = registry.create_region(utcnow(), v.json_body(request), g.user)
     return jsonify(region_json(region)), 201
 
 
 @bp.get("/shelters")
-@require(*ALL_ROLES)
+@require(*EVERYONE)
 def list_shelters():
     now = utcnow()
     shelters = db.session.scalars(select(Shelter).where(Shelter.active.is_(True)).order_by(Shelter.name)).all()
@@ -108,7 +109,7 @@ def list_shelters():
 
 
 @bp.post("/shelters")
-@require("admin")
+@require(Role.ADMIN)
 def create_shelter():
     now = utcnow()
     shelter = registry.create_shelter(now, v.json_body(request), g.user)
@@ -116,7 +117,7 @@ def create_shelter():
 
 
 @bp.get("/shelters/<int:shelter_id>")
-@require(*ALL_ROLES)
+@require(*EVERYONE)
 def get_shelter(shelter_id):
     now = utcnow()
     shelter = service.get_shelter(shelter_id)
@@ -124,7 +125,7 @@ def get_shelter(shelter_id):
 
 
 @bp.patch("/shelters/<int:shelter_id>")
-@require("admin")
+@require(Role.ADMIN)
 def update_shelter(shelter_id):
     now = utcnow()
     shelter = registry.update_shelter(now, service.get_shelter(shelter_id), v.json_body(request), g.user)
@@ -132,7 +133,7 @@ def update_shelter(shelter_id):
 
 
 @bp.post("/shelters/<int:shelter_id>/availability")
-@require("shelter_staff", "coordinator", "admin")
+@require(*SHELTER_KEEPERS)
 def post_availability(shelter_id):
     now = utcnow()
     data = v.json_body(request)
@@ -144,10 +145,10 @@ def post_availability(shelter_id):
 
 
 @bp.get("/shelters/<int:shelter_id>/availability")
-@require("shelter_staff", "coordinator", "comensha", "admin")
+@require(*HISTORY_READERS)
 def get_availability_history(shelter_id):
     shelter = service.get_shelter(shelter_id)
-    if g.user.role == "shelter_staff" and shelter.id not in g.user.shelter_ids:
+    if g.user.role == Role.SHELTER_STAFF and shelter.id not in g.user.shelter_ids:
         raise Forbidden("Alleen de eigen opvang.", field="shelter_id")
     limit = v.integer(request.args, "limit", minimum=1, maximum=1000, default=100) if request.args.get("limit") else 100
     return jsonify(
@@ -173,7 +174,7 @@ def get_availability_history(shelter_id):
 
 
 @bp.get("/availability")
-@require(*ALL_ROLES)
+@require(*EVERYONE)
 def national_availability():
     filters = search.parse_filters(request.args)
     now = utcnow()

@@ -11,6 +11,7 @@ import zlib
 from sqlalchemy import select
 
 from accounts import service as accounts
+from accounts.roles import Role
 from beds.models import AvailabilitySnapshot, BedPool, Organisation, Region, Shelter
 from beds.registry import record_capacity
 from extensions import db
@@ -18,16 +19,16 @@ from transactions import atomic
 
 PASSWORD = "piket-demo-2026"
 ACCOUNTS = [  # (role, e-mail, name, binding)
-    ("police", "politie@demo.piket.nl", "Agent Demo (Eenheid Rotterdam)", {}),
+    (Role.POLICE, "politie@demo.piket.nl", "Agent Demo (Eenheid Rotterdam)", {}),
     (
-        "shelter_staff",
+        Role.SHELTER_STAFF,
         "opvang@demo.piket.nl",
         "Nachtdienst OMP Amsterdam",
         {"shelter_type": "omp", "region": "amsterdam"},
     ),
-    ("coordinator", "coordinator@demo.piket.nl", "Zorgcoördinator Rotterdam", {"region": "rotterdam"}),
-    ("comensha", "comensha@demo.piket.nl", "Analist CoMensha", {}),
-    ("admin", "admin@demo.piket.nl", "Beheerder", {}),
+    (Role.COORDINATOR, "coordinator@demo.piket.nl", "Zorgcoördinator Rotterdam", {"region": "rotterdam"}),
+    (Role.COMENSHA, "comensha@demo.piket.nl", "Analist CoMensha", {}),
+    (Role.ADMIN, "admin@demo.piket.nl", "Beheerder", {}),
 ]
 
 

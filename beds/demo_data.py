@@ -81,13 +81,13 @@ _POLICE_UNITS = [
 ]
 
 REGIONS = [
-    {"code": slug(name), "name": name, "kind": "care", "centre": name, "lat": lat, "lon": lon}
+    {"code": slug(name), "name": name, "kind": vocabulary.RegionKind.CARE, "centre": name, "lat": lat, "lon": lon}
     for name, lat, lon in _CARE_REGIONS
 ] + [
     {
         "code": slug(f"Eenheid {unit}"),
         "name": f"Eenheid {unit}",
-        "kind": "police",
+        "kind": vocabulary.RegionKind.POLICE,
         "centre": seat,
         "lat": lat,
         "lon": lon,
@@ -95,7 +95,7 @@ REGIONS = [
     for unit, seat, lat, lon in _POLICE_UNITS
 ]
 
-CARE_REGION_CODES = [r["code"] for r in REGIONS if r["kind"] == "care"]
+CARE_REGION_CODES = [r["code"] for r in REGIONS if r["kind"] == vocabulary.RegionKind.CARE]
 
 # Regions where, in the demo, every place is taken tonight: searches must look further away.
 FULL_REGIONS = ["den-haag", "utrecht", "leiden", "gouda", "heerlen"]

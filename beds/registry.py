@@ -10,7 +10,6 @@ from errors import Conflict, ValidationError
 from extensions import db
 from transactions import atomic
 
-PHONE = r"\+?[0-9 ()-]{6,20}"
 KEY = r"[A-Za-z0-9][A-Za-z0-9_-]{0,59}"
 
 
@@ -100,12 +99,12 @@ def parse_shelter(data, partial=False) -> dict:
         "type": lambda d, k: v.choice(d, k, vocabulary.SHELTER_TYPES),
         "region": lambda d, k: v.text(d, k, max_length=60),
         "municipality": lambda d, k: v.text(d, k, max_length=120),
-        "lat": lambda d, k: round(v.number(d, k, minimum=50.5, maximum=53.8), 2),  # coarse: never a house
-        "lon": lambda d, k: round(v.number(d, k, minimum=3.2, maximum=7.3), 2),
+        "lat": lambda d, k: round(v.number(d, k, within=v.NL_LAT), 2),  # coarse: never a house
+        "lon": lambda d, k: round(v.number(d, k, within=v.NL_LON), 2),
         "address": lambda d, k: v.text(d, k, max_length=300, default=""),
         "address_confidential": lambda d, k: v.boolean(d, k),
         "intake": lambda d, k: v.intake_hours(d.get(k), k),
-        "intake_phone": lambda d, k: v.text(d, k, max_length=20, default="", pattern=PHONE),
+        "intake_phone": lambda d, k: v.phone(d, k, default=""),
         "max_stay_days": lambda d, k: v.integer(d, k, minimum=1, maximum=3650, default=None),
         "organisation": lambda d, k: v.text(d, k, max_length=60, default=None),
         "genders": lambda d, k: v.choices(d, k, vocabulary.GENDERS, allow_empty=False),

@@ -31,15 +31,13 @@ def parse_filters(args) -> dict:
         "types": v.choices(args, "type", vocabulary.SHELTER_TYPES, default=[]),
         "near": v.text(args, "near", max_length=60, default=None) or None,
         "gender": v.choice(args, "gender", vocabulary.GENDERS, default=None) if args.get("gender") else None,
-        "age": v.integer(args, "age", minimum=0, maximum=120, default=None)
-        if args.get("age") not in (None, "")
-        else None,
+        "age": v.integer(args, "age", within=v.AGE, default=None) if args.get("age") not in (None, "") else None,
         "residence": v.choice(args, "residence", vocabulary.RESIDENCE, default=None) if args.get("residence") else None,
         "exploitation": v.choice(args, "exploitation", vocabulary.EXPLOITATION_TYPES, default=None)
         if args.get("exploitation")
         else None,
         "needs": v.choices(args, "needs", vocabulary.CONTRA_INDICATIONS, default=[]),
-        "children": v.integer(args, "children", minimum=0, maximum=12, default=0)
+        "children": v.integer(args, "children", within=v.CHILDREN, default=0)
         if args.get("children") not in (None, "")
         else 0,
         "only_free": v.boolean(args, "only_free", default=False) if args.get("only_free") not in (None, "") else False,

@@ -5,14 +5,12 @@ import datetime as dt
 from sqlalchemy import select
 
 import validation as v
+from accounts.roles import COORDINATING, Role
 from audit import service as audit
 from beds.models import AvailabilitySnapshot, BedPool, Shelter
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
 from transactions import atomic
-
-COORDINATING_ROLES = ("coordinator", "admin")
-
 
 # --- freshness -----------------------------------------------------------------------------
 
@@ -39,11 +37,11 @@ def last_confirmed(shelter):
 
 
 def can_update(user, shelter) -> bool:
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return True
-    if user.role == "shelter_staff":
+    if user.role == Role.SHELTER_STAFF:
         return shelter.id in user.shelter_ids
-    if user.role == "coordinator":
+    if user.role == Role.COORDINATOR:
         return shelter.region_id in user.region_ids
     return False
 
@@ -53,9 +51,9 @@ def can_see_address(user, shelter, confirmed_requester=False) -> bool:
     once the shelter confirmed the intake, that placement's requester."""
     if not shelter.address_confidential:
         return True
-    if user.role in COORDINATING_ROLES:
+    if user.role in COORDINATING:
         return True
-    if user.role == "shelter_staff":
+    if user.role == Role.SHELTER_STAFF:
         return shelter.id in user.shelter_ids
     return confirmed_requester
 

@@ -4,7 +4,8 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from sqlalchemy import select
 
 import validation as v
-from accounts.access import ALL_ROLES, require
+from accounts.access import require
+from accounts.roles import EVERYONE, HISTORY_READERS, SHELTER_KEEPERS, Role
 from beds import search, service
 from beds.models import Region, Shelter
 from errors import Forbidden, ValidationError
@@ -15,12 +16,12 @@ bp = Blueprint("beds", __name__)
 
 
 @bp.route("/opvang")
-@require("shelter_staff", "coordinator", "admin")
+@require(*SHELTER_KEEPERS)
 def my_shelters():
     query = select(Shelter).where(Shelter.active.is_(True)).order_by(Shelter.name)
-    if g.user.role == "shelter_staff":
+    if g.user.role == Role.SHELTER_STAFF:
         query = query.where(Shelter.id.in_(g.user.shelter_ids))
-    elif g.user.role == "coordinator":
+    elif g.user.role == Role.COORDINATOR:
         query = query.where(Shelter.region_id.in_(g.user.region_ids))
     shelters = db.session.scalars(query).all()
     if len(shelters) == 1:  # a night worker with one shelter goes straight to its numbers
@@ -50,7 +51,7 @@ def _form_updates(shelter, form):
 
 
 @bp.route("/opvang/<int:shelter_id>/beschikbaarheid", methods=["GET", "POST"])
-@require("shelter_staff", "coordinator", "admin")
+@require(*SHELTER_KEEPERS)
 def availability(shelter_id):
     shelter = service.get_shelter(shelter_id)
     if not service.can_update(g.user, shelter):
@@ -107,12 +108,12 @@ def _dutch(message):
 
 
 @bp.route("/opvang/<int:shelter_id>")
-@require(*ALL_ROLES)
+@require(*EVERYONE)
 def shelter_detail(shelter_id):
     now = utcnow()
     shelter = service.get_shelter(shelter_id)
     address = service.shelter_address(now, shelter, g.user)
-    history = service.history(shelter.id, 30) if g.user.role != "police" else []
+    history = service.history(shelter.id, 30) if g.user.role in HISTORY_READERS else []
     return render_template(
         "beds/shelter.html",
         shelter=shelter,
@@ -125,7 +126,7 @@ def shelter_detail(shelter_id):
 
 
 @bp.route("/zoeken")
-@require(*ALL_ROLES)
+@require(*EVERYONE)
 def national_search():
     regions = db.session.scalars(select(Region).order_by(Region.kind, Region.name)).all()
     errors, results, filters = {}, None, None

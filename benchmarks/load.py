@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)
 sys.path.insert(1, str(ROOT / "benchmarks"))
 
+from accounts.roles import Role  # noqa: E402
+
 TARGET_RPS, TARGET_P99_MS = 200, 250
 MIX = (("search", 0.45), ("availability", 0.40), ("request", 0.15))  # share of all requests
 UNCHANGED_SHARE = 0.3  # of availability updates: the one-tap "unchanged" rather than numbers
@@ -81,8 +83,8 @@ def prepare(env) -> dict:
     app = create_app({"PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})  # setup speed only; logins are not measured
     with app.app_context():
         now = utcnow()
-        police = accounts.user_by_email(next(e for role, e, *_ in ACCOUNTS if role == "police"))
-        tokens = {"police": accounts.issue_token(now, police)}
+        police = accounts.user_by_email(next(e for role, e, *_ in ACCOUNTS if role == Role.POLICE))
+        tokens = {Role.POLICE: accounts.issue_token(now, police)}
         shelters = db.session.scalars(select(Shelter).where(Shelter.active.is_(True)).order_by(Shelter.id)).all()
         chosen = random.Random(7).sample(shelters, min(STAFF_SHELTERS, len(shelters)))
         staff = []
@@ -91,7 +93,7 @@ def prepare(env) -> dict:
                 now,
                 email=f"nacht-{shelter.key.lower()}@load.piket.nl",
                 password="load-test-2026",
-                role="shelter_staff",
+                role=Role.SHELTER_STAFF,
                 name=f"Nachtdienst {shelter.name}",
                 shelter_ids=[shelter.id],
             )
@@ -168,7 +170,7 @@ class Traffic:
         if rng.random() < 0.15:
             query.append(("children", str(rng.randint(1, 3))))
         path = "/api/v1/availability?" + "&".join(f"{k}={val}" for k, val in query)
-        return "GET", path, self._bearer(self.setup["tokens"]["police"]), None
+        return "GET", path, self._bearer(self.setup["tokens"][Role.POLICE]), None
 
     def availability(self):
         staff = self.rng.choice(self.setup["staff"])
@@ -207,7 +209,7 @@ class Traffic:
             "apart": [[0, 1]] if len(groups) == 2 and rng.random() < 0.5 else [],
         }
         headers = {
-            **self._bearer(self.setup["tokens"]["police"]),
+            **self._bearer(self.setup["tokens"][Role.POLICE]),
             "Idempotency-Key": str(uuid.UUID(int=rng.getrandbits(128))),
         }
         return "POST", "/api/v1/placement-requests", headers, body

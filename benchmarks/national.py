@@ -113,6 +113,7 @@ def main():
     from sqlalchemy import func, select, text
 
     from accounts import service as accounts
+    from accounts.roles import Role
     from app import create_app
     from beds import demo as beds_demo
     from extensions import db
@@ -142,7 +143,7 @@ def main():
         db.session.commit()
         rows = db.session.scalar(select(func.count()).select_from(OccupancySnapshot))
         built = time.perf_counter() - build
-        accounts.create_user(now, email="analist@bench.nl", password="bench-password-1", role="comensha")
+        accounts.create_user(now, email="analist@bench.nl", password="bench-password-1", role=Role.COMENSHA)
         db.session.commit()
 
     client = app.test_client()

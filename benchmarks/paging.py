@@ -37,6 +37,7 @@ def main():
     from sqlalchemy import func, select
 
     from accounts import service as accounts
+    from accounts.roles import Role
     from app import create_app
     from beds.models import Region
     from extensions import db
@@ -55,11 +56,11 @@ def main():
             now,
             email="piket@bench.nl",
             password="bench-password-1",
-            role="coordinator",
+            role=Role.COORDINATOR,
             phone="+31610000001",
             region_codes=["bench"],
         )
-        police = accounts.create_user(now, email="agent@bench.nl", password="bench-password-1", role="police")
+        police = accounts.create_user(now, email="agent@bench.nl", password="bench-password-1", role=Role.POLICE)
         rota = Rota(region_id=region.id, level="primary", name="Benchmark primair", owner_id=coordinator.id)
         db.session.add(rota)
         db.session.commit()

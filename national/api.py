@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 import validation as v
 from accounts.access import require
+from accounts.roles import NATIONAL, OVERSIGHT
 from errors import ValidationError
 from national import freshness, occupancy, service, whatif
 from timeutil import utcnow
@@ -40,13 +41,13 @@ def _topic(topic):
 
 
 @bp.get("/occupancy")
-@require(*service.VIEW_ROLES)
+@require(*OVERSIGHT)
 def get_occupancy():
     return _topic("occupancy")
 
 
 @bp.get("/occupancy/history")
-@require(*service.VIEW_ROLES)
+@require(*OVERSIGHT)
 def get_occupancy_history():
     """The hourly or daily snapshots summed per slot and region, between `from` and `to` (at most a year)."""
     kind = v.choice(request.args, "kind", ("hourly", "daily"), default="daily")
@@ -66,38 +67,38 @@ def _time(name, default):
 
 
 @bp.get("/freshness")
-@require(*service.VIEW_ROLES)
+@require(*OVERSIGHT)
 def get_freshness():
     return _topic("freshness")
 
 
 @bp.post("/freshness/<int:shelter_id>/reminder")
-@require(*service.VIEW_ROLES)
+@require(*OVERSIGHT)
 def post_freshness_reminder(shelter_id):
     queued = freshness.remind(utcnow(), shelter_id, g.user, current_app.config)
     return jsonify({"shelter_id": shelter_id, "queued": queued})
 
 
 @bp.get("/unmet-demand")
-@require(*service.VIEW_ROLES)
+@require(*OVERSIGHT)
 def get_unmet_demand():
     return _topic("unmet_demand")
 
 
 @bp.get("/time-to-placement")
-@require(*service.VIEW_ROLES)
+@require(*OVERSIGHT)
 def get_time_to_placement():
     return _topic("time_to_placement")
 
 
 @bp.get("/comensha-reports")
-@require(*service.VIEW_ROLES)
+@require(*OVERSIGHT)
 def get_comensha_reports():
     return _topic("reports")
 
 
 @bp.post("/what-if")
-@require(*service.NATIONAL_ROLES)
+@require(*NATIONAL)
 def post_what_if():
     body = v.json_body(request)
     edits = whatif.parse_edits(body) if body.get("edits") is not None else None

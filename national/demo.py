@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 
 import vocabulary
 from accounts.models import User
+from accounts.roles import Role
 from beds.models import BedPool, EmptySearch, Hold, Region, Shelter
 from extensions import db
 from national.models import OccupancySnapshot
@@ -88,9 +89,9 @@ def _snapshots(now, pools, rng) -> int:
 
 def _past_requests(now, pools, rng) -> tuple[int, int]:
     """Closed requests of the last 90 days: most placed, some exhausted or withdrawn without a bed, a few refusals."""
-    coordinator = db.session.scalar(select(User).where(User.role == "coordinator").order_by(User.id))
-    police = db.session.scalar(select(User).where(User.role == "police").order_by(User.id))
-    staff = db.session.scalar(select(User).where(User.role == "shelter_staff").order_by(User.id))
+    coordinator = db.session.scalar(select(User).where(User.role == Role.COORDINATOR).order_by(User.id))
+    police = db.session.scalar(select(User).where(User.role == Role.POLICE).order_by(User.id))
+    staff = db.session.scalar(select(User).where(User.role == Role.SHELTER_STAFF).order_by(User.id))
     regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.id)).all()
     if not (coordinator and police and regions and pools):
         return 0, 0
@@ -106,7 +107,7 @@ def _past_requests(now, pools, rng) -> tuple[int, int]:
             created_by_id=police.id,
             case_reference=f"DEMO-{n:04d}",
             callback_phone="+31600000000",
-            requester_org="police",
+            requester_org=vocabulary.RequesterOrg.POLICE,
             region_id=region.id,
             found_lat=region.lat,
             found_lon=region.lon,
@@ -183,7 +184,7 @@ def _past_requests(now, pools, rng) -> tuple[int, int]:
             EmptySearch(
                 at=now - dt.timedelta(days=rng.uniform(0, 89)),
                 region_id=region.id,
-                role="police",
+                role=Role.POLICE,
                 target_groups=groups,
                 needs=needs,
                 dedupe_key=f"demo-{n}",

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 import vocabulary
 from accounts.models import User, user_shelters
+from accounts.roles import NATIONAL, Role
 from audit import service as audit
 from beds import service as beds
 from beds.models import Shelter
@@ -25,7 +26,6 @@ from timeutil import AMSTERDAM, format_local, local
 from transactions import atomic
 
 PURPOSE = "freshness_reminder"
-REMIND_ROLES = ("comensha", "admin")  # and coordinators, for the shelters in their regions
 CLICK_GAP = dt.timedelta(hours=1)  # at most one reminder per shelter per hour
 DAY_FROM, DAY_UNTIL = dt.time(9, 0), dt.time(20, 0)  # the worker's reminders: local daytime only
 KEY_PREFIX_LEN = len("fresh:") + 8
@@ -64,7 +64,7 @@ def _staff_phones(shelter_ids=None) -> dict[int, list[User]]:
     query = (
         select(user_shelters.c.shelter_id, User)
         .join(User, User.id == user_shelters.c.user_id)
-        .where(User.role == "shelter_staff", User.active.is_(True), User.phone.is_not(None), User.phone != "")
+        .where(User.role == Role.SHELTER_STAFF, User.active.is_(True), User.phone.is_not(None), User.phone != "")
         .order_by(User.id)
     )
     if shelter_ids is not None:
@@ -178,9 +178,9 @@ def _send(now, shelter, to, slot, cfg) -> int:
 def may_remind(user, shelter) -> bool:
     if user is None:
         return False
-    if user.role in REMIND_ROLES:
+    if user.role in NATIONAL:  # any shelter; coordinators those in their regions
         return True
-    return user.role == "coordinator" and shelter.region_id in user.region_ids
+    return user.role == Role.COORDINATOR and shelter.region_id in user.region_ids
 
 
 def remind(now, shelter_id, user, cfg=None) -> int:

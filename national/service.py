@@ -8,12 +8,11 @@ Police and shelter staff see none of it.
 import datetime as dt
 
 import validation as v
+from accounts.roles import NATIONAL, Role
 from errors import Forbidden, ValidationError
 from national import demand, freshness, occupancy, reports, timing
 from national.tables import Table, suppress
 
-NATIONAL_ROLES = ("comensha", "admin")
-VIEW_ROLES = NATIONAL_ROLES + ("coordinator",)
 PERIODS = (30, 90, 365)  # days: the page's choices for trends and for every windowed figure
 DEFAULT_DAYS = 30
 
@@ -29,9 +28,9 @@ TOPICS = {
 
 def scope(user) -> set[int] | None:
     """None: the national view. A set of region ids: a coordinator's regional view."""
-    if user.role in NATIONAL_ROLES:
+    if user.role in NATIONAL:
         return None
-    if user.role == "coordinator":
+    if user.role == Role.COORDINATOR:
         return set(user.region_ids)
     raise Forbidden("Alleen CoMensha, beheerders en zorgcoördinatoren zien deze cijfers.")
 

@@ -16,6 +16,7 @@ from flask import (
 
 import vocabulary
 from accounts.access import require
+from accounts.roles import NATIONAL, OVERSIGHT
 from errors import PiketError, ValidationError
 from national import charts, freshness, present, service, whatif
 from timeutil import utcnow
@@ -31,7 +32,7 @@ def _days():
 
 
 @bp.get("/landelijk")
-@require(*service.VIEW_ROLES)
+@require(*OVERSIGHT)
 def national_page():
     days = _days()
     tables = service.dashboard(utcnow(), g.user, current_app.config, days)
@@ -57,7 +58,7 @@ def national_page():
 
 
 @bp.get("/landelijk/export/<topic>.<fmt>")
-@require(*service.VIEW_ROLES)
+@require(*OVERSIGHT)
 def national_export(topic, fmt):
     """The page's tables for download (session login; the API offers the same with a token)."""
     if topic not in service.TOPICS:
@@ -73,7 +74,7 @@ def national_export(topic, fmt):
 
 
 @bp.post("/landelijk/herinnering/<int:shelter_id>")
-@require(*service.VIEW_ROLES)
+@require(*OVERSIGHT)
 def freshness_reminder(shelter_id):
     try:
         queued = freshness.remind(utcnow(), shelter_id, g.user, current_app.config)
@@ -84,7 +85,7 @@ def freshness_reminder(shelter_id):
 
 
 @bp.route("/landelijk/wat-als", methods=["GET", "POST"])
-@require(*service.NATIONAL_ROLES)
+@require(*NATIONAL)
 def what_if():
     """Extra places (edited on the form, or an uploaded scenario): how many of last month's unplaced requests fit."""
     now, cfg = utcnow(), current_app.config
@@ -111,7 +112,7 @@ def what_if():
 
 
 @bp.get("/landelijk/wat-als/scenario.json")
-@require(*service.NATIONAL_ROLES)
+@require(*NATIONAL)
 def what_if_scenario():
     """Today's registry and last month's unplaced requests, in the matching contract's format, to edit and upload."""
     scenario = whatif.build(utcnow(), current_app.config)

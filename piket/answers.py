@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
+from accounts.roles import COORDINATING
 from beds import service as beds
 from beds.models import Shelter
 from errors import Conflict, PiketError
@@ -25,7 +26,7 @@ DECLINE = {"2", "NEE", "N", "NO", "DECLINE"}
 STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "STOPPEN"}
 START = {"START", "UNSTOP"}
 BEDS = {"BEDDEN", "BED", "BEDS"}
-STAFF_ROLES = ("coordinator", "admin")
+STAFF_ROLES = COORDINATING
 
 
 # --- once ------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 import validation as v
 from accounts.access import require
+from accounts.roles import CASE_READERS, COORDINATING, REQUESTERS, SHELTER_KEEPERS, Role
 from errors import ValidationError
 from extensions import db
 from piket import placements, proposals, reports, service
@@ -13,9 +14,6 @@ from piket.present import placement_json, request_json
 from timeutil import utcnow
 
 bp = Blueprint("piket_api", __name__, url_prefix="/api/v1")
-
-REQUESTERS = ("police", "coordinator", "admin")
-COORDINATORS = ("coordinator", "admin")
 
 
 @bp.post("/placement-requests")
@@ -34,11 +32,11 @@ def create_case():
 
 
 @bp.get("/placement-requests")
-@require("police", "coordinator", "comensha", "admin")
+@require(*CASE_READERS)
 def list_requests():
     now = utcnow()
     query = select(PlacementRequest).join(Case).order_by(PlacementRequest.id.desc()).limit(200)
-    if g.user.role == "police":
+    if g.user.role == Role.POLICE:
         query = query.where(Case.created_by_id == g.user.id)
     if v.boolean(request.args, "open", default=False) if request.args.get("open") else False:
         query = query.where(PlacementRequest.status.in_(OPEN_STATUSES))
@@ -46,13 +44,13 @@ def list_requests():
 
 
 @bp.get("/placement-requests/<int:request_id>")
-@require("police", "coordinator", "comensha", "admin")
+@require(*CASE_READERS)
 def get_request(request_id):
     return jsonify(request_json(service.get_request(request_id, g.user), g.user, utcnow(), timeline=True))
 
 
 @bp.post("/placement-requests/<int:request_id>/accept")
-@require(*COORDINATORS)
+@require(*COORDINATING)
 def accept(request_id):
     now = utcnow()
     return jsonify(request_json(service.accept(now, request_id, g.user), g.user, now))
@@ -66,14 +64,14 @@ def cancel(request_id):
 
 
 @bp.post("/placement-requests/<int:request_id>/decline")
-@require(*COORDINATORS)
+@require(*COORDINATING)
 def decline(request_id):
     now = utcnow()
     return jsonify(request_json(service.decline(now, request_id, g.user, "api"), g.user, now))
 
 
 @bp.put("/placement-requests/<int:request_id>/profile")
-@require(*COORDINATORS)
+@require(*COORDINATING)
 def set_profile(request_id):
     now = utcnow()
     return jsonify(request_json(service.set_profile(now, request_id, v.json_body(request), g.user), g.user, now))
@@ -94,7 +92,7 @@ def hand_over_report(case_id):
 
 
 @bp.put("/cases/<int:case_id>/report")
-@require(*REQUESTERS, "comensha")
+@require(*CASE_READERS)
 def mark_report(case_id):
     """{"made": true}: the CoMensha report is made (only that, by whom and when)."""
     made = v.json_body(request).get("made")
@@ -106,7 +104,7 @@ def mark_report(case_id):
 
 
 @bp.get("/placement-requests/<int:request_id>/proposals")
-@require(*COORDINATORS)
+@require(*COORDINATING)
 def get_proposals(request_id):
     r = service.get_request(request_id, g.user)
     result = proposals.for_case(utcnow(), r.case, current_app.config)
@@ -114,7 +112,7 @@ def get_proposals(request_id):
 
 
 @bp.post("/placement-requests/<int:request_id>/placements")
-@require(*COORDINATORS)
+@require(*COORDINATING)
 def choose(request_id):
     now = utcnow()
     data = v.json_body(request)
@@ -124,14 +122,14 @@ def choose(request_id):
 
 
 @bp.post("/holds/<int:hold_id>/confirm")
-@require("shelter_staff", *COORDINATORS)
+@require(*SHELTER_KEEPERS)
 def confirm_hold(hold_id):
     now = utcnow()
     return jsonify(placement_json(placements.confirm(now, hold_id, g.user), g.user, now))
 
 
 @bp.post("/holds/<int:hold_id>/release")
-@require("shelter_staff", *COORDINATORS)
+@require(*SHELTER_KEEPERS)
 def release_hold(hold_id):
     now = utcnow()
     data = request.get_json(silent=True) or {}

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from accounts.models import User
+from accounts.roles import Role
 from audit import service as audit
 from extensions import db
 from notify import service as notify
@@ -213,7 +214,7 @@ def region_coordinators(region_id) -> list[User]:
     return db.session.scalars(
         select(User)
         .join(user_regions, user_regions.c.user_id == User.id)
-        .where(user_regions.c.region_id == region_id, User.role == "coordinator", User.active.is_(True))
+        .where(user_regions.c.region_id == region_id, User.role == Role.COORDINATOR, User.active.is_(True))
         .order_by(User.id)
     ).all()
 
@@ -221,7 +222,7 @@ def region_coordinators(region_id) -> list[User]:
 def _exhaust(now, request, index):
     """Nobody said yes: loud. Every coordinator of the region and the admins, and the requester."""
     request.status, request.closed_at, request.next_action_at = "exhausted", now, None
-    admins = db.session.scalars(select(User).where(User.role == "admin", User.active.is_(True))).all()
+    admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True))).all()
     alerted = {u.id: u for u in region_coordinators(request.case.region_id) + list(admins) if u.phone}
     for user in alerted.values():
         notify.enqueue(

@@ -11,6 +11,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from accounts.models import User, user_regions
+from accounts.roles import Role
 from beds.models import Region
 from extensions import db
 from piket import answers, escalation, service
@@ -19,6 +20,7 @@ from piket.rotas import service as rotas
 from piket.timeline import event
 from timeutil import local
 from transactions import atomic
+from vocabulary import RequesterOrg
 
 DIAL_LEVELS = ("primary", "backup", "national")
 JOIN_HOURS = 12  # a second call from the same number within this time joins the open request
@@ -27,7 +29,7 @@ DIAL_MINUTES = 3  # the ladder waits this long while the call itself rings the p
 
 def caller(number) -> User | None:
     """The registered police officer calling from this number, if any."""
-    return answers.user_by_phone(number, ("police",))
+    return answers.user_by_phone(number, (Role.POLICE,))
 
 
 def caller_region(number) -> Region | None:
@@ -87,7 +89,7 @@ def _join_or_create(now, number, region) -> PlacementRequest:
     fields = {
         "case_reference": f"TEL-{local(now):%Y%m%d-%H%M}",
         "callback_phone": number,
-        "requester_org": "police",
+        "requester_org": RequesterOrg.POLICE,
         "region": region,
         "found_lat": region.lat,
         "found_lon": region.lon,

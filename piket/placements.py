@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 import matching
 import vocabulary
+from accounts.roles import COORDINATING, Role
 from audit import service as audit
 from beds import holds
 from beds.models import BedPool
@@ -58,7 +59,7 @@ def _check_apart(request, shelter_id):
 
 def choose(now, request_id, pool_id, user, cfg) -> Placement:
     """Hold the pool for the request; the request goes to `placing`. Accepts it if nobody had."""
-    if user.role not in ("coordinator", "admin"):
+    if user.role not in COORDINATING:
         raise Forbidden("Alleen een zorgcoördinator kiest een plaatsing.")
     request = service.get_request(request_id, user)
     pool = db.session.get(BedPool, pool_id)
@@ -111,9 +112,9 @@ def _placement_for_hold(hold_id) -> Placement:
 
 
 def _may_decide(user, placement) -> bool:
-    if user.role in ("coordinator", "admin"):
+    if user.role in COORDINATING:
         return True
-    return user.role == "shelter_staff" and placement.shelter_id in user.shelter_ids
+    return user.role == Role.SHELTER_STAFF and placement.shelter_id in user.shelter_ids
 
 
 def confirm(now, hold_id, user) -> Placement:
@@ -155,7 +156,7 @@ def release(now, hold_id, user, reason=None) -> Placement:
     placement = _placement_for_hold(hold_id)
     if not _may_decide(user, placement):
         raise Forbidden("U mag deze reservering niet vrijgeven.")
-    refusal = user.role == "shelter_staff"
+    refusal = user.role == Role.SHELTER_STAFF
     if reason is not None and reason not in vocabulary.REFUSAL_REASONS:
         raise ValidationError(f"kies uit: {', '.join(vocabulary.REFUSAL_REASONS)}", field="reason")
     if refusal and reason is None:

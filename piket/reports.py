@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import lazyload
 
 from accounts.models import User
+from accounts.roles import OVERSIGHT
 from audit import service as audit
 from errors import Conflict, Forbidden, NotFound
 from extensions import db
@@ -21,7 +22,6 @@ from piket.timeline import event
 from timeutil import format_local, local
 from transactions import atomic
 
-MARKERS = ("coordinator", "admin", "comensha")  # besides the owner, who may mark a report made
 # Reminders go out in office hours on working days only (schedule.in_office skips Dutch holidays).
 REMIND_HOURS = [{"days": [1, 2, 3, 4, 5], "from": "09:00", "to": "18:00"}]
 FIRST_REMINDER_AFTER = dt.timedelta(hours=24)  # after the owner got it, not before
@@ -47,7 +47,7 @@ def placed_at(case_id) -> dt.datetime | None:
 def may_mark(user, case) -> bool:
     """The owner (also police, to whom it can be handed), any coordinator, admin or CoMensha."""
     return user is not None and (
-        user.role in MARKERS or (case.report_owner_id is not None and case.report_owner_id == user.id)
+        user.role in OVERSIGHT or (case.report_owner_id is not None and case.report_owner_id == user.id)
     )
 
 

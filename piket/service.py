@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 import validation as v
 import vocabulary
+from accounts.roles import COORDINATING, OVERSIGHT, REQUESTERS, Role
 from audit import service as audit
 from beds.registry import region_by_code
 from errors import Conflict, Forbidden, NotFound, ValidationError
@@ -15,12 +16,17 @@ from piket import escalation, messages
 from piket.models import OPEN_STATUSES, Case, PlacementRequest
 from piket.timeline import event
 from transactions import atomic, locked
+from vocabulary import RequesterOrg
 
-PHONE = r"\+?[0-9 ()-]{6,20}"
 CODE_ALPHABET = "ACDEFHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 6/G, 8/B: read out at night
 MAX_GROUPS, MAX_PERSONS = 150, 20
 ACCEPTABLE = ("received", "paging", "exhausted")  # exhausted is loud, and still open to a late yes
-DEFAULT_ORG = {"police": "police", "coordinator": "coordinator", "admin": "coordinator"}
+# Who asked, when the body does not say: an organisation, from the asker's role.
+DEFAULT_ORG = {
+    Role.POLICE: RequesterOrg.POLICE,
+    Role.COORDINATOR: RequesterOrg.COORDINATOR,
+    Role.ADMIN: RequesterOrg.COORDINATOR,
+}
 
 
 # --- reading the request ------------------------------------------------------------------------
@@ -34,7 +40,7 @@ def _person(data, path) -> dict:
         raise ValidationError("unknown field (no names, birth dates or addresses)", field=f"{path}.{unknown[0]}")
     return {
         "gender": v.choice(data, "gender", vocabulary.GENDERS, f"{path}.gender"),
-        "age": v.integer(data, "age", f"{path}.age", minimum=0, maximum=120),
+        "age": v.integer(data, "age", f"{path}.age", within=v.AGE),
         "residence": v.choice(data, "residence", vocabulary.RESIDENCE, f"{path}.residence"),
         "exploitation": v.choice(data, "exploitation", vocabulary.EXPLOITATION_TYPES, f"{path}.exploitation"),
         "needs": v.choices(data, "needs", vocabulary.CONTRA_INDICATIONS, f"{path}.needs", default=[]),
@@ -47,15 +53,15 @@ def parse_case(data, user) -> dict:
     if not isinstance(found, dict):
         raise ValidationError("must be an object with region (and optionally lat, lon)", field="found")
     region = region_by_code(v.text(found, "region", "found.region", max_length=60), field="found.region")
-    lat = v.number(found, "lat", "found.lat", minimum=50.5, maximum=53.8, default=None)
-    lon = v.number(found, "lon", "found.lon", minimum=3.2, maximum=7.3, default=None)
+    lat = v.number(found, "lat", "found.lat", within=v.NL_LAT, default=None)
+    lon = v.number(found, "lon", "found.lon", within=v.NL_LON, default=None)
     if (lat is None) != (lon is None):
         raise ValidationError("give both lat and lon, or neither", field="found.lat" if lat is None else "found.lon")
     case = {
         "case_reference": v.text(data, "case_reference", max_length=60, pattern=r"[A-Za-z0-9./_ -]+"),
-        "callback_phone": v.text(data, "callback_phone", max_length=20, pattern=PHONE),
+        "callback_phone": v.phone(data, "callback_phone"),
         "requester_org": v.choice(
-            data, "requester_org", vocabulary.REQUESTER_ORGS, default=DEFAULT_ORG.get(user.role, "police")
+            data, "requester_org", vocabulary.REQUESTER_ORGS, default=DEFAULT_ORG.get(user.role, RequesterOrg.POLICE)
         ),
         "region": region,
         "found_lat": region.lat if lat is None else round(lat, 2),
@@ -79,7 +85,7 @@ def parse_case(data, user) -> dict:
         case["requests"].append(
             {
                 "persons": [_person(p, f"{where}.persons[{j}]") for j, p in enumerate(persons)],
-                "children": v.integer(group, "children", f"{where}.children", minimum=0, maximum=12, default=0),
+                "children": v.integer(group, "children", f"{where}.children", within=v.CHILDREN, default=0),
                 "urgency": v.choice(group, "urgency", vocabulary.URGENCIES, f"{where}.urgency", default=urgency),
                 "threat": v.choice(group, "threat", vocabulary.THREAT_LEVELS, f"{where}.threat", default=threat),
             }
@@ -198,7 +204,7 @@ def _by_idempotency_key(user, key):
 
 
 def can_see(user, request) -> bool:
-    if user.role in ("coordinator", "admin", "comensha"):
+    if user.role in OVERSIGHT:
         return True
     return request.case.created_by_id == user.id
 
@@ -216,7 +222,7 @@ def accept(now, request_id, user, channel="web") -> PlacementRequest:
     """First writer wins: a conditional update; the second accepter is told who has it.
     `channel`: web, api, sms, voice, link or phone (a call through the national number)."""
     request = get_request(request_id, user)
-    if user.role not in ("coordinator", "admin"):
+    if user.role not in COORDINATING:
         raise Forbidden("Alleen een zorgcoördinator neemt een aanvraag aan.")
     with atomic():
         won = (
@@ -251,7 +257,7 @@ def accept(now, request_id, user, channel="web") -> PlacementRequest:
 
 def cancel(now, request_id, user) -> PlacementRequest:
     request = get_request(request_id, user)
-    if user.role not in ("coordinator", "admin") and request.case.created_by_id != user.id:
+    if user.role not in COORDINATING and request.case.created_by_id != user.id:
         raise Forbidden("Alleen de aanvrager of een zorgcoördinator trekt een aanvraag in.")
     from piket import placements  # releasing holds is the placements' business
 
@@ -286,14 +292,10 @@ def hand_over_report(now, case_id, user, email) -> Case:
     case = db.session.get(Case, case_id)
     if case is None:
         raise NotFound("Deze zaak bestaat niet.", field="case_id")
-    if user.role not in ("coordinator", "admin") and case.report_owner_id != user.id:
+    if user.role not in COORDINATING and case.report_owner_id != user.id:
         raise Forbidden("Alleen wie de melding bij CoMensha doet, of een zorgcoördinator, draagt haar over.")
     email = v.text({"email": email}, "email", max_length=254).strip().lower()
-    to = db.session.scalar(
-        select(User).where(
-            User.email == email, User.active.is_(True), User.role.in_(("police", "coordinator", "admin"))
-        )
-    )
+    to = db.session.scalar(select(User).where(User.email == email, User.active.is_(True), User.role.in_(REQUESTERS)))
     if to is None:
         raise ValidationError("geen actieve politie- of coördinatoraccount met dit e-mailadres", field="email")
     with atomic():
@@ -310,13 +312,13 @@ def hand_over_report(now, case_id, user, email) -> Case:
 def set_profile(now, request_id, data, user) -> PlacementRequest:
     """A request made by phone has no profile yet: the coordinator fills it in after the call."""
     request = get_request(request_id, user)
-    if user.role not in ("coordinator", "admin"):
+    if user.role not in COORDINATING:
         raise Forbidden("Alleen een zorgcoördinator vult het profiel in.")
     persons = data.get("persons") if isinstance(data, dict) else None
     if not isinstance(persons, list) or not persons or len(persons) > MAX_PERSONS:
         raise ValidationError(f"must list 1 to {MAX_PERSONS} persons", field="persons")
     parsed = [_person(p, f"persons[{i}]") for i, p in enumerate(persons)]
-    children = v.integer(data, "children", minimum=0, maximum=12, default=0)
+    children = v.integer(data, "children", within=v.CHILDREN, default=0)
     with atomic():
         row = locked(PlacementRequest, request.id)
         if row.persons:

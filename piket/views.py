@@ -9,6 +9,7 @@ from sqlalchemy import select
 import validation as v
 import vocabulary
 from accounts.access import require
+from accounts.roles import CASE_READERS, COORDINATING, REQUESTERS, SHELTER_KEEPERS, Role
 from beds import service as beds
 from beds.models import Region
 from errors import Forbidden, NotFound, PiketError, ValidationError
@@ -60,7 +61,7 @@ def _slot_field(field, body):
 
 
 @bp.route("/aanvraag/nieuw", methods=["GET", "POST"])
-@require("police", "coordinator", "admin")
+@require(*REQUESTERS)
 def new_request():
     regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.name)).all()
     errors, status = {}, 200
@@ -94,10 +95,10 @@ def _new_key():
 
 
 @bp.route("/aanvragen")
-@require("police", "coordinator", "comensha", "admin")
+@require(*CASE_READERS)
 def request_list():
     query = select(PlacementRequest).join(Case).order_by(PlacementRequest.id.desc()).limit(200)
-    if g.user.role == "police":
+    if g.user.role == Role.POLICE:
         query = query.where(Case.created_by_id == g.user.id)
     elif not request.args.get("alle"):
         query = query.where(PlacementRequest.status.in_(OPEN_STATUSES))
@@ -105,7 +106,7 @@ def request_list():
 
 
 @bp.route("/zaak/<int:case_id>", methods=["GET", "POST"])
-@require("police", "coordinator", "comensha", "admin")
+@require(*CASE_READERS)
 def case_page(case_id):
     now = utcnow()
     case = db.session.get(Case, case_id)
@@ -145,7 +146,7 @@ def case_page(case_id):
             key = (err.field or "").rsplit(".", 1)[-1]
             errors[key if action == "profile" and key in PROFILE_FIELDS else "form"] = err.message
             db.session.rollback()
-    show_proposals = g.user.role in ("coordinator", "admin")
+    show_proposals = g.user.role in COORDINATING
     result = proposals.for_case(now, case, current_app.config) if show_proposals else {"requests": {}}
     from accounts.models import User
 
@@ -184,7 +185,7 @@ def _form_profile(form) -> dict:
 
 
 @bp.route("/opvang/<int:shelter_id>/intakes", methods=["GET", "POST"])
-@require("shelter_staff", "coordinator", "admin")
+@require(*SHELTER_KEEPERS)
 def intakes(shelter_id):
     now = utcnow()
     shelter = beds.get_shelter(shelter_id)
@@ -214,7 +215,7 @@ def intakes(shelter_id):
 
 
 @bp.route("/beheer/worker")
-@require("admin")
+@require(Role.ADMIN)
 def worker_page():
     """Is the worker alive, and what is waiting for it? Paging depends on it."""
     from notify.models import NotificationAttempt

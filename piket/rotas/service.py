@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 
 import validation as v
 from accounts.models import User
+from accounts.roles import COORDINATING, OVERSIGHT, Role
 from audit import service as audit
 from beds.models import Region
 from errors import Forbidden, NotFound, ValidationError
@@ -24,11 +25,7 @@ LEVEL_LABELS = {"primary": "primair", "backup": "achtervang", "national": "natio
 SOURCE_LABELS = {"override": "vervanging", "shift": "dienst", "rotation": "rotatie", None: "—"}
 # Whoever is on duty must be able to accept and place: CoMensha's national piket staff hold a
 # coordinator account for it (the comensha role itself only reads the national view).
-DUTY_ROLES = {
-    "primary": ("coordinator", "admin"),
-    "backup": ("coordinator", "admin"),
-    "national": ("coordinator", "admin"),
-}
+DUTY_ROLES = dict.fromkeys(LEVELS, COORDINATING)
 NATIONAL_WORDS = ("", "landelijk", "nationaal", "national")  # the region column of a national rota's CSV
 MAX_IMPORT_ROWS = 5000
 MAX_OVERRIDE_DAYS = 31
@@ -195,7 +192,7 @@ def _duty_person(value, level, field) -> User:
 
 
 def _may_plan(actor, rota):
-    if actor is not None and actor.role != "admin" and actor.id != rota.owner_id:
+    if actor is not None and actor.role != Role.ADMIN and actor.id != rota.owner_id:
         raise Forbidden("Alleen de eigenaar van dit rooster of een beheerder mag het rooster wijzigen.")
 
 
@@ -218,7 +215,7 @@ def create_rota(now, data, actor) -> Rota:
         if region is None:
             raise ValidationError(f"onbekende regio {code[:60]}", field="region")
     owner = _find_user(data.get("owner"), "owner")
-    if not owner.active or owner.role not in ("coordinator", "comensha", "admin"):
+    if not owner.active or owner.role not in OVERSIGHT:
         raise ValidationError(
             "de eigenaar moet een actieve zorgcoördinator, CoMensha-medewerker of beheerder zijn", field="owner"
         )
@@ -246,7 +243,7 @@ def add_rotation(now, rota_id, data, actor) -> RotaRotation:
     """A recurring rule. data: start_date, handover "HH:MM", shift_hours, days [1..7],
     people [e-mail or id, in turn], until_date (optional)."""
     rota = get_rota(rota_id)
-    if actor is not None and actor.role != "admin":
+    if actor is not None and actor.role != Role.ADMIN:
         raise Forbidden("Alleen een beheerder stelt een rotatie in.")
     start_date = _date(data.get("start_date"), "start_date")
     until_date = _date(data.get("until_date"), "until_date", required=False)
@@ -333,7 +330,7 @@ def add_override(now, rota_id, data, actor) -> RotaOverride:
     reason = v.text(data, "reason", max_length=200, default="")
     with atomic():
         locked(Rota, rota.id)  # two swaps of the same night are decided one after the other
-        if actor is not None and actor.role != "admin" and actor.id != rota.owner_id:
+        if actor is not None and actor.role != Role.ADMIN and actor.id != rota.owner_id:
             planned = plan(rota, start, end)
             if not planned or any(seg.user_id != actor.id for seg in planned):
                 raise Forbidden(

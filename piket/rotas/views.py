@@ -6,6 +6,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 from sqlalchemy import select
 
 from accounts.access import require
+from accounts.roles import OVERSIGHT, Role
 from beds.models import Region
 from errors import Forbidden, PiketError, ValidationError
 from extensions import db
@@ -15,7 +16,6 @@ from timeutil import utcnow
 
 bp = Blueprint("rotas", __name__, url_prefix="/piket")
 
-VIEWERS = ("coordinator", "comensha", "admin")
 MAX_UPLOAD = 1_000_000  # bytes; a year of shifts for every region is far less
 DAYS = 14
 
@@ -43,13 +43,13 @@ def _list_page(errors=None, form=None, status=200):
 
 
 @bp.get("/roosters")
-@require(*VIEWERS)
+@require(*OVERSIGHT)
 def rota_list():
     return _list_page()
 
 
 @bp.post("/roosters")
-@require("admin")
+@require(Role.ADMIN)
 def create_rota():
     try:
         rota = service.create_rota(utcnow(), request.form, g.user)
@@ -65,7 +65,7 @@ def _rota_page(rota, errors=None, form=None, import_errors=None, status=200):
     segments = service.plan(rota, now, now + dt.timedelta(days=DAYS))
     gaps = service.gaps(now, rota, DAYS)
     people = service.users_by_id([s.user_id for s in segments] + [rota.owner_id])
-    may_plan = g.user.role == "admin" or g.user.id == rota.owner_id
+    may_plan = g.user.role == Role.ADMIN or g.user.id == rota.owner_id
     return render_template(
         "piket/rotas/rota.html",
         rota=rota,
@@ -90,7 +90,7 @@ def _rota_page(rota, errors=None, form=None, import_errors=None, status=200):
 
 
 @bp.get("/roosters/<int:rota_id>")
-@require(*VIEWERS)
+@require(*OVERSIGHT)
 def rota_page(rota_id):
     return _rota_page(service.get_rota(rota_id))
 
@@ -100,7 +100,7 @@ def _back(rota_id):
 
 
 @bp.route("/roosters/<int:rota_id>/vervanging", methods=["GET", "POST"])
-@require(*VIEWERS)
+@require(*OVERSIGHT)
 def add_override(rota_id):
     rota = service.get_rota(rota_id)
     if request.method == "GET":
@@ -117,7 +117,7 @@ def add_override(rota_id):
 
 
 @bp.route("/roosters/<int:rota_id>/import", methods=["GET", "POST"])
-@require(*VIEWERS)
+@require(*OVERSIGHT)
 def import_shifts(rota_id):
     rota = service.get_rota(rota_id)
     if request.method == "GET":
@@ -147,7 +147,7 @@ def import_shifts(rota_id):
 
 
 @bp.route("/roosters/<int:rota_id>/rotatie", methods=["GET", "POST"])
-@require("admin")
+@require(Role.ADMIN)
 def add_rotation(rota_id):
     rota = service.get_rota(rota_id)
     if request.method == "GET":
@@ -165,7 +165,7 @@ def add_rotation(rota_id):
 
 
 @bp.route("/roosters/<int:rota_id>/agenda", methods=["GET", "POST"])
-@require(*VIEWERS)
+@require(*OVERSIGHT)
 def renew_feed(rota_id):
     rota = service.get_rota(rota_id)
     if request.method == "POST":
