@@ -367,6 +367,22 @@ MOTHER = {"gender": "female", "age": 31, "residence": "none", "exploitation": "s
 MAN = {"gender": "male", "age": 40, "residence": "lawful", "exploitation": "labour", "needs": []}
 
 
+# A shelter as an admin registers it through the API (POST /api/v1/shelters).
+NEW_SHELTER = {
+    "key": "NEW-1",
+    "name": "Nieuw",
+    "type": "noodbed",
+    "region": "rotterdam",
+    "municipality": "Rotterdam",
+    "lat": 51.9,
+    "lon": 4.5,
+    "intake": "24/7",
+    "genders": ["female"],
+    "residence": ["lawful"],
+    "pools": [{"key": "bed", "kind": "bed", "capacity": 2}],
+}
+
+
 def case_body(**overrides):
     body = {
         "case_reference": "PL1700-2026-0042",

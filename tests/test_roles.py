@@ -6,6 +6,7 @@ The table below must name every route the app has, so a new route without a rule
 import pytest
 
 from accounts.roles import Role
+from tests.conftest import NEW_SHELTER
 
 # Spelled out on purpose: the matrix states the rules independently of accounts/roles.py's groups.
 ROLES = ("police", "shelter_staff", "coordinator", "comensha", "admin")
@@ -108,20 +109,6 @@ PUBLIC = {
     "/webhooks/twilio/national",
     "/webhooks/twilio/national/regio",
     "/webhooks/twilio/national/<int:request_id>/dial/<int:level_index>/<int:user_id>",
-}
-
-NEW_SHELTER = {
-    "key": "NEW-1",
-    "name": "Nieuw",
-    "type": "noodbed",
-    "region": "rotterdam",
-    "municipality": "Rotterdam",
-    "lat": 51.9,
-    "lon": 4.5,
-    "intake": "24/7",
-    "genders": ["female"],
-    "residence": ["lawful"],
-    "pools": [{"key": "bed", "kind": "bed", "capacity": 2}],
 }
 
 

@@ -11,22 +11,8 @@ import pytest
 import validation as v
 from openapi import spec
 from piket import service
-from tests.conftest import case_body
+from tests.conftest import NEW_SHELTER, case_body
 from validation import AGE, CHILDREN, NL_LAT, NL_LON, PHONE
-
-NEW_SHELTER = {
-    "key": "NEW-1",
-    "name": "Nieuw",
-    "type": "noodbed",
-    "region": "rotterdam",
-    "municipality": "Rotterdam",
-    "lat": 51.9,
-    "lon": 4.5,
-    "intake": "24/7",
-    "genders": ["female"],
-    "residence": ["lawful"],
-    "pools": [{"key": "bed", "kind": "bed", "capacity": 2}],
-}
 
 
 def _schemas():
