@@ -67,12 +67,13 @@ def get_shelter(shelter_id) -> Shelter:
     return shelter
 
 
-def shelter_address(now, shelter, user, confirmed_requester=False):
-    """The address if this user may see it; every showing of a confidential one is audited."""
+def disclose_address(now, shelter, user, confirmed_requester=False):
+    """The address if this user may see it, for showing it now: every showing of a confidential one
+    is audited (and committed) here. The one write a read makes; serializers only render the result."""
     if not can_see_address(user, shelter, confirmed_requester):
         return None
     if shelter.address_confidential:
-        with atomic():
+        with atomic(expire=False):  # the audit row changes nothing the caller is about to show
             audit.record(now, "shelter.address_shown", "shelter", shelter.id, actor=user)
     return shelter.address
 

@@ -154,6 +154,8 @@ def case_page(case_id):
     report["may_mark"] = (
         report["placed_at"] is not None and not report["report_made"] and reports.may_mark(g.user, case)
     )
+    # The shelter addresses this user may see, each showing audited: the one write this page's GET makes.
+    addresses = placements.disclose_addresses(now, [p for r in case.requests for p in r.placements], g.user)
     return render_template(
         "piket/case.html",
         case=case,
@@ -161,7 +163,7 @@ def case_page(case_id):
         errors=errors,
         report_owner=owner,
         report=report,
-        requests=[request_json(r, g.user, now, timeline=True) for r in case.requests],
+        requests=[request_json(r, addresses, timeline=True) for r in case.requests],
         status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s),
     )
 

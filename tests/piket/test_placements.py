@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from audit.models import AuditEntry
 from beds.models import BedPool
@@ -73,6 +73,25 @@ def test_the_case_page_with_proposals_writes_nothing(client, login, new_case, re
     html = page.get_data(as_text=True)
     assert "Mannenopvang Rotterdam" in html and "actieve verslaving" in html
     assert sql_log and writes(sql_log) == [] and "COMMIT" not in sql_log
+
+
+def test_the_one_write_of_the_case_page_is_the_audited_address(client, login, api, new_case, registry, users, sql_log):
+    """A coordinator sees a confidential address of a held placement: audited by the service, nothing else written."""
+    mother, _man = unplaced_and_placeable(new_case)
+    man_id = _man["id"]
+    pool_id = proposals_for(api, man_id)[str(man_id)]["proposal"]["pool_id"]
+    api("coordinator", "POST", f"/api/v1/placement-requests/{man_id}/placements", json={"pool_id": pool_id})
+    case_id = db.session.get(PlacementRequest, mother["id"]).case_id
+    login(users["coordinator"])
+    last = db.session.scalar(select(func.max(AuditEntry.id)))
+    sql_log.clear()
+    html = client.get(f"/zaak/{case_id}").get_data(as_text=True)
+    assert "Mannenweg 3, Rotterdam" in html
+    assert [w.split(" (", 1)[0] for w in writes(sql_log)] == ["INSERT INTO audit_log"]
+    shown = db.session.scalars(select(AuditEntry).where(AuditEntry.id > last)).all()
+    assert [(e.action, e.actor, e.entity_id) for e in shown] == [
+        ("shelter.address_shown", users["coordinator"].email, str(registry["shelters"]["rot-mo"].id))
+    ]
 
 
 def test_blocking_reasons_are_recorded_when_the_request_is_cancelled_unplaced(api, new_case, registry, now):
