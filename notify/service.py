@@ -366,6 +366,98 @@ def attempts_for_request(request_id) -> list[NotificationAttempt]:
     ).all()
 
 
+# --- reading: what the pages of a placement request came to (piket's escalation asks) ----------------
+
+PAGE_PURPOSES = ("page", "page_call")
+
+
+def recipients_with_status(*, request_id, statuses) -> set[tuple[int, str]]:
+    """(user id, channel) pairs with an attempt for this request in one of `statuses`."""
+    return set(
+        db.session.execute(
+            select(NotificationAttempt.user_id, NotificationAttempt.channel).where(
+                NotificationAttempt.request_id == request_id, NotificationAttempt.status.in_(statuses)
+            )
+        ).all()
+    )
+
+
+def step_outcomes(steps: dict[int, int]) -> dict[int, list[tuple[int | None, str]]]:
+    """{request id: [(user id, status) of every attempt sent at that request's step]}, for
+    `steps` = {request id: step}; a request whose step sent nothing is left out. One query."""
+    if not steps:
+        return {}
+    out: dict[int, list[tuple[int | None, str]]] = {}
+    rows = db.session.execute(
+        select(
+            NotificationAttempt.request_id,
+            NotificationAttempt.step,
+            NotificationAttempt.user_id,
+            NotificationAttempt.status,
+        ).where(NotificationAttempt.request_id.in_(list(steps)), NotificationAttempt.step.is_not(None))
+    )
+    for request_id, step, user_id, status in rows:
+        if steps[request_id] == step:
+            out.setdefault(request_id, []).append((user_id, status))
+    return out
+
+
+def paged_among(*, user_id, request_ids) -> set[int]:
+    """Those of these requests this person was paged for (by SMS or call)."""
+    if not request_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(NotificationAttempt.request_id).where(
+                NotificationAttempt.user_id == user_id,
+                NotificationAttempt.purpose.in_(PAGE_PURPOSES),
+                NotificationAttempt.request_id.in_(list(request_ids)),
+            )
+        )
+    )
+
+
+def paged_users(*, request_id, besides=None) -> set[int]:
+    """Everyone paged for this request (by SMS or call), except `besides`."""
+    query = select(NotificationAttempt.user_id).where(
+        NotificationAttempt.request_id == request_id,
+        NotificationAttempt.purpose.in_(PAGE_PURPOSES),
+        NotificationAttempt.user_id.is_not(None),
+    )
+    if besides is not None:
+        query = query.where(NotificationAttempt.user_id != besides)
+    return set(db.session.scalars(query))
+
+
+def last_paged_step(*, request_id, user_id) -> int | None:
+    """The escalation step of the last page to this person for this request; None if never paged."""
+    return db.session.scalar(
+        select(NotificationAttempt.step)
+        .where(
+            NotificationAttempt.request_id == request_id,
+            NotificationAttempt.user_id == user_id,
+            NotificationAttempt.purpose.in_(PAGE_PURPOSES),
+            NotificationAttempt.step.is_not(None),
+        )
+        .order_by(NotificationAttempt.id.desc())
+        .limit(1)
+    )
+
+
+def mark_pages_responded(now, *, request_id, user_id) -> None:
+    """This person answered the request (accepted or declined): each page to them for it is
+    responded (mark_responded). In the caller's transaction."""
+    ids = db.session.scalars(
+        select(NotificationAttempt.id).where(
+            NotificationAttempt.request_id == request_id,
+            NotificationAttempt.user_id == user_id,
+            NotificationAttempt.purpose.in_(PAGE_PURPOSES),
+        )
+    ).all()
+    for attempt_id in ids:
+        mark_responded(now, attempt_id)
+
+
 def provider_for(app):
     """The app's provider, built once from its config (NOTIFY_PROVIDER). Tests put a FakeProvider
     in app.extensions["notify_provider"] instead."""
