@@ -11,7 +11,7 @@ import logging
 import re
 import time
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from errors import ValidationError
@@ -366,6 +366,52 @@ def attempts_for_request(request_id) -> list[NotificationAttempt]:
     ).all()
 
 
+def get_attempt(attempt_id) -> NotificationAttempt | None:
+    return db.session.get(NotificationAttempt, attempt_id)
+
+
+def pending_count() -> int:
+    """Attempts waiting to be sent (the worker's page shows it)."""
+    return db.session.scalar(
+        select(func.count()).select_from(NotificationAttempt).where(NotificationAttempt.status == "pending")
+    )
+
+
+def queued_keys(dedupe_keys) -> set[str]:
+    """Those of these dedupe keys that are in the outbox already."""
+    keys = list(dedupe_keys)
+    if not keys:
+        return set()
+    return set(
+        db.session.scalars(select(NotificationAttempt.dedupe_key).where(NotificationAttempt.dedupe_key.in_(keys)))
+    )
+
+
+def queued_keys_like(*, purpose, pattern, since) -> list[str]:
+    """Dedupe keys of the attempts for `purpose` created since `since` whose key is LIKE `pattern`."""
+    return db.session.scalars(
+        select(NotificationAttempt.dedupe_key).where(
+            NotificationAttempt.purpose == purpose,
+            NotificationAttempt.created_at >= since,
+            NotificationAttempt.dedupe_key.like(pattern),
+        )
+    ).all()
+
+
+def last_queued_by_key_prefix(*, purpose, pattern, prefix_length, since=None) -> dict[str, dt.datetime]:
+    """{first `prefix_length` characters of the dedupe key: when the last such attempt was created}, for
+    the attempts for `purpose` whose key is LIKE `pattern` (and created since `since`): one grouped query."""
+    prefix = func.substr(NotificationAttempt.dedupe_key, 1, prefix_length)
+    query = (
+        select(prefix, func.max(NotificationAttempt.created_at))
+        .where(NotificationAttempt.purpose == purpose, NotificationAttempt.dedupe_key.like(pattern))
+        .group_by(prefix)
+    )
+    if since is not None:
+        query = query.where(NotificationAttempt.created_at >= since)
+    return dict(db.session.execute(query).all())
+
+
 # --- reading: what the pages of a placement request came to (piket's escalation asks) ----------------
 
 PAGE_PURPOSES = ("page", "page_call")
@@ -456,6 +502,23 @@ def mark_pages_responded(now, *, request_id, user_id) -> None:
     ).all()
     for attempt_id in ids:
         mark_responded(now, attempt_id)
+
+
+# --- forgetting --------------------------------------------------------------------------------------
+
+
+def forget_numbers(*, request_ids, numbers, purpose) -> None:
+    """Retention: blank the recipient of these requests' attempts that went to one of `numbers` or
+    were for `purpose` (the bodies carry no personal data). In the caller's transaction."""
+    db.session.execute(
+        update(NotificationAttempt)
+        .where(
+            NotificationAttempt.request_id.in_(list(request_ids)),
+            or_(NotificationAttempt.to_number.in_(list(numbers)), NotificationAttempt.purpose == purpose),
+        )
+        .values(to_number="")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def provider_for(app):

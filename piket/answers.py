@@ -14,7 +14,6 @@ from beds.models import Shelter
 from errors import Conflict, PiketError
 from extensions import db
 from notify import service as notify
-from notify.models import NotificationAttempt
 from piket import escalation, messages, service
 from piket.models import PlacementRequest, WebhookReceipt
 from timeutil import format_local
@@ -156,7 +155,7 @@ def _beds(now, sender, args) -> str:
 
 
 def attempt_and_request(attempt_id):
-    attempt = db.session.get(NotificationAttempt, attempt_id)
+    attempt = notify.get_attempt(attempt_id)
     if attempt is None or attempt.request_id is None or attempt.user_id is None:
         return None, None, None
     return attempt, db.session.get(PlacementRequest, attempt.request_id), db.session.get(User, attempt.user_id)

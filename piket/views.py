@@ -219,7 +219,7 @@ def intakes(shelter_id):
 @require("admin")
 def worker_page():
     """Is the worker alive, and what is waiting for it? Paging depends on it."""
-    from notify.models import NotificationAttempt
+    from notify import service as notify
     from piket import heartbeat
 
     now = utcnow()
@@ -229,7 +229,4 @@ def worker_page():
         .select_from(PlacementRequest)
         .where(PlacementRequest.status.in_(("received", "paging")), PlacementRequest.next_action_at <= now)
     )
-    pending = db.session.scalar(
-        select(db.func.count()).select_from(NotificationAttempt).where(NotificationAttempt.status == "pending")
-    )
-    return render_template("piket/worker.html", state=state, due=due, pending=pending)
+    return render_template("piket/worker.html", state=state, due=due, pending=notify.pending_count())
