@@ -51,6 +51,14 @@ def normalise_number(raw: str) -> str:
     return number
 
 
+def same_number(a, b) -> bool:
+    """Whether two phone numbers, as typed, are one number (anything that is not a number: never)."""
+    try:
+        return normalise_number(a) == normalise_number(b)
+    except ValidationError:
+        return False
+
+
 # --- opt-outs (STOP / START by SMS) ---------------------------------------------------------------
 
 
@@ -85,6 +93,27 @@ def opt_in(now, number: str) -> bool:
     except ValidationError:
         return False
     return db.session.execute(SmsOptOut.__table__.delete().where(SmsOptOut.number == number)).rowcount > 0
+
+
+OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "STOPPEN"})
+OPT_IN_WORDS = frozenset({"START", "UNSTOP"})
+OPTED_OUT_REPLY = "U ontvangt geen sms meer van Piket. Stuur START om weer berichten te ontvangen."
+OPTED_IN_REPLY = "U ontvangt weer sms-berichten van Piket."
+
+
+def answer_opt_sms(now, sender, words) -> str | None:
+    """An inbound SMS whose first word (upper case) is STOP or START: recorded, and the reply.
+    None when it is neither: the SMS is someone else's to answer."""
+    first = words[0] if words else ""
+    if first in OPT_OUT_WORDS:
+        with atomic():
+            opt_out(now, sender)
+        return OPTED_OUT_REPLY
+    if first in OPT_IN_WORDS:
+        with atomic():
+            opt_in(now, sender)
+        return OPTED_IN_REPLY
+    return None
 
 
 # --- enqueue ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from accounts.models import User, user_regions
 from beds.models import Region
 from extensions import db
+from notify import service as notify
 from piket import answers, escalation, service
 from piket.models import Case, PlacementRequest
 from piket.rotas import service as rotas
@@ -79,7 +80,7 @@ def _join_or_create(now, number, region) -> PlacementRequest:
         )
         .order_by(PlacementRequest.id.desc())
     ).all()
-    mine = next((r for r in open_ if answers.same_number(r.case.callback_phone, number)), None)
+    mine = next((r for r in open_ if notify.same_number(r.case.callback_phone, number)), None)
     if mine is not None:
         with atomic():
             event(now, mine, "phone_call", joined=True)
