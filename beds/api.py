@@ -121,7 +121,7 @@ def create_shelter():
 def get_shelter(shelter_id):
     now = utcnow()
     shelter = service.get_shelter(shelter_id)
-    return jsonify(shelter_json(shelter, now, address=service.shelter_address(now, shelter, g.user)))
+    return jsonify(shelter_json(shelter, now, address=service.disclose_address(now, shelter, g.user)))
 
 
 @bp.patch("/shelters/<int:shelter_id>")

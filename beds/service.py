@@ -5,11 +5,14 @@ import datetime as dt
 from sqlalchemy import select
 
 import validation as v
+import vocabulary
 from accounts.roles import COORDINATING, Role
 from audit import service as audit
 from beds.models import AvailabilitySnapshot, BedPool, Shelter
-from errors import Forbidden, NotFound, ValidationError
+from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
+from notify.service import same_number
+from timeutil import format_local
 from transactions import atomic
 
 # --- freshness -----------------------------------------------------------------------------
@@ -65,12 +68,13 @@ def get_shelter(shelter_id) -> Shelter:
     return shelter
 
 
-def shelter_address(now, shelter, user, confirmed_requester=False):
-    """The address if this user may see it; every showing of a confidential one is audited."""
+def disclose_address(now, shelter, user, confirmed_requester=False):
+    """The address if this user may see it, for showing it now: every showing of a confidential one
+    is audited (and committed) here. The one write a read makes; serializers only render the result."""
     if not can_see_address(user, shelter, confirmed_requester):
         return None
     if shelter.address_confidential:
-        with atomic():
+        with atomic(expire=False):  # the audit row changes nothing the caller is about to show
             audit.record(now, "shelter.address_shown", "shelter", shelter.id, actor=user)
     return shelter.address
 
@@ -164,6 +168,43 @@ def report_free_by_sms(now, shelter, free):
         raise ValidationError("deze opvang heeft geen plaatsen geregistreerd", field="pools")
     _apply_updates(now, shelter, [{"id": pool.id, "index": 0, "free": free, "out_of_service": None}], None, "sms")
     return pool
+
+
+FREE_BEDS_WORDS = frozenset({"BEDDEN", "BED", "BEDS"})
+UNKNOWN_SENDER_REPLY = "Dit nummer is niet bekend bij Piket. Bel de landelijke piket of gebruik de website."
+
+
+def shelter_by_phone(number) -> Shelter | None:
+    """The active shelter whose registered intake number this is."""
+    shelters = db.session.scalars(
+        select(Shelter).where(Shelter.active.is_(True), Shelter.intake_phone != "").order_by(Shelter.id)
+    ).all()
+    return next((s for s in shelters if same_number(s.intake_phone, number)), None)
+
+
+def answer_free_beds_sms(now, sender, words) -> str | None:
+    """An inbound SMS "BEDDEN 3" (first word upper case): recorded if it came from a shelter's
+    intake number, and the reply. None when the SMS is no BEDDEN message: someone else's to answer."""
+    if not words or words[0] not in FREE_BEDS_WORDS:
+        return None
+    shelter = shelter_by_phone(sender)
+    if shelter is None:
+        return UNKNOWN_SENDER_REPLY
+    args = words[1:]
+    if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 4:
+        return _beds_invalid("geef één aantal")
+    try:
+        pool = report_free_by_sms(now, shelter, int(args[0]))
+    except PiketError as err:
+        return _beds_invalid(err.message)
+    return (
+        f"Opgeslagen om {format_local(now)[-5:]}: {shelter.name}, {vocabulary.POOL_KINDS[pool.kind]}: {pool.free} vrij. "
+        "Klopt dit niet? Stuur BEDDEN en het juiste aantal."
+    )
+
+
+def _beds_invalid(reason) -> str:
+    return f"Niet opgeslagen: {reason}. Stuur bijv. BEDDEN 3."
 
 
 def _apply_updates(now, shelter, updates, actor, source):

@@ -112,7 +112,7 @@ def _dutch(message):
 def shelter_detail(shelter_id):
     now = utcnow()
     shelter = service.get_shelter(shelter_id)
-    address = service.shelter_address(now, shelter, g.user)
+    address = service.disclose_address(now, shelter, g.user)
     history = service.history(shelter.id, 30) if g.user.role in HISTORY_READERS else []
     return render_template(
         "beds/shelter.html",

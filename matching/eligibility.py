@@ -11,7 +11,6 @@ import numpy as np
 
 EARTH_RADIUS_KM = 6371.0
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-RULES = ("gender", "age", "residence", "exploitation", "contra_indication", "intake_closed", "safety_distance")
 
 
 def distance_km(lat1, lon1, lat2, lon2) -> float:

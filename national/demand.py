@@ -1,12 +1,13 @@
 """Unmet demand: who did not get a bed, and why; so a centre municipality sees which places it is short of.
 
 A request "ended without a bed" when it is cancelled or exhausted, has no confirmed placement, and
-was closed in the window [since, until). Its reasons are the matcher's blocking reasons when the
-matcher ran (a request counts once under each), otherwise: `no_response` (exhausted: nobody
-accepted), `no_profile` (a phone request whose profile was never filled in), `withdrawn`.
-Refused proposals (a shelter said no) and searches that found no free fitting place count beside
-them. Months are local (Europe/Amsterdam) months. Everything reads the anonymous aggregates
-(`size`, `profile_stats`, `blocking_reasons`), so the figures survive the retention purge.
+was closed in the window [since, until). Its reasons are the matcher's blocking reasons, solved when
+it was cancelled while waiting for a place or exhausted (piket/proposals.py; a request counts once
+under each), otherwise: `no_response` (exhausted: nobody accepted), `no_profile` (a phone request
+whose profile was never filled in), `withdrawn`. Refused proposals (a shelter said no) and searches
+that found no free fitting place count beside them. Months are local (Europe/Amsterdam) months.
+Everything reads the anonymous aggregates (`size`, `profile_stats`, `blocking_reasons`), so the
+figures survive the retention purge.
 """
 
 import datetime as dt

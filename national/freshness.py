@@ -9,7 +9,7 @@ The fixed width lets one GROUP BY on its first 14 characters find every shelter'
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 import vocabulary
 from accounts.models import User, user_shelters
@@ -21,7 +21,6 @@ from errors import Forbidden, ValidationError
 from extensions import db
 from national.tables import Table
 from notify import service as notify
-from notify.models import NotificationAttempt
 from timeutil import AMSTERDAM, format_local, local
 from transactions import atomic
 
@@ -48,15 +47,10 @@ def _shelter_of(prefix) -> int:
 
 def last_reminders(since=None) -> dict[int, dt.datetime]:
     """{shelter_id: time of its last reminder} (since `since`, if given), in one grouped query."""
-    prefix = func.substr(NotificationAttempt.dedupe_key, 1, KEY_PREFIX_LEN)
-    query = (
-        select(prefix, func.max(NotificationAttempt.created_at))
-        .where(NotificationAttempt.purpose == PURPOSE, NotificationAttempt.dedupe_key.like("fresh:%"))
-        .group_by(prefix)
+    last = notify.last_queued_by_key_prefix(
+        purpose=PURPOSE, pattern="fresh:%", prefix_length=KEY_PREFIX_LEN, since=since
     )
-    if since is not None:
-        query = query.where(NotificationAttempt.created_at >= since)
-    return {_shelter_of(p): at for p, at in db.session.execute(query)}
+    return {_shelter_of(p): at for p, at in last.items()}
 
 
 def _staff_phones(shelter_ids=None) -> dict[int, list[User]]:
@@ -161,9 +155,7 @@ def recipients(shelter, staff=None) -> list[tuple[int | None, str]]:
 def _send(now, shelter, to, slot, cfg) -> int:
     """Queue the SMS to every recipient whose key for this slot is new; in the caller's transaction."""
     keys = {_key(shelter.id, slot, user_id or "intake"): (user_id, number) for user_id, number in to}
-    sent = set(
-        db.session.scalars(select(NotificationAttempt.dedupe_key).where(NotificationAttempt.dedupe_key.in_(list(keys))))
-    )
+    sent = notify.queued_keys(keys)
     confirmed = beds.last_confirmed(shelter)
     queued = 0
     for key, (user_id, number) in keys.items():
@@ -231,13 +223,7 @@ def remind_stale(now, cfg=None) -> int:
     day_slot = f"d{today:%Y%m%d}"
     done_today = {
         _shelter_of(k)
-        for k in db.session.scalars(
-            select(NotificationAttempt.dedupe_key).where(
-                NotificationAttempt.purpose == PURPOSE,
-                NotificationAttempt.created_at >= midnight,
-                NotificationAttempt.dedupe_key.like(f"fresh:%:{day_slot}:%"),
-            )
-        )
+        for k in notify.queued_keys_like(purpose=PURPOSE, pattern=f"fresh:%:{day_slot}:%", since=midnight)
     }
     staff = _staff_phones({s.id for s in stale})
     queued = 0

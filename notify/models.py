@@ -14,7 +14,6 @@ from extensions import db
 FAILED = {"failed", "undelivered", "no_answer", "busy", "opted_out"}
 FINAL = {"delivered", "answered"} | FAILED
 RANK = {"pending": 0, "sent": 1, **{status: 2 for status in FINAL}, "responded": 3}
-STATUSES = tuple(RANK)
 CHANNELS = ("sms", "voice")
 
 

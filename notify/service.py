@@ -11,7 +11,7 @@ import logging
 import re
 import time
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from errors import ValidationError
@@ -51,6 +51,14 @@ def normalise_number(raw: str) -> str:
     return number
 
 
+def same_number(a, b) -> bool:
+    """Whether two phone numbers, as typed, are one number (anything that is not a number: never)."""
+    try:
+        return normalise_number(a) == normalise_number(b)
+    except ValidationError:
+        return False
+
+
 # --- opt-outs (STOP / START by SMS) ---------------------------------------------------------------
 
 
@@ -85,6 +93,27 @@ def opt_in(now, number: str) -> bool:
     except ValidationError:
         return False
     return db.session.execute(SmsOptOut.__table__.delete().where(SmsOptOut.number == number)).rowcount > 0
+
+
+OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "STOPPEN"})
+OPT_IN_WORDS = frozenset({"START", "UNSTOP"})
+OPTED_OUT_REPLY = "U ontvangt geen sms meer van Piket. Stuur START om weer berichten te ontvangen."
+OPTED_IN_REPLY = "U ontvangt weer sms-berichten van Piket."
+
+
+def answer_opt_sms(now, sender, words) -> str | None:
+    """An inbound SMS whose first word (upper case) is STOP or START: recorded, and the reply.
+    None when it is neither: the SMS is someone else's to answer."""
+    first = words[0] if words else ""
+    if first in OPT_OUT_WORDS:
+        with atomic():
+            opt_out(now, sender)
+        return OPTED_OUT_REPLY
+    if first in OPT_IN_WORDS:
+        with atomic():
+            opt_in(now, sender)
+        return OPTED_IN_REPLY
+    return None
 
 
 # --- enqueue ------------------------------------------------------------------------------------
@@ -364,6 +393,161 @@ def attempts_for_request(request_id) -> list[NotificationAttempt]:
         .where(NotificationAttempt.request_id == request_id)
         .order_by(NotificationAttempt.created_at, NotificationAttempt.id)
     ).all()
+
+
+def get_attempt(attempt_id) -> NotificationAttempt | None:
+    return db.session.get(NotificationAttempt, attempt_id)
+
+
+def pending_count() -> int:
+    """Attempts waiting to be sent (the worker's page shows it)."""
+    return db.session.scalar(
+        select(func.count()).select_from(NotificationAttempt).where(NotificationAttempt.status == "pending")
+    )
+
+
+def queued_keys(dedupe_keys) -> set[str]:
+    """Those of these dedupe keys that are in the outbox already."""
+    keys = list(dedupe_keys)
+    if not keys:
+        return set()
+    return set(
+        db.session.scalars(select(NotificationAttempt.dedupe_key).where(NotificationAttempt.dedupe_key.in_(keys)))
+    )
+
+
+def queued_keys_like(*, purpose, pattern, since) -> list[str]:
+    """Dedupe keys of the attempts for `purpose` created since `since` whose key is LIKE `pattern`."""
+    return db.session.scalars(
+        select(NotificationAttempt.dedupe_key).where(
+            NotificationAttempt.purpose == purpose,
+            NotificationAttempt.created_at >= since,
+            NotificationAttempt.dedupe_key.like(pattern),
+        )
+    ).all()
+
+
+def last_queued_by_key_prefix(*, purpose, pattern, prefix_length, since=None) -> dict[str, dt.datetime]:
+    """{first `prefix_length` characters of the dedupe key: when the last such attempt was created}, for
+    the attempts for `purpose` whose key is LIKE `pattern` (and created since `since`): one grouped query."""
+    prefix = func.substr(NotificationAttempt.dedupe_key, 1, prefix_length)
+    query = (
+        select(prefix, func.max(NotificationAttempt.created_at))
+        .where(NotificationAttempt.purpose == purpose, NotificationAttempt.dedupe_key.like(pattern))
+        .group_by(prefix)
+    )
+    if since is not None:
+        query = query.where(NotificationAttempt.created_at >= since)
+    return dict(db.session.execute(query).all())
+
+
+# --- reading: what the pages of a placement request came to (piket's escalation asks) ----------------
+
+PAGE_PURPOSES = ("page", "page_call")
+
+
+def recipients_with_status(*, request_id, statuses) -> set[tuple[int, str]]:
+    """(user id, channel) pairs with an attempt for this request in one of `statuses`."""
+    return set(
+        db.session.execute(
+            select(NotificationAttempt.user_id, NotificationAttempt.channel).where(
+                NotificationAttempt.request_id == request_id, NotificationAttempt.status.in_(statuses)
+            )
+        ).all()
+    )
+
+
+def step_outcomes(steps: dict[int, int]) -> dict[int, list[tuple[int | None, str]]]:
+    """{request id: [(user id, status) of every attempt sent at that request's step]}, for
+    `steps` = {request id: step}; a request whose step sent nothing is left out. One query."""
+    if not steps:
+        return {}
+    out: dict[int, list[tuple[int | None, str]]] = {}
+    rows = db.session.execute(
+        select(
+            NotificationAttempt.request_id,
+            NotificationAttempt.step,
+            NotificationAttempt.user_id,
+            NotificationAttempt.status,
+        ).where(NotificationAttempt.request_id.in_(list(steps)), NotificationAttempt.step.is_not(None))
+    )
+    for request_id, step, user_id, status in rows:
+        if steps[request_id] == step:
+            out.setdefault(request_id, []).append((user_id, status))
+    return out
+
+
+def paged_among(*, user_id, request_ids) -> set[int]:
+    """Those of these requests this person was paged for (by SMS or call)."""
+    if not request_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(NotificationAttempt.request_id).where(
+                NotificationAttempt.user_id == user_id,
+                NotificationAttempt.purpose.in_(PAGE_PURPOSES),
+                NotificationAttempt.request_id.in_(list(request_ids)),
+            )
+        )
+    )
+
+
+def paged_users(*, request_id, besides=None) -> set[int]:
+    """Everyone paged for this request (by SMS or call), except `besides`."""
+    query = select(NotificationAttempt.user_id).where(
+        NotificationAttempt.request_id == request_id,
+        NotificationAttempt.purpose.in_(PAGE_PURPOSES),
+        NotificationAttempt.user_id.is_not(None),
+    )
+    if besides is not None:
+        query = query.where(NotificationAttempt.user_id != besides)
+    return set(db.session.scalars(query))
+
+
+def last_paged_step(*, request_id, user_id) -> int | None:
+    """The escalation step of the last page to this person for this request; None if never paged."""
+    return db.session.scalar(
+        select(NotificationAttempt.step)
+        .where(
+            NotificationAttempt.request_id == request_id,
+            NotificationAttempt.user_id == user_id,
+            NotificationAttempt.purpose.in_(PAGE_PURPOSES),
+            NotificationAttempt.step.is_not(None),
+        )
+        .order_by(NotificationAttempt.id.desc())
+        .limit(1)
+    )
+
+
+def mark_pages_responded(now, *, request_id, user_id) -> None:
+    """This person answered the request (accepted or declined): each page to them for it is
+    responded (mark_responded). In the caller's transaction."""
+    ids = db.session.scalars(
+        select(NotificationAttempt.id).where(
+            NotificationAttempt.request_id == request_id,
+            NotificationAttempt.user_id == user_id,
+            NotificationAttempt.purpose.in_(PAGE_PURPOSES),
+        )
+    ).all()
+    for attempt_id in ids:
+        mark_responded(now, attempt_id)
+
+
+# --- forgetting --------------------------------------------------------------------------------------
+
+
+def forget_numbers(*, request_ids, numbers, purpose) -> None:
+    """Retention: blank the recipient of these requests' attempts that went to one of `numbers` or
+    were for `purpose` (the bodies carry no personal data). In the caller's transaction."""
+    db.session.execute(
+        update(NotificationAttempt)
+        .where(
+            NotificationAttempt.request_id.in_(list(request_ids)),
+            or_(NotificationAttempt.to_number.in_(list(numbers)), NotificationAttempt.purpose == purpose),
+        )
+        .values(to_number="")
+        .execution_options(synchronize_session=False)
+    )
 
 
 def provider_for(app):

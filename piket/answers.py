@@ -1,5 +1,6 @@
 """Answers to a page, three ways: an SMS reply, a key pressed during the call, or the SMS link.
-Also what else arrives by SMS: STOP/START, and shelters reporting free beds ("BEDDEN 3").
+(What else arrives by SMS is answered by its own package: STOP/START by notify, a shelter's
+"BEDDEN 3" by beds; the inbound webhook, piket/webhooks.py, hands each SMS to the right one.)
 
 Every inbound webhook is handled once: its Twilio sid (or the link's attempt) is claimed in
 `webhook_receipts` first, and a replay gets the first answer again without a second effect.
@@ -10,23 +11,15 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User
 from accounts.roles import COORDINATING
-from beds import service as beds
-from beds.models import Shelter
-from errors import Conflict, PiketError
+from errors import Conflict
 from extensions import db
 from notify import service as notify
-from notify.models import NotificationAttempt
 from piket import escalation, messages, service
 from piket.models import PlacementRequest, WebhookReceipt
-from timeutil import format_local
 from transactions import atomic
 
 ACCEPT = {"1", "JA", "J", "ACCEPT", "YES", "OK"}
 DECLINE = {"2", "NEE", "N", "NO", "DECLINE"}
-STOP = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "STOPPEN"}
-START = {"START", "UNSTOP"}
-BEDS = {"BEDDEN", "BED", "BEDS"}
-STAFF_ROLES = COORDINATING
 
 
 # --- once ------------------------------------------------------------------------------------------
@@ -55,49 +48,22 @@ def once(now, key, handle):
 # --- who is texting ----------------------------------------------------------------------------------
 
 
-def same_number(a, b) -> bool:
-    try:
-        return notify.normalise_number(a) == notify.normalise_number(b)
-    except PiketError:
-        return False
-
-
 def user_by_phone(number, roles) -> User | None:
     """The active account with one of these roles whose registered phone is this number."""
     users = db.session.scalars(
         select(User).where(User.phone.is_not(None), User.active.is_(True), User.role.in_(roles)).order_by(User.id)
     ).all()
-    return next((u for u in users if same_number(u.phone, number)), None)
-
-
-def shelter_by_phone(number) -> Shelter | None:
-    shelters = db.session.scalars(
-        select(Shelter).where(Shelter.active.is_(True), Shelter.intake_phone != "").order_by(Shelter.id)
-    ).all()
-    return next((s for s in shelters if same_number(s.intake_phone, number)), None)
+    return next((u for u in users if notify.same_number(u.phone, number)), None)
 
 
 # --- SMS -------------------------------------------------------------------------------------------------
 
 
-def handle_sms(now, sender, body, sid) -> str | None:
-    return once(now, f"sms:{sid}", lambda: _sms(now, sender, body or ""))
-
-
-def _sms(now, sender, body) -> str | None:
-    words = body.strip().upper().replace(",", " ").split()
+def answer_sms(now, sender, words) -> str:
+    """An SMS from a coordinator (its words, upper case): JA or NEE, with a request's code or about
+    the only request they were paged for; anything else gets the help text."""
     first = words[0] if words else ""
-    if first in STOP:
-        with atomic():
-            notify.opt_out(now, sender)
-        return messages.opted_out()
-    if first in START:
-        with atomic():
-            notify.opt_in(now, sender)
-        return messages.opted_in()
-    if first in BEDS:
-        return _beds(now, sender, words[1:])
-    user = user_by_phone(sender, STAFF_ROLES)
+    user = user_by_phone(sender, COORDINATING)
     if user is None:
         return messages.unknown_sender()
     if first in ACCEPT or first in DECLINE:
@@ -140,24 +106,11 @@ def decline(now, request, user, channel) -> str:
     return messages.declined_reply(request)
 
 
-def _beds(now, sender, args) -> str:
-    shelter = shelter_by_phone(sender)
-    if shelter is None:
-        return messages.unknown_sender()
-    if len(args) != 1 or not args[0].isdigit() or len(args[0]) > 4:
-        return messages.beds_invalid("geef één aantal")
-    try:
-        pool = beds.report_free_by_sms(now, shelter, int(args[0]))
-    except PiketError as err:
-        return messages.beds_invalid(err.message)
-    return messages.beds_recorded(shelter, pool, pool.free, format_local(now)[-5:])
-
-
 # --- the call and the link --------------------------------------------------------------------------------
 
 
 def attempt_and_request(attempt_id):
-    attempt = db.session.get(NotificationAttempt, attempt_id)
+    attempt = notify.get_attempt(attempt_id)
     if attempt is None or attempt.request_id is None or attempt.user_id is None:
         return None, None, None
     return attempt, db.session.get(PlacementRequest, attempt.request_id), db.session.get(User, attempt.user_id)

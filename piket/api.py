@@ -16,6 +16,20 @@ from timeutil import utcnow
 bp = Blueprint("piket_api", __name__, url_prefix="/api/v1")
 
 
+def _requests_body(rows, now, timeline=False) -> list[dict]:
+    """The requests as JSON with the shelter addresses this user may see (each showing is audited)."""
+    shown = placements.disclose_addresses(now, [p for r in rows for p in r.placements], g.user)
+    return [request_json(r, shown, timeline=timeline) for r in rows]
+
+
+def _request_body(r, now, timeline=False) -> dict:
+    return _requests_body([r], now, timeline)[0]
+
+
+def _placement_body(placement, now) -> dict:
+    return placement_json(placement, placements.disclose_addresses(now, [placement], g.user))
+
+
 @bp.post("/placement-requests")
 @require(*REQUESTERS)
 def create_case():
@@ -27,7 +41,7 @@ def create_case():
         raise ValidationError("must be 1 to 100 characters", field="Idempotency-Key")
     fields = service.parse_case(v.json_body(request), g.user)
     case, created = service.create_case(now, fields, g.user, key)
-    body = {"case_id": case.id, "requests": [request_json(r, g.user, now) for r in case.requests]}
+    body = {"case_id": case.id, "requests": _requests_body(case.requests, now)}
     return jsonify(body), 201 if created else 200
 
 
@@ -40,41 +54,41 @@ def list_requests():
         query = query.where(Case.created_by_id == g.user.id)
     if v.boolean(request.args, "open", default=False) if request.args.get("open") else False:
         query = query.where(PlacementRequest.status.in_(OPEN_STATUSES))
-    return jsonify({"requests": [request_json(r, g.user, now) for r in db.session.scalars(query)]})
+    return jsonify({"requests": _requests_body(db.session.scalars(query).all(), now)})
 
 
 @bp.get("/placement-requests/<int:request_id>")
 @require(*CASE_READERS)
 def get_request(request_id):
-    return jsonify(request_json(service.get_request(request_id, g.user), g.user, utcnow(), timeline=True))
+    return jsonify(_request_body(service.get_request(request_id, g.user), utcnow(), timeline=True))
 
 
 @bp.post("/placement-requests/<int:request_id>/accept")
 @require(*COORDINATING)
 def accept(request_id):
     now = utcnow()
-    return jsonify(request_json(service.accept(now, request_id, g.user), g.user, now))
+    return jsonify(_request_body(service.accept(now, request_id, g.user), now))
 
 
 @bp.post("/placement-requests/<int:request_id>/cancel")
 @require(*REQUESTERS)
 def cancel(request_id):
     now = utcnow()
-    return jsonify(request_json(service.cancel(now, request_id, g.user), g.user, now))
+    return jsonify(_request_body(service.cancel(now, request_id, g.user), now))
 
 
 @bp.post("/placement-requests/<int:request_id>/decline")
 @require(*COORDINATING)
 def decline(request_id):
     now = utcnow()
-    return jsonify(request_json(service.decline(now, request_id, g.user, "api"), g.user, now))
+    return jsonify(_request_body(service.decline(now, request_id, g.user, "api"), now))
 
 
 @bp.put("/placement-requests/<int:request_id>/profile")
 @require(*COORDINATING)
 def set_profile(request_id):
     now = utcnow()
-    return jsonify(request_json(service.set_profile(now, request_id, v.json_body(request), g.user), g.user, now))
+    return jsonify(_request_body(service.set_profile(now, request_id, v.json_body(request), g.user), now))
 
 
 @bp.put("/cases/<int:case_id>/report-owner")
@@ -118,14 +132,14 @@ def choose(request_id):
     data = v.json_body(request)
     pool_id = v.integer(data, "pool_id", minimum=1)
     placement = placements.choose(now, request_id, pool_id, g.user, current_app.config)
-    return jsonify(placement_json(placement, g.user, now)), 201
+    return jsonify(_placement_body(placement, now)), 201
 
 
 @bp.post("/holds/<int:hold_id>/confirm")
 @require(*SHELTER_KEEPERS)
 def confirm_hold(hold_id):
     now = utcnow()
-    return jsonify(placement_json(placements.confirm(now, hold_id, g.user), g.user, now))
+    return jsonify(_placement_body(placements.confirm(now, hold_id, g.user), now))
 
 
 @bp.post("/holds/<int:hold_id>/release")
@@ -134,4 +148,4 @@ def release_hold(hold_id):
     now = utcnow()
     data = request.get_json(silent=True) or {}
     reason = v.text(data, "reason", max_length=40, default=None) if isinstance(data, dict) else None
-    return jsonify(placement_json(placements.release(now, hold_id, g.user, reason), g.user, now))
+    return jsonify(_placement_body(placements.release(now, hold_id, g.user, reason), now))

@@ -18,7 +18,6 @@ from accounts.roles import Role
 from audit import service as audit
 from extensions import db
 from notify import service as notify
-from notify.models import NotificationAttempt
 from piket import messages
 from piket.models import EscalationPolicy, PlacementRequest, RequestEvent
 from piket.rotas import service as rotas
@@ -182,13 +181,7 @@ def _run_step(now, request, index, step) -> bool:
 
 def unreachable(request_id) -> set[tuple[int, str]]:
     """(user, channel) pairs that failed for good in this request: not tried again by a later step."""
-    return set(
-        db.session.execute(
-            select(NotificationAttempt.user_id, NotificationAttempt.channel).where(
-                NotificationAttempt.request_id == request_id, NotificationAttempt.status.in_(DEAD)
-            )
-        ).all()
-    )
+    return notify.recipients_with_status(request_id=request_id, statuses=DEAD)
 
 
 def _targets(now, request, level) -> tuple[list[User], str | None]:
@@ -251,20 +244,26 @@ def _exhaust(now, request, index):
 
 def _bring_forward_dead_steps(now):
     """A step whose every message failed for good, or whose every person declined, will get no
-    answer: run the next step now instead of waiting for its minute. One query, however many are open."""
-    r, a, e = PlacementRequest, NotificationAttempt, RequestEvent
-    of_last_step = (a.request_id == r.id) & (a.step == r.escalation_step - 1)
-    declined = select(e.id).where(e.request_id == r.id, e.kind == "declined", e.actor_id == a.user_id)
-    alive = select(a.id).where(of_last_step, a.status.not_in(DEAD), ~declined.exists())
-    dead = db.session.execute(
+    answer: run the next step now instead of waiting for its minute. Three queries, however many are open."""
+    r = PlacementRequest
+    waiting = db.session.execute(
         select(r.id, r.escalation_step).where(
             r.status.in_(PAGING_STATUSES),
             r.next_action_at > now,
             r.escalation_step > 0,
-            select(a.id).where(of_last_step).exists(),
-            ~alive.exists(),
         )
     ).all()
+    steps = dict(waiting)
+    sent = notify.step_outcomes({request_id: step - 1 for request_id, step in steps.items()})
+    declined = _declined_by(sent)
+    dead = [
+        (request_id, steps[request_id])
+        for request_id, attempts in sent.items()
+        if not any(
+            status not in DEAD and (user_id is None or user_id not in declined[request_id])
+            for user_id, status in attempts
+        )
+    ]
     for request_id, step in dead:
         with atomic():
             won = (
@@ -278,12 +277,7 @@ def _bring_forward_dead_steps(now):
             )
             if won:
                 request = db.session.get(r, request_id)
-                reasons = {
-                    status
-                    for (status,) in db.session.execute(
-                        select(a.status).where(a.request_id == request_id, a.step == step - 1)
-                    )
-                }
+                reasons = {status for _user, status in notify.step_outcomes({request_id: step - 1}).get(request_id, [])}
                 event(
                     now,
                     request,
@@ -292,6 +286,19 @@ def _bring_forward_dead_steps(now):
                     reason="failed" if reasons & set(DEAD) else "declined",
                 )
     db.session.rollback()
+
+
+def _declined_by(request_ids) -> dict[int, set[int]]:
+    """{request id: who declined it}, for each of these requests: one query."""
+    out = {request_id: set() for request_id in request_ids}
+    if out:
+        for request_id, actor_id in db.session.execute(
+            select(RequestEvent.request_id, RequestEvent.actor_id).where(
+                RequestEvent.request_id.in_(list(out)), RequestEvent.kind == "declined"
+            )
+        ):
+            out[request_id].add(actor_id)
+    return out
 
 
 def declined_by(request_id) -> set[int]:
@@ -307,14 +314,13 @@ def declined_by(request_id) -> set[int]:
 
 def paged_open_requests(user) -> list[PlacementRequest]:
     """The open requests this person was paged for, newest first (an SMS 'JA' must know which)."""
-    ids = select(NotificationAttempt.request_id).where(
-        NotificationAttempt.user_id == user.id, NotificationAttempt.purpose.in_(("page", "page_call"))
-    )
-    return db.session.scalars(
+    open_ = db.session.scalars(
         select(PlacementRequest)
-        .where(PlacementRequest.id.in_(ids), PlacementRequest.status.in_(PAGING_STATUSES))
+        .where(PlacementRequest.status.in_(PAGING_STATUSES))
         .order_by(PlacementRequest.id.desc())
     ).all()
+    paged = notify.paged_among(user_id=user.id, request_ids=[r.id for r in open_])
+    return [r for r in open_ if r.id in paged]
 
 
 def decline(now, request, user, channel):
@@ -329,15 +335,8 @@ def after_accept(now, request, user, channel):
     else paged for it hears it is taken, and a winner who answered by phone or SMS gets the link."""
     stop(request)
     _mark_responded(now, request, user)
-    paged = db.session.scalars(
-        select(NotificationAttempt.user_id).where(
-            NotificationAttempt.request_id == request.id,
-            NotificationAttempt.purpose.in_(("page", "page_call")),
-            NotificationAttempt.user_id.is_not(None),
-            NotificationAttempt.user_id != user.id,
-        )
-    ).all()
-    for other in db.session.scalars(select(User).where(User.id.in_(set(paged))).order_by(User.id)):
+    paged = notify.paged_users(request_id=request.id, besides=user.id)
+    for other in db.session.scalars(select(User).where(User.id.in_(paged)).order_by(User.id)):
         if other.phone:
             notify.enqueue(
                 now,
@@ -365,28 +364,10 @@ def after_accept(now, request, user, channel):
 def paged_level(request, user) -> str | None:
     """The ladder level (primary, backup, national, region) at which this person was last paged for
     the request; None when they were not paged (e.g. took it on the website)."""
-    step = db.session.scalar(
-        select(NotificationAttempt.step)
-        .where(
-            NotificationAttempt.request_id == request.id,
-            NotificationAttempt.user_id == user.id,
-            NotificationAttempt.purpose.in_(("page", "page_call")),
-            NotificationAttempt.step.is_not(None),
-        )
-        .order_by(NotificationAttempt.id.desc())
-        .limit(1)
-    )
+    step = notify.last_paged_step(request_id=request.id, user_id=user.id)
     steps = (request.escalation or {}).get("steps") or []
     return steps[step].get("level") if step is not None and step < len(steps) else None
 
 
 def _mark_responded(now, request, user):
-    ids = db.session.scalars(
-        select(NotificationAttempt.id).where(
-            NotificationAttempt.request_id == request.id,
-            NotificationAttempt.user_id == user.id,
-            NotificationAttempt.purpose.in_(("page", "page_call")),
-        )
-    ).all()
-    for attempt_id in ids:
-        notify.mark_responded(now, attempt_id)
+    notify.mark_pages_responded(now, request_id=request.id, user_id=user.id)

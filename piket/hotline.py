@@ -14,6 +14,7 @@ from accounts.models import User, user_regions
 from accounts.roles import Role
 from beds.models import Region
 from extensions import db
+from notify import service as notify
 from piket import answers, escalation, service
 from piket.models import Case, PlacementRequest
 from piket.rotas import service as rotas
@@ -81,7 +82,7 @@ def _join_or_create(now, number, region) -> PlacementRequest:
         )
         .order_by(PlacementRequest.id.desc())
     ).all()
-    mine = next((r for r in open_ if answers.same_number(r.case.callback_phone, number)), None)
+    mine = next((r for r in open_ if notify.same_number(r.case.callback_phone, number)), None)
     if mine is not None:
         with atomic():
             event(now, mine, "phone_call", joined=True)

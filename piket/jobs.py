@@ -2,16 +2,18 @@
 run twice at once (a second worker finds the rows already handled)."""
 
 from notify import jobs as notify_jobs
-from piket import escalation, placements, reports, retention
+from piket import escalation, placements, proposals, reports, retention
 from piket.rotas import jobs as rota_jobs
 
 
 def escalate(now) -> int:
     """Run every escalation step that is due, and send its pages at once rather than at the
-    dispatch job's next tick: seconds count at night."""
+    dispatch job's next tick: seconds count at night. Then keep why a request the ladder
+    exhausted found no bed (unmet demand), as the matcher sees it at that moment."""
     done = escalation.tick(now)
     if done:
         notify_jobs.dispatch(now)
+    proposals.record_exhausted(now)
     return done
 
 

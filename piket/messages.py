@@ -1,5 +1,6 @@
-"""Every SMS and spoken text, in Dutch, in one place. No personal data ever: region, urgency,
-number of persons, a short code and a link (DESIGN.md, privacy)."""
+"""Every SMS and spoken text of the piket, in Dutch, in one place. No personal data ever: region,
+urgency, number of persons, a short code and a link (DESIGN.md, privacy). The replies to STOP/START
+are notify's (notify/service.py), those to BEDDEN the registry's (beds/service.py)."""
 
 from flask import current_app
 
@@ -146,22 +147,3 @@ def unknown_sender() -> str:
 
 def help_text() -> str:
     return "Piket: antwoord JA (of 1) om aan te nemen, NEE (of 2) om te weigeren, met de code erbij. Opvang: BEDDEN en het aantal vrije plaatsen."
-
-
-def opted_out() -> str:
-    return "U ontvangt geen sms meer van Piket. Stuur START om weer berichten te ontvangen."
-
-
-def opted_in() -> str:
-    return "U ontvangt weer sms-berichten van Piket."
-
-
-def beds_recorded(shelter, pool, free, when) -> str:
-    return (
-        f"Opgeslagen om {when}: {shelter.name}, {vocabulary.POOL_KINDS[pool.kind]}: {free} vrij. "
-        "Klopt dit niet? Stuur BEDDEN en het juiste aantal."
-    )
-
-
-def beds_invalid(reason) -> str:
-    return f"Niet opgeslagen: {reason}. Stuur bijv. BEDDEN 3."

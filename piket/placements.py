@@ -7,6 +7,7 @@ import vocabulary
 from accounts.roles import COORDINATING, Role
 from audit import service as audit
 from beds import holds
+from beds import service as beds
 from beds.models import BedPool
 from beds.scenario import shelter_entry
 from errors import Conflict, Forbidden, NotFound, ValidationError
@@ -102,6 +103,20 @@ def choose(now, request_id, pool_id, user, cfg) -> Placement:
             now, "placement.choose", "placement", placement.id, actor=user, after={"request": row.id, "pool": pool.id}
         )
     return placement
+
+
+def disclose_addresses(now, placements, user) -> dict[int, str]:
+    """{placement id: shelter address} of the placements whose address this user may see: a
+    confidential one for the shelter's staff, coordinators and admins, and for the requester only
+    once the shelter confirmed the intake. Each showing of a confidential address is audited
+    (beds.disclose_address): call it for what a response or page is about to show, and only then."""
+    shown = {}
+    for p in placements:
+        confirmed_requester = p.request.case.created_by_id == user.id and p.status == "confirmed"
+        address = beds.disclose_address(now, p.shelter, user, confirmed_requester)
+        if address is not None:
+            shown[p.id] = address
+    return shown
 
 
 def _placement_for_hold(hold_id) -> Placement:

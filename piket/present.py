@@ -1,15 +1,19 @@
-"""Requests and placements as plain data for the API and the pages, with the address rules applied."""
+"""Requests and placements as plain data for the API and the pages.
+
+They only render: a shelter's address appears when the caller passes it in `addresses`, as the
+service that decides to disclose it (and audits that) returned it: piket.placements.disclose_addresses.
+"""
 
 from sqlalchemy import select
 
 import vocabulary
-from beds import service as beds
 from extensions import db
 from piket.models import RequestEvent
 from timeutil import format_local
 
 
-def placement_json(p, user, now):
+def placement_json(p, addresses=None):
+    """`addresses`: {placement id: address} from placements.disclose_addresses, for those shown."""
     body = {
         "id": p.id,
         "hold_id": p.hold_id,
@@ -23,15 +27,13 @@ def placement_json(p, user, now):
         "hold_expires_at": p.hold.expires_at.isoformat(),
         "refusal_reason": p.refusal_reason,
     }
-    # The requester sees the address only once the shelter confirmed the intake; every showing is audited.
-    confirmed_requester = p.request.case.created_by_id == user.id and p.status == "confirmed"
-    address = beds.shelter_address(now, p.shelter, user, confirmed_requester)
+    address = (addresses or {}).get(p.id)
     if address is not None:
         body["address"] = address
     return body
 
 
-def request_json(r, user, now, timeline=False):
+def request_json(r, addresses=None, timeline=False):
     case = r.case
     body = {
         "id": r.id,
@@ -55,7 +57,7 @@ def request_json(r, user, now, timeline=False):
             "source": case.source,
             "report_owner_id": case.report_owner_id,
         },
-        "placements": [placement_json(p, user, now) for p in r.placements],
+        "placements": [placement_json(p, addresses) for p in r.placements],
     }
     if timeline:
         events = db.session.scalars(

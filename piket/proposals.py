@@ -3,8 +3,15 @@
 For every open request: the proposed pool and up to three alternatives (distance, freshness,
 intake hours), every excluded shelter with its reason, and for an unplaced request the blocking
 reasons and which single rule, if waived, would give a place.
+
+Showing proposals only reads. The blocking reasons that unmet demand counts (national/demand.py)
+are written when a request ends without a bed: by cancel (piket/service.py) and, for a request
+the ladder exhausted, by the worker (record_exhausted); both solve the case as the page does.
 """
 
+import datetime as dt
+
+from flask import current_app
 from sqlalchemy import select
 
 import matching
@@ -13,9 +20,12 @@ from beds import service as beds
 from beds.models import Shelter
 from beds.scenario import shelter_entry
 from extensions import db
+from piket.models import PlacementRequest
 from timeutil import intake_open
+from transactions import atomic, locked
 
 WAITING = ("received", "paging", "accepted")  # open requests without a placement under way
+EXHAUSTED_LOOK_BACK = dt.timedelta(hours=1)  # record_exhausted catches up this far after a missed run
 
 
 def build_scenario(now, requests, cfg) -> tuple[dict, dict]:
@@ -81,14 +91,23 @@ def _option(shelters, pool_id, distance_km, now, cfg) -> dict:
     }
 
 
+def _waiting(case, also=None) -> list:
+    """The case's requests to solve together (apart_from holds): those waiting for a place, and
+    `also`; a request made by phone has no profile until the coordinator fills it in: nothing to match."""
+    return [r for r in case.requests if (r.status in WAITING or r is also) and r.persons]
+
+
+def _solve(now, requests, cfg):
+    scenario, shelters = build_scenario(now, requests, cfg)
+    return scenario, shelters, matching.solve(scenario, time_limit_s=cfg["MATCH_TIME_LIMIT_S"], explain=True)
+
+
 def for_case(now, case, cfg) -> dict:
-    """Proposals for every waiting request of the case, solved together (apart_from holds)."""
-    # A request made by phone has no profile until the coordinator fills it in: nothing to match yet.
-    waiting = [r for r in case.requests if r.status in WAITING and r.persons]
+    """Proposals for every waiting request of the case, solved together (apart_from holds). Reads only."""
+    waiting = _waiting(case)
     if not waiting:
         return {"status": "none", "requests": {}}
-    scenario, shelters = build_scenario(now, waiting, cfg)
-    result = matching.solve(scenario, time_limit_s=cfg["MATCH_TIME_LIMIT_S"], explain=True)
+    scenario, shelters, result = _solve(now, waiting, cfg)
     out = {"status": result["status"], "objective": result["objective"], "requests": {}}
     for request in waiting:
         rid = str(request.id)
@@ -118,8 +137,7 @@ def for_case(now, case, cfg) -> dict:
                 _option(shelters, a["pool"], a["distance_km"], now, cfg) for a in result["alternatives"].get(rid, [])
             ]
         else:
-            reasons = next(u["reasons"] for u in result["unplaced"] if u["request"] == rid)
-            request.blocking_reasons = reasons  # kept for unmet demand if the request ends without a bed
+            reasons = _reasons(result, rid)
             entry["unplaced_reasons"] = [
                 {"reason": code, "label": vocabulary.reason_label(code), "shelters": n}
                 for code, n in sorted(reasons.items(), key=lambda kv: -kv[1])
@@ -128,5 +146,44 @@ def for_case(now, case, cfg) -> dict:
                 {"rule": code, "label": vocabulary.reason_label(code)} for code in matching.waivers(scenario, rid)
             ]
         out["requests"][request.id] = entry
-    db.session.commit()
     return out
+
+
+def _reasons(result, rid) -> dict:
+    return next((u["reasons"] for u in result["unplaced"] if u["request"] == rid), {})
+
+
+# --- blocking reasons, kept for unmet demand when a request ends without a bed ---------------------
+
+
+def blocking_reasons(now, request, cfg=None) -> dict | None:
+    """Why the matcher finds no bed for this request now, solved with its case's waiting requests as
+    the proposals are: {"capacity": 12, "contra_indication:active_addiction": 3, ...}; {} when it
+    would get a place; None when it has no profile (nothing to match). Reads only."""
+    if not request.persons:
+        return None
+    cfg = cfg if cfg is not None else current_app.config
+    _scenario, _shelters, result = _solve(now, _waiting(request.case, also=request), cfg)
+    return _reasons(result, str(request.id))
+
+
+def record_exhausted(now, cfg=None) -> int:
+    """Worker job, after the escalation tick: the blocking reasons of requests the ladder exhausted
+    since EXHAUSTED_LOOK_BACK that have none yet. Returns how many were recorded."""
+    exhausted = db.session.scalars(
+        select(PlacementRequest)
+        .where(PlacementRequest.status == "exhausted", PlacementRequest.closed_at >= now - EXHAUSTED_LOOK_BACK)
+        .order_by(PlacementRequest.id)
+    ).all()
+    # Filtered here, not in SQL: an unset JSON column can be SQL NULL or JSON null.
+    todo = [r for r in exhausted if r.blocking_reasons is None and r.persons]
+    recorded = 0
+    for request in todo:
+        reasons = blocking_reasons(now, request, cfg)
+        with atomic():
+            row = locked(PlacementRequest, request.id)
+            if row.status == "exhausted" and row.blocking_reasons is None:  # a second worker may have been first
+                row.blocking_reasons = reasons
+                recorded += 1
+    db.session.rollback()  # end the read (on SQLite it holds the write lock)
+    return recorded

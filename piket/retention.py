@@ -15,13 +15,12 @@ placements, the timeline, so the national figures read the same before and after
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
 from audit import service as audit
 from errors import ValidationError
 from extensions import db
-from notify.models import NotificationAttempt
-from notify.service import normalise_number
+from notify import service as notify
 from piket.models import CLOSED_STATUSES, Case, PlacementRequest
 from piket.service import profile_stats
 from transactions import atomic
@@ -78,18 +77,10 @@ def _forget_callback_phone(case, request_ids):
     """The outbox keeps what was sent to whom; for a purged case the requester's number goes (the body has no personal data)."""
     numbers = {case.callback_phone}
     try:
-        numbers.add(normalise_number(case.callback_phone))
+        numbers.add(notify.normalise_number(case.callback_phone))
     except ValidationError:  # not a phone number: only the raw text can be in the outbox
         pass
-    db.session.execute(
-        update(NotificationAttempt)
-        .where(
-            NotificationAttempt.request_id.in_(request_ids),
-            or_(NotificationAttempt.to_number.in_(numbers), NotificationAttempt.purpose == "requester"),
-        )
-        .values(to_number="")
-        .execution_options(synchronize_session=False)
-    )
+    notify.forget_numbers(request_ids=request_ids, numbers=numbers, purpose="requester")
 
 
 def purge_due(now) -> int:

@@ -12,7 +12,7 @@ from audit import service as audit
 from beds.registry import region_by_code
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
-from piket import escalation, messages
+from piket import escalation, messages, proposals
 from piket.models import OPEN_STATUSES, Case, PlacementRequest
 from piket.timeline import event
 from transactions import atomic, locked
@@ -261,10 +261,14 @@ def cancel(now, request_id, user) -> PlacementRequest:
         raise Forbidden("Alleen de aanvrager of een zorgcoördinator trekt een aanvraag in.")
     from piket import placements  # releasing holds is the placements' business
 
+    # Why it got no bed, kept for unmet demand: solved before the lock, recorded if it ends unplaced.
+    reasons = proposals.blocking_reasons(now, request) if request.status in proposals.WAITING else None
     with atomic():
         row = locked(PlacementRequest, request.id)
         if row.status not in OPEN_STATUSES:
             raise Conflict(f"Deze aanvraag is al {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
+        if reasons is not None and row.status in proposals.WAITING:
+            row.blocking_reasons = reasons
         placements.release_open(now, row, "cancelled", user)
         row.status, row.closed_at = "cancelled", now
         escalation.stop(row)

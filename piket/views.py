@@ -155,6 +155,8 @@ def case_page(case_id):
     report["may_mark"] = (
         report["placed_at"] is not None and not report["report_made"] and reports.may_mark(g.user, case)
     )
+    # The shelter addresses this user may see, each showing audited: the one write this page's GET makes.
+    addresses = placements.disclose_addresses(now, [p for r in case.requests for p in r.placements], g.user)
     return render_template(
         "piket/case.html",
         case=case,
@@ -162,7 +164,7 @@ def case_page(case_id):
         errors=errors,
         report_owner=owner,
         report=report,
-        requests=[request_json(r, g.user, now, timeline=True) for r in case.requests],
+        requests=[request_json(r, addresses, timeline=True) for r in case.requests],
         status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s),
     )
 
@@ -218,7 +220,7 @@ def intakes(shelter_id):
 @require(Role.ADMIN)
 def worker_page():
     """Is the worker alive, and what is waiting for it? Paging depends on it."""
-    from notify.models import NotificationAttempt
+    from notify import service as notify
     from piket import heartbeat
 
     now = utcnow()
@@ -228,7 +230,4 @@ def worker_page():
         .select_from(PlacementRequest)
         .where(PlacementRequest.status.in_(("received", "paging")), PlacementRequest.next_action_at <= now)
     )
-    pending = db.session.scalar(
-        select(db.func.count()).select_from(NotificationAttempt).where(NotificationAttempt.status == "pending")
-    )
-    return render_template("piket/worker.html", state=state, due=due, pending=pending)
+    return render_template("piket/worker.html", state=state, due=due, pending=notify.pending_count())

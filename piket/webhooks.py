@@ -1,11 +1,14 @@
 """Twilio webhooks of the piket (thin): inbound SMS, the page call's TwiML and keypad, the national
-piket number. Every route is signed (notify.signature); the logic lives in answers.py and hotline.py."""
+piket number. Every route is signed (notify.signature); the logic lives in answers.py and hotline.py,
+and for an inbound SMS that is no answer to a page, in notify (STOP/START) and beds (BEDDEN)."""
 
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from beds import service as beds
 from extensions import db
+from notify import service as notify
 from notify.signature import twilio_signed
 from piket import answers, escalation, hotline, messages
 from piket.models import PlacementRequest
@@ -30,12 +33,24 @@ def _url(path) -> str:
 @bp.post("/sms")
 @twilio_signed
 def inbound_sms():
-    form = request.form
-    reply = answers.handle_sms(utcnow(), form.get("From", ""), form.get("Body", ""), form.get("MessageSid", ""))
+    """The one inbound SMS number, handled once per message sid."""
+    now, form = utcnow(), request.form
+    sender, body = form.get("From", ""), form.get("Body", "") or ""
+    reply = answers.once(now, f"sms:{form.get('MessageSid', '')}", lambda: _answer_sms(now, sender, body))
     response = MessagingResponse()
     if reply:
         response.message(reply)
     return _twiml(response)
+
+
+def _answer_sms(now, sender, body) -> str | None:
+    """STOP/START is the outbox's (notify), BEDDEN the registry's (beds); anything else answers a page."""
+    words = body.strip().upper().replace(",", " ").split()
+    return (
+        notify.answer_opt_sms(now, sender, words)
+        or beds.answer_free_beds_sms(now, sender, words)
+        or answers.answer_sms(now, sender, words)
+    )
 
 
 # --- the page call ------------------------------------------------------------------------------------------

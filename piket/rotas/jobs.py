@@ -15,7 +15,6 @@ import vocabulary
 from accounts.models import User
 from extensions import db
 from notify import service as notify
-from notify.models import NotificationAttempt
 from piket.models import OPEN_STATUSES, Case, PlacementRequest
 from piket.rotas import schedule, service
 from timeutil import AMSTERDAM, local
@@ -41,7 +40,7 @@ def _key(kind, rota, user_id, start) -> str:
 
 def _send(now, key, person, purpose, text) -> int:
     """One SMS (text() makes it), once per key; 1 when it was added now."""
-    if db.session.scalar(select(NotificationAttempt.id).where(NotificationAttempt.dedupe_key == key)):
+    if notify.queued_keys([key]):
         return 0
     with atomic():
         notify.enqueue(

@@ -3,14 +3,14 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from audit.models import AuditEntry
 from beds.models import BedPool
 from extensions import db
-from piket import placements
+from piket import placements, proposals
 from piket.models import PlacementRequest
-from tests.conftest import MOTHER
+from tests.conftest import MAN, MOTHER
 
 
 def proposals_for(api, rid):
@@ -41,8 +41,98 @@ def test_unplaced_request_shows_blocking_reasons_and_the_rule_to_waive(api, new_
     assert reasons["contra_indication:active_addiction"] == 2 and reasons["gender"] == 1
     assert "contra_indication:active_addiction" in [w["rule"] for w in entry["waivers"]]
     db.session.expire_all()
-    stored = db.session.get(PlacementRequest, rid).blocking_reasons
-    assert stored["contra_indication:active_addiction"] == 2
+    assert db.session.get(PlacementRequest, rid).blocking_reasons is None  # showing proposals only reads
+
+
+def writes(log) -> list[str]:
+    return [s for s in log if s.split(" ", 1)[0] in ("INSERT", "UPDATE", "DELETE")]
+
+
+def unplaced_and_placeable(new_case):
+    """A case of an addicted mother (no shelter takes her) and a man (Mannenopvang does)."""
+    addicted = {**MOTHER, "needs": ["active_addiction"], "residence": "lawful"}
+    return new_case(requests=[{"persons": [addicted], "children": 2}, {"persons": [MAN]}], apart=[])["requests"]
+
+
+def test_showing_proposals_writes_nothing(api, new_case, registry, sql_log):
+    mother, man = unplaced_and_placeable(new_case)
+    api("coordinator", "GET", f"/api/v1/placement-requests/{mother['id']}")  # the token's last use is noted once
+    sql_log.clear()
+    result = proposals_for(api, mother["id"])
+    assert result[str(mother["id"])]["unplaced_reasons"] and result[str(man["id"])]["proposal"]
+    assert sql_log and writes(sql_log) == [] and "COMMIT" not in sql_log
+
+
+def test_the_case_page_with_proposals_writes_nothing(client, login, new_case, registry, users, sql_log):
+    mother, _man = unplaced_and_placeable(new_case)
+    case_id = db.session.get(PlacementRequest, mother["id"]).case_id
+    login(users["coordinator"])
+    sql_log.clear()
+    page = client.get(f"/zaak/{case_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Mannenopvang Rotterdam" in html and "actieve verslaving" in html
+    assert sql_log and writes(sql_log) == [] and "COMMIT" not in sql_log
+
+
+def test_the_one_write_of_the_case_page_is_the_audited_address(client, login, api, new_case, registry, users, sql_log):
+    """A coordinator sees a confidential address of a held placement: audited by the service, nothing else written."""
+    mother, _man = unplaced_and_placeable(new_case)
+    man_id = _man["id"]
+    pool_id = proposals_for(api, man_id)[str(man_id)]["proposal"]["pool_id"]
+    api("coordinator", "POST", f"/api/v1/placement-requests/{man_id}/placements", json={"pool_id": pool_id})
+    case_id = db.session.get(PlacementRequest, mother["id"]).case_id
+    login(users["coordinator"])
+    last = db.session.scalar(select(func.max(AuditEntry.id)))
+    sql_log.clear()
+    html = client.get(f"/zaak/{case_id}").get_data(as_text=True)
+    assert "Mannenweg 3, Rotterdam" in html
+    assert [w.split(" (", 1)[0] for w in writes(sql_log)] == ["INSERT INTO audit_log"]
+    shown = db.session.scalars(select(AuditEntry).where(AuditEntry.id > last)).all()
+    assert [(e.action, e.actor, e.entity_id) for e in shown] == [
+        ("shelter.address_shown", users["coordinator"].email, str(registry["shelters"]["rot-mo"].id))
+    ]
+
+
+def test_blocking_reasons_are_recorded_when_the_request_is_cancelled_unplaced(api, new_case, registry, now):
+    from national import demand
+
+    mother, man = unplaced_and_placeable(new_case)
+    for r in (mother, man):
+        assert api("police", "POST", f"/api/v1/placement-requests/{r['id']}/cancel").status_code == 200
+    db.session.expire_all()
+    stored = db.session.get(PlacementRequest, mother["id"]).blocking_reasons
+    assert stored["contra_indication:active_addiction"] == 2 and stored["gender"] == 1
+    assert db.session.get(PlacementRequest, man["id"]).blocking_reasons == {}  # a bed was free: withdrawn
+    reasons = demand.unmet(now, now - dt.timedelta(days=1), now + dt.timedelta(days=1))["unmet_by_reason"]
+    by_reason = {row["reason"]: row["requests"] for row in reasons.rows}
+    assert by_reason["contra_indication:active_addiction"] == 1 and by_reason["withdrawn"] == 1
+
+
+def test_blocking_reasons_are_not_recorded_for_a_request_cancelled_with_a_place_held(api, new_case, registry):
+    _mother, man = unplaced_and_placeable(new_case)
+    pool_id = proposals_for(api, man["id"])[str(man["id"])]["proposal"]["pool_id"]
+    api("coordinator", "POST", f"/api/v1/placement-requests/{man['id']}/placements", json={"pool_id": pool_id})
+    assert api("police", "POST", f"/api/v1/placement-requests/{man['id']}/cancel").status_code == 200
+    db.session.expire_all()
+    assert db.session.get(PlacementRequest, man["id"]).blocking_reasons is None
+
+
+def test_blocking_reasons_are_recorded_by_the_worker_when_the_ladder_is_exhausted(app, new_case, registry, fake, now):
+    """Nobody is on duty: the worker's escalation job exhausts the requests at once, then records why."""
+    from national import demand
+    from piket import jobs
+
+    mother, man = unplaced_and_placeable(new_case)
+    jobs.escalate(now)
+    db.session.expire_all()
+    m, h = db.session.get(PlacementRequest, mother["id"]), db.session.get(PlacementRequest, man["id"])
+    assert m.status == h.status == "exhausted"
+    assert m.blocking_reasons["contra_indication:active_addiction"] == 2 and h.blocking_reasons == {}
+    assert proposals.record_exhausted(now) == 0  # recorded once, however often the job runs
+    reasons = demand.unmet(now, now - dt.timedelta(days=1), now + dt.timedelta(days=1))["unmet_by_reason"]
+    by_reason = {row["reason"]: row["requests"] for row in reasons.rows}
+    assert by_reason["contra_indication:active_addiction"] == 1 and by_reason["no_response"] == 1
 
 
 def test_choose_confirm_and_the_requester_then_sees_the_address(api, new_case, registry, users):
