@@ -16,6 +16,7 @@ from extensions import db
 from notify import service as notify
 from notify.models import NotificationAttempt
 from piket import escalation, messages, service
+from piket.lifecycle import ESCALATING
 from piket.models import PlacementRequest, WebhookReceipt
 from timeutil import format_local
 from transactions import atomic
@@ -178,7 +179,7 @@ def _key(now, attempt_id, digit) -> str:
     if request is None:
         return "closed|"
     if digit == "2":
-        if request.status in escalation.PAGING_STATUSES:
+        if request.status in ESCALATING:
             decline(now, request, user, "voice")
         return "declined|"
     reply = accept(now, request, user, "voice")

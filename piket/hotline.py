@@ -13,7 +13,8 @@ from sqlalchemy import select
 from accounts.models import User, user_regions
 from beds.models import Region
 from extensions import db
-from piket import answers, escalation, service
+from piket import answers, service
+from piket.lifecycle import ESCALATING, OPEN
 from piket.models import Case, PlacementRequest
 from piket.rotas import service as rotas
 from piket.timeline import event
@@ -74,7 +75,7 @@ def _join_or_create(now, number, region) -> PlacementRequest:
         select(PlacementRequest)
         .join(Case)
         .where(
-            PlacementRequest.status.in_(("received", "paging", "accepted", "placing")),
+            PlacementRequest.status.in_(OPEN),
             PlacementRequest.created_at >= since,
         )
         .order_by(PlacementRequest.id.desc())
@@ -120,7 +121,7 @@ def nobody_answered(now, request):
     """The call reached nobody: the ladder starts now (SMS and calls), the caller hears the code."""
     with atomic():
         row = db.session.get(PlacementRequest, request.id)
-        if row.status in escalation.PAGING_STATUSES:
+        if row.status in ESCALATING:
             row.next_action_at = now
         event(now, row, "phone_unanswered")
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 import vocabulary
 from beds import service as beds
 from extensions import db
+from piket.lifecycle import PlacementStatus
 from piket.models import RequestEvent
 from timeutil import format_local
 
@@ -24,7 +25,7 @@ def placement_json(p, user, now):
         "refusal_reason": p.refusal_reason,
     }
     # The requester sees the address only once the shelter confirmed the intake; every showing is audited.
-    confirmed_requester = p.request.case.created_by_id == user.id and p.status == "confirmed"
+    confirmed_requester = p.request.case.created_by_id == user.id and p.status == PlacementStatus.CONFIRMED
     address = beds.shelter_address(now, p.shelter, user, confirmed_requester)
     if address is not None:
         body["address"] = address

@@ -13,9 +13,8 @@ from beds import service as beds
 from beds.models import Shelter
 from beds.scenario import shelter_entry
 from extensions import db
+from piket.lifecycle import WAITING
 from timeutil import intake_open
-
-WAITING = ("received", "paging", "accepted")  # open requests without a placement under way
 
 
 def build_scenario(now, requests, cfg) -> tuple[dict, dict]:

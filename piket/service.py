@@ -2,24 +2,25 @@
 
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import validation as v
 import vocabulary
 from audit import service as audit
+from beds import holds
 from beds.registry import region_by_code
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
-from piket import escalation, messages
-from piket.models import OPEN_STATUSES, Case, PlacementRequest
+from piket import escalation, lifecycle, messages
+from piket.lifecycle import ACCEPTABLE, ESCALATING, OPEN, PlacementStatus, RequestStatus
+from piket.models import Case, PlacementRequest
 from piket.timeline import event
 from transactions import atomic, locked
 
 PHONE = r"\+?[0-9 ()-]{6,20}"
 CODE_ALPHABET = "ACDEFHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 6/G, 8/B: read out at night
 MAX_GROUPS, MAX_PERSONS = 150, 20
-ACCEPTABLE = ("received", "paging", "exhausted")  # exhausted is loud, and still open to a late yes
 DEFAULT_ORG = {"police": "police", "coordinator": "coordinator", "admin": "coordinator"}
 
 
@@ -142,7 +143,7 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
                 request = PlacementRequest(
                     case=case,
                     short_code=_short_code(),
-                    status="received",
+                    status=RequestStatus.RECEIVED,
                     created_at=now,
                     urgency=group["urgency"],
                     threat=group["threat"],
@@ -219,20 +220,17 @@ def accept(now, request_id, user, channel="web") -> PlacementRequest:
     if user.role not in ("coordinator", "admin"):
         raise Forbidden("Alleen een zorgcoördinator neemt een aanvraag aan.")
     with atomic():
-        won = (
-            db.session.execute(
-                update(PlacementRequest)
-                .where(PlacementRequest.id == request.id, PlacementRequest.status.in_(ACCEPTABLE))
-                .values(status="accepted", accepted_by_id=user.id, accepted_at=now, closed_at=None)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            == 1
+        won = lifecycle.claim(
+            now,
+            request,
+            RequestStatus.ACCEPTED,
+            among=ACCEPTABLE,  # not `placing`: that one is accepted already
+            values={"accepted_by_id": user.id, "accepted_at": now},
+            actor=user,
+            channel=channel,
         )
         if won:
-            db.session.refresh(request)
-            event(now, request, "accepted", user, channel=channel)
             escalation.after_accept(now, request, user, channel)
-            audit.record(now, "request.accept", "placement_request", request.id, actor=user)
     db.session.refresh(request)
     if not won:
         from accounts.models import User
@@ -253,17 +251,13 @@ def cancel(now, request_id, user) -> PlacementRequest:
     request = get_request(request_id, user)
     if user.role not in ("coordinator", "admin") and request.case.created_by_id != user.id:
         raise Forbidden("Alleen de aanvrager of een zorgcoördinator trekt een aanvraag in.")
-    from piket import placements  # releasing holds is the placements' business
-
     with atomic():
         row = locked(PlacementRequest, request.id)
-        if row.status not in OPEN_STATUSES:
-            raise Conflict(f"Deze aanvraag is al {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
-        placements.release_open(now, row, "cancelled", user)
-        row.status, row.closed_at = "cancelled", now
-        escalation.stop(row)
-        event(now, row, "cancelled", user)
-        audit.record(now, "request.cancel", "placement_request", row.id, actor=user)
+        lifecycle.transition(now, row, RequestStatus.CANCELLED, actor=user)
+        for placement in row.placements:  # a place still held for it is given back
+            if placement.status == PlacementStatus.HELD:
+                holds.release(now, placement.hold_id, "cancelled", actor=user)
+                lifecycle.decide(now, placement, PlacementStatus.RELEASED)
     return request
 
 
@@ -271,7 +265,7 @@ def decline(now, request_id, user, channel) -> PlacementRequest:
     """A paged coordinator says 'not me' (keypad 2, SMS NEE, the link's second button)."""
     request = get_request(request_id, user)
     with atomic():
-        if request.status in ("received", "paging"):
+        if request.status in ESCALATING:
             escalation.decline(now, request, user, channel)
     return request
 
@@ -321,7 +315,7 @@ def set_profile(now, request_id, data, user) -> PlacementRequest:
         row = locked(PlacementRequest, request.id)
         if row.persons:
             raise Conflict("Het profiel van deze aanvraag is al ingevuld.", field="persons")
-        if row.status not in OPEN_STATUSES:
+        if row.status not in OPEN:
             raise Conflict(f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
         row.persons, row.children, row.size = parsed, children, len(parsed) + children
         row.profile_stats = profile_stats(parsed, children)
