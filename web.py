@@ -5,6 +5,7 @@ from flask import Blueprint, Response, current_app, g, render_template
 import vocabulary
 from accounts.access import require
 from accounts.roles import EVERYONE
+from piket import lifecycle
 from timeutil import format_local, utcnow
 
 home_bp = Blueprint("home", __name__)
@@ -46,6 +47,7 @@ def template_helpers():
     return {
         "v": vocabulary,
         "label": vocabulary.label,
+        "lifecycle": lifecycle,  # the status groups: `r.status in lifecycle.OPEN`
         "when": format_local,
         "current_user": g.get("user"),
         "worker_down": worker_down,

@@ -6,6 +6,7 @@ constraint (occupied + out_of_service + held <= capacity) refuses anything that 
 """
 
 import datetime as dt
+from enum import StrEnum
 
 from sqlalchemy import select
 
@@ -15,6 +16,22 @@ from beds.models import BedPool, Hold
 from errors import Conflict, NotFound
 from extensions import db
 from transactions import locked
+
+
+class HoldStatus(StrEnum):
+    HELD = "held"
+    CONFIRMED = "confirmed"  # the intake happened: the held places are occupied now
+    RELEASED = "released"
+    EXPIRED = "expired"
+
+
+# A hold ends once: held → confirmed | released | expired.
+HOLD_TRANSITIONS: dict[HoldStatus, frozenset[HoldStatus]] = {
+    HoldStatus.HELD: frozenset({HoldStatus.CONFIRMED, HoldStatus.RELEASED, HoldStatus.EXPIRED}),
+    HoldStatus.CONFIRMED: frozenset(),
+    HoldStatus.RELEASED: frozenset(),
+    HoldStatus.EXPIRED: frozenset(),
+}
 
 
 def _locked_pool(pool_id) -> BedPool:
@@ -38,7 +55,11 @@ def place(now, pool_id, places, minutes, actor=None) -> Hold:
         raise Conflict("Deze plaats is net bezet geraakt; kies een ander voorstel.", field="pool", code="no_capacity")
     pool.held += places
     hold = Hold(
-        pool_id=pool.id, places=places, status="held", created_at=now, expires_at=now + dt.timedelta(minutes=minutes)
+        pool_id=pool.id,
+        places=places,
+        status=HoldStatus.HELD,
+        created_at=now,
+        expires_at=now + dt.timedelta(minutes=minutes),
     )
     db.session.add(hold)
     db.session.flush()
@@ -46,13 +67,13 @@ def place(now, pool_id, places, minutes, actor=None) -> Hold:
     return hold
 
 
-def _end(now, hold, status, reason=None, actor=None):
-    if hold.status != "held":
+def _end(now, hold, status: HoldStatus, reason=None, actor=None):
+    if status not in HOLD_TRANSITIONS[HoldStatus(hold.status)]:
         ended = vocabulary.label(vocabulary.HOLD_STATUSES, hold.status)
         raise Conflict(f"Deze reservering is al {ended}.", field="hold_id", code="hold_ended")
     pool = _locked_pool(hold.pool_id)
     pool.held -= hold.places
-    if status == "confirmed":
+    if status == HoldStatus.CONFIRMED:
         pool.occupied += hold.places  # the intake happened: held places become occupied ones
     hold.status, hold.ended_at, hold.reason = status, now, reason
     audit.record(
@@ -68,22 +89,25 @@ def _end(now, hold, status, reason=None, actor=None):
 
 
 def confirm(now, hold_id, actor=None) -> Hold:
-    return _end(now, _locked_hold(hold_id), "confirmed", actor=actor)
+    return _end(now, _locked_hold(hold_id), HoldStatus.CONFIRMED, actor=actor)
 
 
 def release(now, hold_id, reason=None, actor=None) -> Hold:
-    return _end(now, _locked_hold(hold_id), "released", reason, actor=actor)
+    return _end(now, _locked_hold(hold_id), HoldStatus.RELEASED, reason, actor=actor)
 
 
 def due_for_expiry(now, limit=100) -> list[int]:
     return db.session.scalars(
-        select(Hold.id).where(Hold.status == "held", Hold.expires_at <= now).order_by(Hold.expires_at).limit(limit)
+        select(Hold.id)
+        .where(Hold.status == HoldStatus.HELD, Hold.expires_at <= now)
+        .order_by(Hold.expires_at)
+        .limit(limit)
     ).all()
 
 
 def expire(now, hold_id) -> Hold | None:
     """Expire one hold if it is still held and past its time (a second worker finds it ended)."""
     hold = _locked_hold(hold_id)
-    if hold.status != "held" or hold.expires_at > now:
+    if hold.status != HoldStatus.HELD or hold.expires_at > now:
         return None
-    return _end(now, hold, "expired")
+    return _end(now, hold, HoldStatus.EXPIRED)

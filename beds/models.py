@@ -115,7 +115,7 @@ class Hold(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     pool_id: Mapped[int] = mapped_column(ForeignKey("bed_pools.id"), index=True)
     places: Mapped[int] = mapped_column(Integer)  # beds, or 1 room for a family_room pool
-    status: Mapped[str] = mapped_column(String(12), default="held", index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # beds/holds.py: HoldStatus
     created_at = mapped_column(UTCDateTime)
     expires_at = mapped_column(UTCDateTime, index=True)
     ended_at = mapped_column(UTCDateTime, nullable=True)

@@ -19,11 +19,11 @@ import vocabulary
 from beds.models import EmptySearch, Region
 from extensions import db
 from national.tables import Table
+from piket.lifecycle import CLOSED_UNPLACED, PlacementStatus, RequestStatus
 from piket.models import Case, Placement, PlacementRequest
 from piket.service import profile_stats
 from timeutil import local
 
-UNMET_STATUSES = ("cancelled", "exhausted")
 UNKNOWN_REGION = "onbekend"
 
 
@@ -33,7 +33,9 @@ def _month(moment: dt.datetime) -> str:
 
 def _unmet_requests(since, until, region_ids=None) -> list[dict]:
     """Requests closed in [since, until) without a bed, with their case region: one query."""
-    confirmed = select(Placement.id).where(Placement.request_id == PlacementRequest.id, Placement.status == "confirmed")
+    confirmed = select(Placement.id).where(
+        Placement.request_id == PlacementRequest.id, Placement.status == PlacementStatus.CONFIRMED
+    )
     query = (
         select(
             PlacementRequest.id,
@@ -50,7 +52,7 @@ def _unmet_requests(since, until, region_ids=None) -> list[dict]:
         .join(Case, Case.id == PlacementRequest.case_id)
         .join(Region, Region.id == Case.region_id)
         .where(
-            PlacementRequest.status.in_(UNMET_STATUSES),
+            PlacementRequest.status.in_(CLOSED_UNPLACED),
             PlacementRequest.closed_at >= since,
             PlacementRequest.closed_at < until,
             ~confirmed.exists(),
@@ -66,7 +68,7 @@ def _unmet_requests(since, until, region_ids=None) -> list[dict]:
         stats = stats or profile_stats(persons, children) or {}
         if blocking:
             reasons = sorted(blocking)
-        elif status == "exhausted":
+        elif status == RequestStatus.EXHAUSTED:
             reasons = ["no_response"]
         elif not stats:
             reasons = ["no_profile"]
@@ -94,7 +96,7 @@ def _refusals(since, until, region_ids=None) -> list[tuple]:
         .join(PlacementRequest, PlacementRequest.id == Placement.request_id)
         .join(Case, Case.id == PlacementRequest.case_id)
         .join(Region, Region.id == Case.region_id)
-        .where(Placement.status == "refused", Placement.decided_at >= since, Placement.decided_at < until)
+        .where(Placement.status == PlacementStatus.REFUSED, Placement.decided_at >= since, Placement.decided_at < until)
     )
     if region_ids is not None:
         query = query.where(Case.region_id.in_(list(region_ids)))

@@ -15,9 +15,11 @@ from sqlalchemy import func, insert, select
 import vocabulary
 from accounts.models import User
 from accounts.roles import Role
+from beds.holds import HoldStatus
 from beds.models import BedPool, EmptySearch, Hold, Region, Shelter
 from extensions import db
 from national.models import OccupancySnapshot
+from piket.lifecycle import PlacementStatus, RequestStatus
 from piket.models import Case, Placement, PlacementRequest, RequestEvent
 from timeutil import AMSTERDAM, local
 from transactions import atomic
@@ -113,8 +115,10 @@ def _past_requests(now, pools, rng) -> tuple[int, int]:
             found_lon=region.lon,
             source="web",
         )
-        outcome = rng.choices(["placed", "exhausted", "cancelled"], weights=[7, 1, 2])[0]
-        request = PlacementRequest(
+        outcome = rng.choices(
+            [RequestStatus.PLACED, RequestStatus.EXHAUSTED, RequestStatus.CANCELLED], weights=[7, 1, 2]
+        )[0]
+        request = PlacementRequest(  # history, written as it ended (not through piket/lifecycle.py)
             case=case,
             short_code=f"D{n:03d}",
             status=outcome,
@@ -136,7 +140,7 @@ def _past_requests(now, pools, rng) -> tuple[int, int]:
         events += [
             ("paged", created + dt.timedelta(minutes=10 * i), {"level": level}) for i, level in enumerate(paged_levels)
         ]
-        if outcome == "placed":
+        if outcome == RequestStatus.PLACED:
             accepted = created + dt.timedelta(minutes=rng.uniform(2, 25 if len(paged_levels) == 1 else 40))
             chosen = accepted + dt.timedelta(minutes=rng.uniform(3, 30))
             confirmed = chosen + dt.timedelta(minutes=rng.uniform(10, 120))
@@ -150,11 +154,11 @@ def _past_requests(now, pools, rng) -> tuple[int, int]:
                     staff,
                     chosen,
                     chosen + dt.timedelta(minutes=20),
-                    "refused",
+                    PlacementStatus.REFUSED,
                     rng.choice(list(vocabulary.REFUSAL_REASONS)),
                 )
                 pool, shelter = rng.choice(pools)
-            _placement(request, pool, shelter, coordinator, staff, chosen, confirmed, "confirmed")
+            _placement(request, pool, shelter, coordinator, staff, chosen, confirmed, PlacementStatus.CONFIRMED)
             request.accepted_by_id, request.accepted_at, request.closed_at = coordinator.id, accepted, confirmed
             case.report_owner_id, case.report_owner_since = coordinator.id, confirmed
             if confirmed < now - dt.timedelta(days=3) and rng.random() < 0.7:
@@ -166,8 +170,10 @@ def _past_requests(now, pools, rng) -> tuple[int, int]:
                 ("intake_confirmed", confirmed, {}),
             ]
         else:
-            request.closed_at = created + dt.timedelta(minutes=30 if outcome == "exhausted" else rng.uniform(40, 300))
-            if outcome == "cancelled" or rng.random() < 0.5:
+            request.closed_at = created + dt.timedelta(
+                minutes=30 if outcome == RequestStatus.EXHAUSTED else rng.uniform(40, 300)
+            )
+            if outcome == RequestStatus.CANCELLED or rng.random() < 0.5:
                 request.blocking_reasons = _reasons(needs, gender, age, residence, rng)
             events.append((outcome, request.closed_at, {}))
         for kind, at, detail in events:
@@ -211,7 +217,7 @@ def _placement(request, pool, shelter, coordinator, staff, chosen, decided, stat
     hold = Hold(
         pool_id=pool.id,
         places=1,
-        status="confirmed" if status == "confirmed" else "released",
+        status=HoldStatus.CONFIRMED if status == PlacementStatus.CONFIRMED else HoldStatus.RELEASED,
         created_at=chosen,
         expires_at=chosen + dt.timedelta(minutes=90),
         ended_at=decided,

@@ -30,6 +30,7 @@ from sqlalchemy import select
 from beds.models import Region
 from extensions import db
 from national.tables import Table
+from piket.lifecycle import RequestStatus
 from piket.models import Case, Placement, PlacementRequest, RequestEvent
 from piket.rotas import schedule
 from piket.rotas import service as rotas
@@ -170,7 +171,7 @@ def escalations(now, since, until, region_ids=None) -> Table:
     counts, names = defaultdict(lambda: dict(empty)), {}
     for request_id, _created, _accepted, status, region_id, name in requests:
         names[region_id] = name
-        levels = reached[request_id] | ({"exhausted"} if status == "exhausted" else set())
+        levels = reached[request_id] | ({"exhausted"} if status == RequestStatus.EXHAUSTED else set())
         for key in (region_id, None):
             row = counts[key]
             row["requests"] += 1

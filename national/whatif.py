@@ -25,6 +25,7 @@ from beds.scenario import shelter_entry
 from errors import ValidationError
 from extensions import db
 from national.tables import Table
+from piket.lifecycle import CLOSED_UNPLACED, PlacementStatus
 from piket.models import Placement, PlacementRequest
 from piket.proposals import request_entry
 
@@ -34,14 +35,15 @@ MAX_EDITS = 100
 MAX_EXTRA = 500  # places (or rooms) one edit may add
 MAX_ROOM_SIZE = 20
 MAX_NUMBER = 100_000  # any whole number in an uploaded scenario (free places, room sizes, ages, children)
-CLOSED_UNPLACED = ("cancelled", "exhausted")
 POOL_KEY = r"[A-Za-z0-9._-]{1,40}"
 
 
 def unplaced_requests(now, days=30) -> list[PlacementRequest]:
     """Requests closed without a bed (withdrawn or nobody reached) in the last `days` days, whose
     profile is still there (not purged, not a phone request left without one)."""
-    confirmed = select(Placement.id).where(Placement.request_id == PlacementRequest.id, Placement.status == "confirmed")
+    confirmed = select(Placement.id).where(
+        Placement.request_id == PlacementRequest.id, Placement.status == PlacementStatus.CONFIRMED
+    )
     rows = db.session.scalars(
         select(PlacementRequest)
         .where(

@@ -15,6 +15,7 @@ from errors import Conflict
 from extensions import db
 from notify import service as notify
 from piket import escalation, messages, service
+from piket.lifecycle import ESCALATING
 from piket.models import PlacementRequest, WebhookReceipt
 from transactions import atomic
 
@@ -132,7 +133,7 @@ def _key(now, attempt_id, digit) -> str:
     if request is None:
         return "closed|"
     if digit == "2":
-        if request.status in escalation.PAGING_STATUSES:
+        if request.status in ESCALATING:
             decline(now, request, user, "voice")
         return "declined|"
     reply = accept(now, request, user, "voice")

@@ -9,7 +9,8 @@ from accounts.roles import CASE_READERS, COORDINATING, REQUESTERS, SHELTER_KEEPE
 from errors import ValidationError
 from extensions import db
 from piket import placements, proposals, reports, service
-from piket.models import OPEN_STATUSES, Case, PlacementRequest
+from piket.lifecycle import OPEN
+from piket.models import Case, PlacementRequest
 from piket.present import placement_json, request_json
 from timeutil import utcnow
 
@@ -53,7 +54,7 @@ def list_requests():
     if g.user.role == Role.POLICE:
         query = query.where(Case.created_by_id == g.user.id)
     if v.boolean(request.args, "open", default=False) if request.args.get("open") else False:
-        query = query.where(PlacementRequest.status.in_(OPEN_STATUSES))
+        query = query.where(PlacementRequest.status.in_(OPEN))
     return jsonify({"requests": _requests_body(db.session.scalars(query).all(), now)})
 
 

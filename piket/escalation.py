@@ -15,16 +15,15 @@ from sqlalchemy import select, update
 
 from accounts.models import User
 from accounts.roles import Role
-from audit import service as audit
 from extensions import db
 from notify import service as notify
-from piket import messages
+from piket import lifecycle, messages
+from piket.lifecycle import ESCALATING, RequestStatus
 from piket.models import EscalationPolicy, PlacementRequest, RequestEvent
 from piket.rotas import service as rotas
 from piket.timeline import event
 from transactions import atomic
 
-PAGING_STATUSES = ("received", "paging")
 # An attempt that can never be answered. A call not picked up (no_answer, busy) is not dead: the
 # person may still answer the SMS, and the ladder calls again at its minute.
 DEAD = ("failed", "undelivered", "opted_out")
@@ -72,13 +71,11 @@ def start(now, request, delay_minutes=0):
     request.next_action_at = now + dt.timedelta(minutes=delay_minutes)
 
 
-def stop(request):
-    """Accepted, cancelled or closed: nothing more is due."""
-    request.next_action_at = None
-
-
 def due_at(request, index):
-    return request.created_at + dt.timedelta(minutes=request.escalation["steps"][index]["after"])
+    # A ladder started over (back to paging, piket/lifecycle.py) counts its minutes from then.
+    since = request.escalation.get("since")
+    start = dt.datetime.fromisoformat(since) if since else request.created_at
+    return start + dt.timedelta(minutes=request.escalation["steps"][index]["after"])
 
 
 # --- the tick -------------------------------------------------------------------------------------
@@ -90,7 +87,7 @@ def tick(now) -> int:
     done = 0
     due = db.session.scalars(
         select(PlacementRequest.id)
-        .where(PlacementRequest.status.in_(PAGING_STATUSES), PlacementRequest.next_action_at <= now)
+        .where(PlacementRequest.status.in_(ESCALATING), PlacementRequest.next_action_at <= now)
         .order_by(PlacementRequest.next_action_at)
         .limit(200)
     ).all()
@@ -107,7 +104,7 @@ def _run_next_step(now, request_id) -> bool:
         request = db.session.get(PlacementRequest, request_id)
         if (
             request is None
-            or request.status not in PAGING_STATUSES
+            or request.status not in ESCALATING
             or request.next_action_at is None
             or request.next_action_at > now
         ):
@@ -122,7 +119,7 @@ def _run_next_step(now, request_id) -> bool:
                 .where(
                     PlacementRequest.id == request_id,
                     PlacementRequest.escalation_step == index,
-                    PlacementRequest.status.in_(PAGING_STATUSES),
+                    PlacementRequest.status.in_(ESCALATING),
                 )
                 .values(escalation_step=index + 1, next_action_at=due_at(request, index + 1) if following else None)
                 .execution_options(synchronize_session=False)
@@ -151,8 +148,6 @@ def _run_step(now, request, index, step) -> bool:
     if not plan:
         event(now, request, "step_skipped", step=index, level=step["level"], reason=why)
         return False
-    if request.status == "received" and step["level"] != "region":
-        request.status = "paging"  # the region's queue (office hours) is not yet paging anyone on duty
     for user, channel in plan:
         attempt = notify.enqueue(
             now,
@@ -167,15 +162,17 @@ def _run_step(now, request, index, step) -> bool:
         if channel == "sms":
             db.session.flush()
             attempt.body = messages.page_sms(request, attempt, now)  # its accept link names this attempt
-    event(
-        now,
-        request,
-        "paged",
-        step=index,
-        level=step["level"],
-        channels=step["channels"],
-        users=sorted({u.id for u, _c in plan}),
-    )
+    paged = {
+        "step": index,
+        "level": step["level"],
+        "channels": step["channels"],
+        "users": sorted({u.id for u, _c in plan}),
+    }
+    if request.status == RequestStatus.RECEIVED and step["level"] != "region":
+        # The first page to someone on duty (the region's queue in office hours is not paging yet).
+        lifecycle.transition(now, request, RequestStatus.PAGING, source="worker", event_kind="paged", **paged)
+    else:
+        event(now, request, "paged", **paged)
     return True
 
 
@@ -214,7 +211,6 @@ def region_coordinators(region_id) -> list[User]:
 
 def _exhaust(now, request, index):
     """Nobody said yes: loud. Every coordinator of the region and the admins, and the requester."""
-    request.status, request.closed_at, request.next_action_at = "exhausted", now, None
     admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True))).all()
     alerted = {u.id: u for u in region_coordinators(request.case.region_id) + list(admins) if u.phone}
     for user in alerted.values():
@@ -237,8 +233,7 @@ def _exhaust(now, request, index):
         request_id=request.id,
         step=index,
     )
-    event(now, request, "exhausted", step=index, alerted=sorted(alerted))
-    audit.record(now, "request.exhausted", "placement_request", request.id, source="worker")
+    lifecycle.transition(now, request, RequestStatus.EXHAUSTED, source="worker", step=index, alerted=sorted(alerted))
     current_app.logger.error("request %s exhausted: nobody accepted", request.id)
 
 
@@ -248,7 +243,7 @@ def _bring_forward_dead_steps(now):
     r = PlacementRequest
     waiting = db.session.execute(
         select(r.id, r.escalation_step).where(
-            r.status.in_(PAGING_STATUSES),
+            r.status.in_(ESCALATING),
             r.next_action_at > now,
             r.escalation_step > 0,
         )
@@ -315,9 +310,7 @@ def declined_by(request_id) -> set[int]:
 def paged_open_requests(user) -> list[PlacementRequest]:
     """The open requests this person was paged for, newest first (an SMS 'JA' must know which)."""
     open_ = db.session.scalars(
-        select(PlacementRequest)
-        .where(PlacementRequest.status.in_(PAGING_STATUSES))
-        .order_by(PlacementRequest.id.desc())
+        select(PlacementRequest).where(PlacementRequest.status.in_(ESCALATING)).order_by(PlacementRequest.id.desc())
     ).all()
     paged = notify.paged_among(user_id=user.id, request_ids=[r.id for r in open_])
     return [r for r in open_ if r.id in paged]
@@ -332,8 +325,8 @@ def decline(now, request, user, channel):
 
 def after_accept(now, request, user, channel):
     """In the accepting transaction: the ladder stops, the winner's attempts are answered, everyone
-    else paged for it hears it is taken, and a winner who answered by phone or SMS gets the link."""
-    stop(request)
+    else paged for it hears it is taken, and a winner who answered by phone or SMS gets the link.
+    (The move to accepted stopped the ladder: piket/lifecycle.py.)"""
     _mark_responded(now, request, user)
     paged = notify.paged_users(request_id=request.id, besides=user.id)
     for other in db.session.scalars(select(User).where(User.id.in_(paged)).order_by(User.id)):

@@ -15,7 +15,8 @@ from accounts.roles import Role
 from beds.models import Region
 from extensions import db
 from notify import service as notify
-from piket import answers, escalation, service
+from piket import answers, service
+from piket.lifecycle import ESCALATING, OPEN
 from piket.models import Case, PlacementRequest
 from piket.rotas import service as rotas
 from piket.timeline import event
@@ -77,7 +78,7 @@ def _join_or_create(now, number, region) -> PlacementRequest:
         select(PlacementRequest)
         .join(Case)
         .where(
-            PlacementRequest.status.in_(("received", "paging", "accepted", "placing")),
+            PlacementRequest.status.in_(OPEN),
             PlacementRequest.created_at >= since,
         )
         .order_by(PlacementRequest.id.desc())
@@ -123,7 +124,7 @@ def nobody_answered(now, request):
     """The call reached nobody: the ladder starts now (SMS and calls), the caller hears the code."""
     with atomic():
         row = db.session.get(PlacementRequest, request.id)
-        if row.status in escalation.PAGING_STATUSES:
+        if row.status in ESCALATING:
             row.next_action_at = now
         event(now, row, "phone_unanswered")
 

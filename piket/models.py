@@ -11,9 +11,6 @@ from audit.models import APPEND_ONLY
 from columns import UTCDateTime
 from extensions import db
 
-OPEN_STATUSES = ("received", "paging", "accepted", "placing")
-CLOSED_STATUSES = ("placed", "cancelled", "exhausted")
-
 
 class Case(db.Model):
     """One submission: the requests (groups of persons placed together) found together."""
@@ -47,7 +44,7 @@ class PlacementRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     short_code: Mapped[str] = mapped_column(String(8), unique=True)  # said over the phone, typed in an SMS
-    status: Mapped[str] = mapped_column(String(12), default="received", index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # piket/lifecycle.py: RequestStatus, its only writer
     created_at = mapped_column(UTCDateTime, index=True)
     urgency: Mapped[str] = mapped_column(String(12))
     threat: Mapped[str] = mapped_column(String(8))
@@ -81,7 +78,7 @@ class Placement(db.Model):
     shelter_id: Mapped[int] = mapped_column(ForeignKey("shelters.id"), index=True)
     pool_id: Mapped[int] = mapped_column(ForeignKey("bed_pools.id"))
     hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"))
-    status: Mapped[str] = mapped_column(String(12), default="held")  # held, confirmed, refused, released, expired
+    status: Mapped[str] = mapped_column(String(12))  # piket/lifecycle.py: PlacementStatus
     distance_km = mapped_column(db.Float)
     chosen_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     chosen_at = mapped_column(UTCDateTime)

@@ -13,12 +13,12 @@ from beds.scenario import shelter_entry
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
 from notify import service as notify
-from piket import escalation, messages, service
+from piket import lifecycle, messages, service
+from piket.lifecycle import PLACEMENT_ACTIVE, WAITING, PlacementStatus, RequestStatus
 from piket.models import Placement, PlacementRequest
 from piket.proposals import request_entry
+from piket.timeline import event
 from transactions import atomic, locked
-
-ACTIVE = ("held", "confirmed")
 
 
 def _places(pool, request) -> int:
@@ -49,7 +49,7 @@ def _check_apart(request, shelter_id):
     apart = set(request.apart_from or [])
     clash = db.session.scalar(
         select(Placement.id).where(
-            Placement.request_id.in_(apart), Placement.shelter_id == shelter_id, Placement.status.in_(ACTIVE)
+            Placement.request_id.in_(apart), Placement.shelter_id == shelter_id, Placement.status.in_(PLACEMENT_ACTIVE)
         )
     )
     if clash:
@@ -68,11 +68,11 @@ def choose(now, request_id, pool_id, user, cfg) -> Placement:
         raise ValidationError("no such pool", field="pool_id")
     with atomic():
         row = locked(PlacementRequest, request.id)
-        if row.status not in ("received", "paging", "accepted"):
+        if row.status not in WAITING:  # an exhausted request is accepted first
             raise Conflict(f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
         if row.accepted_by_id is None:
             row.accepted_by_id, row.accepted_at = user.id, now
-            service.event(now, row, "accepted", user)
+            event(now, row, "accepted", user)  # taken on without a status of its own: it goes to placing
         distance = _check_fit(now, row, pool, cfg)
         _check_apart(row, pool.shelter_id)
         hold = holds.place(now, pool.id, _places(pool, row), cfg["HOLD_MINUTES"], actor=user)
@@ -81,20 +81,19 @@ def choose(now, request_id, pool_id, user, cfg) -> Placement:
             shelter_id=pool.shelter_id,
             pool_id=pool.id,
             hold_id=hold.id,
-            status="held",
+            status=PlacementStatus.HELD,
             distance_km=distance,
             chosen_by_id=user.id,
             chosen_at=now,
         )
         db.session.add(placement)
-        row.status = "placing"
-        escalation.stop(row)
         db.session.flush()
-        service.event(
+        lifecycle.transition(
             now,
             row,
-            "placement_chosen",
-            user,
+            RequestStatus.PLACING,
+            actor=user,
+            event_kind="placement_chosen",
             placement=placement.id,
             shelter=pool.shelter_id,
             expires_at=hold.expires_at.isoformat(),
@@ -112,7 +111,7 @@ def disclose_addresses(now, placements, user) -> dict[int, str]:
     (beds.disclose_address): call it for what a response or page is about to show, and only then."""
     shown = {}
     for p in placements:
-        confirmed_requester = p.request.case.created_by_id == user.id and p.status == "confirmed"
+        confirmed_requester = p.request.case.created_by_id == user.id and p.status == PlacementStatus.CONFIRMED
         address = beds.disclose_address(now, p.shelter, user, confirmed_requester)
         if address is not None:
             shown[p.id] = address
@@ -139,11 +138,11 @@ def confirm(now, hold_id, user) -> Placement:
         raise Forbidden("Alleen de opvang zelf of een zorgcoördinator bevestigt een intake.")
     with atomic():
         holds.confirm(now, hold_id, actor=user)
-        placement.status, placement.decided_by_id, placement.decided_at = "confirmed", user.id, now
+        lifecycle.decide(now, placement, PlacementStatus.CONFIRMED, by=user)
         request = placement.request
-        request.status, request.closed_at = "placed", now
-        escalation.stop(request)
-        service.event(now, request, "intake_confirmed", user, placement=placement.id)
+        lifecycle.transition(
+            now, request, RequestStatus.PLACED, actor=user, event_kind="intake_confirmed", placement=placement.id
+        )
         _after_placed(now, request, placement)
     return placement
 
@@ -163,7 +162,7 @@ def _after_placed(now, request, placement):
         body=messages.placed_requester_sms(request, placement),
         dedupe_key=f"placed:{placement.id}",
     )
-    service.event(now, request, "requester_informed", channel="sms")
+    event(now, request, "requester_informed", channel="sms")
 
 
 def release(now, hold_id, user, reason=None) -> Placement:
@@ -178,24 +177,19 @@ def release(now, hold_id, user, reason=None) -> Placement:
         raise ValidationError("kies een reden voor de weigering", field="reason")
     with atomic():
         holds.release(now, hold_id, reason, actor=user)
-        placement.status = "refused" if refusal else "released"
-        placement.decided_by_id, placement.decided_at, placement.refusal_reason = user.id, now, reason
-        _back_to_proposals(now, placement.request, "refused" if refusal else "released", user, reason=reason)
+        to = PlacementStatus.REFUSED if refusal else PlacementStatus.RELEASED
+        lifecycle.decide(now, placement, to, by=user, reason=reason)
+        _back_to_proposals(now, placement.request, to, user, reason=reason)
     return placement
 
 
-def _back_to_proposals(now, request, kind, actor=None, **detail):
-    if request.status == "placing":
-        request.status = "accepted"
-    service.event(now, request, f"placement_{kind}", actor, **{k: v for k, v in detail.items() if v is not None})
-
-
-def release_open(now, request, why, user):
-    """Release every hold still open for a request (used when it is cancelled)."""
-    for placement in request.placements:
-        if placement.status == "held":
-            holds.release(now, placement.hold_id, why, actor=user)
-            placement.status, placement.decided_at = "released", now
+def _back_to_proposals(now, request, why: PlacementStatus, actor=None, **detail):
+    """The hold ended without an intake: the request goes back to choosing a place."""
+    kind, detail = f"placement_{why}", {k: v for k, v in detail.items() if v is not None}
+    if request.status == RequestStatus.PLACING:
+        lifecycle.transition(now, request, RequestStatus.ACCEPTED, actor=actor, event_kind=kind, **detail)
+    else:
+        event(now, request, kind, actor, **detail)
 
 
 def expire_due(now) -> int:
@@ -207,7 +201,7 @@ def expire_due(now) -> int:
                 continue  # confirmed or expired by someone else meanwhile
             placement = db.session.scalar(select(Placement).where(Placement.hold_id == hold_id))
             if placement is not None:
-                placement.status, placement.decided_at = "expired", now
-                _back_to_proposals(now, placement.request, "expired")
+                lifecycle.decide(now, placement, PlacementStatus.EXPIRED)
+                _back_to_proposals(now, placement.request, PlacementStatus.EXPIRED)
             expired += 1
     return expired

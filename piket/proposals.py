@@ -20,11 +20,11 @@ from beds import service as beds
 from beds.models import Shelter
 from beds.scenario import shelter_entry
 from extensions import db
+from piket.lifecycle import WAITING, RequestStatus
 from piket.models import PlacementRequest
 from timeutil import intake_open
 from transactions import atomic, locked
 
-WAITING = ("received", "paging", "accepted")  # open requests without a placement under way
 EXHAUSTED_LOOK_BACK = dt.timedelta(hours=1)  # record_exhausted catches up this far after a missed run
 
 
@@ -172,7 +172,9 @@ def record_exhausted(now, cfg=None) -> int:
     since EXHAUSTED_LOOK_BACK that have none yet. Returns how many were recorded."""
     exhausted = db.session.scalars(
         select(PlacementRequest)
-        .where(PlacementRequest.status == "exhausted", PlacementRequest.closed_at >= now - EXHAUSTED_LOOK_BACK)
+        .where(
+            PlacementRequest.status == RequestStatus.EXHAUSTED, PlacementRequest.closed_at >= now - EXHAUSTED_LOOK_BACK
+        )
         .order_by(PlacementRequest.id)
     ).all()
     # Filtered here, not in SQL: an unset JSON column can be SQL NULL or JSON null.
@@ -182,7 +184,9 @@ def record_exhausted(now, cfg=None) -> int:
         reasons = blocking_reasons(now, request, cfg)
         with atomic():
             row = locked(PlacementRequest, request.id)
-            if row.status == "exhausted" and row.blocking_reasons is None:  # a second worker may have been first
+            if (
+                row.status == RequestStatus.EXHAUSTED and row.blocking_reasons is None
+            ):  # a second worker may have been first
                 row.blocking_reasons = reasons
                 recorded += 1
     db.session.rollback()  # end the read (on SQLite it holds the write lock)

@@ -16,6 +16,7 @@ from errors import Conflict, Forbidden, NotFound
 from extensions import db
 from notify import service as notify
 from piket import messages
+from piket.lifecycle import PlacementStatus, RequestStatus
 from piket.models import Case, Placement, PlacementRequest
 from piket.rotas import schedule
 from piket.timeline import event
@@ -32,7 +33,7 @@ def placed_subquery():
     return (
         select(PlacementRequest.case_id.label("case_id"), func.min(Placement.decided_at).label("placed_at"))
         .join(Placement, Placement.request_id == PlacementRequest.id)
-        .where(PlacementRequest.status == "placed", Placement.status == "confirmed")
+        .where(PlacementRequest.status == RequestStatus.PLACED, Placement.status == PlacementStatus.CONFIRMED)
         .group_by(PlacementRequest.case_id)
         .subquery()
     )
@@ -154,7 +155,9 @@ def remind_due(now) -> int:
         owner = db.session.get(User, case.report_owner_id)
         if owner is None or not owner.active or not owner.phone:
             continue
-        code = next((r.short_code for r in case.requests if r.status == "placed"), case.requests[0].short_code)
+        code = next(
+            (r.short_code for r in case.requests if r.status == RequestStatus.PLACED), case.requests[0].short_code
+        )
         body = messages.report_reminder_sms(case.id, code, local_days(placed, now))
         case_id, owner_id, phone = case.id, owner.id, owner.phone  # read before the commit expires them
         with atomic():

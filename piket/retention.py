@@ -21,7 +21,8 @@ from audit import service as audit
 from errors import ValidationError
 from extensions import db
 from notify import service as notify
-from piket.models import CLOSED_STATUSES, Case, PlacementRequest
+from piket.lifecycle import CLOSED
+from piket.models import Case, PlacementRequest
 from piket.service import profile_stats
 from transactions import atomic
 
@@ -36,7 +37,7 @@ def purge_closed(now, days) -> int:
     # Not yet purged, or closed again after a purge (an exhausted request taken late and given a new profile).
     pending = select(r.id).where(r.case_id == Case.id, or_(r.purged_at.is_(None), r.closed_at > r.purged_at))
     still_needed = select(r.id).where(
-        r.case_id == Case.id, or_(r.status.not_in(CLOSED_STATUSES), r.closed_at.is_(None), r.closed_at > cutoff)
+        r.case_id == Case.id, or_(r.status.not_in(CLOSED), r.closed_at.is_(None), r.closed_at > cutoff)
     )
     purged_requests, purged_cases = [], []
     with atomic():

@@ -2,25 +2,26 @@
 
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 import validation as v
 import vocabulary
 from accounts.roles import COORDINATING, OVERSIGHT, REQUESTERS, Role
 from audit import service as audit
+from beds import holds
 from beds.registry import region_by_code
 from errors import Conflict, Forbidden, NotFound, ValidationError
 from extensions import db
-from piket import escalation, messages, proposals
-from piket.models import OPEN_STATUSES, Case, PlacementRequest
+from piket import escalation, lifecycle, messages, proposals
+from piket.lifecycle import ACCEPTABLE, ESCALATING, OPEN, WAITING, PlacementStatus, RequestStatus
+from piket.models import Case, PlacementRequest
 from piket.timeline import event
 from transactions import atomic, locked
 from vocabulary import RequesterOrg
 
 CODE_ALPHABET = "ACDEFHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 6/G, 8/B: read out at night
 MAX_GROUPS, MAX_PERSONS = 150, 20
-ACCEPTABLE = ("received", "paging", "exhausted")  # exhausted is loud, and still open to a late yes
 # Who asked, when the body does not say: an organisation, from the asker's role.
 DEFAULT_ORG = {
     Role.POLICE: RequesterOrg.POLICE,
@@ -148,7 +149,7 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
                 request = PlacementRequest(
                     case=case,
                     short_code=_short_code(),
-                    status="received",
+                    status=RequestStatus.RECEIVED,
                     created_at=now,
                     urgency=group["urgency"],
                     threat=group["threat"],
@@ -225,20 +226,17 @@ def accept(now, request_id, user, channel="web") -> PlacementRequest:
     if user.role not in COORDINATING:
         raise Forbidden("Alleen een zorgcoördinator neemt een aanvraag aan.")
     with atomic():
-        won = (
-            db.session.execute(
-                update(PlacementRequest)
-                .where(PlacementRequest.id == request.id, PlacementRequest.status.in_(ACCEPTABLE))
-                .values(status="accepted", accepted_by_id=user.id, accepted_at=now, closed_at=None)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            == 1
+        won = lifecycle.claim(
+            now,
+            request,
+            RequestStatus.ACCEPTED,
+            among=ACCEPTABLE,  # not `placing`: that one is accepted already
+            values={"accepted_by_id": user.id, "accepted_at": now},
+            actor=user,
+            channel=channel,
         )
         if won:
-            db.session.refresh(request)
-            event(now, request, "accepted", user, channel=channel)
             escalation.after_accept(now, request, user, channel)
-            audit.record(now, "request.accept", "placement_request", request.id, actor=user)
     db.session.refresh(request)
     if not won:
         from accounts.models import User
@@ -259,21 +257,18 @@ def cancel(now, request_id, user) -> PlacementRequest:
     request = get_request(request_id, user)
     if user.role not in COORDINATING and request.case.created_by_id != user.id:
         raise Forbidden("Alleen de aanvrager of een zorgcoördinator trekt een aanvraag in.")
-    from piket import placements  # releasing holds is the placements' business
-
     # Why it got no bed, kept for unmet demand: solved before the lock, recorded if it ends unplaced.
-    reasons = proposals.blocking_reasons(now, request) if request.status in proposals.WAITING else None
+    reasons = proposals.blocking_reasons(now, request) if request.status in WAITING else None
     with atomic():
         row = locked(PlacementRequest, request.id)
-        if row.status not in OPEN_STATUSES:
-            raise Conflict(f"Deze aanvraag is al {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
-        if reasons is not None and row.status in proposals.WAITING:
+        was_waiting = row.status in WAITING
+        lifecycle.transition(now, row, RequestStatus.CANCELLED, actor=user)
+        if reasons is not None and was_waiting:
             row.blocking_reasons = reasons
-        placements.release_open(now, row, "cancelled", user)
-        row.status, row.closed_at = "cancelled", now
-        escalation.stop(row)
-        event(now, row, "cancelled", user)
-        audit.record(now, "request.cancel", "placement_request", row.id, actor=user)
+        for placement in row.placements:  # a place still held for it is given back
+            if placement.status == PlacementStatus.HELD:
+                holds.release(now, placement.hold_id, "cancelled", actor=user)
+                lifecycle.decide(now, placement, PlacementStatus.RELEASED)
     return request
 
 
@@ -281,7 +276,7 @@ def decline(now, request_id, user, channel) -> PlacementRequest:
     """A paged coordinator says 'not me' (keypad 2, SMS NEE, the link's second button)."""
     request = get_request(request_id, user)
     with atomic():
-        if request.status in ("received", "paging"):
+        if request.status in ESCALATING:
             escalation.decline(now, request, user, channel)
     return request
 
@@ -327,7 +322,7 @@ def set_profile(now, request_id, data, user) -> PlacementRequest:
         row = locked(PlacementRequest, request.id)
         if row.persons:
             raise Conflict("Het profiel van deze aanvraag is al ingevuld.", field="persons")
-        if row.status not in OPEN_STATUSES:
+        if row.status not in OPEN:
             raise Conflict(f"Deze aanvraag is {vocabulary.REQUEST_STATUSES[row.status]}.", field="request_id")
         row.persons, row.children, row.size = parsed, children, len(parsed) + children
         row.profile_stats = profile_stats(parsed, children)

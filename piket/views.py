@@ -15,7 +15,8 @@ from beds.models import Region
 from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
 from piket import placements, proposals, reports, service
-from piket.models import OPEN_STATUSES, Case, Placement, PlacementRequest
+from piket.lifecycle import ESCALATING, OPEN, PlacementStatus
+from piket.models import Case, Placement, PlacementRequest
 from piket.present import request_json
 from timeutil import utcnow
 
@@ -101,7 +102,7 @@ def request_list():
     if g.user.role == Role.POLICE:
         query = query.where(Case.created_by_id == g.user.id)
     elif not request.args.get("alle"):
-        query = query.where(PlacementRequest.status.in_(OPEN_STATUSES))
+        query = query.where(PlacementRequest.status.in_(OPEN))
     return render_template("piket/list.html", requests=db.session.scalars(query).all())
 
 
@@ -211,7 +212,9 @@ def intakes(shelter_id):
             errors["form"] = getattr(err, "message", "Ongeldige invoer.")
             db.session.rollback()
     pending = db.session.scalars(
-        select(Placement).where(Placement.shelter_id == shelter.id, Placement.status == "held").order_by(Placement.id)
+        select(Placement)
+        .where(Placement.shelter_id == shelter.id, Placement.status == PlacementStatus.HELD)
+        .order_by(Placement.id)
     ).all()
     return render_template("piket/intakes.html", shelter=shelter, pending=pending, errors=errors)
 
@@ -228,6 +231,6 @@ def worker_page():
     due = db.session.scalar(
         select(db.func.count())
         .select_from(PlacementRequest)
-        .where(PlacementRequest.status.in_(("received", "paging")), PlacementRequest.next_action_at <= now)
+        .where(PlacementRequest.status.in_(ESCALATING), PlacementRequest.next_action_at <= now)
     )
     return render_template("piket/worker.html", state=state, due=due, pending=notify.pending_count())

@@ -6,6 +6,7 @@ from empty tables (TRUNCATE); on SQLite every test gets its own new database fil
 
 import datetime as dt
 import os
+import pathlib
 import re
 import shutil
 import tempfile
@@ -18,9 +19,24 @@ os.environ.setdefault("PIKET_INSTANCE_DIR", tempfile.mkdtemp(prefix="piket-insta
 from app import create_app  # noqa: E402
 from extensions import db  # noqa: E402
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent  # the project
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = PG_URL.startswith("postgres")
 NOW = dt.datetime(2026, 11, 22, 1, 30, tzinfo=dt.UTC)  # Sunday 02:30 in Amsterdam
+
+
+def project_files(suffix: str, skip=()) -> list[pathlib.Path]:
+    """The project's own files ending in `suffix`: not the virtualenv, hidden folders or `skip` (top-level folders)."""
+    found = []
+    for folder, dirs, files in os.walk(ROOT):
+        here = pathlib.Path(folder)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and d not in ("node_modules", "__pycache__") and not (here == ROOT and d in skip)
+        )
+        found += [here / f for f in sorted(files) if f.endswith(suffix)]
+    return found
 
 
 def pg_database_url(name: str) -> str:

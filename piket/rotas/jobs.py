@@ -15,7 +15,8 @@ import vocabulary
 from accounts.models import User
 from extensions import db
 from notify import service as notify
-from piket.models import OPEN_STATUSES, Case, PlacementRequest
+from piket.lifecycle import OPEN
+from piket.models import Case, PlacementRequest
 from piket.rotas import schedule, service
 from timeutil import AMSTERDAM, local
 from transactions import atomic
@@ -68,7 +69,7 @@ def open_requests(region_id) -> list[PlacementRequest]:
     query = (
         select(PlacementRequest)
         .join(Case)
-        .where(PlacementRequest.status.in_(OPEN_STATUSES))
+        .where(PlacementRequest.status.in_(OPEN))
         .order_by(PlacementRequest.created_at, PlacementRequest.id)
     )
     if region_id is not None:

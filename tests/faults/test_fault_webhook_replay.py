@@ -89,7 +89,7 @@ def assert_accepted_once(request, duty, accepted_at, channel):
         accepted_at,
     )
     assert kinds(request.id).count("accepted") == 1
-    assert audit_actions(request.id).count("request.accept") == 1
+    assert audit_actions(request.id).count("request.accepted") == 1
     accepted = db.session.scalars(
         select(RequestEvent).where(RequestEvent.request_id == request.id, RequestEvent.kind == "accepted")
     ).one()
