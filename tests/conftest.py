@@ -88,29 +88,8 @@ def now(request):
 TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory):
-    """SQLite: the schema built once per test process; every test starts from a copy of the file
-    (a copy is a millisecond, building the schema tens of them)."""
-    if ON_POSTGRES:
-        return None
-    path = tmp_path_factory.mktemp("schema") / "template.db"
-    template = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
-    with template.app_context():
-        db.create_all()
-        db.engine.dispose()  # the last connection closes: the WAL is folded into the file
-    return path
-
-
-@pytest.fixture
-def app(pg_url, sqlite_template, tmp_path, now, request):
-    if pg_url:
-        url = pg_url
-    else:
-        shutil.copyfile(sqlite_template, tmp_path / "test.db")
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    frozen = None if request.node.get_closest_marker("real_clock") else now
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "FROZEN_NOW": frozen})
+def _test_app(url):
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "FROZEN_NOW": NOW})
 
     @app.before_request
     def _fresh_g():
@@ -120,14 +99,60 @@ def app(pg_url, sqlite_template, tmp_path, now, request):
 
         g.pop("csrf_token", None)
 
-    with app.app_context():
-        if pg_url:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        yield app
-        db.session.remove()
-        db.engine.dispose()
+    return app
+
+
+@pytest.fixture(scope="session")
+def shared_app(pg_url, tmp_path_factory):
+    """One app per test process: building one (its URL map, and SQLAlchemy compiling every
+    statement afresh for a new engine) cost more than most tests. Each test still gets a fresh
+    database and the app's config and extensions as they were (the `app` fixture)."""
+    if pg_url:
+        url, path = pg_url, None
+    else:
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        url = f"sqlite:///{path}"
+    app = _test_app(url)
+    template = None
+    if path:  # SQLite: the schema built once; every test starts from a copy of the file
+        template = path.with_name("template.db")
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()  # the last connection closes: the WAL is folded into the file
+        shutil.copyfile(path, template)
+    return app, path, template
+
+
+def _fresh_database(path, template):
+    if path is None:  # PostgreSQL: the schema the migrations built, emptied
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        return
+    db.engine.dispose()
+    for leftover in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    shutil.copyfile(template, path)
+
+
+@pytest.fixture
+def app(shared_app, now, request):
+    app, path, template = shared_app
+    if request.node.get_closest_marker("own_app"):  # it adds routes: Flask refuses that once an app has served
+        app = _test_app(app.config["SQLALCHEMY_DATABASE_URI"])
+    config, extensions = dict(app.config), dict(app.extensions)
+    app.config["FROZEN_NOW"] = None if request.node.get_closest_marker("real_clock") else now
+    try:
+        with app.app_context():
+            _fresh_database(path, template)
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:  # what a test changed of the app does not reach the next one
+        app.config.clear()
+        app.config.update(config)
+        app.extensions.clear()
+        app.extensions.update(extensions)
 
 
 @pytest.fixture

@@ -236,6 +236,7 @@ def test_security_headers_on_every_kind_of_response(app, client, login, users, i
         _check_headers(resp, what)
 
 
+@pytest.mark.own_app
 def test_security_headers_on_an_unexpected_error(app, client):
     @app.get("/__boom")
     def boom():
