@@ -530,6 +530,30 @@ def new_request(users, now, **overrides):
     return case.requests[0]
 
 
+def hold_a_place(now, request_id, pool, chooser):
+    """One place held on `pool` for the request, as if `chooser` picked it from the proposals."""
+    from beds import holds
+    from piket.lifecycle import PlacementStatus
+    from piket.models import Placement
+    from transactions import atomic
+
+    with atomic():
+        hold = holds.place(now, pool.id, 1, 90)
+        db.session.add(
+            Placement(
+                request_id=request_id,
+                shelter_id=pool.shelter_id,
+                pool_id=pool.id,
+                hold_id=hold.id,
+                status=PlacementStatus.HELD,
+                distance_km=1.0,
+                chosen_by_id=chooser.id,
+                chosen_at=now,
+            )
+        )
+    return hold
+
+
 def kinds(request_id):
     """The kinds of a request's timeline events, in order."""
     from sqlalchemy import select

@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app import create_app
 from extensions import db
+from tests.conftest import hold_a_place
 from validation import MAX_INTEGER
 
 # Hypothesis keeps caches (constants, Unicode tables) in .hypothesis/; outside the project tree, like the
@@ -59,10 +60,7 @@ def map_path_parameters(context, path_parameters):
 def data(registry, tokens, users, now):
     """Rows for the ids in paths: the registry's shelters (1..4), a case by the police (1) with two requests
     (1, 2), and a held place on COSM Rotterdam for the first (hold 1)."""
-    from beds import holds
     from piket import service
-    from piket.models import Placement
-    from transactions import atomic
 
     body = {
         "case_reference": "PL-FUZZ-1",
@@ -75,20 +73,7 @@ def data(registry, tokens, users, now):
     }
     case, _ = service.create_case(now, service.parse_case(body, users["police"]), users["police"])
     pool = registry["shelters"]["rot-cosm"].pools[0]
-    with atomic():
-        hold = holds.place(now, pool.id, 1, 90)
-        db.session.add(
-            Placement(
-                request_id=case.requests[0].id,
-                shelter_id=pool.shelter_id,
-                pool_id=pool.id,
-                hold_id=hold.id,
-                status="held",
-                distance_km=1.0,
-                chosen_by_id=users["admin"].id,
-                chosen_at=now,
-            )
-        )
+    hold_a_place(now, case.requests[0].id, pool, users["admin"])
     db.session.commit()
     return tokens
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from extensions import db
+from tests.conftest import hold_a_place
 
 HUGE = "9" * 100_000
 SCRIPTS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
@@ -270,12 +271,9 @@ def test_every_form_route_has_an_entry(app):
 def ids(registry, users, now, make_user):
     """What the forms refer to: a case made by phone (no profile yet), a held place on the staff's own
     shelter, a rota owned by the admin, and a page SMS whose accept link is a form."""
-    from beds import holds
     from notify.models import NotificationAttempt
     from piket import links, service
-    from piket.models import Placement
     from piket.rotas.models import Rota
-    from transactions import atomic
 
     users["coordinator"].phone = "+31610000009"
     body = {
@@ -291,20 +289,7 @@ def ids(registry, users, now, make_user):
         now, "+31687654321", registry["regions"]["rotterdam"]
     )  # a request by phone: no profile
     pool = registry["shelters"]["rot-cosm"].pools[0]
-    with atomic():
-        hold = holds.place(now, pool.id, 1, 90)
-        db.session.add(
-            Placement(
-                request_id=case.requests[0].id,
-                shelter_id=pool.shelter_id,
-                pool_id=pool.id,
-                hold_id=hold.id,
-                status="held",
-                distance_km=1.0,
-                chosen_by_id=users["admin"].id,
-                chosen_at=now,
-            )
-        )
+    hold = hold_a_place(now, case.requests[0].id, pool, users["admin"])
     rota = Rota(
         region_id=registry["regions"]["rotterdam"].id,
         level="primary",

@@ -6,7 +6,7 @@ The table below must name every route the app has, so a new route without a rule
 import pytest
 
 from accounts.roles import Role
-from tests.conftest import NEW_SHELTER
+from tests.conftest import NEW_SHELTER, hold_a_place
 
 # Spelled out on purpose: the matrix states the rules independently of accounts/roles.py's groups.
 ROLES = ("police", "shelter_staff", "coordinator", "comensha", "admin")
@@ -135,29 +135,13 @@ def _rule_of(url):
 @pytest.fixture
 def ids(registry, users, now):
     """A case by the police user, and a hold on the staff's own shelter for its request."""
-    from beds import holds
     from extensions import db
     from piket import service
-    from piket.models import Placement
-    from transactions import atomic
 
     case, _ = service.create_case(now, service.parse_case(NEW_CASE, users["police"]), users["police"])
     request = case.requests[0]
     pool = registry["shelters"]["rot-cosm"].pools[0]
-    with atomic():
-        hold = holds.place(now, pool.id, 1, 90)
-        db.session.add(
-            Placement(
-                request_id=request.id,
-                shelter_id=pool.shelter_id,
-                pool_id=pool.id,
-                hold_id=hold.id,
-                status="held",
-                distance_km=1.0,
-                chosen_by_id=users["admin"].id,
-                chosen_at=now,
-            )
-        )
+    hold = hold_a_place(now, request.id, pool, users["admin"])
     from piket.rotas.models import Rota
 
     rota = Rota(
