@@ -13,7 +13,9 @@ from extensions import db
 
 FAILED = {"failed", "undelivered", "no_answer", "busy", "opted_out"}
 FINAL = {"delivered", "answered"} | FAILED
-RANK = {"pending": 0, "sent": 1, **{status: 2 for status in FINAL}, "responded": 3}
+# responded: the person answered (so it needs no sending); withdrawn: withdrawn before it was sent,
+# because what it asked about no longer waits for an answer (the request was taken, cancelled, placed).
+RANK = {"pending": 0, "sent": 1, **{status: 2 for status in FINAL}, "responded": 3, "withdrawn": 3}
 CHANNELS = ("sms", "voice")
 
 
@@ -27,7 +29,8 @@ class NotificationAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at = mapped_column(UTCDateTime)
     updated_at = mapped_column(UTCDateTime)
-    # page, page_call, queue, exhausted, taken, accepted, requester, duty_reminder, handover, rota_gap, reply
+    # page, page_call, queue, exhausted, taken, accepted, requester, cancel_notice, ack_reminder, duty_reminder,
+    # handover, rota_gap, reply
     purpose: Mapped[str] = mapped_column(String(30))
     channel: Mapped[str] = mapped_column(String(5))  # sms, voice
     to_number: Mapped[str] = mapped_column(String(20))

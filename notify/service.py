@@ -186,13 +186,17 @@ def backoff(tries: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(BACKOFF_FIRST_S * BACKOFF_FACTOR ** max(tries - 1, 0), BACKOFF_MAX_S))
 
 
-def dispatch_due(now, provider, base_url, batch=100, max_tries=None) -> int:
+def dispatch_due(now, provider, base_url, batch=100, max_tries=None, wanted=None) -> int:
     """Send the attempts that are due; return how many the provider took. One row's failure
-    never stops the batch. max_tries: setting NOTIFY_MAX_TRIES unless given."""
-    if max_tries is None:
+    never stops the batch. max_tries: setting NOTIFY_MAX_TRIES unless given. wanted(attempt) ->
+    bool: whether an attempt is still worth sending, asked in its claim's transaction (the app's
+    `notify_wanted` unless given: piket says whether the request still waits for that answer)."""
+    if max_tries is None or wanted is None:
         from flask import current_app
 
-        max_tries = current_app.config.get("NOTIFY_MAX_TRIES", DEFAULT_MAX_TRIES)
+        if max_tries is None:
+            max_tries = current_app.config.get("NOTIFY_MAX_TRIES", DEFAULT_MAX_TRIES)
+        wanted = wanted or current_app.extensions.get("notify_wanted")
     ids = db.session.scalars(
         select(NotificationAttempt.id)
         .where(*_due(now))
@@ -202,7 +206,7 @@ def dispatch_due(now, provider, base_url, batch=100, max_tries=None) -> int:
     db.session.commit()  # hold no transaction (nor SQLite's write lock) while sending
     sent = 0
     for attempt_id in ids:
-        claimed = _claim(now, attempt_id, max_tries)
+        claimed = _claim(now, attempt_id, max_tries, wanted)
         if claimed is None:
             continue  # another worker has it, or it needs no sending
         channel, to, body = claimed
@@ -246,7 +250,7 @@ def _due(now):
     )
 
 
-def _claim(now, attempt_id, max_tries):
+def _claim(now, attempt_id, max_tries, wanted=None):
     """Claim one due attempt and commit; (channel, to, body) if this worker is to send it."""
     won = (
         db.session.execute(
@@ -266,12 +270,35 @@ def _claim(now, attempt_id, max_tries):
     elif attempt.tries > max_tries:
         # Claimed max_tries times already without a recorded result: a worker died mid-send each time.
         _finish(attempt, "failed", "abandoned", "no result recorded after the last try")
+    elif wanted is not None and not wanted(attempt):
+        _finish(attempt, "withdrawn", "not_wanted", "no longer waiting for this answer")
+    elif attempt.channel == "voice" and (free_at := _line_free_at(attempt, now)) is not None:
+        # One call at a time to a phone: this one rings after the one that just went out.
+        attempt.tries, attempt.claimed_until, attempt.next_try_at = attempt.tries - 1, None, free_at
+        db.session.commit()
+        return None
     if attempt.status != "pending":
         db.session.commit()
         return None
     claimed = (attempt.channel, attempt.to_number, attempt.body)
     db.session.commit()
     return claimed
+
+
+CALL_SPACING = dt.timedelta(seconds=60)  # a page call rings for at most 30 s, then its voicemail greeting
+
+
+def _line_free_at(attempt, now):
+    """When the phone this call goes to is free again, if another call went to it within CALL_SPACING."""
+    last = db.session.scalar(
+        select(func.max(NotificationAttempt.dispatched_at)).where(
+            NotificationAttempt.to_number == attempt.to_number,
+            NotificationAttempt.channel == "voice",
+            NotificationAttempt.id != attempt.id,
+            NotificationAttempt.dispatched_at > now - CALL_SPACING,
+        )
+    )
+    return None if last is None else last + CALL_SPACING
 
 
 def _record_sent(now, attempt_id, sid):
@@ -381,6 +408,32 @@ def mark_responded(now, attempt_id) -> bool:
         ).rowcount
         == 1
     )
+
+
+def cancel_pending(now, *, request_ids, purposes) -> int:
+    """Withdraw the attempts for these requests and purposes that no provider has yet (pending and
+    not in a worker's hands right now): nobody waits for their answer any more. In the caller's
+    transaction; returns how many. The claim asks `wanted` too, for one queued meanwhile."""
+    if not request_ids:
+        return 0
+    return db.session.execute(
+        update(NotificationAttempt)
+        .where(
+            NotificationAttempt.request_id.in_(list(request_ids)),
+            NotificationAttempt.purpose.in_(list(purposes)),
+            NotificationAttempt.status == "pending",
+            or_(NotificationAttempt.claimed_until.is_(None), NotificationAttempt.claimed_until < now),
+        )
+        .values(
+            status="withdrawn",
+            updated_at=now,
+            next_try_at=None,
+            claimed_until=None,
+            last_error_code="not_wanted",
+            last_error="no longer waiting for this answer",
+        )
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
 
 
 # --- reading --------------------------------------------------------------------------------------

@@ -264,7 +264,8 @@ def test_batch_limits_how_many_are_sent_at_once(app, queue, fake, now):
 
 
 def test_two_dispatchers_send_each_attempt_exactly_once(app, queue, now):
-    ids = [queue(channel="sms" if k % 2 else "voice", body=f"b{k}") for k in range(30)]
+    # Each call to a phone of its own: calls to one phone are spaced (test_one_call_at_a_time_to_a_phone).
+    ids = [queue(channel="sms" if k % 2 else "voice", to=f"+316123456{k:02d}", body=f"b{k}") for k in range(30)]
 
     class Slow(FakeProvider):
         def _record(self, record):
@@ -427,3 +428,33 @@ def test_the_console_is_the_provider_out_of_the_box(app):
 
     assert isinstance(service.provider_for(app), ConsoleProvider)
     assert service.provider_for(app) is service.provider_for(app)
+
+
+def test_one_call_at_a_time_to_a_phone(app, queue, fake, now):
+    first, second = queue(channel="voice", body="a"), queue(channel="voice", body="b")
+    other_phone = queue(channel="voice", to="+31687654321", body="c")
+    text = queue(channel="sms", body="d")
+    assert dispatch(now, fake) == 3  # the second call waits: the phone is ringing for the first
+    assert [m["to"] for m in fake.sent if m["kind"] == "call"] == ["+31612345678", "+31687654321"]
+    waiting = db.session.get(NotificationAttempt, second)
+    assert waiting.status == "pending" and waiting.tries == 0
+    assert waiting.next_try_at == now + service.CALL_SPACING
+    assert dispatch(now + service.CALL_SPACING - S, fake) == 0
+    assert dispatch(now + service.CALL_SPACING, fake) == 1
+    assert {first, second, other_phone, text} == {a.id for a in db.session.scalars(select(NotificationAttempt))}
+
+
+def test_the_outbox_asks_whether_an_attempt_is_still_wanted_when_it_claims_it(app, queue, fake, now):
+    keep, drop = queue(body="keep"), queue(body="drop", to="+31687654321")
+    asked = []
+
+    def wanted(attempt):
+        asked.append(attempt.id)
+        return attempt.body == "keep"
+
+    assert service.dispatch_due(now, fake, BASE, wanted=wanted) == 1
+    assert sorted(asked) == sorted([keep, drop])
+    assert [m["body"] for m in fake.sent] == ["keep"]
+    dropped = db.session.get(NotificationAttempt, drop)
+    assert (dropped.status, dropped.last_error_code, dropped.next_try_at) == ("withdrawn", "not_wanted", None)
+    assert service.dispatch_due(now + dt.timedelta(minutes=5), fake, BASE, wanted=wanted) == 0  # final
