@@ -18,6 +18,7 @@ from national import jobs as national_jobs
 from national.api import bp as national_api
 from national.views import bp as national_pages
 from notify.service import provider_for
+from piket.escalation import still_wanted
 from notify.webhooks import bp as notify_webhooks
 from openapi import bp as openapi_bp
 from ops.cli import backup_command, restore_command
@@ -76,8 +77,10 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
 
-    # Notifications: the provider is built now, so a missing Twilio setting fails at startup
+    # Notifications: the provider is built now, so a missing Twilio setting fails at startup; the
+    # outbox asks piket before it sends a page whether its request still waits for an answer
     provider_for(app)
+    app.extensions["notify_wanted"] = still_wanted
 
     for command in COMMANDS:
         app.cli.add_command(command)

@@ -90,7 +90,7 @@ def _which(user, code):
 
 def accept(now, request, user, channel) -> str:
     try:
-        service.accept(now, request.id, user, channel=channel)
+        service.accept(now, request.id, user, channel=channel, whole_case=True)  # one page per case
     except Conflict:
         db.session.refresh(request)
         holder = db.session.get(User, request.accepted_by_id) if request.accepted_by_id else None

@@ -42,6 +42,8 @@ OFFICE_HOURS = [
     {"after": 30, "level": "national", "channels": ["sms", "voice"]},
     {"after": 60, "level": "exhausted"},
 ]
+ROUNDS = 1  # how often the ladder runs before it is exhausted (a policy may ask for more)
+ACK_TIMEOUT = 20  # minutes an accepted request may go without a held place (piket/acknowledgement.py); 0: never
 
 
 # --- the snapshot -------------------------------------------------------------------------------
@@ -61,6 +63,8 @@ def snapshot(now, region_id) -> dict:
         "steps": steps or (OFFICE_HOURS if office else AFTER_HOURS),
         "region_id": region_id,
         "backup_region_id": policy.backup_region_id if policy else None,
+        "rounds": (policy.rounds if policy and policy.rounds else None) or ROUNDS,
+        "ack_timeout": policy.ack_timeout_minutes if policy and policy.ack_timeout_minutes is not None else ACK_TIMEOUT,
     }
 
 
@@ -132,13 +136,16 @@ def _run_next_step(now, request_id) -> bool:
         paged = _run_step(now, request, index, steps[index])
         if not paged and following:
             request.next_action_at = now  # nobody to page at this step: go on to the next at once
-        return following and request.next_action_at is not None and request.next_action_at <= now
+        return request.next_action_at is not None and request.next_action_at <= now
 
 
 def _run_step(now, request, index, step) -> bool:
     """Page the step's people. Returns whether anyone was paged."""
     if step["level"] == "exhausted":
-        _exhaust(now, request, index)
+        if request.escalation.get("round", 1) < request.escalation.get("rounds", 1):
+            _next_round(now, request, index)
+        else:
+            _exhaust(now, request, index)
         return True
     targets, why = _targets(now, request, step["level"])
     dead = unreachable(request.id)
@@ -158,7 +165,10 @@ def _run_step(now, request, index, step) -> bool:
             user_id=user.id,
             request_id=request.id,
             step=index,
+            dedupe_key=_per_case(request, "page", user, channel, index),
         )
+        if attempt.request_id != request.id:
+            continue  # one page per case and person: a group of the same case sent it at this step
         if channel == "sms":
             db.session.flush()
             attempt.body = messages.page_sms(request, attempt, now)  # its accept link names this attempt
@@ -174,6 +184,21 @@ def _run_step(now, request, index, step) -> bool:
     else:
         event(now, request, "paged", **paged)
     return True
+
+
+def _per_case(request, purpose, user, channel, step) -> str:
+    """The dedupe key of a message about a whole case: the groups of a case share their ladder (the
+    same snapshot, minute and round), so the first group to reach a step pages for all of them."""
+    since = (request.escalation or {}).get("since") or ""
+    return f"{purpose}:{request.case_id}:{getattr(user, 'id', '-')}:{channel}:{step}:{since}"
+
+
+def _next_round(now, request, index):
+    """The ladder ran out and the policy asks for another round: start over from its first step now."""
+    round_ = request.escalation.get("round", 1) + 1
+    request.escalation = {**request.escalation, "since": now.isoformat(), "round": round_}
+    request.escalation_step, request.next_action_at = 0, now
+    event(now, request, "ladder_repeated", step=index, round=round_, rounds=request.escalation.get("rounds", 1))
 
 
 def unreachable(request_id) -> set[tuple[int, str]]:
@@ -214,16 +239,18 @@ def _exhaust(now, request, index):
     admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True))).all()
     alerted = {u.id: u for u in region_coordinators(request.case.region_id) + list(admins) if u.phone}
     for user in alerted.values():
-        notify.enqueue(
-            now,
-            to=user.phone,
-            channel="sms",
-            purpose="exhausted",
-            body=messages.exhausted_sms(request),
-            user_id=user.id,
-            request_id=request.id,
-            step=index,
-        )
+        for channel in ("sms", "voice"):  # loud: a text can sleep through the night, a call rings
+            notify.enqueue(
+                now,
+                to=user.phone,
+                channel=channel,
+                purpose="exhausted",
+                body=messages.exhausted_sms(request) if channel == "sms" else messages.page_call_summary(request),
+                user_id=user.id,
+                request_id=request.id,
+                step=index,
+                dedupe_key=_per_case(request, "exhausted", user, channel, index),
+            )
     notify.enqueue(
         now,
         to=request.case.callback_phone,
@@ -232,6 +259,7 @@ def _exhaust(now, request, index):
         body=messages.exhausted_requester_sms(request),
         request_id=request.id,
         step=index,
+        dedupe_key=_per_case(request, "requester", None, "sms", index),
     )
     lifecycle.transition(now, request, RequestStatus.EXHAUSTED, source="worker", step=index, alerted=sorted(alerted))
     current_app.logger.error("request %s exhausted: nobody accepted", request.id)
@@ -304,6 +332,30 @@ def declined_by(request_id) -> set[int]:
     )
 
 
+# --- the outbox asks ------------------------------------------------------------------------------
+
+
+def still_wanted(attempt) -> bool:
+    """Whether a queued message still matters, asked by the outbox when it claims it (in the same
+    transaction): a page only while a group of its case waits for a yes, an alarm only while nobody
+    has it, a reminder only while its reader still holds the request without a place."""
+    if attempt.request_id is None:
+        return True
+    request = db.session.get(PlacementRequest, attempt.request_id)
+    if request is None:
+        return attempt.purpose not in WITHDRAWABLE
+    if attempt.purpose in notify.PAGE_PURPOSES:
+        return any(r.status in ESCALATING for r in request.case.requests)
+    if attempt.purpose == "exhausted":
+        return any(r.status == RequestStatus.EXHAUSTED for r in request.case.requests)
+    if attempt.purpose == "ack_reminder":
+        return request.status == RequestStatus.ACCEPTED and request.accepted_by_id == attempt.user_id
+    return True
+
+
+WITHDRAWABLE = (*notify.PAGE_PURPOSES, "exhausted", "ack_reminder")
+
+
 # --- answers ------------------------------------------------------------------------------------------
 
 
@@ -352,6 +404,24 @@ def after_accept(now, request, user, channel):
             body=messages.accepted_sms(request),
             dedupe_key=f"accepted:{request.id}",
         )
+
+
+def tell_cancelled(now, request, holder_id):
+    """In the cancelling transaction: the coordinator who had the request hears it was withdrawn."""
+    holder = db.session.get(User, holder_id)
+    if holder is None or not holder.phone:
+        return
+    notify.enqueue(
+        now,
+        to=holder.phone,
+        channel="sms",
+        purpose="cancel_notice",
+        user_id=holder.id,
+        request_id=request.id,
+        body=messages.cancelled_sms(request),
+        dedupe_key=f"cancel_notice:{request.id}",
+    )
+    event(now, request, "cancel_notice", holder)
 
 
 def paged_level(request, user) -> str | None:

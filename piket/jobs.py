@@ -2,7 +2,7 @@
 run twice at once (a second worker finds the rows already handled)."""
 
 from notify import jobs as notify_jobs
-from piket import escalation, placements, proposals, reports, retention
+from piket import acknowledgement, escalation, placements, proposals, reports, retention
 from piket.rotas import jobs as rota_jobs
 
 
@@ -26,6 +26,7 @@ JOBS = {  # name: (function, every N seconds)
     "escalate": (escalate, 0.5),  # a page is seconds from its request: the target is p95 under 2 s
     "dispatch_notifications": (notify_jobs.dispatch, 1),
     "expire_holds": (expire_holds, 30),
+    "acknowledgements": (acknowledgement.check, 30),  # accepted with no place held: remind, then page again
     "duty_reminders": (rota_jobs.duty_reminders, 60),  # reminders the evening before, hand-overs at the change
     "report_gaps": (rota_jobs.report_gaps, 3600),  # after-hours gaps in the next 14 days, to the rota's owner
     "report_reminders": (reports.remind_due, 3600),  # open CoMensha reports, once a working day, to their owner

@@ -20,6 +20,7 @@ import vocabulary
 from audit import service as audit
 from errors import Conflict
 from extensions import db
+from notify import service as notify
 from piket.models import Placement, PlacementRequest
 from piket.timeline import event
 
@@ -119,8 +120,12 @@ def _arrived(now, request, came_from: set, to, actor, source, event_kind, detail
     request.closed_at = now if to in CLOSED else None  # a late yes reopens an exhausted request
     if to not in ESCALATING:
         request.next_action_at = None  # nothing more is due: no page goes out for it any more
+        _withdraw_messages(now, request, to)
     elif not came_from & ESCALATING:
         _page_again(now, request)
+    if to == S.ACCEPTED and request.escalation:
+        # The acknowledgement time-out counts from here (piket/acknowledgement.py), also after a released hold.
+        request.escalation = {**request.escalation, "ack_since": now.isoformat()}
     kind = event_kind or str(to)
     event(now, request, kind, actor, **details)
     was = next(iter(came_from)) if len(came_from) == 1 else None  # a claim from several: which one is not known
@@ -134,6 +139,23 @@ def _arrived(now, request, came_from: set, to, actor, source, event_kind, detail
         actor=actor,
         source=source,
     )
+
+
+def _withdraw_messages(now, request, to):
+    """Messages still queued that nobody waits for once the request arrives in `to`, withdrawn for
+    everyone: pages while no group of its case is still paged (one page serves the whole case),
+    alarms while none is exhausted, acknowledgement reminders while none is accepted."""
+    others = [r for r in request.case.requests if r.id != request.id]
+    purposes = []
+    if not any(r.status in ESCALATING for r in others):
+        purposes += notify.PAGE_PURPOSES
+    if to != S.EXHAUSTED and not any(r.status == S.EXHAUSTED for r in others):
+        purposes.append("exhausted")
+    if to != S.ACCEPTED and not any(r.status == S.ACCEPTED for r in others):
+        purposes.append("ack_reminder")
+    withdrawn = notify.cancel_pending(now, request_ids=[request.id, *(r.id for r in others)], purposes=purposes)
+    if withdrawn:
+        event(now, request, "pages_cancelled", count=withdrawn)
 
 
 def _page_again(now, request):

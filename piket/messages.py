@@ -6,6 +6,7 @@ from flask import current_app
 
 import vocabulary
 from piket import links
+from piket.lifecycle import ACCEPTABLE
 
 
 def _base() -> str:
@@ -33,24 +34,49 @@ def spelled(code: str) -> str:
     return ", ".join(code)
 
 
+def _groups(request) -> list:
+    """The groups of the request's case that one page is about: those nobody has yet (at least this one)."""
+    groups = [r for r in request.case.requests if r.status in ACCEPTABLE or r.id == request.id]
+    return sorted(groups, key=lambda r: (r.id != request.id, r.id))
+
+
+def _case_persons(groups) -> int:
+    return sum(r.size for r in groups)
+
+
 def page_sms(request, attempt, now) -> str:
+    """One page per case and person: a case of several groups lists each group's code and size."""
+    groups = _groups(request)
+    if len(groups) == 1:
+        what = f"aanvraag {request.short_code}, regio {_region(request)}, {vocabulary.URGENCIES[request.urgency]}, {_persons(request)}"
+    else:
+        listed = ", ".join(f"{r.short_code} {_persons(r)}" for r in groups)
+        what = (
+            f"zaak met {len(groups)} groepen ({_case_persons(groups)} pers.), regio {_region(request)}, "
+            f"{vocabulary.URGENCIES[request.urgency]}: {listed}"
+        )
+    whole = " (alle groepen)" if len(groups) > 1 else ""
     return (
-        f"Piket mensenhandel: aanvraag {request.short_code}, regio {_region(request)}, "
-        f"{vocabulary.URGENCIES[request.urgency]}, {_persons(request)} "
-        f"Aannemen: antwoord JA {request.short_code} of open {links.url_for_attempt(attempt.id, now)} "
+        f"Piket mensenhandel: {what} "
+        f"Aannemen{whole}: antwoord JA {request.short_code} of open {links.url_for_attempt(attempt.id, now)} "
         f"Kunt u niet: NEE {request.short_code}"
     )
 
 
 def page_call_summary(request) -> str:
-    return f"Oproep: aanvraag {request.short_code}, regio {_region(request)}, {_persons(request)}"
+    groups = _groups(request)
+    many = f", {len(groups)} groepen" if len(groups) > 1 else ""
+    return f"Oproep: aanvraag {request.short_code}, regio {_region(request)}, {_case_persons(groups)} pers.{many}"
 
 
 def call_script(request) -> str:
+    groups = _groups(request)
+    persons = _case_persons(groups)
+    many = f" in {len(groups)} groepen" if len(groups) > 1 else ""
     return (
         f"Piket mensenhandel. Nieuwe aanvraag in regio {_region(request)}. "
-        f"Urgentie: {vocabulary.URGENCIES[request.urgency]}. {request.size} "
-        f"{'persoon' if request.size == 1 else 'personen'}. Code: {spelled(request.short_code)}. "
+        f"Urgentie: {vocabulary.URGENCIES[request.urgency]}. {persons} "
+        f"{'persoon' if persons == 1 else 'personen'}{many}. Code: {spelled(request.short_code)}. "
         "Toets 1 om aan te nemen. Toets 2 als u niet kunt. Toets sterretje om te herhalen."
     )
 
@@ -73,7 +99,23 @@ def taken_sms(request, level) -> str:
 
 
 def accepted_sms(request) -> str:
-    return f"Piket: u heeft aanvraag {request.short_code} aangenomen. Voorstellen: {_case_url(request)}"
+    others = sum(1 for r in request.case.requests if r.id != request.id and r.accepted_by_id == request.accepted_by_id)
+    also = f" (met de {others} andere groepen van de zaak)" if others else ""
+    return f"Piket: u heeft aanvraag {request.short_code}{also} aangenomen. Voorstellen: {_case_url(request)}"
+
+
+def cancelled_sms(request) -> str:
+    return (
+        f"Piket: aanvraag {request.short_code} is ingetrokken. Een vastgehouden plaats is vrijgegeven. "
+        "U hoeft niets meer te doen."
+    )
+
+
+def ack_reminder_sms(request, minutes_left) -> str:
+    return (
+        f"Piket: u heeft aanvraag {request.short_code} aangenomen, maar er is nog geen plaats gekozen. "
+        f"Kies een voorstel: {_case_url(request)} Zonder plaats binnen {minutes_left} min. roept de piket opnieuw op."
+    )
 
 
 def exhausted_sms(request) -> str:

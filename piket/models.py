@@ -113,6 +113,9 @@ class EscalationPolicy(db.Model):
     backup_region_id: Mapped[int | None] = mapped_column(
         ForeignKey("regions.id")
     )  # its on-duty stands in for a missing back-up
+    rounds: Mapped[int | None] = mapped_column(Integer)  # runs of the ladder before exhausted (None: escalation.ROUNDS)
+    # Minutes an accepted request may go without a held place before the ladder runs again (None: the default)
+    ack_timeout_minutes: Mapped[int | None] = mapped_column(Integer)
 
 
 class WebhookReceipt(db.Model):

@@ -219,9 +219,10 @@ def get_request(request_id, user) -> PlacementRequest:
     return request
 
 
-def accept(now, request_id, user, channel="web") -> PlacementRequest:
+def accept(now, request_id, user, channel="web", *, whole_case=False) -> PlacementRequest:
     """First writer wins: a conditional update; the second accepter is told who has it.
-    `channel`: web, api, sms, voice, link or phone (a call through the national number)."""
+    `channel`: web, api, sms, voice, link or phone (a call through the national number).
+    whole_case: a yes to a page takes every group of the case that nobody has yet (one page per case)."""
     request = get_request(request_id, user)
     if user.role not in COORDINATING:
         raise Forbidden("Alleen een zorgcoördinator neemt een aanvraag aan.")
@@ -236,6 +237,19 @@ def accept(now, request_id, user, channel="web") -> PlacementRequest:
             channel=channel,
         )
         if won:
+            if whole_case:
+                for group in request.case.requests:
+                    if group.id != request.id and group.status in ACCEPTABLE:
+                        lifecycle.claim(
+                            now,
+                            group,
+                            RequestStatus.ACCEPTED,
+                            among=ACCEPTABLE,
+                            values={"accepted_by_id": user.id, "accepted_at": now},
+                            actor=user,
+                            channel=channel,
+                            with_group=request.short_code,
+                        )
             escalation.after_accept(now, request, user, channel)
     db.session.refresh(request)
     if not won:
@@ -262,7 +276,10 @@ def cancel(now, request_id, user) -> PlacementRequest:
     with atomic():
         row = locked(PlacementRequest, request.id)
         was_waiting = row.status in WAITING
+        holder = row.accepted_by_id
         lifecycle.transition(now, row, RequestStatus.CANCELLED, actor=user)
+        if holder is not None and holder != user.id:
+            escalation.tell_cancelled(now, row, holder)
         if reasons is not None and was_waiting:
             row.blocking_reasons = reasons
         for placement in row.placements:  # a place still held for it is given back
@@ -276,8 +293,9 @@ def decline(now, request_id, user, channel) -> PlacementRequest:
     """A paged coordinator says 'not me' (keypad 2, SMS NEE, the link's second button)."""
     request = get_request(request_id, user)
     with atomic():
-        if request.status in ESCALATING:
-            escalation.decline(now, request, user, channel)
+        for group in request.case.requests:  # one page per case: its no is for every group still paged
+            if group.status in ESCALATING:
+                escalation.decline(now, group, user, channel)
     return request
 
 

@@ -203,10 +203,14 @@ def test_two_workers_page_nobody_twice(duty, users, fake, now, app):
 
     db.session.commit()
     assert run_concurrently(work, [(), (), ()]) == [None, None, None]
-    # Five requests, one SMS and one call each, to the primary: ten messages, not twenty or thirty.
-    assert len(fake.sent) == 10
+    # Five requests, one SMS each to the primary, and one call: the phone rings for one at a time.
+    assert sorted(m["kind"] for m in fake.sent) == ["call"] + ["sms"] * 5
     for request in requests:
         assert kinds(request.id).count("paged") == 1
+    # The other calls ring one after another, each once: ten messages in all, not twenty or thirty.
+    for minute in range(1, 6):
+        notify.dispatch_due(now + minute * MIN, fake, app.config["PUBLIC_BASE_URL"])
+    assert sorted(m["kind"] for m in fake.sent) == ["call"] * 5 + ["sms"] * 5
 
 
 @pytest.mark.postgres_only

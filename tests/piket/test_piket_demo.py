@@ -75,7 +75,9 @@ def test_a_night_request_in_a_demo_region_pages_the_demo_coordinator(app, now, t
     service.create_case(now, service.parse_case(body, police), police)
     tick(now)
     phone = demo.PHONES[demo.COORDINATOR]
-    assert len(sent_to(fake, phone, "sms")) == 2 and len(sent_to(fake, phone, "call")) == 2  # both groups paged
+    # One page for the case, about both groups: one SMS and one call, not one per group.
+    assert len(sent_to(fake, phone, "sms")) == 1 and len(sent_to(fake, phone, "call")) == 1
+    assert "zaak met 2 groepen" in sent_to(fake, phone, "sms")[0]["body"]
     assert all("/a/" in m["body"] for m in sent_to(fake, phone, "sms"))
 
 
