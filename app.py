@@ -18,13 +18,13 @@ from national import jobs as national_jobs
 from national.api import bp as national_api
 from national.views import bp as national_pages
 from notify.service import provider_for
-from piket.escalation import still_wanted
 from notify.webhooks import bp as notify_webhooks
 from openapi import bp as openapi_bp
 from ops.cli import backup_command, restore_command
 from ops.health import bp as health_bp
 from piket import jobs as piket_jobs
 from piket.api import bp as piket_api
+from piket.escalation import still_wanted
 from piket.link_views import bp as accept_link_pages
 from piket.rotas.cli import piket_cli
 from piket.rotas.views import bp as rota_pages

@@ -11,7 +11,7 @@ from extensions import db
 from notify import service as notify
 from notify.signature import twilio_signed
 from piket import answers, hotline, messages
-from piket.lifecycle import ESCALATING
+from piket.lifecycle import ACCEPTABLE
 from piket.models import PlacementRequest
 from timeutil import utcnow
 from vocabulary import REQUEST_STATUSES
@@ -67,7 +67,7 @@ def page_call(attempt_id):
         response.say("Deze oproep is niet meer geldig.", language=NL)
     elif request.form.get("AnsweredBy", "").startswith(("machine", "fax")):
         response.say(f"Piket mensenhandel: aanvraag {messages.spelled(req.short_code)}. Kijk in uw sms.", language=NL)
-    elif req.status not in ESCALATING:
+    elif req.status not in ACCEPTABLE:  # the exhausted alarm's call can still take it
         response.say(f"Aanvraag {messages.spelled(req.short_code)} is al {_status(req)}. Dank u.", language=NL)
     else:
         gather = Gather(

@@ -227,3 +227,37 @@ def test_claims_hold_on_postgres_under_many_workers(duty, users, fake, now, app)
     db.session.commit()
     assert run_concurrently(work, [()] * 8) == [None] * 8
     assert len(fake.sent) == 2 and kinds(request.id).count("paged") == 1
+
+
+def test_the_ladder_runs_as_many_rounds_as_the_policy_asks(duty, users, registry, fake, tick, now):
+    db.session.add(EscalationPolicy(region_id=registry["regions"]["rotterdam"].id, rounds=2))
+    db.session.commit()
+    request = new_request(users, now)
+    for minute in (0, 5, 10, 20, 30):
+        tick(now + minute * MIN)
+    assert reload(request).status == "paging"  # not exhausted after one round: the ladder starts over
+    assert kinds(request.id)[-1] == "paged" and "ladder_repeated" in kinds(request.id)
+    assert len(sent_to(fake, PRIMARY, "sms")) == 2  # the primary is paged again at minute 30
+    for minute in (35, 40, 50):
+        tick(now + minute * MIN)
+    assert reload(request).status == "paging"
+    tick(now + 60 * MIN)
+    assert reload(request).status == "exhausted"
+
+
+def test_the_alarm_also_calls_and_keypad_one_takes_the_exhausted_request(duty, users, fake, tick, signed_post, now):
+    request = new_request(users, now)
+    for minute in (0, 5, 10, 20, 30):
+        tick(now + minute * MIN)
+    assert reload(request).status == "exhausted"
+    tick(now + 32 * MIN)  # the phones ring again for the alarm once the last page call is over
+    from notify.models import NotificationAttempt
+
+    alarm_call = sent_to(fake, BACKUP, "call")[-1]
+    attempt_id = alarm_call["url"].rsplit("/", 1)[1]
+    assert db.session.get(NotificationAttempt, int(attempt_id)).purpose == "exhausted"
+    spoken = signed_post(f"/webhooks/twilio/voice/{attempt_id}", {"CallSid": "CA-alarm", "AnsweredBy": "human"})
+    assert "Toets 1" in spoken.get_data(as_text=True)
+    signed_post(f"/webhooks/twilio/voice/{attempt_id}/keuze", {"CallSid": "CA-alarm", "Digits": "1"})
+    request = reload(request)
+    assert request.status == "accepted" and request.accepted_by_id == duty["people"]["backup"].id
