@@ -47,6 +47,9 @@ class NotificationAttempt(db.Model):
     last_error_code: Mapped[str | None] = mapped_column(String(20))
     last_error: Mapped[str | None] = mapped_column(String(300))
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    # Sent inside another attempt's SMS (pages to one phone queued together go as one SMS): that
+    # attempt's provider callbacks are this one's too.
+    bundled_into: Mapped[int | None] = mapped_column(Integer, index=True)
 
     def __repr__(self):
         return f"<NotificationAttempt {self.id} {self.channel} {self.purpose} {self.status}>"

@@ -280,9 +280,55 @@ def _claim(now, attempt_id, max_tries, wanted=None):
     if attempt.status != "pending":
         db.session.commit()
         return None
-    claimed = (attempt.channel, attempt.to_number, attempt.body)
+    bundles = attempt.channel == "sms" and attempt.purpose in BUNDLED and attempt.request_id is not None
+    riders = _bundle(now, attempt, wanted) if bundles else []
+    claimed = (attempt.channel, attempt.to_number, "\n\n".join([attempt.body, *(r.body for r in riders)]))
     db.session.commit()
     return claimed
+
+
+BUNDLED = ("page",)  # pages (of requests) to one phone queued together go as one SMS, each with its code and link
+BUNDLE_MAX = 5  # at most this many pages in one SMS (Twilio takes up to 1,600 characters)
+
+
+def _bundle(now, carrier, wanted) -> list[NotificationAttempt]:
+    """Claim the other due pages to the carrier's phone, to ride in its SMS (in the claim's transaction)."""
+    ids = db.session.scalars(
+        select(NotificationAttempt.id)
+        .where(
+            *_due(now),
+            NotificationAttempt.id != carrier.id,
+            NotificationAttempt.to_number == carrier.to_number,
+            NotificationAttempt.channel == "sms",
+            NotificationAttempt.purpose.in_(BUNDLED),
+            NotificationAttempt.request_id.is_not(None),
+        )
+        .order_by(NotificationAttempt.id)
+        .limit(BUNDLE_MAX - 1)
+    ).all()
+    riders = []
+    for rider_id in ids:
+        won = db.session.execute(
+            update(NotificationAttempt)
+            .where(NotificationAttempt.id == rider_id, *_due(now))
+            .values(claimed_until=carrier.claimed_until, tries=NotificationAttempt.tries + 1, updated_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        rider = db.session.get(NotificationAttempt, rider_id, populate_existing=True)
+        if not won:
+            continue
+        if wanted is not None and not wanted(rider):
+            _finish(rider, "withdrawn", "not_wanted", "no longer waiting for this answer")
+            continue
+        rider.bundled_into = carrier.id
+        riders.append(rider)
+    return riders
+
+
+def _riders(attempt_id) -> list[NotificationAttempt]:
+    return db.session.scalars(
+        select(NotificationAttempt).where(NotificationAttempt.bundled_into == attempt_id).with_for_update()
+    ).all()
 
 
 CALL_SPACING = dt.timedelta(seconds=60)  # a page call rings for at most 30 s, then its voicemail greeting
@@ -312,6 +358,11 @@ def _record_sent(now, attempt_id, sid):
         attempt.last_error_code = attempt.last_error = None
         if moves_forward(attempt.status, "sent"):  # a fast callback may have moved it on already
             attempt.status = "sent"
+        for rider in _riders(attempt_id):
+            rider.dispatched_at = rider.dispatched_at or now
+            rider.claimed_until, rider.next_try_at, rider.updated_at = None, None, now
+            if moves_forward(rider.status, attempt.status):
+                rider.status = attempt.status
         what = (attempt.channel, attempt.purpose)  # read now: after the commit it would start a new transaction
     log.info("notification %s (%s, %s) sent", attempt_id, *what)
 
@@ -330,6 +381,13 @@ def _record_failure(now, attempt_id, err, max_tries):
                 _finish(attempt, "opted_out" if isinstance(err, OptedOut) else "failed", err.code, err.message)
                 if isinstance(err, OptedOut):
                     opt_out(now, attempt.to_number)
+        for rider in _riders(attempt_id):  # the riders share the carrier's fate, and ride alone next time
+            rider.bundled_into, rider.claimed_until, rider.updated_at = None, None, now
+            if rider.status == "pending":
+                if attempt.status == "pending":
+                    rider.next_try_at = attempt.next_try_at
+                else:
+                    _finish(rider, attempt.status, attempt.last_error_code, attempt.last_error)
         what = (attempt.channel, attempt.purpose, attempt.tries, attempt.status)
     kind = "permanent" if isinstance(err, PermanentError) else "transient"
     log.warning("notification %s (%s, %s) try %s: %s error %s, now %s", attempt_id, *what[:3], kind, err.code, what[3])
@@ -388,11 +446,14 @@ def apply_status(now, attempt_id, raw_status, answered_by=None, error_code=None)
             moves_forward(attempt.status, new) or (attempt.status == "answered" and new == "no_answer" and machine)
         ):
             return False
-        attempt.status, attempt.updated_at = new, now
-        if new in FAILED:
-            attempt.next_try_at = attempt.claimed_until = None
-            attempt.last_error_code = str(error_code)[:20] if error_code else attempt.last_error_code
-            attempt.last_error = f"provider status {raw_status}" + (f", answered by {answered_by}" if machine else "")
+        for one in [attempt, *_riders(attempt_id)]:  # an SMS's riders were delivered (or not) with it
+            if one is not attempt and not moves_forward(one.status, new):
+                continue
+            one.status, one.updated_at = new, now
+            if new in FAILED:
+                one.next_try_at = one.claimed_until = None
+                one.last_error_code = str(error_code)[:20] if error_code else one.last_error_code
+                one.last_error = f"provider status {raw_status}" + (f", answered by {answered_by}" if machine else "")
     return True
 
 

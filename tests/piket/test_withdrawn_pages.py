@@ -118,3 +118,20 @@ def test_a_coordinator_who_cancels_is_not_told_of_their_own_cancel(duty, users, 
     service.cancel(now + MIN, request.id, duty["people"]["primary"])
     tick(now + 2 * MIN)
     assert fake.sent[before:] == [] and "cancel_notice" not in kinds(request.id)
+
+
+def test_pages_to_one_phone_queued_together_go_as_one_sms_and_share_its_fate(duty, users, fake, tick, signed_post, now):
+    one, two = new_request(users, now, case_reference="A-1"), new_request(users, now, case_reference="A-2")
+    tick(now)
+    texts = sent_to(fake, PRIMARY, "sms")
+    assert len(texts) == 1 and one.short_code in texts[0]["body"] and two.short_code in texts[0]["body"]
+    assert texts[0]["body"].count("/a/") == 2  # each page keeps its own accept link
+    pages = [a for a in attempts() if a.purpose == "page"]
+    assert [a.status for a in pages] == ["sent", "sent"] and pages[1].bundled_into == pages[0].id
+    # The carrier's delivery report fails: both pages failed, and the ladder goes on for both at once.
+    status_url = texts[0]["status_callback"].removeprefix("http://127.0.0.1:5000")
+    signed_post(status_url, {"MessageSid": texts[0]["sid"], "MessageStatus": "undelivered", "ErrorCode": "30003"})
+    assert [a.status for a in attempts() if a.purpose == "page"] == ["undelivered", "undelivered"]
+    # A keypad or SMS answer still tells the two apart by their codes.
+    sms(signed_post, PRIMARY, f"JA {two.short_code}", "SM-2")
+    assert reload(two).status == "accepted" and reload(one).status == "paging"
