@@ -2,7 +2,7 @@
 
 from contextlib import contextmanager
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from extensions import db
 
@@ -37,3 +37,10 @@ def locked(model, row_id):
     return db.session.scalar(
         select(model).where(model.id == row_id).with_for_update(of=model).execution_options(populate_existing=True)
     )
+
+
+def serialised(key: str):
+    """Wait until no other transaction works on `key`, until this one ends (PostgreSQL: a
+    transaction-level advisory lock; SQLite lets one writer in at a time already)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})

@@ -18,7 +18,7 @@ from errors import ValidationError
 from extensions import db
 from notify.models import CHANNELS, FAILED, NotificationAttempt, SmsOptOut, moves_forward
 from notify.providers import OptedOut, PermanentError, ProviderError, TransientError, make_provider
-from transactions import atomic, locked
+from transactions import atomic, locked, serialised
 
 log = logging.getLogger(__name__)
 
@@ -335,16 +335,27 @@ CALL_SPACING = dt.timedelta(seconds=60)  # a page call rings for at most 30 s, t
 
 
 def _line_free_at(attempt, now):
-    """When the phone this call goes to is free again, if another call went to it within CALL_SPACING."""
+    """When the phone this call goes to is free again, if another call went to it within CALL_SPACING
+    or another worker is placing one right now. Two workers claiming calls to one phone take turns."""
+    serialised(f"line:{attempt.to_number}")
+    others = (
+        NotificationAttempt.to_number == attempt.to_number,
+        NotificationAttempt.channel == "voice",
+        NotificationAttempt.id != attempt.id,
+    )
     last = db.session.scalar(
         select(func.max(NotificationAttempt.dispatched_at)).where(
-            NotificationAttempt.to_number == attempt.to_number,
-            NotificationAttempt.channel == "voice",
-            NotificationAttempt.id != attempt.id,
-            NotificationAttempt.dispatched_at > now - CALL_SPACING,
+            *others, NotificationAttempt.dispatched_at > now - CALL_SPACING
         )
     )
-    return None if last is None else last + CALL_SPACING
+    if last is not None:
+        return last + CALL_SPACING
+    placing = db.session.scalar(
+        select(NotificationAttempt.id)
+        .where(*others, NotificationAttempt.status == "pending", NotificationAttempt.claimed_until > now)
+        .limit(1)
+    )
+    return now + CALL_SPACING if placing is not None else None
 
 
 def _record_sent(now, attempt_id, sid):
