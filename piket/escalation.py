@@ -379,8 +379,10 @@ def after_accept(now, request, user, channel):
     """In the accepting transaction: the ladder stops, the winner's attempts are answered, everyone
     else paged for it hears it is taken, and a winner who answered by phone or SMS gets the link.
     (The move to accepted stopped the ladder: piket/lifecycle.py.)"""
-    _mark_responded(now, request, user)
-    paged = notify.paged_users(request_id=request.id, besides=user.id)
+    paged = set()
+    for group in request.case.requests:  # one page served the whole case: it may carry any group's id
+        _mark_responded(now, group, user)
+        paged |= notify.paged_users(request_id=group.id, besides=user.id)
     for other in db.session.scalars(select(User).where(User.id.in_(paged)).order_by(User.id)):
         if other.phone:
             notify.enqueue(
@@ -427,7 +429,8 @@ def tell_cancelled(now, request, holder_id):
 def paged_level(request, user) -> str | None:
     """The ladder level (primary, backup, national, region) at which this person was last paged for
     the request; None when they were not paged (e.g. took it on the website)."""
-    step = notify.last_paged_step(request_id=request.id, user_id=user.id)
+    steps_paged = [notify.last_paged_step(request_id=group.id, user_id=user.id) for group in request.case.requests]
+    step = max((s for s in steps_paged if s is not None), default=None)  # one page served the whole case
     steps = (request.escalation or {}).get("steps") or []
     return steps[step].get("level") if step is not None and step < len(steps) else None
 

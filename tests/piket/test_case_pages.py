@@ -61,3 +61,15 @@ def test_keypad_one_on_the_call_takes_the_whole_case(duty, users, fake, tick, si
     assert "2 personen in 2 groepen" in spoken.get_data(as_text=True)
     signed_post(f"/webhooks/twilio/voice/{attempt_id}/keuze", {"CallSid": "CA1", "Digits": "1"})
     assert {reload(r).status for r in case.requests} == {"accepted"}
+
+
+def test_a_yes_with_another_groups_code_tells_the_others_it_is_taken(duty, users, fake, tick, signed_post, now):
+    case = raid(users, now, groups=3)
+    tick(now)
+    tick(now + 10 * MIN)  # the back-up is paged too, with the first group's code
+    last = case.requests[-1]
+    sms(signed_post, BACKUP, f"JA {last.short_code}", "SM-1")
+    tick(now + 11 * MIN)
+    taken = [m for m in sent_to(fake, PRIMARY, "sms") if "is aangenomen door de achtervang" in m["body"]]
+    assert len(taken) == 1
+    assert {reload(r).accepted_by_id for r in case.requests} == {duty["people"]["backup"].id}
