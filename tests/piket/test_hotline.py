@@ -389,3 +389,29 @@ def test_the_coordinator_fills_in_the_profile_after_the_call(duty, users, office
         json={"persons": [{"gender": "female", "age": 30, "residence": "lawful", "exploitation": "labour"}]},
     )
     assert again.status_code == 409
+
+
+def test_the_case_page_asks_the_region_with_the_profile(duty, users, signed_post, login):
+    from tests.conftest import csrf_token
+
+    call(signed_post, "/webhooks/twilio/national/regio", SpeechResult="Atlantis")
+    [request] = phone_requests()
+    client = login(duty["people"]["national"])
+    page = client.get(f"/zaak/{request.case_id}").get_data(as_text=True)
+    assert 'name="region"' in page and '<option value="rotterdam">Rotterdam</option>' in page
+    resp = client.post(
+        f"/zaak/{request.case_id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "request_id": request.id,
+            "action": "profile",
+            "region": "rotterdam",
+            "gender": "male",
+            "age": "30",
+            "residence": "lawful",
+            "exploitation": "labour",
+        },
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    assert reload(request).case.region.code == "rotterdam" and reload(request).size == 1
+    assert 'name="region"' not in client.get(f"/zaak/{request.case_id}").get_data(as_text=True)
