@@ -415,3 +415,10 @@ def test_the_case_page_asks_the_region_with_the_profile(duty, users, signed_post
     assert resp.status_code == 302, resp.get_data(as_text=True)
     assert reload(request).case.region.code == "rotterdam" and reload(request).size == 1
     assert 'name="region"' not in client.get(f"/zaak/{request.case_id}").get_data(as_text=True)
+
+
+def test_the_case_page_says_the_caller_withheld_their_number(duty, users, signed_post, login):
+    call(signed_post, "/webhooks/twilio/national/regio", From="anonymous", SpeechResult="Rotterdam")
+    [request] = phone_requests()
+    page = login(duty["people"]["primary"]).get(f"/zaak/{request.case_id}").get_data(as_text=True)
+    assert 'id="no-callback"' in page and "tel:afgeschermd" not in page and "anonymous" not in page
