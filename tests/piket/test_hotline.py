@@ -335,7 +335,7 @@ def test_a_known_region_is_not_changed_by_the_profile(duty, users, officer, sign
 # --- the voice ----------------------------------------------------------------------------------------
 
 
-def test_every_say_is_dutch_in_the_configured_voice(duty, users, signed_post, app, now):
+def test_every_say_is_dutch_in_the_configured_voice(duty, users, signed_post, app, fake, tick, now):
     """Twilio's default voice is not documented for nl-NL: every <Say> names the voice (TWILIO_VOICE)."""
     app.config["TWILIO_VOICE"] = "Polly.Ruben"
     said = [call(signed_post)]  # the region question
@@ -347,9 +347,30 @@ def test_every_say_is_dutch_in_the_configured_voice(duty, users, signed_post, ap
     for status in ("completed", "no-answer", "no-answer"):
         twiml = dial_result(signed_post, request, twiml, status)
         said.append(twiml)
-    said.append(call(signed_post, "/webhooks/twilio/national/regio", From="anonymous", CallSid="CA2"))
+    # A withheld number and no region: the national piket's voicemail, then the callback number, keyed wrong twice.
+    anonymous = {"From": "anonymous", "CallSid": "CA2"}
+    said.append(call(signed_post, "/webhooks/twilio/national/regio", **anonymous))
+    said.append(call(signed_post, action(said[-1], "Dial"), **anonymous, DialCallStatus="completed"))
+    said.append(call(signed_post, action(said[-1]), **anonymous, Digits="12"))
+    said.append(call(signed_post, action(said[-1]), **anonymous, Digits="12"))
+    # The page call too: its question, every keypad answer, and a call about a request no longer open.
+    from notify.models import NotificationAttempt
+    from tests.conftest import new_request
+
+    tick(now)
+    page = new_request(users, now)
+    tick(now)
+    attempt = db.session.scalar(
+        select(NotificationAttempt).where(
+            NotificationAttempt.request_id == page.id, NotificationAttempt.channel == "voice"
+        )
+    )
+    said.append(call(signed_post, f"/webhooks/twilio/voice/{attempt.id}", CallSid="CA3", AnsweredBy="machine_start"))
+    for digit in ("9", "2", "1"):
+        said.append(call(signed_post, f"/webhooks/twilio/voice/{attempt.id}/keuze", CallSid="CA3", Digits=digit))
+    said.append(call(signed_post, f"/webhooks/twilio/voice/{attempt.id}", CallSid="CA4"))
     says = [s for twiml in said for s in ET.fromstring(twiml).iter("Say")]
-    assert len(says) >= 8
+    assert len(says) >= 17
     assert all(s.get("voice") == "Polly.Ruben" and s.get("language") == "nl-NL" for s in says), said
 
 
