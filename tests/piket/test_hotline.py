@@ -443,3 +443,11 @@ def test_the_case_page_says_the_caller_withheld_their_number(duty, users, signed
     [request] = phone_requests()
     page = login(duty["people"]["primary"]).get(f"/zaak/{request.case_id}").get_data(as_text=True)
     assert 'id="no-callback"' in page and "tel:afgeschermd" not in page and "anonymous" not in page
+
+
+def test_a_forged_key_press_in_the_whisper_accepts_nothing(duty, users, officer, signed_post, client, now):
+    twiml = call(signed_post)
+    [request] = phone_requests()
+    whisper = screen(signed_post, twiml)
+    resp = client.post(action(whisper), data={"CallSid": "CAleg1", "Digits": "1"}, headers={"X-Twilio-Signature": "x"})
+    assert resp.status_code == 403 and reload(request).accepted_by_id is None
