@@ -11,6 +11,7 @@ from sqlalchemy import select
 from accounts.models import User
 from accounts.roles import Role
 from beds import demo as beds_demo
+from beds.models import Region
 from extensions import db
 from national import demo as national_demo
 from piket import demo as piket_demo
@@ -32,5 +33,10 @@ def demo_command():
         f"Piket: {piket_demo.COORDINATOR} is on duty around the clock in every care region "
         f"({piket_demo.PHONES[piket_demo.COORDINATOR]}); run `flask --app app worker` to page."
     )
+    codes = db.session.execute(
+        select(Region.dial_code, Region.name).where(Region.dial_code.is_not(None)).order_by(Region.dial_code)
+    ).all()
+    if codes:
+        click.echo("National piket number, region codes: " + ", ".join(f"{code} {name}" for code, name in codes))
     if db.session.scalar(select(User).where(User.role == Role.ADMIN)) is None:
         click.echo("No admin account exists.", err=True)

@@ -615,6 +615,11 @@ PATHS = {
                             "properties": {
                                 "persons": {"type": "array", "minItems": 1, "maxItems": 20, "items": _ref("Person")},
                                 "children": CHILDREN_SCHEMA,
+                                "region": {
+                                    "type": "string",
+                                    "description": "a care region's code; only for a call whose region was not "
+                                    "understood (region kind `unknown`): 409 on a case whose region is known",
+                                },
                             },
                         }
                     }

@@ -80,6 +80,9 @@ def load(env=None) -> dict:
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_FROM_NUMBER": env.get("TWILIO_FROM_NUMBER", ""),
+        # Every spoken text (<Say>) is Dutch in this voice: Amazon Polly's nl-NL "Lotte", one of the Polly
+        # voices Twilio offers; Twilio's default voice is not documented for nl-NL and may fail the <Say>.
+        "TWILIO_VOICE": env.get("TWILIO_VOICE") or "Polly.Lotte",
         "TWILIO_TIMEOUT_S": float(
             env.get("TWILIO_TIMEOUT_S") or 10
         ),  # one API request; a hang must not stall the outbox

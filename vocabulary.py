@@ -55,9 +55,14 @@ class RegionKind(StrEnum):
 
     CARE = "care"
     POLICE = "police"
+    UNKNOWN = "unknown"  # the one region of a call to the national number whose region was not understood
 
 
-REGION_KINDS = {RegionKind.CARE: "zorgcoördinatieregio", RegionKind.POLICE: "politie-eenheid"}
+REGION_KINDS = {
+    RegionKind.CARE: "zorgcoördinatieregio",
+    RegionKind.POLICE: "politie-eenheid",
+    RegionKind.UNKNOWN: "regio onbekend (landelijk piketnummer)",
+}
 
 ROLES = {
     Role.POLICE: "politie / KMar / NLA",
@@ -129,6 +134,10 @@ EVENT_KINDS = {
     "phone_dial": "doorverbinden met piket",
     "phone_connected": "doorverbonden met piket",
     "phone_unanswered": "telefonisch niemand bereikt",
+    "phone_not_taken": "opgenomen zonder toets 1 (voicemail, opgehangen of stilte): volgende",
+    "phone_callback_withheld": "nummer van de beller afgeschermd: geen terugbelnummer",
+    "phone_callback_set": "terugbelnummer ingetoetst door de beller",
+    "region_set": "regio ingevuld",
     "report_made": "melding CoMensha gedaan",
 }
 

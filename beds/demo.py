@@ -37,15 +37,22 @@ def _hours_ago(key: str) -> float:
     return (zlib.crc32(key.encode()) % 1400) / 100  # 0 to 14 hours
 
 
+def _dial_code_taken(code) -> bool:
+    return db.session.scalar(select(Region.id).where(Region.dial_code == code)) is not None
+
+
 def load(now) -> dict:
     from beds import demo_data  # imported here: web workers never need the demo data in memory
 
     counts = {"regions": 0, "organisations": 0, "shelters": 0, "accounts": 0}
     with atomic():
         for spec in demo_data.REGIONS:
-            if not db.session.scalar(select(Region).where(Region.code == spec["code"])):
+            region = db.session.scalar(select(Region).where(Region.code == spec["code"]))
+            if region is None:
                 db.session.add(Region(**spec))
                 counts["regions"] += 1
+            elif region.dial_code is None and spec.get("dial_code") and not _dial_code_taken(spec["dial_code"]):
+                region.dial_code = spec["dial_code"]  # a demo loaded before regions had one
         for spec in demo_data.ORGANISATIONS:
             if not db.session.scalar(select(Organisation).where(Organisation.key == spec["key"])):
                 db.session.add(Organisation(**spec))

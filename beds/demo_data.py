@@ -80,9 +80,18 @@ _POLICE_UNITS = [
     ("Limburg", "Maastricht", 50.8514, 5.6910),
 ]
 
+# Each care region's number, keyed in on the national piket number ("toets het regionummer"): 11 to 40.
 REGIONS = [
-    {"code": slug(name), "name": name, "kind": vocabulary.RegionKind.CARE, "centre": name, "lat": lat, "lon": lon}
-    for name, lat, lon in _CARE_REGIONS
+    {
+        "code": slug(name),
+        "name": name,
+        "kind": vocabulary.RegionKind.CARE,
+        "centre": name,
+        "lat": lat,
+        "lon": lon,
+        "dial_code": 11 + i,
+    }
+    for i, (name, lat, lon) in enumerate(_CARE_REGIONS)
 ] + [
     {
         "code": slug(f"Eenheid {unit}"),

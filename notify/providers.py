@@ -141,7 +141,9 @@ class TwilioProvider(Provider):
                 url=url,
                 status_callback=status_callback,
                 status_callback_event=CALL_EVENTS,
-                # A voicemail must not count as answered (AnsweredBy in callbacks).
+                # AnsweredBy in the status callbacks: a voicemail counts as no_answer, never as answered.
+                # The call's script asks its question whatever AnsweredBy says (piket/webhooks.page_call),
+                # so a person taken for a machine can still press 1.
                 machine_detection="Enable",
                 timeout=RING_SECONDS,
             )

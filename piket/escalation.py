@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from accounts.models import User
 from accounts.roles import Role
+from errors import ValidationError
 from extensions import db
 from notify import service as notify
 from piket import lifecycle, messages
@@ -251,6 +252,23 @@ def _exhaust(now, request, index):
                 step=index,
                 dedupe_key=_per_case(request, "exhausted", user, channel, index),
             )
+    if not _textable(request.case.callback_phone):
+        event(now, request, "requester_not_told", reason="no_callback_number")  # a caller who withheld their number
+    else:
+        _tell_requester(now, request, index)
+    lifecycle.transition(now, request, RequestStatus.EXHAUSTED, source="worker", step=index, alerted=sorted(alerted))
+    current_app.logger.error("request %s exhausted: nobody accepted", request.id)
+
+
+def _textable(number) -> bool:
+    try:
+        notify.normalise_number(number)
+    except ValidationError:
+        return False
+    return True
+
+
+def _tell_requester(now, request, index):
     notify.enqueue(
         now,
         to=request.case.callback_phone,
@@ -261,8 +279,6 @@ def _exhaust(now, request, index):
         step=index,
         dedupe_key=_per_case(request, "requester", None, "sms", index),
     )
-    lifecycle.transition(now, request, RequestStatus.EXHAUSTED, source="worker", step=index, alerted=sorted(alerted))
-    current_app.logger.error("request %s exhausted: nobody accepted", request.id)
 
 
 def _bring_forward_dead_steps(now):

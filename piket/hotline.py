@@ -2,31 +2,68 @@
 
 The call is answered in Dutch, learns the region (from the caller's registered number, or the
 caller says the region's name or keys its number), creates a request (or joins the caller's open
-one) so the call is in the timeline, and connects to the coordinator on duty, falling through to
-the back-up and the national piket. If nobody answers, the request's normal escalation takes over.
+one) so the call is in the timeline, and dials the coordinator on duty, falling through to the
+back-up and the national piket. Each dialled coordinator first hears a whisper (region, code) and
+takes the call by pressing 1: only that key press accepts, so a voicemail that picks up, a hang-up
+or silence is "not answered" and the next one is dialled. If nobody takes it, the request's normal
+escalation takes over. A region not understood still makes a request, in the one region of kind
+`unknown`: its ladder has no regional rota, so the national piket is paged, and whoever accepts fills
+in the region. A withheld caller ID is never a callback number: the caller keys one in, or the
+request says it has none.
 """
 
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from accounts.models import User, user_regions
 from accounts.roles import Role
 from beds.models import Region
+from errors import ValidationError
 from extensions import db
 from notify import service as notify
 from piket import answers, service
 from piket.lifecycle import ESCALATING, OPEN
-from piket.models import Case, PlacementRequest
+from piket.models import Case, PlacementRequest, WebhookReceipt
 from piket.rotas import service as rotas
 from piket.timeline import event
 from timeutil import local
 from transactions import atomic
-from vocabulary import RequesterOrg
+from vocabulary import RegionKind, RequesterOrg
 
 DIAL_LEVELS = ("primary", "backup", "national")
 JOIN_HOURS = 12  # a second call from the same number within this time joins the open request
 DIAL_MINUTES = 3  # the ladder waits this long while the call itself rings the piket
+# What a withheld caller ID arrives as: a word, or the word spelled on a keypad (ANONYMOUS, RESTRICTED,
+# BLOCKED, UNKNOWN, UNAVAILABLE) as some carriers send it; anything that is no phone number counts too.
+WITHHELD_DIGITS = {"266696687", "7378742833", "2562533", "8656696", "86282452253"}
+NO_CALLBACK = "afgeschermd"  # the callback number of a caller who withheld theirs and keyed in none
+UNKNOWN_REGION = {"code": "onbekend", "name": "Regio onbekend", "centre": "", "lat": 52.09, "lon": 5.12}
+
+
+def withheld(number) -> bool:
+    """Whether a caller ID is no number to call back ("anonymous", "+266696687", empty, ...)."""
+    try:
+        normal = notify.normalise_number(number)
+    except ValidationError:
+        return True
+    return normal.lstrip("+") in WITHHELD_DIGITS
+
+
+def unknown_region() -> Region:
+    """The region of a call whose region was not understood (kind `unknown`, made on first use): no
+    regional rota, so its ladder pages the national piket; whoever accepts fills in the real region."""
+    found = select(Region).where(Region.code == UNKNOWN_REGION["code"])
+    region = db.session.scalar(found)
+    if region is None:
+        try:
+            with atomic(expire=False):
+                region = Region(kind=RegionKind.UNKNOWN, **UNKNOWN_REGION)
+                db.session.add(region)
+        except IntegrityError:  # a second call made it at the same moment
+            region = db.session.scalar(found)
+    return region
 
 
 def caller(number) -> User | None:
@@ -66,9 +103,10 @@ def region_from_answer(digits, speech) -> Region | None:
 
 
 def request_for_call(now, number, call_sid, region) -> PlacementRequest:
-    """Join the caller's open request, or create one whose profile the coordinator completes."""
+    """Join the caller's open request, or create one whose profile the coordinator completes.
+    Without a region (not understood) the request is made in the unknown region: never dropped."""
     key = f"hotline:{call_sid}"
-    request_id = answers.once(now, key, lambda: str(_join_or_create(now, number, region).id))
+    request_id = answers.once(now, key, lambda: str(_join_or_create(now, number, region or unknown_region()).id))
     return db.session.get(PlacementRequest, int(request_id))
 
 
@@ -83,14 +121,15 @@ def _join_or_create(now, number, region) -> PlacementRequest:
         )
         .order_by(PlacementRequest.id.desc())
     ).all()
-    mine = next((r for r in open_ if notify.same_number(r.case.callback_phone, number)), None)
+    hidden = withheld(number)
+    mine = None if hidden else next((r for r in open_ if notify.same_number(r.case.callback_phone, number)), None)
     if mine is not None:
         with atomic():
             event(now, mine, "phone_call", joined=True)
         return mine
     fields = {
         "case_reference": f"TEL-{local(now):%Y%m%d-%H%M}",
-        "callback_phone": number,
+        "callback_phone": NO_CALLBACK if hidden else number,
         "requester_org": RequesterOrg.POLICE,
         "region": region,
         "found_lat": region.lat,
@@ -99,7 +138,30 @@ def _join_or_create(now, number, region) -> PlacementRequest:
         "requests": [{"persons": [], "children": 0, "urgency": "immediate", "threat": "low"}],
     }
     case, _ = service.create_case(now, fields, caller(number), source="phone", page_after_minutes=DIAL_MINUTES)
+    if hidden:
+        with atomic():
+            for request in case.requests:
+                event(now, request, "phone_callback_withheld")
     return case.requests[0]
+
+
+def needs_callback_number(request) -> bool:
+    return request.case.callback_phone == NO_CALLBACK
+
+
+def set_callback_number(now, request, digits) -> bool:
+    """The number a caller with a withheld ID keyed in: stored if it is a phone number (and not
+    itself a withheld one), only over the placeholder. Returns whether it was stored."""
+    if withheld(digits or ""):
+        return False
+    with atomic():
+        case = db.session.get(Case, request.case_id)
+        if case.callback_phone != NO_CALLBACK:
+            return False
+        case.callback_phone = notify.normalise_number(digits)
+        for row in case.requests:
+            event(now, row, "phone_callback_set")
+    return True
 
 
 def next_to_dial(now, request, level_index):
@@ -129,8 +191,21 @@ def nobody_answered(now, request):
         event(now, row, "phone_unanswered")
 
 
+def not_taken(now, request, index, dial_status):
+    """The dialled coordinator did not press 1 (voicemail, hang-up, silence, busy, no answer)."""
+    with atomic():
+        event(now, request, "phone_not_taken", level=DIAL_LEVELS[index], status=dial_status or None)
+
+
+def took_call(call_sid, index) -> bool:
+    """Whether the coordinator dialled at this level pressed 1 in the whisper (connected() ran)."""
+    key = f"dial:{call_sid}:{index}"
+    return db.session.scalar(select(WebhookReceipt.key).where(WebhookReceipt.key == key)) is not None
+
+
 def connected(now, request, user_id, call_sid, index) -> None:
-    """The coordinator picked up and spoke with the caller: that is an accept (first writer wins)."""
+    """The coordinator pressed 1 in the whisper and is put through: that is an accept (first writer
+    wins), once per call and level. `call_sid` is the caller's call, as the Dial's action sees it."""
     user = db.session.get(User, user_id)
     if user is None:
         return

@@ -189,3 +189,16 @@ def unknown_sender() -> str:
 
 def help_text() -> str:
     return "Piket: antwoord JA (of 1) om aan te nemen, NEE (of 2) om te weigeren, met de code erbij. Opvang: BEDDEN en het aantal vrije plaatsen."
+
+
+# --- the national piket number ----------------------------------------------------------------
+
+
+def whisper_script(request) -> str:
+    """What a coordinator dialled from the national number hears before the caller is put through."""
+    region = request.case.region
+    where = "Regio onbekend" if region.kind == vocabulary.RegionKind.UNKNOWN else f"Regio {region.name}"
+    return (
+        f"Piket mensenhandel, een beller via het landelijke piketnummer. {where}, "
+        f"aanvraag {spelled(request.short_code)}. Toets 1 om het gesprek aan te nemen."
+    )

@@ -336,6 +336,7 @@ def set_profile(now, request_id, data, user) -> PlacementRequest:
         raise ValidationError(f"must list 1 to {MAX_PERSONS} persons", field="persons")
     parsed = [_person(p, f"persons[{i}]") for i, p in enumerate(persons)]
     children = v.integer(data, "children", within=v.CHILDREN, default=0)
+    region = _region_to_fill_in(data, request.case)
     with atomic():
         row = locked(PlacementRequest, request.id)
         if row.persons:
@@ -345,4 +346,23 @@ def set_profile(now, request_id, data, user) -> PlacementRequest:
         row.persons, row.children, row.size = parsed, children, len(parsed) + children
         row.profile_stats = profile_stats(parsed, children)
         event(now, row, "profile_set", user, size=row.size)
+        if region is not None:
+            case = row.case
+            case.region, case.found_lat, case.found_lon = region, region.lat, region.lon
+            for each in case.requests:
+                event(now, each, "region_set", user, region=region.code)
     return row
+
+
+def _region_to_fill_in(data, case):
+    """A call to the national number whose region was not understood is in the unknown region: its
+    region is given with the profile. A known region stays as it is (None: nothing to change)."""
+    code = data.get("region") if isinstance(data, dict) else None
+    if code in (None, "", case.region.code):
+        return None
+    if case.region.kind != vocabulary.RegionKind.UNKNOWN:
+        raise Conflict("De regio van deze zaak staat al vast.", field="region")
+    region = region_by_code(v.text(data, "region", max_length=60), field="region")
+    if region.kind != vocabulary.RegionKind.CARE:
+        raise ValidationError("kies een zorgcoördinatieregio", field="region")
+    return region

@@ -22,7 +22,7 @@ from timeutil import utcnow
 
 bp = Blueprint("piket", __name__)
 FORM_GROUPS = 3  # the phone form offers three groups; the API takes up to 150
-PROFILE_FIELDS = ("gender", "age", "residence", "exploitation", "children", "needs")
+PROFILE_FIELDS = ("gender", "age", "residence", "exploitation", "children", "needs", "region")
 
 
 def _form_case(form) -> dict:
@@ -167,6 +167,10 @@ def case_page(case_id):
         report=report,
         requests=[request_json(r, addresses, timeline=True) for r in case.requests],
         status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s),
+        # A call to the national number whose region was not understood: the region goes with the profile.
+        care_regions=db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.name)).all()
+        if case.region.kind == vocabulary.RegionKind.UNKNOWN
+        else [],
     )
 
 
@@ -184,7 +188,7 @@ def _form_profile(form) -> dict:
     if form.get("age"):
         person["age"] = form.get("age")
     person["needs"] = form.getlist("needs")
-    return {"persons": [person], "children": form.get("children") or 0}
+    return {"persons": [person], "children": form.get("children") or 0, "region": form.get("region")}
 
 
 @bp.route("/opvang/<int:shelter_id>/intakes", methods=["GET", "POST"])

@@ -1,10 +1,12 @@
 """The night scenario, end to end in a real headless Chromium against a real server.
 
-Sunday 02:30 (after hours). A police officer asks on a phone for beds for a mother with two
+Night one, Sunday 02:30 (after hours). A police officer asks on a phone for beds for a mother with two
 children and a man from the same case who must be kept apart; the worker pages the coordinator
 on duty (console provider); the coordinator accepts by the link and places both; both shelters
 confirm the intake; the officer sees where to go; CoMensha sees the placements and the open report.
 Every step is driven through the real pages; a screenshot of each goes to test-artifacts/night-*.png.
+Night two, on the national piket number: the primary's voicemail picks up and presses nothing, the
+back-up presses 1 and takes it (Twilio's webhooks driven over HTTP with valid signatures; night2-*.png).
 """
 
 import datetime as dt
@@ -15,7 +17,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from extensions import db
-from tests.conftest import NOW, PRIMARY, browser_login, screenshot
+from tests.conftest import BACKUP, NOW, PRIMARY, TWILIO_TEST_TOKEN, browser_login, screenshot
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -260,3 +262,114 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     night = next(r for r in timing if r["region"] == "Rotterdam" and r["period"] == "buiten kantooruren")
     assert (night["requests"], night["median_accept"], night["median_confirmed"]) == ("2", "5.0", "22.5"), night
     screenshot(comensha, "night-12-comensha-national")
+
+
+def twilio(app, base, path, params):
+    """Twilio calling a webhook of the live server over HTTP, with a valid signature (the real RequestValidator)."""
+    import requests
+
+    from tests.conftest import twilio_signature
+
+    resp = requests.post(
+        base + path, data=params, headers={"X-Twilio-Signature": twilio_signature(app, path, params)}, timeout=10
+    )
+    assert resp.status_code == 200, resp.text
+    return resp.text
+
+
+def twiml_url(twiml, verb, attribute):
+    """The path (and query) of the first `verb`'s URL attribute in a TwiML answer."""
+    import xml.etree.ElementTree as ET
+    from urllib.parse import urlsplit
+
+    url = urlsplit(next(ET.fromstring(twiml).iter(verb)).get(attribute))
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+def test_a_second_night_the_voicemail_answers_and_the_backup_takes_it(app, registry, users, duty, live_server, browser):
+    """Sunday 02:30 again, on the national piket number. The primary's phone goes to voicemail: it hears
+    the whisper and presses nothing, which used to accept the request. The back-up presses 1, talks with
+    the officer, and finds a place on the phone; the officer sees it."""
+    from notify.providers import ConsoleProvider
+    from piket.models import Case
+
+    console = io.StringIO()
+    app.extensions["notify_provider"] = ConsoleProvider(console)
+    app.config["TWILIO_FROM_NUMBER"] = "+3197010000000"
+    app.config["TWILIO_AUTH_TOKEN"] = TWILIO_TEST_TOKEN
+    registry["regions"]["rotterdam"].dial_code = 12
+    users["police"].phone = CALLBACK
+    email = {"police": users["police"].email, "backup": duty["people"]["backup"].email}
+    db.session.commit()
+    at(app, 0)
+
+    # 1. The officer calls the national number; the menu asks the region, the officer keys 12#.
+    call = {"CallSid": "CAnight2", "From": CALLBACK}
+    asked = twilio(app, live_server, "/webhooks/twilio/national", call)
+    assert "regionummer" in asked and 'voice="Polly.Lotte"' in asked
+    dial = twilio(app, live_server, twiml_url(asked, "Gather", "action"), {**call, "Digits": "12#"})
+    assert f">{PRIMARY}</Number>" in dial and 'callerId="+3197010000000"' in dial
+    case = db.session.scalars(select(Case)).one()
+    request_id, code, case_id = case.requests[0].id, case.requests[0].short_code, case.id
+    db.session.commit()
+
+    # 2. The primary's voicemail picks up: it records the whisper (region, code, "press 1") and presses nothing.
+    leg = {"CallSid": "CAleg-primary", "From": "+3197010000000"}
+    whisper = twilio(app, live_server, twiml_url(dial, "Number", "url"), leg)
+    assert ", ".join(code) in whisper and "Toets 1" in whisper and whisper.rstrip().endswith("<Hangup /></Response>")
+    at(app, 1)
+    # The leg completed (the voicemail took it): not an acceptance, the back-up is dialled.
+    dial = twilio(app, live_server, twiml_url(dial, "Dial", "action"), {**call, "DialCallStatus": "completed"})
+    assert f">{BACKUP}</Number>" in dial and "Geen gehoor" in dial
+    assert db.session.get(Case, case_id).requests[0].status == "received"
+    db.session.commit()
+
+    # 3. The back-up answers, hears the whisper and presses 1: put through to the officer, and it is theirs.
+    leg = {"CallSid": "CAleg-backup", "From": "+3197010000000"}
+    whisper = twilio(app, live_server, twiml_url(dial, "Number", "url"), leg)
+    taken = twilio(app, live_server, twiml_url(whisper, "Gather", "action"), {**leg, "Digits": "1"})
+    assert "verbonden" in taken and "<Hangup" not in taken  # the whisper ends: Twilio bridges the two
+    at(app, 6)
+    end = twilio(app, live_server, twiml_url(dial, "Dial", "action"), {**call, "DialCallStatus": "completed"})
+    assert "<Number" not in end and "<Hangup" in end
+
+    # 4. The worker: the back-up gets the link by SMS; nothing more goes to the primary, no ladder runs.
+    worker_tick(app, app.extensions["notify_provider"])
+    printed = console.getvalue()
+    to_backup = [line for line in printed.splitlines() if line.startswith(f"[sms] {BACKUP}:")]
+    assert len(to_backup) == 1 and f"/zaak/{case_id}" in to_backup[0], printed
+    assert f"{PRIMARY}" not in printed, printed
+
+    # 5. The back-up, on a phone, logs in, sees it is theirs and why the primary did not have it, fills in the
+    # profile told on the phone, and holds the place the proposals give.
+    at(app, 8)
+    page = browser.new_context(**PHONE).new_page()
+    browser_login(page, live_server, email["backup"], "correct-horse-1")
+    page.goto(f"{live_server}/zaak/{case_id}")
+    fits_phone(page)
+    section = page.locator(f"#request-{request_id}")
+    assert section.get_attribute("data-status") == "accepted"
+    assert section.locator("ol.timeline li[data-kind=phone_not_taken]").count() == 1  # the primary's voicemail
+    assert section.locator("ol.timeline li[data-kind=phone_connected]").count() == 1
+    screenshot(page, "night2-01-backup-accepted-by-phone")
+    page.select_option(f"#request-{request_id} form.profile select[name=gender]", "male")
+    page.fill(f"#request-{request_id} form.profile input[name=age]", "40")
+    page.select_option(f"#request-{request_id} form.profile select[name=residence]", "lawful")
+    page.select_option(f"#request-{request_id} form.profile select[name=exploitation]", "labour")
+    tap(page.get_by_role("button", name="Profiel opslaan"))
+    best = page.locator(f"#request-{request_id} form.option.best")
+    assert "Mannenopvang Rotterdam" in best.inner_text()
+    tap(best.get_by_role("button", name="Kies"))
+    placement = page.locator(f"#request-{request_id} .placement")
+    assert placement.get_attribute("data-placement-status") == "held"
+    fits_phone(page)
+    screenshot(page, "night2-02-backup-chosen")
+
+    # 6. The officer, who called from their registered phone, sees the request on their own page.
+    at(app, 10)
+    officer = browser.new_context(**PHONE).new_page()
+    browser_login(officer, live_server, email["police"], "correct-horse-1")
+    officer.goto(f"{live_server}/zaak/{case_id}")
+    assert "Mannenopvang Rotterdam" in officer.locator(f"#request-{request_id} .placement").inner_text()
+    fits_phone(officer)
+    screenshot(officer, "night2-03-officer")

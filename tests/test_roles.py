@@ -109,6 +109,9 @@ PUBLIC = {
     "/webhooks/twilio/national",
     "/webhooks/twilio/national/regio",
     "/webhooks/twilio/national/<int:request_id>/dial/<int:level_index>/<int:user_id>",
+    "/webhooks/twilio/national/<int:request_id>/screen/<int:level_index>/<int:user_id>",  # the whisper
+    "/webhooks/twilio/national/<int:request_id>/screen/<int:level_index>/<int:user_id>/key",
+    "/webhooks/twilio/national/<int:request_id>/terugbelnummer",  # a withheld caller's number
 }
 
 

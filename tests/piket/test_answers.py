@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import select
 
 from beds.models import AvailabilitySnapshot
@@ -153,15 +154,33 @@ def test_the_call_asks_in_dutch_without_personal_data(duty, users, fake, tick, s
         assert private not in twiml
 
 
-def test_a_voicemail_is_not_asked_and_is_no_acceptance(duty, users, fake, tick, signed_post, now):
+@pytest.mark.parametrize("answered_by", ["machine_start", "machine_end_beep", "fax"])
+def test_a_call_taken_for_a_machine_still_asks_and_a_voicemail_is_no_acceptance(
+    duty, users, fake, tick, signed_post, now, answered_by
+):
+    """Machine detection guesses: a person taken for a voicemail must still be able to press 1.
+    A real voicemail records the question, presses nothing, and counts as no answer."""
     request = new_request(users, now)
     tick(now)
     attempt = _call_attempt(request)
-    twiml = signed_post(
-        f"/webhooks/twilio/voice/{attempt.id}", {"CallSid": "CA1", "AnsweredBy": "machine_end_beep"}
-    ).get_data(as_text=True)
-    assert "<Gather" not in twiml
-    assert reload(request).status == "paging"
+    twiml = signed_post(f"/webhooks/twilio/voice/{attempt.id}", {"CallSid": "CA1", "AnsweredBy": answered_by}).get_data(
+        as_text=True
+    )
+    assert "<Gather" in twiml and 'numDigits="1"' in twiml and "Toets 1 om aan te nemen" in twiml
+    # The voicemail: no key, then the call ends; its status callback says a machine answered.
+    path = f"/webhooks/twilio/status/{attempt.id}"
+    signed_post(path, {"CallSid": "CA1", "CallStatus": "completed", "AnsweredBy": answered_by})
+    assert reload(request).status == "paging" and _call_attempt(request).status == "no_answer"
+
+
+def test_a_person_taken_for_a_machine_accepts_with_1(duty, users, fake, tick, signed_post, now):
+    request = new_request(users, now)
+    tick(now)
+    attempt = _call_attempt(request)
+    signed_post(f"/webhooks/twilio/voice/{attempt.id}", {"CallSid": "CA1", "AnsweredBy": "machine_start"})
+    said = signed_post(f"/webhooks/twilio/voice/{attempt.id}/keuze", {"CallSid": "CA1", "Digits": "1"})
+    assert "aangenomen" in said.get_data(as_text=True)
+    assert reload(request).accepted_by_id == duty["people"]["primary"].id
 
 
 def test_keypad_1_accepts_2_declines_star_repeats(duty, users, fake, tick, signed_post, now):

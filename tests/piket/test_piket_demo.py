@@ -86,3 +86,26 @@ def test_the_demo_command_loads_the_rotas_and_says_who_is_on_duty(app):
     assert result.exit_code == 0, result.output
     assert demo.COORDINATOR in result.output and demo.PHONES[demo.COORDINATOR] in result.output
     assert db.session.scalar(select(func.count()).select_from(Rota)) == len(care_regions())
+
+
+def test_every_care_region_has_a_dial_code_for_the_national_number(app, now):
+    """The caller keys the region's number on the national piket number: the demo gives each one."""
+    from piket import hotline
+
+    load(now)
+    codes = [r.dial_code for r in care_regions()]
+    assert None not in codes and len(set(codes)) == len(codes)
+    assert hotline.region_from_answer("12#", None).code == "rotterdam"
+
+
+def test_a_demo_loaded_before_dial_codes_gets_them_and_keeps_one_set_by_hand(app, now):
+    load(now)
+    regions = care_regions()
+    for region in regions:
+        region.dial_code = None
+    regions[0].dial_code = 999
+    db.session.commit()
+    load(now)
+    db.session.expire_all()
+    codes = [r.dial_code for r in care_regions()]
+    assert codes[0] == 999 and None not in codes
