@@ -127,6 +127,7 @@ EVENT_KINDS = {
     "placement_released": "plaats vrijgegeven",
     "placement_expired": "reservering verlopen",
     "intake_confirmed": "intake bevestigd",
+    "intake_confirmed_by_phone": "intake telefonisch bevestigd (vastgelegd namens de opvang)",
     "requester_informed": "aanvrager per sms geïnformeerd",
     "report_owner": "melding CoMensha overgedragen",
     "profile_set": "profiel ingevuld",

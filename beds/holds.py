@@ -8,7 +8,7 @@ constraint (occupied + out_of_service + held <= capacity) refuses anything that 
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import vocabulary
 from audit import service as audit
@@ -67,7 +67,7 @@ def place(now, pool_id, places, minutes, actor=None) -> Hold:
     return hold
 
 
-def _end(now, hold, status: HoldStatus, reason=None, actor=None):
+def _end(now, hold, status: HoldStatus, reason=None, actor=None, source=None):
     if status not in HOLD_TRANSITIONS[HoldStatus(hold.status)]:
         ended = vocabulary.label(vocabulary.HOLD_STATUSES, hold.status)
         raise Conflict(f"Deze reservering is al {ended}.", field="hold_id", code="hold_ended")
@@ -83,17 +83,18 @@ def _end(now, hold, status: HoldStatus, reason=None, actor=None):
         hold.id,
         after={"pool": pool.id, "places": hold.places, "reason": reason},
         actor=actor,
-        source="system" if actor is None else None,
+        source=source or ("system" if actor is None else None),
     )
     return hold
 
 
-def confirm(now, hold_id, actor=None) -> Hold:
-    return _end(now, _locked_hold(hold_id), HoldStatus.CONFIRMED, actor=actor)
+def confirm(now, hold_id, actor=None, source=None) -> Hold:
+    """`source`: how the shelter answered when not through a page or the API (sms)."""
+    return _end(now, _locked_hold(hold_id), HoldStatus.CONFIRMED, actor=actor, source=source)
 
 
-def release(now, hold_id, reason=None, actor=None) -> Hold:
-    return _end(now, _locked_hold(hold_id), HoldStatus.RELEASED, reason, actor=actor)
+def release(now, hold_id, reason=None, actor=None, source=None) -> Hold:
+    return _end(now, _locked_hold(hold_id), HoldStatus.RELEASED, reason, actor=actor, source=source)
 
 
 def due_for_expiry(now, limit=100) -> list[int]:
@@ -103,6 +104,26 @@ def due_for_expiry(now, limit=100) -> list[int]:
         .order_by(Hold.expires_at)
         .limit(limit)
     ).all()
+
+
+def expiring(now, within, limit=100) -> list[int]:
+    """Holds still held that expire after `now` but within `within`: the time to remind."""
+    return db.session.scalars(
+        select(Hold.id)
+        .where(Hold.status == HoldStatus.HELD, Hold.expires_at > now, Hold.expires_at <= now + within)
+        .order_by(Hold.expires_at)
+        .limit(limit)
+    ).all()
+
+
+def held_count(shelter_id) -> int:
+    """How many holds on this shelter's pools wait for its answer (its pages point to the intakes)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Hold)
+        .join(BedPool, BedPool.id == Hold.pool_id)
+        .where(BedPool.shelter_id == shelter_id, Hold.status == HoldStatus.HELD)
+    )
 
 
 def expire(now, hold_id) -> Hold | None:

@@ -22,11 +22,17 @@ def expire_holds(now) -> int:
     return placements.expire_due(now)
 
 
+def remind_holds(now) -> int:
+    """Thirty minutes before a hold expires, its shelter and the coordinator who chose it are reminded."""
+    return placements.remind_expiring(now)
+
+
 JOBS = {  # name: (function, every N seconds)
     "escalate": (escalate, 0.5),  # a page is seconds from its request: the target is p95 under 2 s
     "dispatch_notifications": (notify_jobs.dispatch, 1),
     "expire_holds": (expire_holds, 30),
     "acknowledgements": (acknowledgement.check, 30),  # accepted with no place held: remind, then page again
+    "remind_holds": (remind_holds, 60),  # once per hold (dedupe keys); a late tick still reminds before expiry
     "duty_reminders": (rota_jobs.duty_reminders, 60),  # reminders the evening before, hand-overs at the change
     "report_gaps": (rota_jobs.report_gaps, 3600),  # after-hours gaps in the next 14 days, to the rota's owner
     "report_reminders": (reports.remind_due, 3600),  # open CoMensha reports, once a working day, to their owner

@@ -7,6 +7,7 @@ from flask import current_app
 import vocabulary
 from piket import links
 from piket.lifecycle import ACCEPTABLE
+from timeutil import local
 
 
 def _base() -> str:
@@ -201,4 +202,70 @@ def whisper_script(request) -> str:
     return (
         f"Piket mensenhandel, een beller via het landelijke piketnummer. {where}, "
         f"aanvraag {spelled(request.short_code)}. Toets 1 om het gesprek aan te nemen."
+    )
+
+
+# --- the shelter in the loop: a held place, its answer by SMS, the reminder before the hold expires ------------
+
+
+def _clock(moment) -> str:
+    return local(moment).strftime("%H:%M")
+
+
+def _how_to_answer(code) -> str:
+    return f"Bevestigen: antwoord JA {code}. Weigeren: NEE {code} en de reden."
+
+
+def hold_shelter_sms(request, placement, code, link) -> str:
+    """To the shelter's intake number and staff: no names, ages, genders, needs or case reference."""
+    return (
+        f"Piket: plaats vastgehouden bij {placement.shelter.name}, code {code}: {_persons(request)} uit regio "
+        f"{_region(request)}. Aankomst: zo snel mogelijk; vastgehouden tot {_clock(placement.hold.expires_at)}. "
+        f"{_how_to_answer(code)} Intakes: {link}"
+    )
+
+
+def hold_reminder_shelter_sms(request, placement, code, link) -> str:
+    return (
+        f"Piket herinnering: de plaats met code {code} ({_persons(request)}, regio {_region(request)}) vervalt om "
+        f"{_clock(placement.hold.expires_at)} zonder uw bevestiging. {_how_to_answer(code)} Intakes: {link}"
+    )
+
+
+def hold_reminder_coordinator_sms(request, placement) -> str:
+    shelter = placement.shelter
+    phone = f" Bel de opvang: {shelter.intake_phone}." if shelter.intake_phone else ""
+    return (
+        f"Piket herinnering: {shelter.name} heeft de intake voor aanvraag {request.short_code} nog niet bevestigd; "
+        f"de plaats vervalt om {_clock(placement.hold.expires_at)}.{phone} Zaak: {_case_url(request)}"
+    )
+
+
+def intake_confirmed_reply(code) -> str:
+    return f"Genoteerd: intake bevestigd voor code {code}. Dank u."
+
+
+def intake_refused_reply(code, reason) -> str:
+    return (
+        f"Genoteerd: u weigert de plaats met code {code} (reden: {vocabulary.REFUSAL_REASONS[reason]}). "
+        "De zorgcoördinator zoekt verder."
+    )
+
+
+def intake_not_open(code, message) -> str:
+    return f"Code {code}: {message}"
+
+
+def intake_unknown_code(code) -> str:
+    return f"Code {code} kennen we niet als vastgehouden plaats voor dit nummer."
+
+
+def intake_nothing_open() -> str:
+    return "Er wacht bij uw opvang geen intake op bevestiging."
+
+
+def intake_which(codes) -> str:
+    return (
+        f"Er wachten {len(codes)} intakes op uw antwoord: {', '.join(codes)}. "
+        f"Antwoord met JA of NEE en de code, bijv. JA {codes[0]}."
     )

@@ -12,7 +12,7 @@ from beds import service as beds
 from extensions import db
 from notify import service as notify
 from notify.signature import twilio_signed
-from piket import answers, hotline, messages
+from piket import answers, hotline, messages, placements
 from piket.lifecycle import ACCEPTABLE
 from piket.models import PlacementRequest
 from timeutil import utcnow
@@ -57,6 +57,7 @@ def _answer_sms(now, sender, body) -> str | None:
     return (
         notify.answer_opt_sms(now, sender, words)
         or beds.answer_free_beds_sms(now, sender, words)
+        or placements.answer_shelter_sms(now, sender, words)
         or answers.answer_sms(now, sender, words)
     )
 
