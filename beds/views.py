@@ -6,7 +6,7 @@ from sqlalchemy import select
 import validation as v
 from accounts.access import require
 from accounts.roles import EVERYONE, HISTORY_READERS, SHELTER_KEEPERS, Role
-from beds import search, service
+from beds import holds, search, service
 from beds.models import Region, Shelter
 from errors import Forbidden, ValidationError
 from extensions import db
@@ -26,7 +26,7 @@ def my_shelters():
     shelters = db.session.scalars(query).all()
     if len(shelters) == 1:  # a night worker with one shelter goes straight to its numbers
         return redirect(url_for("beds.availability", shelter_id=shelters[0].id))
-    return render_template("beds/shelters.html", shelters=shelters, freshness=_freshness)
+    return render_template("beds/shelters.html", shelters=shelters, freshness=_freshness, waiting=holds.held_count)
 
 
 def _freshness(shelter):
@@ -77,6 +77,7 @@ def availability(shelter_id):
         form=request.form,
         freshness=_freshness(shelter),
         confirmed_at=service.last_confirmed(shelter),
+        waiting=holds.held_count(shelter.id),
     ), status
 
 
@@ -122,6 +123,7 @@ def shelter_detail(shelter_id):
         freshness=_freshness(shelter),
         intake_open=intake_open(shelter.intake, now),
         can_update=service.can_update(g.user, shelter),
+        waiting=holds.held_count(shelter.id),
     )
 
 

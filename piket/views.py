@@ -127,6 +127,9 @@ def case_page(case_id):
                 flash("Plaats vastgehouden; de opvang bevestigt de intake.")
             elif action == "release":
                 placements.release(now, _form_id(request.form, "hold_id"), g.user)
+            elif action == "intake_phoned":
+                placements.confirm_by_phone(now, _form_id(request.form, "hold_id"), g.user)
+                flash("Intake vastgelegd als telefonisch bevestigd, namens de opvang.")
             elif action == "cancel":
                 service.cancel(now, rid, g.user)
             elif action == "decline":
@@ -203,7 +206,7 @@ def intakes(shelter_id):
         try:
             hold_id = _form_id(request.form, "hold_id")
             action = request.form.get("action")
-            if action not in ("confirm", "release"):
+            if action not in ("confirm", "refuse", "release"):  # the page's Weigeren button sends refuse
                 raise ValidationError("Onbekende knop; laad de pagina opnieuw.", field="action")
             if action == "confirm":
                 placements.confirm(now, hold_id, g.user)
@@ -220,7 +223,9 @@ def intakes(shelter_id):
         .where(Placement.shelter_id == shelter.id, Placement.status == PlacementStatus.HELD)
         .order_by(Placement.id)
     ).all()
-    return render_template("piket/intakes.html", shelter=shelter, pending=pending, errors=errors)
+    return render_template(
+        "piket/intakes.html", shelter=shelter, pending=pending, errors=errors, hold_code=placements.hold_code
+    )
 
 
 @bp.route("/beheer/worker")
