@@ -14,6 +14,7 @@ from accounts import service as accounts
 from extensions import db
 from notify.models import NotificationAttempt
 from notify.providers import ConsoleProvider
+from piket.models import Placement
 from tests.conftest import BACKUP, NATIONAL, PRIMARY, REQUESTER
 
 MIN, HOUR = dt.timedelta(minutes=1), dt.timedelta(hours=1)
@@ -120,7 +121,18 @@ def everything(app, caplog, console, duty, users, registry, signed_post, api, no
         )
         assert chosen.status_code == 201, chosen.json
         holds.append(chosen.json["hold_id"])
-    for hold in holds:
+    # Thirty minutes before the holds expire, the shelter and the back-up are reminded; then the shelter confirms
+    # one by SMS reply and the other on its page.
+    from piket import placements
+
+    assert placements.remind_expiring(now + 61 * MIN) >= 1
+    tick(now + 61 * MIN)
+    first = db.session.scalar(select(Placement).where(Placement.hold_id == holds[0]))
+    webhook(
+        "/webhooks/twilio/sms",
+        {"From": first.shelter.intake_phone, "Body": f"JA {placements.hold_code(first)}", "MessageSid": "SMpriv4"},
+    )
+    for hold in holds[1:]:
         assert api("coordinator", "POST", f"/api/v1/holds/{hold}/confirm").status_code == 200
     tick(now + 30 * MIN)
     # Monday 10:00: the CoMensha report's owner is reminded; stale shelters get their freshness reminder.
@@ -186,6 +198,11 @@ def test_the_flow_sent_what_it_should(everything):
     # A guard for the scans below: the flow really paged, answered, confirmed and reminded.
     purposes = {a.purpose for a in everything["outbox"]}
     assert {"page", "page_call", "taken", "requester", "report_reminder", "freshness_reminder"} <= purposes, purposes
+    # The shelter is told of the held place and reminded before it expires (intake number and staff phone).
+    assert {"intake", "intake_reminder"} <= purposes, purposes
+    shelter_sms = [m for m in everything["provider"].sent if m["to"] in ("+31101234567", "+31610000055")]
+    assert len([m for m in shelter_sms if "JA B" in m["body"]]) >= 4, shelter_sms
+    assert "intake bevestigd" in "".join(everything["answers"])
     assert any(m["to"] == REQUESTER for m in everything["provider"].sent)
     assert sum(1 for a in everything["answers"] if "<Say" in a) == 1 and "<Message>" in "".join(everything["answers"])
     assert "aangenomen" in "".join(everything["answers"])

@@ -101,6 +101,8 @@ PUBLIC = {
     "/piket/ical/<token>.ics",
     # The SMS accept link: the signed, single-use token is the credential (tests/piket/test_answers.py).
     "/a/<token>",
+    # The shelter's intake link: checked, then on to the intake page, which asks for a login (tests/piket/test_intake_loop.py).
+    "/i/<token>",
     # Twilio's webhooks: refused without a valid X-Twilio-Signature (tests/piket, tests/notify).
     "/webhooks/twilio/status/<int:attempt_id>",  # delivery callbacks (tests/notify/test_webhooks.py)
     "/webhooks/twilio/sms",
