@@ -18,7 +18,7 @@ from accounts.roles import COORDINATING, Role
 from audit import service as audit
 from beds import holds
 from beds import service as beds
-from beds.models import BedPool, Shelter
+from beds.models import BedPool
 from beds.scenario import shelter_entry
 from errors import Conflict, Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
@@ -289,6 +289,11 @@ def hold_code(placement) -> str:
     return HOLD_CODE_PREFIX + digits + _check_char(digits)
 
 
+def _looks_like_hold_code(word) -> bool:
+    """A hold code, or one mistyped (a character too many or too few): never taken for a bare JA."""
+    return word.startswith(HOLD_CODE_PREFIX) and 4 <= len(word) <= 7 and all(c in _ALPHABET for c in word[1:])
+
+
 def placement_for_code(code) -> Placement | None:
     """The placement a hold code names; None when it is no hold code or its check fails."""
     digits, check = code[1:-1], code[-1:]
@@ -419,13 +424,10 @@ def refusal_reason(words) -> str:
 
 
 def _speaks_for(sender) -> tuple[set[int], User | None]:
-    """The shelters this number answers for (its intake number, or a staff account's phone), and that
+    """The shelters this number answers for (their intake number, or a staff account's phone), and that
     account (None for an intake number)."""
-    shelters = {
-        s.id
-        for s in db.session.scalars(select(Shelter).where(Shelter.active.is_(True), Shelter.intake_phone != ""))
-        if notify.same_number(s.intake_phone, sender)
-    }
+    shelter = beds.shelter_by_phone(sender)
+    shelters = {shelter.id} if shelter is not None else set()
     staff = answers.user_by_phone(sender, (Role.SHELTER_STAFF,))
     if staff is not None:
         shelters |= staff.shelter_ids
@@ -441,17 +443,21 @@ def answer_shelter_sms(now, sender, words) -> str | None:
     if not words or words[0] not in SHELTER_YES | SHELTER_NO:
         return None
     yes, rest = words[0] in SHELTER_YES, words[1:]
-    code = rest[0] if rest and rest[0].startswith(HOLD_CODE_PREFIX) and len(rest[0]) >= 5 else None
+    code = rest[0] if rest and _looks_like_hold_code(rest[0]) else None
     shelters, staff = _speaks_for(sender)
     if code is None:
         if not shelters or answers.user_by_phone(sender, COORDINATING) is not None:
             return None  # a coordinator's JA/NEE to a page: answers.py's
         waiting = _held_at(shelters)
-        if not waiting:
+        named = [p for p in waiting if rest and p.request.short_code == rest[0]]  # the request's code, as paged
+        if named:
+            placement, reason_words = named[0], rest[1:]
+        elif not waiting:
             return messages.intake_nothing_open()
-        if len(waiting) > 1:
+        elif len(waiting) > 1:
             return messages.intake_which([hold_code(p) for p in waiting])
-        placement, reason_words = waiting[0], rest
+        else:
+            placement, reason_words = waiting[0], rest
     else:
         placement, reason_words = placement_for_code(code), rest[1:]
         if placement is None or placement.shelter_id not in shelters:

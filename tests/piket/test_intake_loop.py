@@ -170,7 +170,8 @@ def test_a_wrong_code_from_the_shelter_changes_nothing(api, new_case, registry, 
     placement = hold(api, mother["id"])
     code = placements.hold_code(placement)
     typo = code[:-1] + next(c for c in CODE_ALPHABET if c != code[-1])
-    assert "kennen we niet" in sms(signed_post, COSM_INTAKE, f"JA {typo}")
+    assert "kennen we niet" in sms(signed_post, COSM_INTAKE, f"JA {typo}", sid="SM1")
+    assert "kennen we niet" in sms(signed_post, COSM_INTAKE, f"JA {code[:-1]}", sid="SM2")  # a character short
     assert db.session.get(Placement, placement.id).status == "held"
 
 
@@ -206,6 +207,14 @@ def test_a_bare_ja_from_the_shelter_asks_which_of_two_and_answers_its_only_hold(
     assert "bevestigd" in sms(signed_post, COSM_INTAKE, "ja graag", sid="SM3")
     assert db.session.get(Placement, first.id).status == "confirmed"
     assert sms(signed_post, COSM_INTAKE, "ja", sid="SM4") == "Er wacht bij uw opvang geen intake op bevestiging."
+
+
+def test_the_shelter_may_answer_with_the_requests_code_from_its_intake_page(api, new_case, registry, signed_post):
+    one, two = two_women(new_case)
+    first, second = hold(api, one["id"]), hold(api, two["id"])
+    assert "bevestigd" in sms(signed_post, COSM_INTAKE, f"ja {two['short_code']}")
+    assert db.session.get(Placement, second.id).status == "confirmed"
+    assert db.session.get(Placement, first.id).status == "held"
 
 
 def test_a_coordinators_ja_with_a_request_code_still_answers_the_page(duty, users, fake, tick, signed_post, now):
