@@ -269,3 +269,11 @@ def intake_which(codes) -> str:
         f"Er wachten {len(codes)} intakes op uw antwoord: {', '.join(codes)}. "
         f"Antwoord met JA of NEE en de code, bijv. JA {codes[0]}."
     )
+
+
+def refused_coordinator_sms(request, placement) -> str:
+    reason = vocabulary.label(vocabulary.REFUSAL_REASONS, placement.refusal_reason)
+    return (
+        f"Piket: {placement.shelter.name} weigert de plaats voor aanvraag {request.short_code} (reden: {reason}). "
+        f"Kies een ander voorstel: {_case_url(request)}"
+    )

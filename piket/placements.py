@@ -231,7 +231,26 @@ def _give_back(now, placement, to: PlacementStatus, actor, reason, source=None, 
         holds.release(now, placement.hold_id, reason, actor=actor, source=source)
         lifecycle.decide(now, placement, to, by=actor, reason=reason)
         _back_to_proposals(now, placement.request, to, actor, source=source, reason=reason, **detail)
+        if to == PlacementStatus.REFUSED:
+            _tell_chooser_refused(now, placement)
     return placement
+
+
+def _tell_chooser_refused(now, placement):
+    """The shelter said no: the coordinator who chose it must choose again, perhaps asleep, so by SMS."""
+    chooser = db.session.get(User, placement.chosen_by_id)
+    if chooser is None or not chooser.phone:
+        return
+    notify.enqueue(
+        now,
+        to=chooser.phone,
+        channel="sms",
+        purpose="intake_refused",
+        user_id=chooser.id,
+        request_id=placement.request_id,
+        body=messages.refused_coordinator_sms(placement.request, placement),
+        dedupe_key=f"intake_refused:{placement.id}",
+    )
 
 
 def _back_to_proposals(now, request, why: PlacementStatus, actor=None, source=None, **detail):

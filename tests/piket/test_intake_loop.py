@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+import vocabulary
 from audit.models import AuditEntry
 from beds.models import BedPool
 from errors import Forbidden
@@ -191,6 +192,10 @@ def test_nee_code_reason_refuses_and_the_request_goes_back_to_proposals(
     request = reload(placement.request)
     assert request.status == "accepted" and kinds(request.id)[-1] == "placement_refused"
     assert db.session.get(BedPool, placement.pool_id).held == 0
+    # The coordinator who chose it is told at once, to choose again.
+    [told] = db.session.scalars(select(NotificationAttempt).where(NotificationAttempt.to_number == COORDINATOR_PHONE))
+    assert mother["short_code"] in told.body and vocabulary.REFUSAL_REASONS[reason] in told.body, told.body
+    assert "PL1700" not in told.body and REQUESTER not in told.body
     # Decided: a late JA changes nothing and says so.
     late = sms(signed_post, STAFF_PHONE, f"JA {code}", sid="SM2")
     assert code in late and "al" in late and reload(request).status == "accepted", late
