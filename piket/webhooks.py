@@ -45,13 +45,13 @@ def inbound_sms():
 
 
 def _answer_sms(now, sender, body) -> str | None:
-    """STOP/START is the outbox's (notify), BEDDEN the registry's (beds); anything else answers a page."""
-    words = body.strip().upper().replace(",", " ").split()
-    return (
-        notify.answer_opt_sms(now, sender, words)
-        or beds.answer_free_beds_sms(now, sender, words)
-        or answers.answer_sms(now, sender, words)
-    )
+    """STOP/START is the outbox's (notify), BEDDEN the registry's (beds); anything else answers a page.
+    An opt-out has no reply: Twilio sends its own and would not deliver ours."""
+    words = answers.sms_words(body)
+    opted = notify.answer_opt_sms(now, sender, words)
+    if opted is not None:
+        return opted or None
+    return beds.answer_free_beds_sms(now, sender, words) or answers.answer_sms(now, sender, words)
 
 
 # --- the page call ------------------------------------------------------------------------------------------
