@@ -1,6 +1,6 @@
 """Paging latency, measured at the provider call, with the real worker running.
 
-    .venv/bin/python benchmarks/paging.py                 # SQLite in a temporary folder, about 30 s
+    .venv/bin/python benchmarks/paging.py                 # SQLite in a temporary folder, about 2 minutes
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/piket_bench .venv/bin/python benchmarks/paging.py
 
 Builds a fresh database with the migrations, a region with a coordinator on duty (the after-hours
