@@ -146,7 +146,7 @@ def unknown_sender() -> str:
 
 
 def help_text() -> str:
-    # YES is also Twilio's opt-in word: after STOP it only turns SMS back on (piket/webhooks.py).
+    # YES is also Twilio's opt-in word: after STOP it only turns SMS back on (notify.service.answer_opt_sms).
     return (
         "Piket: antwoord JA (of 1) om aan te nemen, NEE (of 2) om te weigeren, met de code erbij. "
         "Opvang: BEDDEN en het aantal vrije plaatsen. STOP: geen sms meer. START: weer sms "
