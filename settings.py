@@ -70,6 +70,9 @@ def load(env=None) -> dict:
         "LINK_HOURS": _int(env, "LINK_HOURS", 12),
         "NATIONAL_PIKET_NUMBER": env.get("NATIONAL_PIKET_NUMBER", ""),
         "WORKER_STALE_SECONDS": _int(env, "WORKER_STALE_SECONDS", 60),
+        # How often the worker looks for due escalation steps (and sends their pages at once): a new
+        # request waits at most this long. An indexed query each time: cheap, also on SQLite.
+        "ESCALATE_EVERY_S": float(env.get("ESCALATE_EVERY_S") or 0.2),
         # Failed logins allowed per e-mail address and client within the window.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),

@@ -95,23 +95,37 @@ def opt_in(now, number: str) -> bool:
     return db.session.execute(SmsOptOut.__table__.delete().where(SmsOptOut.number == number)).rowcount > 0
 
 
-OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "STOPPEN"})
-OPT_IN_WORDS = frozenset({"START", "UNSTOP"})
+# Twilio's own keywords (its default STOP filtering and Advanced Opt-Out defaults): a message that is
+# exactly one of these words blocks or unblocks the number at Twilio, before the app sees it. Twilio
+# answers them itself; a reply from us to an opt-out would not be delivered (error 21610).
+OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+# Dutch extra: Twilio does not block on it, so the app does, and says so (the reply is delivered).
+OWN_OPT_OUT_WORDS = frozenset({"STOPPEN"})
 OPTED_OUT_REPLY = "U ontvangt geen sms meer van Piket. Stuur START om weer berichten te ontvangen."
 OPTED_IN_REPLY = "U ontvangt weer sms-berichten van Piket."
 
 
 def answer_opt_sms(now, sender, words) -> str | None:
-    """An inbound SMS whose first word (upper case) is STOP or START: recorded, and the reply.
-    None when it is neither: the SMS is someone else's to answer."""
-    first = words[0] if words else ""
-    if first in OPT_OUT_WORDS:
+    """An inbound SMS that is one opt-out or opt-in keyword (words: normalised, upper case), as
+    Twilio counts it: the whole message is the keyword, so "STOP graag" blocks nothing. Returns the
+    reply; "" when handled with no reply (Twilio's STOP); None when it is someone else's to answer.
+
+    YES is Twilio's opt-in as well as a yes to a page: from a number that had opted out it only
+    opts in (that person saw no page by SMS); from any other number it is left to the answers (JA)."""
+    if len(words) != 1:
+        return None
+    word = words[0]
+    if word in OPT_OUT_WORDS or word in OWN_OPT_OUT_WORDS:
         with atomic():
             opt_out(now, sender)
-        return OPTED_OUT_REPLY
-    if first in OPT_IN_WORDS:
+        return OPTED_OUT_REPLY if word in OWN_OPT_OUT_WORDS else ""
+    if word in OPT_IN_WORDS:
         with atomic():
-            opt_in(now, sender)
+            was_out = opt_in(now, sender)
+        if word == "YES" and not was_out:
+            return None
         return OPTED_IN_REPLY
     return None
 

@@ -61,14 +61,17 @@ def user_by_phone(number, roles) -> User | None:
 
 
 def answer_sms(now, sender, words) -> str:
-    """An SMS from a coordinator (its words, upper case): JA or NEE, with a request's code or about
-    the only request they were paged for; anything else gets the help text."""
+    """An SMS from a coordinator (its words as sms_words() gives them): JA or NEE, with a request's
+    code or about the only request they were paged for; anything else gets the help text."""
     first = words[0] if words else ""
+    if first in notify.HELP_WORDS:
+        return messages.help_text()
     user = user_by_phone(sender, COORDINATING)
     if user is None:
         return messages.unknown_sender()
     if first in ACCEPT or first in DECLINE:
-        request, reply = _which(user, words[1] if len(words) > 1 else None)
+        code = words[1] if len(words) > 1 and is_code(words[1]) else None  # "ja graag": no code
+        request, reply = _which(user, code)
         if request is None:
             return reply
         return accept(now, request, user, "sms") if first in ACCEPT else decline(now, request, user, "sms")
@@ -152,3 +155,20 @@ def handle_link(now, attempt_id, choice) -> str:
         lambda: accept(now, request, user, "link") if choice == "accept" else decline(now, request, user, "link"),
     )
     return text if text is not None else messages.nothing_open()
+
+
+# --- the words of an inbound SMS ------------------------------------------------------------------
+
+_PUNCTUATION = ".,;:!?¡¿'\"()[]{}*-_/\\…“”‘’«»"
+
+
+def sms_words(body) -> list[str]:
+    """An inbound SMS as its words, the way every handler reads it: upper case, split on spaces and
+    commas, punctuation around each word dropped ("Ja." → JA, "1!" → 1, "JA, abcd" → JA ABCD)."""
+    words = str(body or "").upper().replace(",", " ").replace(";", " ").split()
+    return [w for w in (word.strip(_PUNCTUATION) for word in words) if w]
+
+
+def is_code(word) -> bool:
+    """Whether a word can be a request's short code (its length and alphabet): "GRAAG" cannot."""
+    return len(word) == service.CODE_LENGTH and all(ch in service.CODE_ALPHABET for ch in word)

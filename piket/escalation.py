@@ -87,7 +87,8 @@ def due_at(request, index):
 
 
 def tick(now) -> int:
-    """Worker job: run every step that is due; bring a step forward when the current one is dead."""
+    """Worker job: run every step that is due; bring a step forward when the current one is dead.
+    Returns how many steps paged someone (the worker sends their pages at once when it is not 0)."""
     _bring_forward_dead_steps(now)
     done = 0
     due = db.session.scalars(
@@ -98,13 +99,16 @@ def tick(now) -> int:
     ).all()
     db.session.rollback()  # end the read so each claim below is its own short transaction
     for request_id in due:
-        while _run_next_step(now, request_id):
-            done += 1
+        more = True
+        while more:
+            paged, more = _run_next_step(now, request_id)
+            done += paged
     return done
 
 
-def _run_next_step(now, request_id) -> bool:
-    """Claim and run the request's next step if it is due. Returns True if another step may be due."""
+def _run_next_step(now, request_id) -> tuple[bool, bool]:
+    """Claim and run the request's next step if it is due. Returns (whether it paged anyone,
+    whether another step may be due)."""
     with atomic():
         request = db.session.get(PlacementRequest, request_id)
         if (
@@ -113,7 +117,7 @@ def _run_next_step(now, request_id) -> bool:
             or request.next_action_at is None
             or request.next_action_at > now
         ):
-            return False
+            return False, False
         index = request.escalation_step
         steps = request.escalation["steps"]
         following = index + 1 < len(steps)
@@ -132,12 +136,12 @@ def _run_next_step(now, request_id) -> bool:
             == 1
         )
         if not claimed:
-            return False
+            return False, False
         db.session.refresh(request)
         paged = _run_step(now, request, index, steps[index])
         if not paged and following:
             request.next_action_at = now  # nobody to page at this step: go on to the next at once
-        return request.next_action_at is not None and request.next_action_at <= now
+        return paged, request.next_action_at is not None and request.next_action_at <= now
 
 
 def _run_step(now, request, index, step) -> bool:

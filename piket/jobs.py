@@ -28,7 +28,8 @@ def remind_holds(now) -> int:
 
 
 JOBS = {  # name: (function, every N seconds)
-    "escalate": (escalate, 0.5),  # a page is seconds from its request: the target is p95 under 2 s
+    # How soon a new request is paged: the worker looks for due steps every ESCALATE_EVERY_S (0.2 s).
+    "escalate": (escalate, "ESCALATE_EVERY_S"),
     "dispatch_notifications": (notify_jobs.dispatch, 1),
     "expire_holds": (expire_holds, 30),
     "acknowledgements": (acknowledgement.check, 30),  # accepted with no place held: remind, then page again

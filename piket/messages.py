@@ -189,7 +189,12 @@ def unknown_sender() -> str:
 
 
 def help_text() -> str:
-    return "Piket: antwoord JA (of 1) om aan te nemen, NEE (of 2) om te weigeren, met de code erbij. Opvang: BEDDEN en het aantal vrije plaatsen."
+    # YES is also Twilio's opt-in word: after STOP it only turns SMS back on (notify.service.answer_opt_sms).
+    return (
+        "Piket: antwoord JA (of 1) om aan te nemen, NEE (of 2) om te weigeren, met de code erbij. "
+        "Opvang: BEDDEN en het aantal vrije plaatsen. STOP: geen sms meer. START: weer sms "
+        "(YES na STOP zet alleen de sms weer aan; stuur daarna JA)."
+    )
 
 
 # --- the national piket number ----------------------------------------------------------------

@@ -21,6 +21,7 @@ from transactions import atomic, locked
 from vocabulary import RequesterOrg
 
 CODE_ALPHABET = "ACDEFHJKLMNPQRTUVWXY3479"  # no 0/O, 1/I, 2/Z, 5/S, 6/G, 8/B: read out at night
+CODE_LENGTH = 4
 MAX_GROUPS, MAX_PERSONS = 150, 20
 # Who asked, when the body does not say: an organisation, from the asker's role.
 DEFAULT_ORG = {
@@ -115,7 +116,7 @@ def parse_case(data, user) -> dict:
 
 def _short_code() -> str:
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(4))
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         if not db.session.scalar(select(PlacementRequest.id).where(PlacementRequest.short_code == code)):
             return code
 

@@ -234,6 +234,7 @@ def worker_page():
     """Is the worker alive, and what is waiting for it? Paging depends on it."""
     from notify import service as notify
     from piket import heartbeat
+    from piket.rotas import service as rotas
 
     now = utcnow()
     state = heartbeat.state(now, current_app.config["WORKER_STALE_SECONDS"])
@@ -242,4 +243,11 @@ def worker_page():
         .select_from(PlacementRequest)
         .where(PlacementRequest.status.in_(ESCALATING), PlacementRequest.next_action_at <= now)
     )
-    return render_template("piket/worker.html", state=state, due=due, pending=notify.pending_count())
+    return render_template(
+        "piket/worker.html",
+        state=state,
+        due=due,
+        pending=notify.pending_count(),
+        without_sms=rotas.on_duty_without_sms(now),
+        rota_title=rotas.title,
+    )

@@ -52,11 +52,15 @@ def inbound_sms():
 
 
 def _answer_sms(now, sender, body) -> str | None:
-    """STOP/START is the outbox's (notify), BEDDEN the registry's (beds); anything else answers a page."""
-    words = body.strip().upper().replace(",", " ").split()
+    """STOP/START is the outbox's (notify), BEDDEN the registry's (beds), JA/NEE with a hold's code the
+    shelter's (placements); anything else answers a page. An opt-out has no reply: Twilio sends its own
+    and would not deliver ours."""
+    words = answers.sms_words(body)
+    opted = notify.answer_opt_sms(now, sender, words)
+    if opted is not None:
+        return opted or None
     return (
-        notify.answer_opt_sms(now, sender, words)
-        or beds.answer_free_beds_sms(now, sender, words)
+        beds.answer_free_beds_sms(now, sender, words)
         or placements.answer_shelter_sms(now, sender, words)
         or answers.answer_sms(now, sender, words)
     )

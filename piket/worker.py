@@ -35,6 +35,17 @@ def run_job(app, name, function):
             db.session.remove()
 
 
+def job_table(app, started) -> dict:
+    """name: (function(now), every N seconds), as app.py lists them; an interval given as a setting's
+    name (e.g. ESCALATE_EVERY_S) is read from the app's config."""
+    jobs = {
+        name: (function, app.config[every] if isinstance(every, str) else every)
+        for name, (function, every) in app.extensions["worker_jobs"].items()
+    }
+    jobs["heartbeat"] = (lambda now: heartbeat.beat(now, started), HEARTBEAT_SECONDS)
+    return jobs
+
+
 @click.group(
     "worker",
     invoke_without_command=True,
@@ -49,8 +60,7 @@ def worker_command(ctx):
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line per tick; skipped runs still warn
     app = current_app._get_current_object()
     started = utcnow()
-    jobs = dict(app.extensions["worker_jobs"])  # app.py lists them
-    jobs["heartbeat"] = (lambda now: heartbeat.beat(now, started), HEARTBEAT_SECONDS)
+    jobs = job_table(app, started)
     scheduler = BlockingScheduler(timezone="UTC")
     for name, (function, every) in jobs.items():
         # coalesce + max_instances=1: a late or slow tick never runs twice at once.

@@ -16,6 +16,7 @@ from audit import service as audit
 from beds.models import Region
 from errors import Forbidden, NotFound, ValidationError
 from extensions import db
+from notify import service as notify
 from piket.rotas import schedule
 from piket.rotas.models import LEVELS, CalendarFeed, RegionHours, Rota, RotaOverride, RotaRotation, RotaShift
 from timeutil import AMSTERDAM
@@ -573,3 +574,17 @@ def feed_duties(now, feed, days_back=7, days_ahead=60) -> list[tuple[Rota, sched
             if duty.end > start and (feed.user_id is None or duty.user_id == feed.user_id):
                 out.append((rota, duty))
     return sorted(out, key=lambda pair: (pair[1].start, pair[0].id))
+
+
+# --- who gets no SMS --------------------------------------------------------------------------------
+
+
+def sms_blocked(people) -> set[int]:
+    """Ids of these people whose phone replied STOP: their pages reach them by call only."""
+    return {p.id for p in people if p is not None and p.phone and notify.is_opted_out(p.phone)}
+
+
+def on_duty_without_sms(now) -> list[tuple[Rota, User]]:
+    """Every rota whose person on duty now has opted out of SMS, with that person (the admins' view)."""
+    on_duty_now = [(rota, on_duty_in(rota, now)) for rota in list_rotas()]
+    return [(rota, user) for rota, user in on_duty_now if user is not None and sms_blocked([user])]

@@ -23,10 +23,23 @@ DAYS = 14
 def _rows(now):
     rows = []
     for rota in service.list_rotas():
+        on_duty = service.on_duty_in(rota, now)
         rows.append(
-            {"rota": rota, "on_duty": service.on_duty_in(rota, now), "gaps": len(service.gaps(now, rota, DAYS))}
+            {
+                "rota": rota,
+                "on_duty": on_duty,
+                "gaps": len(service.gaps(now, rota, DAYS)),
+                "no_sms": bool(_sms_blocked_shown(rota, [on_duty])),
+            }
         )
     return rows
+
+
+def _sms_blocked_shown(rota, people) -> set[int]:
+    """Who of these people replied STOP, as far as the viewer may see it: the rota's owner and
+    admins see everyone's (they must fix it before a night), anyone else only their own."""
+    may_plan = g.user.role == Role.ADMIN or g.user.id == rota.owner_id
+    return service.sms_blocked([p for p in people if p is not None and (may_plan or p.id == g.user.id)])
 
 
 def _list_page(errors=None, form=None, status=200):
@@ -66,6 +79,7 @@ def _rota_page(rota, errors=None, form=None, import_errors=None, status=200):
     gaps = service.gaps(now, rota, DAYS)
     people = service.users_by_id([s.user_id for s in segments] + [rota.owner_id])
     may_plan = g.user.role == Role.ADMIN or g.user.id == rota.owner_id
+    on_duty = service.on_duty_in(rota, now)
     return render_template(
         "piket/rotas/rota.html",
         rota=rota,
@@ -75,7 +89,8 @@ def _rota_page(rota, errors=None, form=None, import_errors=None, status=200):
         gaps=gaps,
         people=people,
         is_gap=lambda seg: seg.user_id is None and any(gp.start < seg.end and seg.start < gp.end for gp in gaps),
-        on_duty=service.on_duty_in(rota, now),
+        on_duty=on_duty,
+        no_sms=_sms_blocked_shown(rota, [*people.values(), on_duty]),
         sources=service.SOURCE_LABELS,
         labels=service.LEVEL_LABELS,
         eligible=service.eligible_people(rota),

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from beds.models import AvailabilitySnapshot
 from extensions import db
+from notify import service as notify
 from piket.models import RequestEvent
 from tests.conftest import (
     BACKUP,
@@ -71,23 +72,121 @@ def test_nee_declines(duty, users, fake, tick, signed_post, now):
     assert "declined" in kinds(request.id) and reload(request).status == "paging"
 
 
-def test_stop_and_start(duty, users, fake, tick, signed_post, now):
+def _page_sms(request):
     from notify.models import NotificationAttempt
 
-    assert "geen sms meer" in reply(sms(signed_post, PRIMARY, "STOP", sid="SM1"))
-    request = new_request(users, now)
-    tick(now)
-    page = db.session.scalar(
+    return db.session.scalar(
         select(NotificationAttempt).where(
             NotificationAttempt.request_id == request.id, NotificationAttempt.channel == "sms"
         )
     )
-    assert page.status == "opted_out" and [m["kind"] for m in sent_to(fake, PRIMARY)] == ["call"]
+
+
+def test_stop_gets_no_reply_and_blocks_sms_until_start(duty, users, fake, tick, signed_post, now):
+    resp = sms(signed_post, PRIMARY, "STOP", sid="SM1")
+    # Twilio blocks the number and answers STOP itself; a reply of ours would not be delivered.
+    assert reply(resp) == "" and "<Message" not in resp.get_data(as_text=True)
+    assert notify.is_opted_out(PRIMARY)
+    request = new_request(users, now)
+    tick(now)
+    assert _page_sms(request).status == "opted_out" and [m["kind"] for m in sent_to(fake, PRIMARY)] == ["call"]
     assert "weer" in reply(sms(signed_post, PRIMARY, "START", sid="SM2"))
     other = new_request(users, now + MIN, case_reference="PL-2")
     tick(now + MIN)
     assert [m["kind"] for m in sent_to(fake, PRIMARY)] == ["call", "sms", "call"]
     assert other.id
+
+
+@pytest.mark.parametrize("word", ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT", "REVOKE", "optout"])
+def test_each_of_twilios_opt_out_words_blocks_without_a_reply(duty, users, signed_post, word):
+    assert reply(sms(signed_post, PRIMARY, f" {word} ")) == ""
+    assert notify.is_opted_out(PRIMARY)
+
+
+def test_each_of_twilios_opt_in_words_unblocks(duty, users, signed_post):
+    for k, word in enumerate(["START", "unstop", "Yes"]):
+        sms(signed_post, PRIMARY, "STOP", sid=f"SM-stop-{k}")
+        assert notify.is_opted_out(PRIMARY)
+        assert "weer sms" in reply(sms(signed_post, PRIMARY, word, sid=f"SM-in-{k}")), word
+        assert not notify.is_opted_out(PRIMARY), word
+
+
+def test_a_keyword_with_more_words_is_no_keyword_as_at_twilio(duty, users, signed_post):
+    """Twilio blocks only on a message that is the keyword alone: "stop graag" reaches a person."""
+    assert "JA (of 1)" in reply(sms(signed_post, PRIMARY, "stop graag", sid="SM1"))
+    assert not notify.is_opted_out(PRIMARY)
+
+
+def test_stoppen_is_our_own_dutch_opt_out_and_is_answered(duty, users, signed_post):
+    """Twilio does not know STOPPEN, so it delivers our reply; the app blocks the number itself."""
+    assert "geen sms meer" in reply(sms(signed_post, PRIMARY, "Stoppen", sid="SM1"))
+    assert notify.is_opted_out(PRIMARY)
+
+
+def test_yes_after_stop_unblocks_and_only_that(duty, users, fake, tick, signed_post, now):
+    """YES is Twilio's opt-in: after STOP it turns SMS back on and accepts nothing (that person saw
+    no page by SMS); the help text says so. The next page reaches them by SMS again."""
+    sms(signed_post, PRIMARY, "STOP", sid="SM1")
+    request = new_request(users, now)
+    tick(now)
+    assert _page_sms(request).status == "opted_out"
+    answer = reply(sms(signed_post, PRIMARY, "YES", sid="SM2"))
+    assert "weer sms" in answer and not notify.is_opted_out(PRIMARY)
+    assert reload(request).status == "paging" and "accepted" not in kinds(request.id)
+    other = new_request(users, now + MIN, case_reference="PL-2")
+    tick(now + MIN)
+    page = [m for m in sent_to(fake, PRIMARY, "sms") if other.short_code in m["body"]]
+    assert len(page) == 1  # the next page SMS is sent
+    assert "YES na STOP" in reply(sms(signed_post, PRIMARY, "help", sid="SM3"))
+
+
+def test_yes_from_a_number_that_gets_sms_accepts_like_ja(duty, users, fake, tick, signed_post, now):
+    request = new_request(users, now)
+    tick(now)
+    answer = reply(sms(signed_post, PRIMARY, "yes"))
+    assert "aangenomen" in answer and reload(request).accepted_by_id == duty["people"]["primary"].id
+    assert not notify.is_opted_out(PRIMARY)
+
+
+def test_help_and_info_get_the_help_text_from_anyone(duty, users, signed_post):
+    for k, (sender, word) in enumerate([(PRIMARY, "HELP"), ("+31699999999", "info"), ("+31101234567", "Help?")]):
+        answer = reply(sms(signed_post, sender, word, sid=f"SM{k}"))
+        assert "JA (of 1)" in answer and "STOP" in answer and "START" in answer, (sender, word)
+
+
+@pytest.mark.parametrize("body", ["Ja.", "ja graag", "1!", "Ja!", "  JA  ", "yes please"])
+def test_lenient_yes_accepts(duty, users, fake, tick, signed_post, now, body):
+    """Case, punctuation and trailing words are ignored; a trailing word is a code only if it can be one."""
+    request = new_request(users, now)
+    tick(now)
+    answer = reply(sms(signed_post, PRIMARY, body))
+    assert "aangenomen" in answer, answer
+    assert reload(request).accepted_by_id == duty["people"]["primary"].id
+
+
+@pytest.mark.parametrize("body", ["nee sorry", "Nee.", "2!", "nee, kan niet"])
+def test_lenient_no_declines(duty, users, fake, tick, signed_post, now, body):
+    request = new_request(users, now)
+    tick(now)
+    assert "niet aan" in reply(sms(signed_post, PRIMARY, body))
+    assert "declined" in kinds(request.id) and reload(request).status == "paging"
+
+
+def test_a_code_with_punctuation_and_trailing_words(duty, users, fake, tick, signed_post, now):
+    one, two = new_request(users, now, case_reference="A-1"), new_request(users, now, case_reference="A-2")
+    tick(now)
+    answer = reply(sms(signed_post, PRIMARY, f"Ja, {two.short_code.lower()}. Ik bel zo", sid="SM1"))
+    assert "aangenomen" in answer and reload(two).status == "accepted" and reload(one).status == "paging"
+    assert "ACDE" in reply(sms(signed_post, PRIMARY, "JA ACDE", sid="SM2"))  # code-shaped: looked up, unknown
+
+
+def test_sms_words():
+    from piket.answers import is_code, sms_words
+
+    assert sms_words("  Ja, k7f3!  ") == ["JA", "K7F3"]
+    assert sms_words("1!") == ["1"] and sms_words("...") == [] and sms_words(None) == []
+    assert sms_words("nee; sorry…") == ["NEE", "SORRY"]
+    assert is_code("K7F3") and not is_code("GRAAG") and not is_code("K7F") and not is_code("K0F2")
 
 
 def test_unknown_sender_changes_nothing(duty, users, fake, tick, signed_post, now):

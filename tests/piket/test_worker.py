@@ -14,7 +14,7 @@ from sqlalchemy import select
 from extensions import db
 from piket import heartbeat
 from piket.models import EscalationPolicy, PlacementRequest
-from tests.conftest import new_request, wait_for
+from tests.conftest import PRIMARY, new_request, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,6 +38,24 @@ def test_admin_page_and_banner_warn_when_the_worker_is_down(client, login, users
     heartbeat.beat(now, started_at=now)
     page = client.get("/beheer/worker").get_data(as_text=True)
     assert 'data-running="yes"' in page and 'id="worker-down"' not in page
+
+
+def test_a_tick_that_pages_sends_the_pages_in_the_same_job_run(app, duty, users, fake, now, caplog):
+    """The escalate job, as the worker's scheduler runs it: step 0 pages the primary, and its SMS and
+    call go to the provider in that same run, not at the dispatch job's next tick."""
+    from piket import escalation
+    from piket.worker import job_table, run_job
+
+    jobs = job_table(app, now)
+    assert jobs["escalate"][1] == app.config["ESCALATE_EVERY_S"] == 0.2  # a setting; 0.2 s by default
+    new_request(users, now)
+    db.session.commit()
+    with caplog.at_level("INFO", logger="piket.worker"):
+        run_job(app, "escalate", jobs["escalate"][0])
+    assert sorted(m["kind"] for m in fake.sent if m["to"] == PRIMARY) == ["call", "sms"]
+    assert "escalate: 1" in caplog.text  # the step that paged is counted
+    new_request(users, now, case_reference="PL-2")
+    assert escalation.tick(now) == 1  # step 0 paged; the next step is minutes away
 
 
 def _start_worker(app, log_path):

@@ -186,3 +186,32 @@ def test_admin_adds_a_rotation(client, login, users, rota, people):
     html = client.get(url).get_data(as_text=True)
     assert "Nu van dienst: <strong>Anna</strong>" in html  # the first shift: Saturday 21st 09:00 to Sunday 09:00
     assert re.search(r"<td>22-11-2026 09:00</td><td>23-11-2026 09:00</td>\s*<td>Bram</td>", html)
+
+
+def test_an_on_duty_person_who_texted_stop_is_flagged_to_the_owner_and_admins(
+    client, login, users, duty, signed_post, now
+):
+    """Their pages reach them by call only: the rota's owner and the admins must see it before the night."""
+    from tests.conftest import PRIMARY
+
+    warning = "ontvangt geen sms (STOP)"
+    primary, backup = duty["rotas"]["primary"], duty["rotas"]["backup"]
+    sms = {"From": PRIMARY, "Body": "STOP", "MessageSid": "SM1", "To": "+3197010000000"}
+    assert signed_post("/webhooks/twilio/sms", sms).status_code == 200
+    login(users["admin"])  # the owner of the duty fixture's rotas
+    page = client.get(f"/piket/roosters/{primary.id}").get_data(as_text=True)
+    on_duty = re.search(r'<p id="on-duty">(.*?)</p>', page, re.S).group(1)
+    assert "Coördinator primary" in on_duty and warning in on_duty and 'id="no-sms-help"' in page
+    assert warning not in client.get(f"/piket/roosters/{backup.id}").get_data(as_text=True)
+    listing = client.get("/piket/roosters").get_data(as_text=True)
+    card = lambda rota: re.search(rf'id="rota-{rota.id}">(.*?)</li>', listing, re.S).group(1)  # noqa: E731
+    assert warning in card(primary) and warning not in card(backup)
+    worker = client.get("/beheer/worker").get_data(as_text=True)
+    section = re.search(r'id="no-sms">(.*?)</section>', worker, re.S).group(1)
+    assert "Piket primair Rotterdam" in section and "Coördinator primary" in section and warning in section
+    assert "Coördinator backup" not in section
+    client.post("/logout", data={"csrf_token": csrf_token(listing)})
+    login(users["coordinator"])  # neither the owner nor the person: sees no one's opt-out
+    assert warning not in client.get(f"/piket/roosters/{primary.id}").get_data(as_text=True)
+    login(duty["people"]["primary"])  # the person themselves is told
+    assert warning in client.get(f"/piket/roosters/{primary.id}").get_data(as_text=True)
