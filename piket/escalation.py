@@ -19,7 +19,7 @@ from errors import ValidationError
 from extensions import db
 from notify import service as notify
 from piket import lifecycle, messages
-from piket.lifecycle import ESCALATING, RequestStatus
+from piket.lifecycle import ACCEPTABLE, ESCALATING, RequestStatus
 from piket.models import EscalationPolicy, PlacementRequest, RequestEvent
 from piket.rotas import service as rotas
 from piket.timeline import event
@@ -365,7 +365,7 @@ def still_wanted(attempt) -> bool:
     if request is None:
         return attempt.purpose not in WITHDRAWABLE
     if attempt.purpose in notify.PAGE_PURPOSES:
-        return any(r.status in ESCALATING for r in request.case.requests)
+        return any(r.status in ACCEPTABLE for r in request.case.requests)
     if attempt.purpose == "exhausted":
         return any(r.status == RequestStatus.EXHAUSTED for r in request.case.requests)
     if attempt.purpose == "ack_reminder":

@@ -143,12 +143,12 @@ def _arrived(now, request, came_from: set, to, actor, source, event_kind, detail
 
 def _withdraw_messages(now, request, to):
     """Messages still queued that nobody waits for once the request arrives in `to`, withdrawn for
-    everyone: pages while no group of its case is still paged (one page serves the whole case),
+    everyone: pages once no group of its case waits for a yes (one page serves the whole case),
     alarms while none is exhausted, acknowledgement reminders while none is accepted."""
     others = [r for r in request.case.requests if r.id != request.id]
     purposes = []
-    if not any(r.status in ESCALATING for r in others):
-        purposes += notify.PAGE_PURPOSES
+    if to not in ACCEPTABLE and not any(r.status in ACCEPTABLE for r in others):
+        purposes += notify.PAGE_PURPOSES  # (a page still queued when the ladder ran out may yet be answered)
     if to != S.EXHAUSTED and not any(r.status == S.EXHAUSTED for r in others):
         purposes.append("exhausted")
     if to != S.ACCEPTED and not any(r.status == S.ACCEPTED for r in others):
