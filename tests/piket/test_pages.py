@@ -148,6 +148,10 @@ def test_the_police_page_of_an_exhausted_request_says_what_now_and_whom_to_call(
     assert '<a href="tel:+31850000000">+31 85 000 0000</a>' in page
     assert "Alle zorgcoördinatoren van de regio en de beheerders zijn gealarmeerd" in page
     assert "Houd deze pagina open" in page
+    # Its timeline says why: every step skipped, and the alarm.
+    assert "stap overgeslagen bij de primaire piket: niemand van dienst" in page
+    assert "NIEMAND BEREIKT: alarm aan alle coördinatoren van de regio en de beheerders" in page
+    assert "sms aan de aanvrager: verstuurd" in page
     assert 'value="accept"' not in page and 'value="choose"' not in page
 
 
