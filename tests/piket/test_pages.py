@@ -247,3 +247,18 @@ def test_the_timeline_says_a_voicemail_took_the_call(client, login, users, duty,
     )
     login(users["coordinator"])
     assert "(de primaire piket): voicemail nam op: niemand gehoord" in page_of(client, request)
+
+
+def test_every_timeline_kind_written_has_dutch_words():
+    """A kind the code writes (event(...), a transition's event_kind, a status) is read on the page in Dutch."""
+    import pathlib
+
+    import vocabulary
+    from piket.lifecycle import RequestStatus
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    source = "\n".join(p.read_text() for p in (root / "piket").rglob("*.py"))
+    written = set(re.findall(r'\bevent\(\s*\w+,\s*\w+,\s*"(\w+)"', source))
+    written |= set(re.findall(r'event_kind="(\w+)"', source)) | {str(s) for s in RequestStatus}
+    assert {"received", "step_skipped", "declined", "placement_chosen"} <= written  # the scan finds them
+    assert not written - set(vocabulary.EVENT_KINDS)
