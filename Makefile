@@ -12,6 +12,9 @@ $(BIN)/flask: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
+# The demo's national piket number, shown to the police when nobody answered: in the 06-00 range, which
+# is not in use (as the demo's phones, piket/demo.py). Set NATIONAL_PIKET_NUMBER to override it.
+run: export NATIONAL_PIKET_NUMBER ?= +31 6 0000 0100
 run: $(BIN)/flask
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo

@@ -116,10 +116,13 @@ REQUEST_STATUSES = {
 EVENT_KINDS = {
     "received": "aanvraag ontvangen",
     "paged": "piket opgeroepen",
-    "step_skipped": "stap overgeslagen (niemand bereikbaar)",
-    "step_unanswered": "geen antwoord mogelijk, volgende stap",
+    "step_skipped": "stap overgeslagen",
+    "step_unanswered": "stap onbeantwoord, volgende stap",
     "declined": "geweigerd door opgeroepene",
     "accepted": "aangenomen",
+    "paging": "opnieuw opgeroepen",
+    "placing": "plaatsing loopt",
+    "placed": "geplaatst",
     "exhausted": "NIEMAND BEREIKT: alarm",
     "cancelled": "ingetrokken",
     "placement_chosen": "plaats gekozen",
@@ -140,6 +143,67 @@ EVENT_KINDS = {
     "phone_callback_set": "terugbelnummer ingetoetst door de beller",
     "region_set": "regio ingevuld",
     "report_made": "melding CoMensha gedaan",
+    "ack_reminder": "herinnering aan wie aannam: nog geen plaats vastgehouden",
+    "ack_timeout": "niemand hield op tijd een plaats vast: opnieuw opgeroepen",
+    "cancel_notice": "wie had aangenomen is per sms over het intrekken geïnformeerd",
+    "pages_cancelled": "openstaande oproepen ingetrokken",
+}
+
+# The timeline's sentences (piket/timeline.py): who was paged, through what, and what became of it.
+PAGE_LEVELS = {
+    "primary": "de primaire piket",
+    "backup": "de achtervang",
+    "national": "de landelijke piket",
+    "region": "de coördinatoren van de regio",
+}
+ANSWER_CHANNELS = {
+    "sms": "per sms",
+    "voice": "per telefoon",
+    "web": "op de website",
+    "api": "via de API",
+    "link": "via de link in de sms",
+    "phone": "via het landelijk piketnummer",
+}
+STEP_SKIPPED_REASONS = {
+    "nobody_on_duty": "niemand van dienst",
+    "declined": "iedereen heeft al geweigerd",
+    "no_phone": "geen telefoonnummer bekend",
+    "unreachable": "eerder in deze aanvraag kwam geen bericht aan",
+}
+STEP_UNANSWERED_REASONS = {
+    "failed": "geen enkel bericht kwam aan",
+    "declined": "iedereen heeft geweigerd",
+}
+# What a message was, by its purpose (notify's NotificationAttempt.purpose) and channel.
+MESSAGE_PURPOSES = {
+    "page": "oproep-sms",
+    "page_call": "oproep per telefoon",
+    "exhausted": "alarm-sms",
+    "requester": "sms aan de aanvrager",
+    "taken": "sms dat de aanvraag al is aangenomen",
+    "accepted": "sms met de link naar de voorstellen",
+    "ack_reminder": "herinnering per sms",
+    "cancel_notice": "sms over het intrekken",
+}
+MESSAGE_CHANNELS = {"sms": "sms", "voice": "telefoontje"}
+# What became of a message (NotificationAttempt.status), by channel where the words differ.
+MESSAGE_STATUSES = {
+    "pending": "staat klaar om te versturen",
+    "sent": "verstuurd",
+    "delivered": "afgeleverd",
+    "answered": "opgenomen",
+    "failed": "mislukt",
+    "undelivered": "niet afgeleverd",
+    "no_answer": "niet opgenomen",
+    "busy": "in gesprek",
+    "opted_out": "niet verstuurd: nummer heeft STOP gestuurd",
+    "responded": "beantwoord",
+    "cancelled": "niet meer verstuurd: de oproep is ingetrokken",
+}
+CALL_STATUSES = {
+    "sent": "gaat over",
+    "failed": "mislukt: niet doorgekomen",
+    "voicemail": "voicemail nam op: niemand gehoord",
 }
 
 # Target groups that fall through (DESIGN.md): counted in unmet demand, derived from a profile.

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 import vocabulary
 from extensions import db
+from piket.lifecycle import RequestStatus
 from piket.models import RequestEvent
 from timeutil import format_local
 
@@ -75,3 +76,23 @@ def request_json(r, addresses=None, timeline=False):
             for e in events
         ]
     return body
+
+
+def next_step(r) -> str:
+    """What happens now with an open request, in one or two plain Dutch sentences for the requester.
+    Read from the ladder's snapshot: its next step and that step's minute."""
+    if r.status == RequestStatus.ACCEPTED:
+        return "Een zorgcoördinator heeft de aanvraag aangenomen en zoekt nu een plaats."
+    if r.status == RequestStatus.PLACING:
+        return "Er wordt een plaats voor u vastgehouden; de opvang bevestigt nu de intake."
+    steps = (r.escalation or {}).get("steps") or []
+    index = r.escalation_step or 0  # the next step to run
+    text = "De piket wordt nu opgeroepen." if index else "De piket wordt zo opgeroepen."
+    if index < len(steps) and r.next_action_at is not None:
+        at = format_local(r.next_action_at)[-5:]
+        level = steps[index].get("level")
+        if level == "exhausted":
+            text += f" Neemt niemand aan, dan gaat om {at} het alarm af bij alle zorgcoördinatoren van de regio."
+        else:
+            text += f" Neemt niemand aan, dan volgt om {at} {vocabulary.PAGE_LEVELS.get(level, 'de volgende stap')}."
+    return text

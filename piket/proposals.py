@@ -91,10 +91,14 @@ def _option(shelters, pool_id, distance_km, now, cfg) -> dict:
     }
 
 
+# Waiting for a place: an exhausted request too, which a late yes still takes on from its page.
+NEEDS_PLACE = WAITING | {RequestStatus.EXHAUSTED}
+
+
 def _waiting(case, also=None) -> list:
     """The case's requests to solve together (apart_from holds): those waiting for a place, and
     `also`; a request made by phone has no profile until the coordinator fills it in: nothing to match."""
-    return [r for r in case.requests if (r.status in WAITING or r is also) and r.persons]
+    return [r for r in case.requests if (r.status in NEEDS_PLACE or r is also) and r.persons]
 
 
 def _solve(now, requests, cfg):

@@ -1,5 +1,6 @@
 """Pages of placement requests: the police's short form, the request with its proposals, intakes."""
 
+import datetime as dt
 import re
 import secrets
 
@@ -14,15 +15,16 @@ from beds import service as beds
 from beds.models import Region
 from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
-from piket import placements, proposals, reports, service
-from piket.lifecycle import ESCALATING, OPEN, PlacementStatus
+from piket import placements, proposals, reports, service, timeline
+from piket.lifecycle import ESCALATING, OPEN, PlacementStatus, RequestStatus
 from piket.models import Case, Placement, PlacementRequest
-from piket.present import request_json
+from piket.present import next_step, request_json
 from timeutil import utcnow
 
 bp = Blueprint("piket", __name__)
 FORM_GROUPS = 3  # the phone form offers three groups; the API takes up to 150
 PROFILE_FIELDS = ("gender", "age", "residence", "exploitation", "children", "needs", "region")
+EXHAUSTED_LISTED = dt.timedelta(hours=24)
 
 
 def _form_case(form) -> dict:
@@ -102,7 +104,12 @@ def request_list():
     if g.user.role == Role.POLICE:
         query = query.where(Case.created_by_id == g.user.id)
     elif not request.args.get("alle"):
-        query = query.where(PlacementRequest.status.in_(OPEN))
+        # An exhausted request still waits for a late yes: listed for a day, so the alarm's reader finds it.
+        exhausted_since = utcnow() - EXHAUSTED_LISTED
+        query = query.where(
+            PlacementRequest.status.in_(OPEN)
+            | ((PlacementRequest.status == RequestStatus.EXHAUSTED) & (PlacementRequest.closed_at >= exhausted_since))
+        )
     return render_template("piket/list.html", requests=db.session.scalars(query).all())
 
 
@@ -123,6 +130,8 @@ def case_page(case_id):
             if action == "accept":
                 service.accept(now, rid, g.user)
             elif action == "choose":
+                if service.get_request(rid, g.user).status == RequestStatus.EXHAUSTED:
+                    service.accept(now, rid, g.user)  # nobody had it: taken on first, so the alarmed hear it is taken
                 placements.choose(now, rid, _form_id(request.form, "pool_id"), g.user, current_app.config)
                 flash("Plaats vastgehouden; de opvang bevestigt de intake.")
             elif action == "release":
@@ -131,7 +140,10 @@ def case_page(case_id):
                 placements.confirm_by_phone(now, _form_id(request.form, "hold_id"), g.user)
                 flash("Intake vastgelegd als telefonisch bevestigd, namens de opvang.")
             elif action == "cancel":
+                if request.form.get("confirm") != "ja":  # no one-tap withdrawal: ask first, change nothing
+                    return _cancel_question(case, rid)
                 service.cancel(now, rid, g.user)
+                flash("Aanvraag ingetrokken.")
             elif action == "decline":
                 service.decline(now, rid, g.user, "web")
             elif action == "report_owner":
@@ -168,12 +180,44 @@ def case_page(case_id):
         errors=errors,
         report_owner=owner,
         report=report,
-        requests=[request_json(r, addresses, timeline=True) for r in case.requests],
+        requests=[_with_timeline(request_json(r, addresses), r) for r in case.requests],
+        next_steps={r.id: next_step(r) for r in case.requests if r.status in OPEN},
+        national_number=current_app.config.get("NATIONAL_PIKET_NUMBER") or "",
         status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s),
         # A call to the national number whose region was not understood: the region goes with the profile.
         care_regions=db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.name)).all()
         if case.region.kind == vocabulary.RegionKind.UNKNOWN
         else [],
+    )
+
+
+def _with_timeline(body, r) -> dict:
+    body["timeline"] = timeline.lines(r, g.user)  # in Dutch sentences, messages' outcomes included
+    return body
+
+
+@bp.route("/zaak/<int:case_id>/intrekken/<int:request_id>")
+@require(*REQUESTERS)
+def cancel_question(case_id, request_id):
+    """Intrekken asks first: what withdrawing will do, and a button that confirms (posts to the case page)."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("Deze zaak bestaat niet.", field="case_id")
+    return _cancel_question(case, request_id)
+
+
+def _cancel_question(case, request_id):
+    r = service.get_request(request_id, g.user)
+    if r.case_id != case.id:
+        raise NotFound("Deze aanvraag hoort niet bij deze zaak.", field="request_id")
+    held = [p.shelter.name for p in r.placements if p.status == PlacementStatus.HELD]
+    return render_template(
+        "piket/cancel.html",
+        case=case,
+        r=r,
+        held=held,
+        paging=r.status in ESCALATING,
+        status_label=vocabulary.label(vocabulary.REQUEST_STATUSES, r.status),
     )
 
 

@@ -46,6 +46,7 @@ MATRIX = [
     ("GET", "/aanvragen", None, {"police", "coordinator", "comensha", "admin"}),
     ("GET", "/zaak/{case}", None, {"police", "coordinator", "comensha", "admin"}),
     ("POST", "/zaak/{case}", {}, {"police", "coordinator", "comensha", "admin"}),
+    ("GET", "/zaak/{case}/intrekken/{req}", None, {"police", "coordinator", "admin"}),  # Intrekken's question
     ("POST", "/api/v1/placement-requests", "NEW_CASE", {"police", "coordinator", "admin"}),
     ("GET", "/api/v1/placement-requests", None, {"police", "coordinator", "comensha", "admin"}),
     ("GET", "/api/v1/placement-requests/{req}", None, {"police", "coordinator", "comensha", "admin"}),

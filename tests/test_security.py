@@ -112,7 +112,7 @@ FORMS = {  # what a real form would post: were the token not checked, each of th
         "g0-residence": "lawful",
         "g0-exploitation": "labour",
     },
-    "/zaak/<int:case_id>": {"action": "cancel", "request_id": "{request_id}"},
+    "/zaak/<int:case_id>": {"action": "cancel", "request_id": "{request_id}", "confirm": "ja"},
     "/a/<token>": {"choice": "accept"},
     "/opvang/<int:shelter_id>/beschikbaarheid": {"action": "unchanged"},
     "/landelijk/herinnering/<int:shelter_id>": {},
@@ -170,6 +170,7 @@ def test_the_same_form_with_its_token_does_write(client, login, users, ids):
         data={
             "action": "cancel",
             "request_id": ids["request_id"],
+            "confirm": "ja",  # Intrekken asks first; this is the confirming post
             "csrf_token": csrf_token(page.get_data(as_text=True)),
         },
     )
