@@ -147,6 +147,8 @@ EVENT_KINDS = {
     "ack_timeout": "niemand hield op tijd een plaats vast: opnieuw opgeroepen",
     "cancel_notice": "wie had aangenomen is per sms over het intrekken geïnformeerd",
     "pages_cancelled": "openstaande oproepen ingetrokken",
+    "ladder_repeated": "niemand nam aan: de oproepen beginnen opnieuw (volgende ronde)",
+    "requester_not_told": "aanvrager niet per sms geïnformeerd: nummer afgeschermd",
 }
 
 # The timeline's sentences (piket/timeline.py): who was paged, through what, and what became of it.
@@ -184,6 +186,10 @@ MESSAGE_PURPOSES = {
     "accepted": "sms met de link naar de voorstellen",
     "ack_reminder": "herinnering per sms",
     "cancel_notice": "sms over het intrekken",
+    "exhausted_call": "alarm per telefoon",
+    "intake": "sms aan de opvang over de vastgehouden plaats",
+    "intake_reminder": "herinnering per sms over de intake",
+    "intake_refused": "sms dat de opvang weigerde",
 }
 MESSAGE_CHANNELS = {"sms": "sms", "voice": "telefoontje"}
 # What became of a message (NotificationAttempt.status), by channel where the words differ.
@@ -198,7 +204,7 @@ MESSAGE_STATUSES = {
     "busy": "in gesprek",
     "opted_out": "niet verstuurd: nummer heeft STOP gestuurd",
     "responded": "beantwoord",
-    "cancelled": "niet meer verstuurd: de oproep is ingetrokken",
+    "withdrawn": "niet meer verstuurd: niemand wachtte nog op het antwoord",
 }
 CALL_STATUSES = {
     "sent": "gaat over",

@@ -101,7 +101,12 @@ class _Words:
         return f"{label}{by}{channel}"
 
     def attempt(self, a) -> str:
-        what = vocabulary.MESSAGE_PURPOSES.get(a.purpose) or vocabulary.MESSAGE_CHANNELS.get(a.channel, "bericht")
+        purpose = (
+            f"{a.purpose}_call"
+            if a.channel == "voice" and f"{a.purpose}_call" in vocabulary.MESSAGE_PURPOSES
+            else a.purpose
+        )
+        what = vocabulary.MESSAGE_PURPOSES.get(purpose) or vocabulary.MESSAGE_CHANNELS.get(a.channel, "bericht")
         to = "" if a.purpose == "requester" or a.user_id is None else f" aan {self._who(a.user_id, a.step)}"
         status = a.status
         if a.channel == "voice" and status == "no_answer" and "answered by machine" in (a.last_error or ""):

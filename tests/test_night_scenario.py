@@ -144,12 +144,14 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     mother, man = (SimpleNamespace(id=r.id, short_code=r.short_code) for r in (mother, man))
     db.session.commit()
 
-    # 2. The worker pages the primary on duty: an SMS with an accept link and a call, per request; no personal data.
+    # 2. The worker pages the primary on duty: one SMS with an accept link and one call for the case (both
+    # groups, each by its code); no personal data.
     worker_tick(app, app.extensions["notify_provider"])
     printed = console.getvalue()
     sms = [line for line in printed.splitlines() if line.startswith(f"[sms] {PRIMARY}:")]
     calls = [line for line in printed.splitlines() if line.startswith(f"[call] {PRIMARY} ->")]
-    assert len(sms) == 2 and len(calls) == 2, printed
+    assert len(sms) == 1 and len(calls) == 1, printed
+    assert mother.short_code in sms[0] and man.short_code in sms[0] and "2 groepen (4 pers.)" in sms[0]
     for line in sms:
         body = line.split(": ", 1)[1]
         words = set(re.split(r"[\s,.:]+", body))
@@ -257,10 +259,10 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     assert (reports[0]["placed"], reports[0]["days_open"]) == ("22-11-2026 02:50", "1")
     summary = comensha.eval_on_selector_all("table[data-table=reports] tbody tr", CELLS)
     assert {"region": "Rotterdam", "placed": "1", "made": "0", "open": "1"}.items() <= summary[0].items(), summary
-    # Accepted after 4 (link) and 6 minutes (chosen), confirmed after 20 and 25: the page times this night.
+    # Both accepted after 4 minutes (one link takes the case), confirmed after 20 and 25: the page times this night.
     timing = comensha.eval_on_selector_all("table[data-table=time_to_placement] tbody tr", CELLS)
     night = next(r for r in timing if r["region"] == "Rotterdam" and r["period"] == "buiten kantooruren")
-    assert (night["requests"], night["median_accept"], night["median_confirmed"]) == ("2", "5.0", "22.5"), night
+    assert (night["requests"], night["median_accept"], night["median_confirmed"]) == ("2", "4.0", "22.5"), night
     screenshot(comensha, "night-12-comensha-national")
 
 
