@@ -91,5 +91,9 @@ def load(env=None) -> dict:
         ),  # one API request; a hang must not stall the outbox
         # Outbox: tries per message on transient errors (back-off 5 s, 15 s, 45 s, ... at most 5 min), then failed.
         "NOTIFY_MAX_TRIES": _int(env, "NOTIFY_MAX_TRIES", 5),
+        # One call at a time to a phone: a call waits this long after the last one to it went out.
+        "NOTIFY_CALL_SPACING_S": _int(env, "NOTIFY_CALL_SPACING_S", 60),
+        # Pages to one phone queued together go as one SMS, at most this many (1: never together).
+        "NOTIFY_BUNDLE_MAX": _int(env, "NOTIFY_BUNDLE_MAX", 5),
         "TIMEZONE": "Europe/Amsterdam",
     }

@@ -10,6 +10,8 @@ import datetime as dt
 import logging
 import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -25,6 +27,8 @@ log = logging.getLogger(__name__)
 CLAIM = dt.timedelta(seconds=60)  # longer than one provider call with its timeout
 BACKOFF_FIRST_S, BACKOFF_FACTOR, BACKOFF_MAX_S = 5, 3, 300  # 5 s, 15 s, 45 s, 135 s, 300 s, ...
 DEFAULT_MAX_TRIES = 5
+CALL_SPACING = dt.timedelta(seconds=60)  # a phone gets one call at a time: a page call rings for at most 30 s
+BUNDLE_MAX = 5  # pages to one phone queued together share an SMS, at most this many (Twilio: 1,600 characters)
 # Waits (s) before recording a provider's answer again when the database went away meanwhile (a restart):
 # 31.5 s in all, well within CLAIM, so no other dispatcher re-sends the message while we wait.
 RECORD_RETRY_WAITS = (0.5, 1, 2, 4, 8, 16)
@@ -200,17 +204,35 @@ def backoff(tries: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(BACKOFF_FIRST_S * BACKOFF_FACTOR ** max(tries - 1, 0), BACKOFF_MAX_S))
 
 
+@dataclass(frozen=True)
+class Rules:
+    """How the outbox sends, from the settings: tries, whether a message is still wanted, the space
+    between two calls to one phone, and how many pages to one phone may share an SMS."""
+
+    max_tries: int = DEFAULT_MAX_TRIES
+    wanted: Callable | None = None
+    call_spacing: dt.timedelta = CALL_SPACING
+    bundle_max: int = BUNDLE_MAX
+
+
+def rules_from(app, max_tries=None, wanted=None) -> Rules:
+    config = app.config
+    return Rules(
+        max_tries=max_tries or config.get("NOTIFY_MAX_TRIES", DEFAULT_MAX_TRIES),
+        wanted=wanted or app.extensions.get("notify_wanted"),
+        call_spacing=dt.timedelta(seconds=config.get("NOTIFY_CALL_SPACING_S", CALL_SPACING.total_seconds())),
+        bundle_max=config.get("NOTIFY_BUNDLE_MAX", BUNDLE_MAX),
+    )
+
+
 def dispatch_due(now, provider, base_url, batch=100, max_tries=None, wanted=None) -> int:
     """Send the attempts that are due; return how many the provider took. One row's failure
-    never stops the batch. max_tries: setting NOTIFY_MAX_TRIES unless given. wanted(attempt) ->
-    bool: whether an attempt is still worth sending, asked in its claim's transaction (the app's
-    `notify_wanted` unless given: piket says whether the request still waits for that answer)."""
-    if max_tries is None or wanted is None:
-        from flask import current_app
+    never stops the batch. The app's settings give the Rules; max_tries (NOTIFY_MAX_TRIES) and
+    wanted(attempt) -> bool (whether an attempt is still worth sending, asked in its claim's
+    transaction; the app's `notify_wanted`: piket says whether the request still waits) may be given."""
+    from flask import current_app
 
-        if max_tries is None:
-            max_tries = current_app.config.get("NOTIFY_MAX_TRIES", DEFAULT_MAX_TRIES)
-        wanted = wanted or current_app.extensions.get("notify_wanted")
+    rules = rules_from(current_app, max_tries, wanted)
     ids = db.session.scalars(
         select(NotificationAttempt.id)
         .where(*_due(now))
@@ -220,7 +242,7 @@ def dispatch_due(now, provider, base_url, batch=100, max_tries=None, wanted=None
     db.session.commit()  # hold no transaction (nor SQLite's write lock) while sending
     sent = 0
     for attempt_id in ids:
-        claimed = _claim(now, attempt_id, max_tries, wanted)
+        claimed = _claim(now, attempt_id, rules)
         if claimed is None:
             continue  # another worker has it, or it needs no sending
         channel, to, body = claimed
@@ -231,11 +253,11 @@ def dispatch_due(now, provider, base_url, batch=100, max_tries=None, wanted=None
             else:
                 sid = provider.call(to, f"{base_url}/webhooks/twilio/voice/{attempt_id}", status_url)
         except ProviderError as err:
-            _durably(_record_failure, now, attempt_id, err, max_tries)
+            _durably(_record_failure, now, attempt_id, err, rules.max_tries)
             continue
         except Exception as err:  # a bug or an unforeseen error: retried like a transient one, and loud
             log.exception("notification %s: unexpected error from the provider", attempt_id)
-            _durably(_record_failure, now, attempt_id, TransientError("error", type(err).__name__), max_tries)
+            _durably(_record_failure, now, attempt_id, TransientError("error", type(err).__name__), rules.max_tries)
             continue
         _durably(_record_sent, now, attempt_id, sid)
         sent += 1
@@ -264,7 +286,7 @@ def _due(now):
     )
 
 
-def _claim(now, attempt_id, max_tries, wanted=None):
+def _claim(now, attempt_id, rules: Rules):
     """Claim one due attempt and commit; (channel, to, body) if this worker is to send it."""
     won = (
         db.session.execute(
@@ -281,12 +303,12 @@ def _claim(now, attempt_id, max_tries, wanted=None):
     attempt = db.session.get(NotificationAttempt, attempt_id, populate_existing=True)
     if attempt.channel == "sms" and is_opted_out(attempt.to_number):
         _finish(attempt, "opted_out", "21610", "recipient replied STOP")  # STOP came after it was queued
-    elif attempt.tries > max_tries:
+    elif attempt.tries > rules.max_tries:
         # Claimed max_tries times already without a recorded result: a worker died mid-send each time.
         _finish(attempt, "failed", "abandoned", "no result recorded after the last try")
-    elif wanted is not None and not wanted(attempt):
+    elif rules.wanted is not None and not rules.wanted(attempt):
         _finish(attempt, "withdrawn", "not_wanted", "no longer waiting for this answer")
-    elif attempt.channel == "voice" and (free_at := _line_free_at(attempt, now)) is not None:
+    elif attempt.channel == "voice" and (free_at := _line_free_at(attempt, now, rules.call_spacing)) is not None:
         # One call at a time to a phone: this one rings after the one that just went out.
         attempt.tries, attempt.claimed_until, attempt.next_try_at = attempt.tries - 1, None, free_at
         db.session.commit()
@@ -295,17 +317,16 @@ def _claim(now, attempt_id, max_tries, wanted=None):
         db.session.commit()
         return None
     bundles = attempt.channel == "sms" and attempt.purpose in BUNDLED and attempt.request_id is not None
-    riders = _bundle(now, attempt, wanted) if bundles else []
+    riders = _bundle(now, attempt, rules) if bundles and rules.bundle_max > 1 else []
     claimed = (attempt.channel, attempt.to_number, "\n\n".join([attempt.body, *(r.body for r in riders)]))
     db.session.commit()
     return claimed
 
 
 BUNDLED = ("page",)  # pages (of requests) to one phone queued together go as one SMS, each with its code and link
-BUNDLE_MAX = 5  # at most this many pages in one SMS (Twilio takes up to 1,600 characters)
 
 
-def _bundle(now, carrier, wanted) -> list[NotificationAttempt]:
+def _bundle(now, carrier, rules: Rules) -> list[NotificationAttempt]:
     """Claim the other due pages to the carrier's phone, to ride in its SMS (in the claim's transaction)."""
     ids = db.session.scalars(
         select(NotificationAttempt.id)
@@ -318,7 +339,7 @@ def _bundle(now, carrier, wanted) -> list[NotificationAttempt]:
             NotificationAttempt.request_id.is_not(None),
         )
         .order_by(NotificationAttempt.id)
-        .limit(BUNDLE_MAX - 1)
+        .limit(rules.bundle_max - 1)
     ).all()
     riders = []
     for rider_id in ids:
@@ -331,7 +352,7 @@ def _bundle(now, carrier, wanted) -> list[NotificationAttempt]:
         rider = db.session.get(NotificationAttempt, rider_id, populate_existing=True)
         if not won:
             continue
-        if wanted is not None and not wanted(rider):
+        if rules.wanted is not None and not rules.wanted(rider):
             _finish(rider, "withdrawn", "not_wanted", "no longer waiting for this answer")
             continue
         rider.bundled_into = carrier.id
@@ -345,12 +366,11 @@ def _riders(attempt_id) -> list[NotificationAttempt]:
     ).all()
 
 
-CALL_SPACING = dt.timedelta(seconds=60)  # a page call rings for at most 30 s, then its voicemail greeting
-
-
-def _line_free_at(attempt, now):
+def _line_free_at(attempt, now, spacing):
     """When the phone this call goes to is free again, if another call went to it within CALL_SPACING
     or another worker is placing one right now. Two workers claiming calls to one phone take turns."""
+    if not spacing:
+        return None  # NOTIFY_CALL_SPACING_S=0: calls are not spaced
     serialised(f"line:{attempt.to_number}")
     others = (
         NotificationAttempt.to_number == attempt.to_number,
@@ -359,17 +379,17 @@ def _line_free_at(attempt, now):
     )
     last = db.session.scalar(
         select(func.max(NotificationAttempt.dispatched_at)).where(
-            *others, NotificationAttempt.dispatched_at > now - CALL_SPACING
+            *others, NotificationAttempt.dispatched_at > now - spacing
         )
     )
     if last is not None:
-        return last + CALL_SPACING
+        return last + spacing
     placing = db.session.scalar(
         select(NotificationAttempt.id)
         .where(*others, NotificationAttempt.status == "pending", NotificationAttempt.claimed_until > now)
         .limit(1)
     )
-    return now + CALL_SPACING if placing is not None else None
+    return now + spacing if placing is not None else None
 
 
 def _record_sent(now, attempt_id, sid):

@@ -133,6 +133,9 @@ def worker(app, cluster, tmp_path):
             os.environ,
             DATABASE_URL=cluster.url,
             NOTIFY_PROVIDER="console",
+            # Each page its own SMS and call, so the output can be counted per request and step.
+            NOTIFY_CALL_SPACING_S="0",
+            NOTIFY_BUNDLE_MAX="1",
             SECRET_KEY="test-secret",
             PYTHONUNBUFFERED="1",
         )
