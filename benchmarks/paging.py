@@ -141,15 +141,21 @@ def setup(now):
     return police
 
 
-def request_of_attempt():
+def requests_of_attempt():
+    """{attempt id: the requests its provider call was about}: its own, and those of the pages that
+    rode in its SMS (pages to one phone queued together go as one SMS: notify's bundled_into)."""
     from sqlalchemy import select
 
     from extensions import db
     from notify.models import NotificationAttempt
 
-    rows = dict(db.session.execute(select(NotificationAttempt.id, NotificationAttempt.request_id)).all())
+    carried = {}
+    for attempt_id, request_id, carrier in db.session.execute(
+        select(NotificationAttempt.id, NotificationAttempt.request_id, NotificationAttempt.bundled_into)
+    ):
+        carried.setdefault(carrier or attempt_id, []).append(request_id)
     db.session.rollback()
-    return rows
+    return carried
 
 
 def wait_until(predicate, seconds):
@@ -185,12 +191,12 @@ def latency_run(police, log_path):
         time.sleep(random.uniform(*PACE))  # a steady, uneven trickle across the worker's ticks
 
     def first_calls():
-        owner = request_of_attempt()
+        carried = requests_of_attempt()
         first = {}
         for attempt_id, _kind, _to, at in read_log(log_path):
-            request_id = owner.get(attempt_id)
-            if request_id in committed and request_id not in first:
-                first[request_id] = at
+            for request_id in carried.get(attempt_id, []):
+                if request_id in committed and request_id not in first:
+                    first[request_id] = at
         return first
 
     wait_until(lambda: len(first_calls()) == REQUESTS, 60)
@@ -254,9 +260,9 @@ def raid_run(police, log_path):
 
     wait_until(settled, 30)
     time.sleep(2)  # pages bundled into one message may leave a moment later
-    owner, counts = request_of_attempt(), {}
+    carried, counts = requests_of_attempt(), {}
     for attempt_id, kind, to, _at in read_log(log_path):
-        if owner.get(attempt_id) in request_ids:  # its pages, not the rota's hand-over or gap messages
+        if set(carried.get(attempt_id, [])) & set(request_ids):  # its pages, not hand-over or gap messages
             counts.setdefault(to, Counter())[kind] += 1
     return counts
 

@@ -367,8 +367,10 @@ def _riders(attempt_id) -> list[NotificationAttempt]:
 
 
 def _line_free_at(attempt, now, spacing):
-    """When the phone this call goes to is free again, if another call went to it within CALL_SPACING
-    or another worker is placing one right now. Two workers claiming calls to one phone take turns."""
+    """When the phone this call goes to is free for it, if another call went to it within `spacing`
+    or another worker is placing one right now: after those, and after the calls already waiting
+    their turn for that phone (each waits for its own slot, so none is claimed in vain). Two workers
+    claiming calls to one phone take turns (an advisory lock per number)."""
     if not spacing:
         return None  # NOTIFY_CALL_SPACING_S=0: calls are not spaced
     serialised(f"line:{attempt.to_number}")
@@ -382,14 +384,19 @@ def _line_free_at(attempt, now, spacing):
             *others, NotificationAttempt.dispatched_at > now - spacing
         )
     )
-    if last is not None:
-        return last + spacing
     placing = db.session.scalar(
         select(NotificationAttempt.id)
         .where(*others, NotificationAttempt.status == "pending", NotificationAttempt.claimed_until > now)
         .limit(1)
     )
-    return now + spacing if placing is not None else None
+    if last is None and placing is None:
+        return None
+    waiting = db.session.scalar(
+        select(func.max(NotificationAttempt.next_try_at)).where(
+            *others, NotificationAttempt.status == "pending", NotificationAttempt.next_try_at > now
+        )
+    )
+    return max(t + spacing for t in (last, now if placing else None, waiting) if t is not None)
 
 
 def _record_sent(now, attempt_id, sid):

@@ -458,3 +458,14 @@ def test_the_outbox_asks_whether_an_attempt_is_still_wanted_when_it_claims_it(ap
     dropped = db.session.get(NotificationAttempt, drop)
     assert (dropped.status, dropped.last_error_code, dropped.next_try_at) == ("withdrawn", "not_wanted", None)
     assert service.dispatch_due(now + dt.timedelta(minutes=5), fake, BASE, wanted=wanted) == 0  # final
+
+
+def test_calls_waiting_for_one_phone_each_get_their_own_turn(app, queue, fake, now):
+    ids = [queue(channel="voice", body=f"call {k}") for k in range(4)]
+    assert dispatch(now, fake) == 1
+    turns = sorted(db.session.get(NotificationAttempt, i).next_try_at for i in ids[1:])
+    spacing = service.CALL_SPACING
+    assert turns == [now + spacing, now + 2 * spacing, now + 3 * spacing]  # a queue, not a scrum
+    for k in range(1, 4):
+        assert dispatch(now + k * spacing, fake) == 1
+    assert [m["to"] for m in fake.sent] == ["+31612345678"] * 4
