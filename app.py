@@ -4,6 +4,7 @@ from flask import Flask
 
 import models  # noqa: F401  every table, so Alembic and create_all see them all
 import settings
+from accounts import jobs as accounts_jobs
 from accounts.access import load_user
 from accounts.cli import users_cli
 from accounts.views import bp as accounts_pages
@@ -48,7 +49,7 @@ COMMANDS = (
     restore_command,
 )  # flask --app app users|demo|worker|piket|backup|restore
 # What the one worker process runs: name -> (function(now), every N seconds).
-WORKER_JOBS = {**piket_jobs.JOBS, **national_jobs.JOBS}
+WORKER_JOBS = {**piket_jobs.JOBS, **national_jobs.JOBS, **accounts_jobs.JOBS}
 
 
 def create_app(overrides: dict | None = None) -> Flask:

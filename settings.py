@@ -76,6 +76,8 @@ def load(env=None) -> dict:
         # Failed logins allowed per e-mail address and client within the window.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
+        # Failed logins allowed per account from all clients together within the window (rotating addresses).
+        "LOGIN_ACCOUNT_MAX_FAILURES": _int(env, "LOGIN_ACCOUNT_MAX_FAILURES", 10),
         # Proxies in front that append the client's address to X-Forwarded-For (0: none, use the peer address).
         "TRUST_PROXY": _int(env, "TRUST_PROXY", 0),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
