@@ -144,3 +144,16 @@ def test_json_deeper_than_any_contract_names_its_field(api, role, url, field):
 def test_a_hold_release_with_deep_json_is_a_400(api, users):
     resp = api("shelter_staff", "POST", "/api/v1/holds/1/release", data="[" * DEEP, content_type="application/json")
     assert resp.status_code == 400 and resp.json["error"]["field"] == "body"
+
+
+@pytest.mark.parametrize("depth", [DEEP, 200])
+def test_an_uploaded_scenario_nested_too_deep_is_told_beside_its_field(client, login, users, depth):
+    login(users["admin"])
+    token = csrf_token(client.get("/landelijk/wat-als").get_data(as_text=True))
+    deep = ('{"requests": ' + "[" * depth + "]" * depth + "}").encode()
+    resp = client.post(
+        "/landelijk/wat-als",
+        data={"csrf_token": token, "scenario": (io.BytesIO(deep), "scenario.json")},
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 422 and "geen JSON-bestand in het scenarioformaat" in resp.get_data(as_text=True)
