@@ -4,6 +4,7 @@ from flask import Flask
 
 import models  # noqa: F401  every table, so Alembic and create_all see them all
 import settings
+from accounts import jobs as accounts_jobs
 from accounts.access import load_user
 from accounts.cli import users_cli
 from accounts.views import bp as accounts_pages
@@ -33,7 +34,7 @@ from piket.webhooks import bp as piket_webhooks
 from piket.worker import worker_command
 from sqlite_setup import configure_sqlite
 from validation import DatabaseId
-from web import home_bp, security_headers, template_helpers
+from web import body_limit, home_bp, security_headers, template_helpers
 
 PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, audit_pages, rota_pages, national_pages)
 API = (beds_api, piket_api, national_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
@@ -48,7 +49,7 @@ COMMANDS = (
     restore_command,
 )  # flask --app app users|demo|worker|piket|backup|restore
 # What the one worker process runs: name -> (function(now), every N seconds).
-WORKER_JOBS = {**piket_jobs.JOBS, **national_jobs.JOBS}
+WORKER_JOBS = {**piket_jobs.JOBS, **national_jobs.JOBS, **accounts_jobs.JOBS}
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -63,7 +64,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine)
 
-    # Security: CSRF on every form, security headers on every response, who is asking
+    # Security: a size limit on every body, CSRF on every form, security headers on every response, who is asking
+    app.before_request(body_limit)  # first: CSRF reads the form
     csrf.init_app(app)
     app.before_request(load_user)
     app.after_request(security_headers)

@@ -89,6 +89,12 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/webhooks/"))
 
 
+# Werkzeug's own errors whose English description a user may meet: said in Dutch.
+DUTCH = {
+    413: "Het verzoek is te groot: stuur minder tekst of een kleiner bestand.",
+}
+
+
 def register_error_handlers(app):
     @app.errorhandler(PiketError)
     def piket_error(err: PiketError):
@@ -98,10 +104,11 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        message = DUTCH.get(err.code, err.description)
         if wants_json():
             code = (err.name or "error").lower().replace(" ", "_")
-            return jsonify({"error": {"code": code, "message": err.description, "field": None}}), err.code
-        return render_template("error.html", message=err.description, status=err.code), err.code
+            return jsonify({"error": {"code": code, "message": message, "field": None}}), err.code
+        return render_template("error.html", message=message, status=err.code), err.code
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception):

@@ -76,8 +76,19 @@ def load(env=None) -> dict:
         # Failed logins allowed per e-mail address and client within the window.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
+        # Failed logins allowed per account from all clients together within the window (rotating addresses).
+        "LOGIN_ACCOUNT_MAX_FAILURES": _int(env, "LOGIN_ACCOUNT_MAX_FAILURES", 10),
         # Proxies in front that append the client's address to X-Forwarded-For (0: none, use the peer address).
         "TRUST_PROXY": _int(env, "TRUST_PROXY", 0),
+        # Request bodies: larger ones are refused with 413 before they are read (web.body_limit). Forms and
+        # JSON need far less than 1 MB; uploads (a rota's CSV, a what-if scenario) get MAX_UPLOAD_BYTES, above the
+        # views' own limits (1 MB, 5 MB) so a file somewhat too large is told so beside its field;
+        # Twilio's webhook bodies are a few kB, refused above MAX_WEBHOOK_BYTES before the signature check.
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_REQUEST_BYTES", 1_000_000),
+        "MAX_UPLOAD_BYTES": _int(env, "MAX_UPLOAD_BYTES", 8_000_000),
+        "MAX_WEBHOOK_BYTES": _int(env, "MAX_WEBHOOK_BYTES", 64_000),
+        "MAX_FORM_MEMORY_SIZE": 500_000,  # one form field in memory (Werkzeug's multipart and urlencoded parsers)
+        "MAX_FORM_PARTS": 1000,  # fields and files in one multipart form
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
         "NOTIFY_PROVIDER": env.get("NOTIFY_PROVIDER", "console"),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),

@@ -57,13 +57,37 @@ def id_text(value) -> int | None:
     return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value) else None
 
 
+# How deep a JSON body may nest: the deepest contract (a scenario's requests, persons, needs) is 5.
+# Deeper is refused before any reader walks it: Python's parser and recursive code stop near 1,000 levels
+# with a RecursionError (a 500).
+MAX_JSON_DEPTH = 32
+
+
 def json_body(request) -> dict:
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # the parser's own limit, far below what a body under MAX_CONTENT_LENGTH can nest
+        raise BadRequest("De JSON is te diep genest.", field="body") from None
+    check_depth(data)
     if data is None:
         raise BadRequest("De body moet een JSON-object zijn (Content-Type: application/json).", field="body")
     if not isinstance(data, dict):
         raise ValidationError("De body moet een JSON-object zijn.", field="body")
     return data
+
+
+def check_depth(data, field="body"):
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH (iteratively: no recursion to exhaust), naming the
+    top-level field it is under."""
+    stack = [(data, 0, None)]
+    while stack:
+        value, depth, top = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequest(f"Te diep genest (hoogstens {MAX_JSON_DEPTH} niveaus).", field=top or field)
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1, k if depth == 0 else top) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1, top) for v in value)
 
 
 def integer(data, key, path=None, *, minimum=None, maximum=None, within: Range | None = None, default=_MISSING):

@@ -1,6 +1,7 @@
 """What every page shares: the home page, security headers and template helpers."""
 
-from flask import Blueprint, Response, current_app, g, render_template
+from flask import Blueprint, Response, current_app, g, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 import vocabulary
 from accounts.access import require
@@ -52,3 +53,28 @@ def template_helpers():
         "current_user": g.get("user"),
         "worker_down": worker_down,
     }
+
+
+def large_body(view):
+    """Mark a view that takes an upload: its body may be MAX_UPLOAD_BYTES instead of MAX_CONTENT_LENGTH."""
+    view.large_body = True
+    return view
+
+
+def body_limit():
+    """before_request, ahead of CSRF and the webhooks' signature check: the size a body may have here,
+    refused (413) on its Content-Length before a byte is read. A chunked body (no length) is read up to
+    one byte past the limit: Werkzeug would stop at the limit and go on with the body cut short."""
+    config = current_app.config
+    limit = config["MAX_CONTENT_LENGTH"]
+    if request.path.startswith("/webhooks/"):
+        limit = config["MAX_WEBHOOK_BYTES"]
+    elif getattr(current_app.view_functions.get(request.endpoint), "large_body", False):
+        limit = config["MAX_UPLOAD_BYTES"]
+    request.max_content_length = limit
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge()
+    if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        request.max_content_length = limit + 1
+        if len(request.get_data(cache=True)) > limit:
+            raise RequestEntityTooLarge()

@@ -6,11 +6,12 @@ import re
 import secrets
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defaultload
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
-from accounts.models import ApiToken, LoginAttempt, User
+from accounts import login_guard
+from accounts.models import ApiToken, User
 from accounts.roles import EVERYONE, Role
 from audit import service as audit
 from beds.models import Region, Shelter
@@ -19,7 +20,6 @@ from extensions import db
 from validation import is_storable
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
 
 
 def create_user(now, *, email, password, role, name="", phone=None, shelter_ids=(), region_codes=(), actor=None):
@@ -28,8 +28,7 @@ def create_user(now, *, email, password, role, name="", phone=None, shelter_ids=
         raise ValidationError("Geen geldig e-mailadres.", field="email")
     if role not in EVERYONE:
         raise ValidationError(f"Onbekende rol; kies uit {', '.join(EVERYONE)}.", field="role")
-    if len(password or "") < MIN_PASSWORD:
-        raise ValidationError(f"Wachtwoord moet minstens {MIN_PASSWORD} tekens hebben.", field="password")
+    login_guard.check_password_policy(password)
     if db.session.scalar(select(User).where(User.email == email)):
         raise Conflict("Dit e-mailadres heeft al een account.", field="email")
     shelters = [_shelter(i) for i in shelter_ids]
@@ -86,23 +85,22 @@ def user_by_email(email):
 
 
 def login(now, email, password, client, max_failures, window_minutes):
-    """The user for a correct e-mail and password; failures count towards a per-client limit."""
+    """The user for a correct e-mail and password. Every attempt counts towards a per-client and a
+    per-account limit (accounts/login_guard.py) before the password is checked."""
     email = (email or "").strip().lower()
     if len(email) > 254 or not is_storable(email):
         email = "?"  # no account has such an address; it fails and counts, without a query the database refuses
-    key = f"{email}|{client}"[:300]
-    since = now - dt.timedelta(minutes=window_minutes)
-    failures = db.session.scalar(
-        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.key == key, LoginAttempt.at >= since)
-    )
-    if failures >= max_failures:
+    key, account = f"{email}|{client}"[:300], login_guard.account_key(email)
+    attempt = login_guard.record_attempt(now, [key, account])
+    limits = {key: max_failures, account: current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"]}
+    if login_guard.locked_out(now, limits, window_minutes):
+        login_guard.forget_attempt(attempt)
+        db.session.commit()
         raise TooManyRequests("Te veel mislukte pogingen. Wacht een kwartier en probeer opnieuw.", field="email")
     user = user_by_email(email)
-    if user is None or not user.active or not check_password_hash(user.password_hash, password or ""):
-        db.session.add(LoginAttempt(key=key, at=now))
-        db.session.commit()
+    if not login_guard.verify_password(user, password):
         raise NotAuthenticated("E-mailadres of wachtwoord klopt niet.", field="password")
-    db.session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
+    login_guard.forget_attempt(attempt, clear_keys=[key])
     audit.record(now, "user.login", "user", user.id, actor=user, source="web")
     db.session.commit()
     return user

@@ -2,16 +2,11 @@
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 
-from accounts import access, service
+from accounts import access, login_guard, service
 from errors import NotAuthenticated, TooManyRequests
 from timeutil import utcnow
 
 bp = Blueprint("accounts", __name__)
-
-
-def _safe_next(target):
-    # Only local paths: never an open redirect to another site.
-    return target if target and target.startswith("/") and not target.startswith("//") else url_for("home.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -31,7 +26,7 @@ def login():
             error, status = err, err.status
         else:
             access.login_session(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(login_guard.safe_next(request.args.get("next")))
     return render_template("login.html", error=error, email=request.form.get("email", "")), status
 
 

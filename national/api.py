@@ -10,7 +10,7 @@ from accounts.roles import NATIONAL, OVERSIGHT
 from errors import ValidationError
 from national import freshness, occupancy, service, whatif
 from timeutil import utcnow
-from web import download
+from web import download, large_body
 
 bp = Blueprint("national_api", __name__, url_prefix="/api/v1")
 FORMATS = ("json", "csv")
@@ -99,6 +99,7 @@ def get_comensha_reports():
 
 @bp.post("/what-if")
 @require(*NATIONAL)
+@large_body  # a scenario file
 def post_what_if():
     body = v.json_body(request)
     edits = whatif.parse_edits(body) if body.get("edits") is not None else None

@@ -32,10 +32,24 @@ class Table:
     def as_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([k for k, _ in self.columns])
+        writer.writerow([csv_cell(k) for k, _ in self.columns])
         for row in self.rows:
-            writer.writerow(["" if row.get(k) is None else row.get(k) for k, _ in self.columns])
+            writer.writerow([csv_cell(row.get(k)) for k, _ in self.columns])
         return out.getvalue()
+
+
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...) in a shelter's
+# name); OWASP's advice: start such a text with a single quote, so it is shown as text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A value as an exported CSV cell: empty for None, text that could be a formula made plain text."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def small(value) -> bool:

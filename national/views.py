@@ -17,10 +17,11 @@ from flask import (
 import vocabulary
 from accounts.access import require
 from accounts.roles import NATIONAL, OVERSIGHT
-from errors import PiketError, ValidationError
+from errors import BadRequest, PiketError, ValidationError
 from national import charts, freshness, present, service, whatif
 from timeutil import utcnow
-from web import download
+from validation import check_depth
+from web import download, large_body
 
 bp = Blueprint("national", __name__)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -86,6 +87,7 @@ def freshness_reminder(shelter_id):
 
 @bp.route("/landelijk/wat-als", methods=["GET", "POST"])
 @require(*NATIONAL)
+@large_body  # a scenario file
 def what_if():
     """Extra places (edited on the form, or an uploaded scenario): how many of last month's unplaced requests fit."""
     now, cfg = utcnow(), current_app.config
@@ -137,7 +139,8 @@ def _uploaded(raw: bytes) -> dict:
         raise ValidationError("Het bestand is groter dan 5 MB.", field="scenario")
     try:
         scenario = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        check_depth(scenario, "scenario")
+    except (UnicodeDecodeError, ValueError, RecursionError, BadRequest):
         raise ValidationError("Dit is geen JSON-bestand in het scenarioformaat.", field="scenario") from None
     if not isinstance(scenario, dict):
         raise ValidationError("Het scenario moet een JSON-object zijn.", field="scenario")

@@ -147,6 +147,6 @@ def confirm_hold(hold_id):
 @require(*SHELTER_KEEPERS)
 def release_hold(hold_id):
     now = utcnow()
-    data = request.get_json(silent=True) or {}
-    reason = v.text(data, "reason", max_length=40, default=None) if isinstance(data, dict) else None
+    data = v.json_body(request) if request.get_data() else {}  # the body is optional here
+    reason = v.text(data, "reason", max_length=40, default=None)
     return jsonify(_placement_body(placements.release(now, hold_id, g.user, reason), now))

@@ -375,9 +375,13 @@ def _rows(text):
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            yield reader.line_num, [c.strip() for c in cells]
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                yield reader.line_num, [c.strip() for c in cells]
+    except csv.Error:  # a cell longer than the csv module's limit (128 kB), a NUL byte: not a rota
+        line = f"regel {reader.line_num + 1}: onleesbaar, geen CSV met diensten"
+        raise ValidationError("het bestand is geen leesbaar CSV-bestand", field="file", errors=[line]) from None
 
 
 def parse_csv(text, level="primary", only_rota=None) -> list[dict]:

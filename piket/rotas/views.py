@@ -13,6 +13,7 @@ from extensions import db
 from piket.rotas import ical, service
 from piket.rotas.models import LEVELS
 from timeutil import utcnow
+from web import large_body
 
 bp = Blueprint("rotas", __name__, url_prefix="/piket")
 
@@ -133,6 +134,7 @@ def add_override(rota_id):
 
 @bp.route("/roosters/<int:rota_id>/import", methods=["GET", "POST"])
 @require(*OVERSIGHT)
+@large_body  # a rota's CSV file
 def import_shifts(rota_id):
     rota = service.get_rota(rota_id)
     if request.method == "GET":

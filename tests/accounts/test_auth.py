@@ -78,6 +78,8 @@ def test_session_cookie_does_not_open_the_api(client, login, users):
         ({"email": "not-an-email"}, "email"),
         ({"role": "janitor"}, "role"),
         ({"password": "short"}, "password"),
+        ({"password": "eleven-char"}, "password"),
+        ({"password": "1Q2W3E4R5T6Y"}, "password"),  # a common one, in any case
         ({"role": "shelter_staff"}, "shelter"),
         ({"role": "coordinator"}, "region"),
         ({"role": "coordinator", "region_codes": ["atlantis"]}, "region"),
