@@ -5,7 +5,7 @@
 
 The demo registry; a case of 150 single men, each kept apart from the next. The coordinator's
 proposals (API, whole Flask stack) are asked for three times: the first solves, the others find
-the same scenario in the view cache. Prints the seconds of each.
+the same scenario in the view cache (unless the minute turned). Prints the seconds of each.
 """
 
 import datetime as dt

@@ -138,7 +138,7 @@ def _solve_for_view(now, requests, cfg):
             _view_cache.move_to_end(key)
     if hit is None:
         result = matching.solve(scenario, time_limit_s=limit, explain=True)
-        waivers = {u["request"]: matching.waivers(scenario, u["request"]) for u in result["unplaced"]}
+        waivers = matching.waivers_of(scenario, [u["request"] for u in result["unplaced"]])
         hit = (result, waivers)
         with _view_lock:
             _view_cache[key] = hit
