@@ -363,6 +363,16 @@ SCHEMAS = {
                 "type": "boolean",
                 "description": "counts of 1 or 2 victims (and figures from them) are null",
             },
+            "withheld": {
+                "type": "array",
+                "items": {"type": "array"},
+                "description": "[row index, column] of cells also null so that a count under 3 cannot be recovered "
+                "by subtraction (from a total, another period or another table)",
+            },
+            "per_case_withheld": {
+                "type": "boolean",
+                "description": "a list with a row per case, left empty outside CoMensha: its length is a count",
+            },
         },
     },
     "NationalTables": {

@@ -65,6 +65,8 @@ def load(env=None) -> dict:
         # Whether the matcher may propose pools whose numbers are stale (they are flagged either way).
         "USE_STALE_AVAILABILITY": env.get("USE_STALE_AVAILABILITY", "true").lower() in ("1", "true", "yes"),
         "MATCH_TIME_LIMIT_S": float(env.get("MATCH_TIME_LIMIT_S") or 10),
+        # The proposals view's own bound: a web thread waits at most this long for the matcher.
+        "MATCH_VIEW_TIME_LIMIT_S": float(env.get("MATCH_VIEW_TIME_LIMIT_S") or 2),
         "RETENTION_DAYS": _int(env, "RETENTION_DAYS", 30),
         # Paging: how long an SMS accept link works; the number the police call; when the worker counts as down.
         "LINK_HOURS": _int(env, "LINK_HOURS", 12),

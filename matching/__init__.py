@@ -6,6 +6,6 @@ from its database, and CoMensha's what-if questions and the CLI use the very sam
 
 from matching.eligibility import distance_km
 from matching.scenario import ScenarioError, validate
-from matching.solver import solve, solve_parsed, waivers
+from matching.solver import solve, solve_parsed, waivers, waivers_of
 
-__all__ = ["solve", "solve_parsed", "validate", "waivers", "distance_km", "ScenarioError"]
+__all__ = ["solve", "solve_parsed", "validate", "waivers", "waivers_of", "distance_km", "ScenarioError"]

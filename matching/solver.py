@@ -234,8 +234,17 @@ def _result(parsed, elig, candidates, chosen, optimal, explain):
 
 def waivers(scenario: dict, request_id: str) -> list[str]:
     """Rules that, waived for this request alone, would give it a place in a pool with room now."""
+    return waivers_of(scenario, [request_id])[request_id]
+
+
+def waivers_of(scenario: dict, request_ids) -> dict[str, list[str]]:
+    """The same for several requests: the scenario is validated once (150 groups: once, not 150 times)."""
     parsed = validate(scenario)
     elig = Eligibility(parsed)
+    return {rid: _waivers(parsed, elig, rid) for rid in request_ids}
+
+
+def _waivers(parsed, elig, request_id) -> list[str]:
     request = next(r for r in parsed.requests if r.id == request_id)
     found = set()
     for k, shelter in enumerate(parsed.shelters):

@@ -158,6 +158,7 @@ def unmet(now, since, until, region_ids=None) -> dict[str, Table]:
         [("reason", "code"), ("label", "reden"), ("requests", "aanvragen"), ("persons", "personen")],
         _count_rows(_by_code(requests, "reasons"), None, _reason_label, "reason"),
         counts=counts,
+        row_key=("reason",),
     )
 
     tables["unmet_by_contra_indication"] = Table(
@@ -176,6 +177,7 @@ def unmet(now, since, until, region_ids=None) -> dict[str, Table]:
             "contra_indication",
         ),
         counts=counts,
+        row_key=("contra_indication",),
     )
 
     tables["unmet_by_target_group"] = Table(
@@ -189,6 +191,7 @@ def unmet(now, since, until, region_ids=None) -> dict[str, Table]:
             "group",
         ),
         counts=counts,
+        row_key=("group",),
     )
 
     cells = defaultdict(lambda: {"requests": 0, "persons": 0, "refusals": 0, "empty_searches": 0})
@@ -223,6 +226,7 @@ def unmet(now, since, until, region_ids=None) -> dict[str, Table]:
         ],
         rows,
         counts=("requests", "persons", "refusals", "empty_searches"),
+        row_key=("month", "region_id"),
     )
 
     by_refusal = Counter(reason or "other" for _at, reason, _rid, _name in refusals)
@@ -235,6 +239,7 @@ def unmet(now, since, until, region_ids=None) -> dict[str, Table]:
             for c, n in sorted(by_refusal.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
         counts=("refusals",),
+        row_key=("reason",),
     )
 
     by_group = Counter(g for *_rest, groups in searches for g in set(groups or []))
@@ -244,6 +249,7 @@ def unmet(now, since, until, region_ids=None) -> dict[str, Table]:
         [("group", "code"), ("label", "doelgroep"), ("searches", "zoekopdrachten")],
         [{"group": c, "label": label, "searches": by_group.get(c, 0)} for c, label in vocabulary.TARGET_GROUPS.items()],
         counts=("searches",),
+        row_key=("group",),
     )
     return tables
 

@@ -87,6 +87,12 @@ def _with_alarm(row, turned_away=None, with_demand=True) -> dict:
     return row
 
 
+def alarm_without_demand(row) -> None:
+    """The alarm from the bed numbers alone: once turned_away is hidden, "over" would betray it."""
+    row["demand"] = None
+    _with_alarm(row, with_demand=False)
+
+
 def _total(rows) -> dict:
     return _numbers(*(sum(r[k] for r in rows) for k in ("capacity", "out_of_service", "occupied", "held")))
 
@@ -163,6 +169,10 @@ def current(now, region_ids=None, turned_away=None) -> dict[str, Table]:
             rows=regions,
             counts=("turned_away",),
             guarded={"demand": "turned_away"},
+            total_by=(),
+            # the persons of the last 30 days' unmet demand, per region (national/demand.py)
+            parts_in={"turned_away": ("unmet_by_region_month", "persons", 30)},
+            reflag=alarm_without_demand,
         ),
         "occupancy_types": Table(
             key="occupancy_types",

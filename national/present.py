@@ -7,10 +7,14 @@ import vocabulary
 
 DASH = Markup('<span class="muted">–</span>')
 HIDDEN = Markup('<span class="muted" title="minder dan 3: niet getoond">&lt;3</span>')
+# Hidden so that a count under 3 elsewhere cannot be recovered by subtraction (national/smallcounts.py).
+WITHHELD = Markup('<span class="muted" title="niet getoond: anders is een aantal onder 3 terug te rekenen">×</span>')
 
 
-def cell(table, row, key) -> Markup:
+def cell(table, row, key, index=None) -> Markup:
     value = row.get(key)
+    if value is None and (index, key) in table.withheld:
+        return WITHHELD
     if value is None:
         return HIDDEN if table.suppressed and (key in table.counts or key in table.guarded) else DASH
     if key == "alarm":
@@ -27,4 +31,4 @@ def cell(table, row, key) -> Markup:
 def rows(table) -> list[tuple[dict, list[tuple[str, Markup]]]]:
     """[(row, [(column key, cell html), ...]), ...] in the table's order."""
     keys = [key for key, _ in table.columns]
-    return [(row, [(key, cell(table, row, key)) for key in keys]) for row in table.rows]
+    return [(row, [(key, cell(table, row, key, i)) for key in keys]) for i, row in enumerate(table.rows)]

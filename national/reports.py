@@ -55,6 +55,7 @@ def open_table(now, region_ids=None) -> Table:
             ("reminded", "laatst herinnerd"),
         ],
         rows,
+        per_case=True,
     )
 
 
@@ -107,4 +108,7 @@ def summary(now, since, until, region_ids=None) -> Table:
         rows,
         counts=("placed", "made", "open"),
         guarded={"median_days": "made"},
+        row_key=("region_id",),
+        total_by=(),
+        sums={"placed": ("made", "open")},
     )

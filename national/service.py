@@ -1,7 +1,8 @@
 """Who sees which national figures, over which period: the one place that scopes and suppresses.
 
 CoMensha and admins see the whole country with every count. A coordinator sees the regional view:
-only the regions they coordinate, with counts of victims under 3 suppressed (national/tables.py).
+only the regions they coordinate, with counts of victims under 3 suppressed and no way back to
+them (national/smallcounts.py).
 Police and shelter staff see none of it.
 """
 
@@ -10,8 +11,8 @@ import datetime as dt
 import validation as v
 from accounts.roles import NATIONAL, Role
 from errors import Forbidden, ValidationError
-from national import demand, freshness, occupancy, reports, timing
-from national.tables import Table, suppress
+from national import demand, freshness, occupancy, reports, smallcounts, timing
+from national.tables import Table
 
 PERIODS = (30, 90, 365)  # days: the page's choices for trends and for every windowed figure
 DEFAULT_DAYS = 30
@@ -46,32 +47,59 @@ def parse_days(args) -> int:
 
 def topic_tables(now, topic, user, cfg, days=DEFAULT_DAYS) -> list[Table]:
     """The tables of one topic for this user, scoped to their regions and suppressed outside CoMensha."""
+    if topic not in TOPICS:
+        raise ValueError(topic)
     regions = scope(user)
+    if regions is None:
+        return _tables(now, topic, None, cfg, days)
+    return regional(now, regions, cfg, days)[topic]
+
+
+def _tables(now, topic, regions, cfg, days) -> list[Table]:
     since, until = now - dt.timedelta(days=days), now
     if topic == "occupancy":
         turned_away = demand.turned_away_by_region(now, days=30)
         current = occupancy.current(now, regions, turned_away=turned_away)
-        tables = [
+        return [
             current["occupancy_regions"],
             current["occupancy_types"],
             occupancy.trend(now, days, regions),
             occupancy.inventory(now, since, until, regions),
         ]
-    elif topic == "freshness":
-        tables = [freshness.table(now, cfg, regions)]
-    elif topic == "unmet_demand":
-        tables = list(demand.unmet(now, since, until, regions).values())
-    elif topic == "time_to_placement":
-        tables = [timing.time_to_placement(now, since, until, regions), timing.escalations(now, since, until, regions)]
-    elif topic == "reports":
-        tables = [reports.open_table(now, regions), reports.summary(now, since, until, regions)]
-    else:
-        raise ValueError(topic)
-    return tables if regions is None else [suppress(t) for t in tables]
+    if topic == "freshness":
+        return [freshness.table(now, cfg, regions)]
+    if topic == "unmet_demand":
+        return list(demand.unmet(now, since, until, regions).values())
+    if topic == "time_to_placement":
+        return [timing.time_to_placement(now, since, until, regions), timing.escalations(now, since, until, regions)]
+    if topic == "reports":
+        return [reports.open_table(now, regions), reports.summary(now, since, until, regions)]
+    raise ValueError(topic)
+
+
+WINDOWED = ("unmet_demand", "time_to_placement", "reports")  # topics whose counts depend on the period
+
+
+def regional(now, regions, cfg, days=DEFAULT_DAYS) -> dict[str, list[Table]]:
+    """A coordinator's view of every topic, small counts protected (national/smallcounts.py). Every
+    period's counts are computed and protected together, so comparing periods recovers nothing."""
+    by_period, topic_of = {}, {}
+    for d in PERIODS:
+        tables = []
+        for topic in TOPICS if d == days else WINDOWED:
+            for table in _tables(now, topic, regions, cfg, d):
+                topic_of[table.key] = topic
+                tables.append(table)
+        by_period[d] = tables
+    shown = smallcounts.protect(by_period)[days]
+    return {topic: [t for t in shown if topic_of[t.key] == topic] for topic in TOPICS}
 
 
 def dashboard(now, user, cfg, days=DEFAULT_DAYS) -> dict[str, list[Table]]:
-    return {topic: topic_tables(now, topic, user, cfg, days) for topic in TOPICS}
+    regions = scope(user)
+    if regions is not None:
+        return regional(now, regions, cfg, days)
+    return {topic: _tables(now, topic, None, cfg, days) for topic in TOPICS}
 
 
 def find_table(tables: list[Table], key: str | None) -> Table:

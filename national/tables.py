@@ -3,6 +3,7 @@ CSV, and suppression works on it. One shape, so a table on the page is always a 
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 SMALL = 3  # counts of victims under this are hidden outside the CoMensha role
@@ -19,6 +20,21 @@ class Table:
     # Figures computed from few victims: {column: count column}; hidden whenever that count is suppressed.
     guarded: dict[str, str] = field(default_factory=dict)
     suppressed: bool = False
+    # What national/smallcounts.py needs to keep hidden counts hidden (see there):
+    # the columns naming a row across periods (empty: the figures do not depend on the period);
+    row_key: tuple[str, ...] = ()
+    # rows with region_id None are the totals of the rows sharing these columns (None: no total rows);
+    total_by: tuple[str, ...] | None = None
+    # {count column: its parts in the same row}, e.g. placed = made + open;
+    sums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # {count column: (table key, column, period or None)}: the sum of that column over the other
+    # table's rows with the same region_id (None: the same period);
+    parts_in: dict[str, tuple[str, str, int | None]] = field(default_factory=dict)
+    # recomputes a row's flags from what is still shown, once a count of it is hidden;
+    reflag: Callable[[dict], None] | None = None
+    # one row per case: the number of rows is a count, so a suppressed view lists none.
+    per_case: bool = False
+    withheld: set = field(default_factory=set)  # {(row index, column)} hidden so a small count stays hidden
 
     def as_json(self) -> dict:
         return {
@@ -27,6 +43,9 @@ class Table:
             "columns": [k for k, _ in self.columns],
             "suppressed": self.suppressed,
             "rows": self.rows,
+            # cells hidden only so that a count under 3 elsewhere cannot be recovered: [row index, column]
+            "withheld": sorted([i, k] for i, k in self.withheld),
+            **({"per_case_withheld": True} if self.per_case and self.suppressed else {}),
         }
 
     def as_csv(self) -> str:

@@ -149,6 +149,8 @@ def time_to_placement(now, since, until, region_ids=None) -> Table:
         rows,
         counts=("requests", "n_accept", "n_chosen", "n_confirmed"),
         guarded=guarded,
+        row_key=("region_id", "period_code"),
+        total_by=("period_code",),
     )
 
 
@@ -194,4 +196,7 @@ def escalations(now, since, until, region_ids=None) -> Table:
         ],
         rows,
         counts=("requests", "reached_backup", "reached_national", "exhausted"),
+        row_key=("region_id",),
+        total_by=(),
+        parts_in={"requests": ("time_to_placement", "requests", None)},  # office + after-hours
     )

@@ -10,6 +10,10 @@ the ladder exhausted, by the worker (record_exhausted); both solve the case as t
 """
 
 import datetime as dt
+import hashlib
+import json
+import threading
+from collections import OrderedDict
 
 from flask import current_app
 from sqlalchemy import select
@@ -106,12 +110,49 @@ def _solve(now, requests, cfg):
     return scenario, shelters, matching.solve(scenario, time_limit_s=cfg["MATCH_TIME_LIMIT_S"], explain=True)
 
 
+# --- the proposals view: a bounded solve, cached per scenario ---------------------------------------
+# A case with many groups and a chain of apart_from pairs took the solver's whole MATCH_TIME_LIMIT_S on
+# every view (28 s of a web thread). The view solves with MATCH_VIEW_TIME_LIMIT_S (the best answer so
+# far, marked `feasible`) and keeps the answer in this process, keyed on everything the solve reads: the
+# scenario itself, its `now` to the minute (intake hours are minutes). Any change to a request, pool or
+# shelter changes the scenario and so the key. Nothing is written: a read stays a read.
+VIEW_CACHE_SIZE = 128
+_view_cache: OrderedDict = OrderedDict()
+_view_lock = threading.Lock()
+
+
+def _view_key(scenario, time_limit_s) -> str:
+    minute = dt.datetime.fromisoformat(scenario["now"]).replace(second=0, microsecond=0).isoformat()
+    body = json.dumps({**scenario, "now": minute, "limit": time_limit_s}, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _solve_for_view(now, requests, cfg):
+    """(scenario, shelters, result, {request id: waivers}) for the proposals view, bounded and cached."""
+    scenario, shelters = build_scenario(now, requests, cfg)
+    limit = min(cfg["MATCH_VIEW_TIME_LIMIT_S"], cfg["MATCH_TIME_LIMIT_S"])
+    key = _view_key(scenario, limit)
+    with _view_lock:
+        hit = _view_cache.get(key)
+        if hit is not None:
+            _view_cache.move_to_end(key)
+    if hit is None:
+        result = matching.solve(scenario, time_limit_s=limit, explain=True)
+        waivers = matching.waivers_of(scenario, [u["request"] for u in result["unplaced"]])
+        hit = (result, waivers)
+        with _view_lock:
+            _view_cache[key] = hit
+            while len(_view_cache) > VIEW_CACHE_SIZE:
+                _view_cache.popitem(last=False)
+    return scenario, shelters, hit[0], hit[1]
+
+
 def for_case(now, case, cfg) -> dict:
     """Proposals for every waiting request of the case, solved together (apart_from holds). Reads only."""
     waiting = _waiting(case)
     if not waiting:
         return {"status": "none", "requests": {}}
-    scenario, shelters, result = _solve(now, waiting, cfg)
+    _scenario, shelters, result, waivers = _solve_for_view(now, waiting, cfg)
     out = {"status": result["status"], "objective": result["objective"], "requests": {}}
     for request in waiting:
         rid = str(request.id)
@@ -146,9 +187,7 @@ def for_case(now, case, cfg) -> dict:
                 {"reason": code, "label": vocabulary.reason_label(code), "shelters": n}
                 for code, n in sorted(reasons.items(), key=lambda kv: -kv[1])
             ]
-            entry["waivers"] = [
-                {"rule": code, "label": vocabulary.reason_label(code)} for code in matching.waivers(scenario, rid)
-            ]
+            entry["waivers"] = [{"rule": code, "label": vocabulary.reason_label(code)} for code in waivers.get(rid, [])]
         out["requests"][request.id] = entry
     return out
 
