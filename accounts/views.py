@@ -1,6 +1,6 @@
 """Log in and out (pages)."""
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from accounts import access, service
 from errors import NotAuthenticated, TooManyRequests
@@ -37,6 +37,6 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    session.clear()
+    access.logout_session()
     g.user = None
     return redirect(url_for("accounts.login"))
