@@ -1,6 +1,6 @@
 """What every page shares: the home page, security headers and template helpers."""
 
-from flask import Blueprint, Response, current_app, g, render_template
+from flask import Blueprint, Response, current_app, g, render_template, request
 
 import vocabulary
 from accounts.access import require
@@ -33,6 +33,19 @@ def security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def no_store(response):
+    """after_request: no browser or proxy keeps an answer, so case data is not left in a shared computer's
+    cache or history. Static files keep their own headers, and so does a public answer that says it may be
+    cached (the iCal feed); an answer to someone logged in, and every API answer, is no-store regardless."""
+    if request.endpoint == "static":
+        return response
+    if g.get("user") is not None or request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
