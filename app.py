@@ -34,7 +34,7 @@ from piket.webhooks import bp as piket_webhooks
 from piket.worker import worker_command
 from sqlite_setup import configure_sqlite
 from validation import DatabaseId
-from web import body_limit, home_bp, security_headers, template_helpers
+from web import body_limit, home_bp, no_store, security_headers, template_helpers
 
 PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, audit_pages, rota_pages, national_pages)
 API = (beds_api, piket_api, national_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
@@ -69,6 +69,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     app.before_request(load_user)
     app.after_request(security_headers)
+    app.after_request(no_store)  # case data stays out of caches
     app.context_processor(template_helpers)
 
     # Pages, the health check, the JSON API and the webhooks

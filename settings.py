@@ -55,7 +55,11 @@ def load(env=None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", str(public_base_url.startswith("https"))).lower()
         in ("1", "true", "yes"),
-        "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_HOURS", 12) * 3600,
+        "PERMANENT_SESSION_LIFETIME": _int(env, "SESSION_HOURS", 12) * 3600,  # also the server-side maximum
+        # A session unused this long ends (accounts/sessions.py): short for the roles that reach victims'
+        # data or the whole country (coordinators, CoMensha, admins; the BIO asks MFA of them), long for the rest.
+        "SESSION_IDLE_MINUTES": _int(env, "SESSION_IDLE_MINUTES", 30),
+        "SESSION_IDLE_MINUTES_OTHER": _int(env, "SESSION_IDLE_MINUTES_OTHER", 12 * 60),
         "WTF_CSRF_TIME_LIMIT": None,  # a night shift keeps a form open for hours
         # Freshness of availability, in hours since the last human confirmation.
         "FRESH_HOURS": _int(env, "FRESH_HOURS", 2),

@@ -37,6 +37,19 @@ def security_headers(response):
     return response
 
 
+def no_store(response):
+    """after_request: no browser or proxy keeps an answer, so case data is not left in a shared computer's
+    cache or history. Static files keep their own headers, and so does a public answer that says it may be
+    cached (the iCal feed); an answer to someone logged in, and every API answer, is no-store regardless."""
+    if request.endpoint == "static":
+        return response
+    if g.get("user") is not None or request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def worker_down() -> bool:
     """For the banner on coordinators' pages: nobody is paged while the worker is down."""
     from piket import heartbeat

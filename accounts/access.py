@@ -1,18 +1,17 @@
 """Who is asking, and whether their role may: one decorator for pages and API alike.
 
 Pages authenticate with the session cookie, the API with `Authorization: Bearer <token>` only
-(so the API needs no CSRF token and a stolen cookie does not open it).
+(so the API needs no CSRF token and a stolen cookie does not open it). The cookie carries the token of
+a session held server-side (accounts/sessions.py), which logout, deactivation and the idle time-out end.
 """
 
 import functools
 
 from flask import current_app, g, redirect, request, session, url_for
 
-from accounts import service
-from accounts.models import User
+from accounts import service, sessions
 from accounts.roles import EVERYONE
 from errors import Forbidden, NotAuthenticated
-from extensions import db
 from timeutil import utcnow
 
 
@@ -25,10 +24,11 @@ def load_user():
         if header.startswith("Bearer "):
             g.user = service.user_for_token(utcnow(), header[len("Bearer ") :].strip())
         return
-    user_id = session.get("user_id")
-    if user_id is not None:
-        user = db.session.get(User, user_id)
-        g.user = user if user is not None and user.active else None
+    token = session.get("sid")
+    if token is not None:
+        g.user = sessions.current(utcnow(), token)
+        if g.user is None:
+            session.pop("sid")  # ended: the browser forgets it too
 
 
 def require(*roles):
@@ -58,8 +58,14 @@ def require(*roles):
 
 def login_session(user):
     session.clear()  # a new session on login: no fixation
-    session["user_id"] = user.id
+    session["sid"] = sessions.start(utcnow(), user)
     session.permanent = True
+
+
+def logout_session():
+    """End the session server-side too: the cookie, copied or not, no longer logs anyone in."""
+    sessions.end(utcnow(), session.get("sid"))
+    session.clear()
 
 
 def client_key() -> str:

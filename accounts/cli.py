@@ -65,3 +65,12 @@ def token(email):
 def revoke_tokens(email):
     user = _user(email)
     click.echo(f"revoked {service.revoke_all_tokens(utcnow(), user)} token(s) of {user.email}")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate(email):
+    """The account no longer logs in, is paged or answers a page; its open sessions end now."""
+    user = _user(email)
+    ended = service.deactivate(utcnow(), user)
+    click.echo(f"deactivated {user.email}; ended {ended} open session(s)")

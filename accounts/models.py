@@ -63,3 +63,17 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300), index=True)
     at = mapped_column(UTCDateTime, index=True)
+
+
+class LoginSession(db.Model):
+    """A logged-in browser, held server-side (accounts/sessions.py): the signed cookie carries only a
+    random token, whose SHA-256 is stored, so logout, deactivation and the idle time-out end it for good."""
+
+    __tablename__ = "sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at = mapped_column(UTCDateTime)
+    last_seen_at = mapped_column(UTCDateTime)
+    ended_at = mapped_column(UTCDateTime, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(20))  # logout, deactivated, idle, expired

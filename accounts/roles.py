@@ -35,3 +35,6 @@ HISTORY_READERS = (Role.SHELTER_STAFF, Role.COORDINATOR, Role.COMENSHA, Role.ADM
 OVERSIGHT = (Role.COORDINATOR, Role.COMENSHA, Role.ADMIN)
 # The whole country: the national picture, what-if, reminding any shelter.
 NATIONAL = (Role.COMENSHA, Role.ADMIN)
+# Reach victims' data or the whole country (the roles the BIO asks a second factor of): their sessions
+# end after SESSION_IDLE_MINUTES unused, the others' after SESSION_IDLE_MINUTES_OTHER (accounts/sessions.py).
+SHORT_IDLE = (Role.COORDINATOR, Role.COMENSHA, Role.ADMIN)

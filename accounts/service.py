@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defaultload
 from werkzeug.security import generate_password_hash
 
-from accounts import login_guard
+from accounts import login_guard, sessions
 from accounts.models import ApiToken, User
 from accounts.roles import EVERYONE, Role
 from audit import service as audit
@@ -175,3 +175,21 @@ def revoke_token(now, token_id, actor):
         audit.record(now, "token.revoke", "api_token", row.id, actor=actor)
     db.session.commit()
     return row
+
+
+def deactivate(now, user, actor=None) -> int:
+    """Deactivate an account: it no longer logs in, is paged or answers a page, and every session it has
+    open ends now (its API tokens already stop at the next call). How many sessions were ended."""
+    user.active = False
+    ended = sessions.end_all(now, user)
+    audit.record(
+        now,
+        "user.deactivate",
+        "user",
+        user.id,
+        after={"sessions_ended": ended},
+        actor=actor,
+        source="system" if actor is None else None,
+    )
+    db.session.commit()
+    return ended

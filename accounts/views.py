@@ -1,6 +1,6 @@
 """Log in and out (pages)."""
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from accounts import access, login_guard, service
 from errors import NotAuthenticated, TooManyRequests
@@ -32,6 +32,6 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    session.clear()
+    access.logout_session()
     g.user = None
     return redirect(url_for("accounts.login"))

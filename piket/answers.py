@@ -113,6 +113,12 @@ def decline(now, request, user, channel) -> str:
 # --- the call and the link --------------------------------------------------------------------------------
 
 
+def may_answer(user) -> bool:
+    """Only an active account answers a page: a deactivated one's link, key or whisper is refused, as its
+    SMS is (user_by_phone finds active accounts only)."""
+    return user is not None and user.active
+
+
 def attempt_and_request(attempt_id):
     attempt = notify.get_attempt(attempt_id)
     if attempt is None or attempt.request_id is None or attempt.user_id is None:
@@ -121,7 +127,8 @@ def attempt_and_request(attempt_id):
 
 
 def handle_key(now, attempt_id, call_sid, digit) -> tuple[str, str | None]:
-    """Keypad during a page call: ("accepted"|"declined"|"taken"|"closed"|"repeat"|"invalid", text)."""
+    """Keypad during a page call: ("accepted"|"declined"|"taken"|"closed"|"unknown"|"repeat"|"invalid", text);
+    "unknown": the account paged is no longer active."""
     if digit == "*":
         return "repeat", None
     if digit not in ("1", "2"):
@@ -135,6 +142,8 @@ def _key(now, attempt_id, digit) -> str:
     attempt, request, user = attempt_and_request(attempt_id)
     if request is None:
         return "closed|"
+    if not may_answer(user):
+        return "unknown|"
     if digit == "2":
         if request.status in ESCALATING:
             decline(now, request, user, "voice")
@@ -149,6 +158,8 @@ def handle_link(now, attempt_id, choice) -> str:
     attempt, request, user = attempt_and_request(attempt_id)
     if request is None or user is None:
         return messages.nothing_open()
+    if not may_answer(user):
+        return messages.account_inactive()
     text = once(
         now,
         f"link:{attempt_id}",

@@ -203,12 +203,13 @@ def took_call(call_sid, index) -> bool:
     return db.session.scalar(select(WebhookReceipt.key).where(WebhookReceipt.key == key)) is not None
 
 
-def connected(now, request, user_id, call_sid, index) -> None:
+def connected(now, request, user_id, call_sid, index) -> bool:
     """The coordinator pressed 1 in the whisper and is put through: that is an accept (first writer
-    wins), once per call and level. `call_sid` is the caller's call, as the Dial's action sees it."""
+    wins), once per call and level. `call_sid` is the caller's call, as the Dial's action sees it.
+    False for an account deactivated since it was dialled: not put through, nothing accepted."""
     user = db.session.get(User, user_id)
-    if user is None:
-        return
+    if not answers.may_answer(user):
+        return False
 
     def handle():
         with atomic():
@@ -216,3 +217,4 @@ def connected(now, request, user_id, call_sid, index) -> None:
         return answers.accept(now, request, user, "phone")
 
     answers.once(now, f"dial:{call_sid}:{index}", handle)
+    return True

@@ -5,7 +5,7 @@ The intake link from a shelter's SMS is no credential: it leads to the intake pa
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from errors import NotFound
-from piket import answers, links, placements
+from piket import answers, links, messages, placements
 from timeutil import utcnow
 
 bp = Blueprint("accept_link", __name__)
@@ -14,16 +14,25 @@ bp = Blueprint("accept_link", __name__)
 @bp.get("/a/<token>")
 def show(token):
     _attempt, req, user = answers.attempt_and_request(links.attempt_id_from(token, utcnow()))
+    if req is not None and not answers.may_answer(user):
+        return _inactive()
     return render_template("piket/link.html", req=req, user=user, token=token, result=None)
+
+
+def _inactive():
+    """The link of an account deactivated since the page went out: it says so, and shows nothing of the request."""
+    return render_template("piket/link.html", req=None, inactive=messages.account_inactive()), 403
 
 
 @bp.post("/a/<token>")
 def answer(token):
     now = utcnow()
     attempt_id = links.attempt_id_from(token, now)
+    _attempt, req, user = answers.attempt_and_request(attempt_id)
+    if req is not None and not answers.may_answer(user):
+        return _inactive()
     choice = request.form.get("choice")
     if choice not in ("accept", "decline"):  # only the two buttons; anything else must not accept
-        _attempt, req, user = answers.attempt_and_request(attempt_id)
         return render_template(
             "piket/link.html",
             req=req,

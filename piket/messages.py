@@ -282,3 +282,7 @@ def refused_coordinator_sms(request, placement) -> str:
         f"Piket: {placement.shelter.name} weigert de plaats voor aanvraag {request.short_code} (reden: {reason}). "
         f"Kies een ander voorstel: {_case_url(request)}"
     )
+
+
+def account_inactive() -> str:
+    return "Uw account is niet actief: met deze link beantwoordt u geen oproep. Neem contact op met de beheerder."

@@ -77,8 +77,8 @@ def page_call(attempt_id):
     and the closing words, which point to the SMS. The voicemail never accepts: no key, no accept,
     and its status callback counts it as no_answer (notify.service.apply_status)."""
     response = VoiceResponse()
-    _attempt, req, _user = answers.attempt_and_request(attempt_id)
-    if req is None:
+    _attempt, req, user = answers.attempt_and_request(attempt_id)
+    if req is None or not answers.may_answer(user):  # a deactivated account is not asked
         _say(response, "Deze oproep is niet meer geldig.")
     elif req.status not in ACCEPTABLE:  # the exhausted alarm's call can still take it
         _say(response, f"Aanvraag {messages.spelled(req.short_code)} is al {_status(req)}. Dank u.")
@@ -111,6 +111,7 @@ def page_call_key(attempt_id):
         "declined": "Genoteerd: u neemt deze aanvraag niet aan. De piket gaat door naar de volgende.",
         "taken": text or "Deze aanvraag is al aangenomen.",
         "closed": "Deze aanvraag is niet meer open.",
+        "unknown": messages.unknown_sender(),
     }[kind]
     _say(response, spoken)
     response.hangup()
@@ -285,8 +286,11 @@ def national_screen_key(request_id, level_index, user_id):
     req = db.session.get(PlacementRequest, request_id)
     response = VoiceResponse()
     if req is not None and request.form.get("Digits", "") == "1":
-        hotline.connected(utcnow(), req, user_id, request.args.get("call", ""), level_index)
-        _say(response, "U wordt verbonden met de beller.")
+        if hotline.connected(utcnow(), req, user_id, request.args.get("call", ""), level_index):
+            _say(response, "U wordt verbonden met de beller.")
+            return _twiml(response)
+        _say(response, messages.unknown_sender())  # deactivated since it was dialled: not put through
+        response.hangup()
         return _twiml(response)
     _say(response, "U neemt dit gesprek niet aan. De beller gaat naar de volgende.")
     response.hangup()

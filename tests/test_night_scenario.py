@@ -250,6 +250,9 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     # 6. Monday 09:00, CoMensha: more beds occupied in Rotterdam, the placements timed, the case's report still open.
     at(app, 30 * 60 + 30)
     comensha.goto(f"{live_server}/landelijk")
+    assert "/login" in comensha.url  # the night's session ended while unused (SESSION_IDLE_MINUTES)
+    browser_login(comensha, live_server, email["comensha"], "correct-horse-1")
+    comensha.goto(f"{live_server}/landelijk")
     after = occupancy(comensha, "rotterdam")
     assert int(after["occupied"]) == int(before["occupied"]) + 2  # the family room and one bed
     assert int(after["free"]) == int(before["free"]) - 2

@@ -562,9 +562,14 @@ def feed_by_token(token) -> CalendarFeed:
         if token and len(token) <= 64
         else None
     )
-    if feed is None:
-        raise NotFound("Onbekende agenda-link.", field="token")
+    if feed is None or (feed.user_id is not None and not _active(feed.user_id)):
+        raise NotFound("Onbekende agenda-link.", field="token")  # a deactivated account's duties are no one's
     return feed
+
+
+def _active(user_id) -> bool:
+    user = db.session.get(User, user_id)
+    return user is not None and user.active
 
 
 def feed_duties(now, feed, days_back=7, days_ahead=60) -> list[tuple[Rota, schedule.Segment]]:

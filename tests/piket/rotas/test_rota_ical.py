@@ -80,3 +80,14 @@ def test_rota_feed_names_the_person_and_a_new_link_revokes_the_old(client, login
 def test_unknown_token_is_404(client, registry):
     assert client.get("/piket/ical/onzin.ics").status_code == 404
     assert client.get("/piket/ical/" + "x" * 80 + ".ics").status_code == 404
+
+
+def test_the_feed_of_a_deactivated_account_answers_404(app, client, people, now):
+    from accounts import service as accounts
+
+    feed = service.renew_feed(now, people["a"])
+    path = f"/piket/ical/{feed.token}.ics"
+    assert client.get(path).status_code == 200
+    accounts.deactivate(now, people["a"])
+    resp = client.get(path)
+    assert resp.status_code == 404 and "BEGIN:VCALENDAR" not in resp.get_data(as_text=True)
