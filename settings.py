@@ -8,6 +8,8 @@ import os
 import secrets
 from pathlib import Path
 
+from accounts.roles import OVERSIGHT
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -76,6 +78,14 @@ def load(env=None) -> dict:
         # Failed logins allowed per e-mail address and client within the window.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
+        # Roles that must log in with a second factor (TOTP); the others may choose to. Comma-separated codes.
+        "MFA_REQUIRED_ROLES": tuple(
+            r.strip() for r in env.get("MFA_REQUIRED_ROLES", ",".join(OVERSIGHT)).split(",") if r.strip()
+        ),
+        # The name an authenticator app shows beside the account.
+        "MFA_ISSUER": env.get("MFA_ISSUER", "Piket"),
+        # An API token is refused this many days after it was issued.
+        "API_TOKEN_DAYS": _int(env, "API_TOKEN_DAYS", 90),
         # Proxies in front that append the client's address to X-Forwarded-For (0: none, use the peer address).
         "TRUST_PROXY": _int(env, "TRUST_PROXY", 0),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
