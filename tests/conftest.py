@@ -393,9 +393,10 @@ def fresh_code_for(email) -> str:
 
     from accounts.models import User
 
+    secret = db.session.scalar(select(User.mfa_secret).where(User.email == email))
     db.session.execute(update(User).where(User.email == email).values(mfa_last_step=None))
-    db.session.commit()
-    return totp_code(db.session.scalar(select(User.mfa_secret).where(User.email == email)))
+    db.session.commit()  # and no transaction left open (SQLite: a live server's threads need the database)
+    return totp_code(secret)
 
 
 def pass_second_factor(client, resp, user):
