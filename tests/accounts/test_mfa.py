@@ -256,3 +256,15 @@ def test_last_use_and_expiry_are_shown_to_admins_and_by_the_cli(app, client, log
     assert "laatst gebruikt 22-11-2026 02:30" in row and "geldig tot 20-02-2027 02:30" in row
     out = app.test_cli_runner().invoke(args=["users", "tokens", users["police"].email]).output
     assert "active" in out and "last used 22-11-2026 02:30" in out and "expires 20-02-2027 02:30" in out
+
+
+def test_an_optional_role_sets_it_up_from_the_start_page(client, login, users, now):
+    police = users["police"]
+    login(police)
+    assert "/login/instellen" in client.get("/").get_data(as_text=True)
+    html = client.get("/login/instellen").get_data(as_text=True)
+    done = client.post("/login/instellen", data={"code": code_at(now, secret_on(html)), "csrf_token": csrf_token(html)})
+    assert done.status_code == 200 and 'id="recovery-codes"' in done.get_data(as_text=True)
+    assert client.get("/").status_code == 200  # still logged in
+    other = client.application.test_client()
+    assert password_step(other, police).headers["Location"].endswith("/login/code")
