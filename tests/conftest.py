@@ -698,6 +698,11 @@ def browser_login(page, base, email, password):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    browser_second_factor(page, email)
+
+
+def browser_second_factor(page, email):
+    """After a right password in the browser: enrol (first login) or give a code, where the account needs it."""
     if page.url.endswith("/login/instellen"):  # first login of a role that needs a second factor: enrol
         page.fill("input[name=code]", totp_code(page.locator("#mfa-secret").inner_text()))
         page.click("button[type=submit]")
