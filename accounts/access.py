@@ -83,7 +83,7 @@ def start_second_factor(user, next_url):
     session.clear()  # a new session, as on login
     session["mfa_user_id"] = user.id
     session["mfa_since"] = utcnow().timestamp()
-    session["mfa_next"] = next_url
+    session["mfa_next"] = next_url.rstrip("?")  # request.full_path's empty query: a link keeps it, a redirect not
 
 
 def second_factor_user():
