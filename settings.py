@@ -8,6 +8,8 @@ import os
 import secrets
 from pathlib import Path
 
+from accounts.roles import OVERSIGHT
+
 ROOT = Path(__file__).resolve().parent
 
 
@@ -84,6 +86,14 @@ def load(env=None) -> dict:
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
         # Failed logins allowed per account from all clients together within the window (rotating addresses).
         "LOGIN_ACCOUNT_MAX_FAILURES": _int(env, "LOGIN_ACCOUNT_MAX_FAILURES", 10),
+        # Roles that must log in with a second factor (TOTP); the others may choose to. Comma-separated codes.
+        "MFA_REQUIRED_ROLES": tuple(
+            r.strip() for r in env.get("MFA_REQUIRED_ROLES", ",".join(OVERSIGHT)).split(",") if r.strip()
+        ),
+        # The name an authenticator app shows beside the account.
+        "MFA_ISSUER": env.get("MFA_ISSUER", "Piket"),
+        # An API token is refused this many days after it was issued.
+        "API_TOKEN_DAYS": _int(env, "API_TOKEN_DAYS", 90),
         # Proxies in front that append the client's address to X-Forwarded-For (0: none, use the peer address).
         "TRUST_PROXY": _int(env, "TRUST_PROXY", 0),
         # Request bodies: larger ones are refused with 413 before they are read (web.body_limit). Forms and

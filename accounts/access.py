@@ -10,8 +10,10 @@ import functools
 from flask import current_app, g, redirect, request, session, url_for
 
 from accounts import service, sessions
+from accounts.models import User
 from accounts.roles import EVERYONE
 from errors import Forbidden, NotAuthenticated
+from extensions import db
 from timeutil import utcnow
 
 
@@ -77,3 +79,32 @@ def client_key() -> str:
         if len(forwarded) >= hops:
             return forwarded[-hops]
     return request.remote_addr or ""
+
+
+# --- between the password and the session: the second factor (accounts/mfa.py) ----------------------
+# The password was right but the session is not logged in yet: it names only whom the second factor is
+# for, so load_user() sees nobody and no page opens until mfa_done() calls login_session().
+SECOND_FACTOR_MINUTES = 10
+
+
+def start_second_factor(user, next_url):
+    session.clear()  # a new session, as on login
+    session["mfa_user_id"] = user.id
+    session["mfa_since"] = utcnow().timestamp()
+    session["mfa_next"] = next_url.rstrip("?")  # request.full_path's empty query: a link keeps it, a redirect not
+
+
+def second_factor_user():
+    """The account whose password was given in this session a moment ago, awaiting its second factor."""
+    user_id, since = session.get("mfa_user_id"), session.get("mfa_since") or 0
+    if user_id is None or utcnow().timestamp() - since > SECOND_FACTOR_MINUTES * 60:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def mfa_done(user) -> str:
+    """The second factor was right: log the session in; returns where the login was headed."""
+    next_url = session.get("mfa_next") or url_for("home.index")
+    login_session(user)
+    return next_url

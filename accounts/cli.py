@@ -1,12 +1,12 @@
-"""`flask --app app users create|token|revoke`."""
+"""`flask --app app users create|token|tokens|revoke-tokens|reset-mfa`."""
 
 import click
 from flask.cli import AppGroup
 
-from accounts import service
+from accounts import mfa, service
 from accounts.roles import EVERYONE
 from errors import PiketError
-from timeutil import utcnow
+from timeutil import format_local, utcnow
 
 users_cli = AppGroup("users", help="Accounts and API tokens.")
 
@@ -74,3 +74,28 @@ def deactivate(email):
     user = _user(email)
     ended = service.deactivate(utcnow(), user)
     click.echo(f"deactivated {user.email}; ended {ended} open session(s)")
+
+
+@users_cli.command("tokens")
+@click.argument("email")
+def tokens(email):
+    """A user's API tokens: prefix, issued, expires, last used, revoked (times in Amsterdam)."""
+    user = _user(email)
+    now = utcnow()
+    for row in service.tokens_of(user):
+        state = (
+            "revoked" if row.revoked_at else "expired" if row.expires_at is None or now >= row.expires_at else "active"
+        )
+        click.echo(
+            f"{row.prefix}…  {state:<7}  issued {format_local(row.created_at)}  expires {format_local(row.expires_at)}"
+            f"  last used {format_local(row.last_used_at) if row.last_used_at else 'never'}"
+        )
+
+
+@users_cli.command("reset-mfa")
+@click.argument("email")
+def reset_mfa(email):
+    """Forget a user's second factor (a lost phone): they enrol again at their next login."""
+    user = _user(email)
+    mfa.reset(utcnow(), user, actor=None)
+    click.echo(f"second factor of {user.email} reset; they enrol again at their next login")

@@ -1,6 +1,6 @@
 """Accounts, their bindings to shelters and regions, API tokens and login attempts."""
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from columns import UTCDateTime
@@ -30,6 +30,11 @@ class User(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at = mapped_column(UTCDateTime)
+    # The second factor (accounts/mfa.py): the TOTP secret once enrolled (never shown again), when,
+    # and the last time step a code was accepted for (no code is taken twice).
+    mfa_secret: Mapped[str | None] = mapped_column(String(64))
+    mfa_enrolled_at = mapped_column(UTCDateTime, nullable=True)
+    mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)
     shelters = relationship("Shelter", secondary=user_shelters, lazy="selectin")
     regions = relationship("Region", secondary=user_regions, lazy="selectin")
 
@@ -52,6 +57,7 @@ class ApiToken(db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     created_at = mapped_column(UTCDateTime)
     last_used_at = mapped_column(UTCDateTime, nullable=True)
+    expires_at = mapped_column(UTCDateTime, nullable=True)  # refused from then on (API_TOKEN_DAYS after issue)
     revoked_at = mapped_column(UTCDateTime, nullable=True)
     user = relationship(User, lazy="joined")
 
@@ -77,3 +83,13 @@ class LoginSession(db.Model):
     last_seen_at = mapped_column(UTCDateTime)
     ended_at = mapped_column(UTCDateTime, nullable=True)
     end_reason: Mapped[str | None] = mapped_column(String(20))  # logout, deactivated, idle, expired
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app. Only its SHA-256 is stored."""
+
+    __tablename__ = "mfa_recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at = mapped_column(UTCDateTime, nullable=True)

@@ -17,6 +17,7 @@ from audit import service as audit
 from beds.models import Region, Shelter
 from errors import Conflict, NotAuthenticated, NotFound, TooManyRequests, ValidationError
 from extensions import db
+from timeutil import format_local
 from validation import is_storable
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -113,7 +114,14 @@ def _hash(token: str) -> str:
 def issue_token(now, user, actor=None) -> str:
     """A new bearer token for the user. The plain token is returned once and never stored."""
     token = "pk_" + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_hash(token), prefix=token[:10], created_at=now)
+    days = current_app.config["API_TOKEN_DAYS"]
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_hash(token),
+        prefix=token[:10],
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
+    )
     db.session.add(row)
     db.session.flush()
     audit.record(
@@ -121,7 +129,7 @@ def issue_token(now, user, actor=None) -> str:
         "token.issue",
         "api_token",
         row.id,
-        after={"user": user.email, "prefix": row.prefix},
+        after={"user": user.email, "prefix": row.prefix, "expires_at": row.expires_at.isoformat()},
         actor=actor,
         source="system" if actor is None else None,
     )
@@ -150,6 +158,12 @@ def user_for_token(now, token):
     row = db.session.scalar(_TOKEN_BY_HASH, {"token_hash": _hash(token)})
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
+    if row.expires_at is None or now >= row.expires_at:
+        raise NotAuthenticated(
+            f"Dit API-token is verlopen op {format_local(row.expires_at)}; vraag een nieuw token aan.",
+            field="Authorization",
+            code="token_expired",
+        )
     if row.last_used_at is None or not row.last_used_at <= now < row.last_used_at + TOKEN_TOUCH:
         row.last_used_at = now
         db.session.commit()
@@ -193,3 +207,10 @@ def deactivate(now, user, actor=None) -> int:
     )
     db.session.commit()
     return ended
+
+
+def tokens_of(user):
+    """A user's API tokens, newest first, with when each expires and was last used (never the token itself)."""
+    return db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).all()

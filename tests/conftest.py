@@ -361,9 +361,57 @@ def login(client):
             data={"email": user.email, "password": password, "csrf_token": csrf_token(page.get_data(as_text=True))},
         )
         assert resp.status_code == 302, resp.get_data(as_text=True)
+        pass_second_factor(client, resp, user)
         return client
 
     return do
+
+
+# --- the second factor (accounts/mfa.py) for the roles that need it ----------------------------------
+
+
+def totp_code(secret) -> str:
+    """The code an authenticator app shows now, by the app's clock (pinned at NOW in most tests)."""
+    import pyotp
+
+    from timeutil import utcnow
+
+    return pyotp.TOTP(secret.replace(" ", "")).at(utcnow())
+
+
+def secret_on(html: str) -> str:
+    """The TOTP secret from the enrolment page's text (the fallback for who cannot scan the QR code)."""
+    match = re.search(r'id="mfa-secret">([A-Z2-7 ]+)<', html)
+    assert match, "page shows no secret"
+    return match.group(1).replace(" ", "")
+
+
+def fresh_code_for(email) -> str:
+    """A code for an enrolled account. The clock stands still in tests, so every login falls in one time
+    step and the replay guard would refuse the second: forget the step last taken, as 30 s would."""
+    from sqlalchemy import select, update
+
+    from accounts.models import User
+
+    secret = db.session.scalar(select(User.mfa_secret).where(User.email == email))
+    db.session.execute(update(User).where(User.email == email).values(mfa_last_step=None))
+    db.session.commit()  # and no transaction left open (SQLite: a live server's threads need the database)
+    return totp_code(secret)
+
+
+def pass_second_factor(client, resp, user):
+    """After a right password: enrol (first login) or give a code, where the account needs a second factor."""
+    location = resp.headers["Location"]
+    if location.endswith("/login/instellen"):
+        html = client.get("/login/instellen").get_data(as_text=True)
+        done = client.post(
+            "/login/instellen", data={"code": totp_code(secret_on(html)), "csrf_token": csrf_token(html)}
+        )
+        assert done.status_code == 200 and 'id="recovery-codes"' in done.get_data(as_text=True)
+    elif location.endswith("/login/code"):
+        html = client.get("/login/code").get_data(as_text=True)
+        done = client.post("/login/code", data={"code": fresh_code_for(user.email), "csrf_token": csrf_token(html)})
+        assert done.status_code == 302, done.get_data(as_text=True)
 
 
 def run_concurrently(target, args_list):
@@ -650,3 +698,18 @@ def browser_login(page, base, email, password):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    browser_second_factor(page, email)
+
+
+def browser_second_factor(page, email):
+    """After a right password in the browser: enrol (first login) or give a code, where the account needs it."""
+    if page.url.endswith("/login/instellen"):  # first login of a role that needs a second factor: enrol
+        page.fill("input[name=code]", totp_code(page.locator("#mfa-secret").inner_text()))
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        page.get_by_role("link", name="Ik heb ze bewaard, verder").click()
+        page.wait_for_load_state()
+    elif page.url.endswith("/login/code"):
+        page.fill("input[name=code]", fresh_code_for(email))
+        page.click("button[type=submit]")
+        page.wait_for_load_state()

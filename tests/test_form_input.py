@@ -242,6 +242,21 @@ FORMS = {
     "/landelijk/herinnering/<int:shelter_id>": dict(
         role="comensha", url="/landelijk/herinnering/{cosm}", page="/landelijk", base={}, fields={}
     ),
+    # The second step of a login answers only the session whose password was just right; without one it
+    # sends back to /login (its fields' messages: tests/accounts/test_mfa.py).
+    "/login/code": dict(role=None, url="/login/code", page="/login", base={"code": "123456"}, fields={}),
+    "/login/herstelcode": dict(
+        role=None, url="/login/herstelcode", page="/login", base={"recovery_code": "x"}, fields={}
+    ),
+    "/login/instellen": dict(role=None, url="/login/instellen", page="/login", base={"code": "123456"}, fields={}),
+    # A button on the users page: no input but the CSRF token.
+    "/beheer/gebruikers/<int:user_id>/tweede-factor-resetten": dict(
+        role="admin",
+        url="/beheer/gebruikers/{coordinator_id}/tweede-factor-resetten",
+        page="/beheer/gebruikers",
+        base={},
+        fields={},
+    ),
     "/landelijk/wat-als": dict(
         role="comensha",
         url="/landelijk/wat-als",

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from extensions import db
-from tests.conftest import BACKUP, NOW, PRIMARY, TWILIO_TEST_TOKEN, browser_login, screenshot
+from tests.conftest import BACKUP, NOW, PRIMARY, TWILIO_TEST_TOKEN, browser_login, browser_second_factor, screenshot
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 LAPTOP = {"viewport": {"width": 1280, "height": 900}}
@@ -180,6 +180,7 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     page.fill("input[name=email]", email["primary"])
     page.fill("input[name=password]", "correct-horse-1")
     tap(page.get_by_role("button").filter(has_text="Inloggen"))
+    browser_second_factor(page, email["primary"])  # a coordinator's first login: the second factor set up
     assert page.url == case_url, page.url
     fits_phone(page)
     assert page.locator("#worker-down").count() == 0

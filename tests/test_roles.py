@@ -22,6 +22,9 @@ MATRIX = [
     ("GET", "/opvang/{cosm}", None, EVERYONE),
     ("GET", "/opvang/{cosm}/beschikbaarheid", None, {"shelter_staff", "coordinator", "admin"}),
     ("GET", "/beheer/audit", None, {"admin"}),
+    # Accounts: the second factor of each, and their API tokens; an admin resets a lost second factor.
+    ("GET", "/beheer/gebruikers", None, {"admin"}),
+    ("POST", "/beheer/gebruikers/{user}/tweede-factor-resetten", {}, {"admin"}),
     ("GET", "/api/v1/vocabulary", None, EVERYONE),
     ("GET", "/api/v1/regions", None, EVERYONE),
     (
@@ -94,6 +97,10 @@ MATRIX = [
 PUBLIC = {
     "/login",
     "/logout",
+    # The second step of a login: only for the account whose password this session just gave (tests/accounts/test_mfa.py).
+    "/login/code",
+    "/login/herstelcode",
+    "/login/instellen",
     "/api/openapi.json",
     "/static/<path:filename>",
     "/healthz",
@@ -135,6 +142,7 @@ def _rule_of(url):
         .replace("{rota}", "<int:rota_id>")
         .replace("{topic}", "<topic>")
         .replace("{fmt}", "<fmt>")
+        .replace("{user}", "<int:user_id>")
     )
 
 
@@ -166,6 +174,7 @@ def ids(registry, users, now):
         "rota": rota.id,
         "topic": "occupancy",
         "fmt": "csv",
+        "user": users["police"].id,
     }
 
 
