@@ -25,7 +25,7 @@ EVERYONE = tuple(Role)
 COORDINATING = (Role.COORDINATOR, Role.ADMIN)
 # Ask for beds and cancel their own requests; may be handed a case's CoMensha report.
 REQUESTERS = (Role.POLICE, Role.COORDINATOR, Role.ADMIN)
-# Read requests and cases (the police their own only) and mark a CoMensha report made.
+# Mark a CoMensha report made (the police: a report they own; coordinators: a case they may see).
 CASE_READERS = (Role.POLICE, Role.COORDINATOR, Role.COMENSHA, Role.ADMIN)
 # Keep a shelter: update its availability, confirm or release its holds (staff: their own shelters).
 SHELTER_KEEPERS = (Role.SHELTER_STAFF, Role.COORDINATOR, Role.ADMIN)
@@ -35,3 +35,7 @@ HISTORY_READERS = (Role.SHELTER_STAFF, Role.COORDINATOR, Role.COMENSHA, Role.ADM
 OVERSIGHT = (Role.COORDINATOR, Role.COMENSHA, Role.ADMIN)
 # The whole country: the national picture, what-if, reminding any shelter.
 NATIONAL = (Role.COMENSHA, Role.ADMIN)
+# Open the cases and requests (each within piket/access.py's scope). CoMensha reads no case: the report list.
+CASE_VIEWERS = (Role.POLICE, Role.COORDINATOR, Role.ADMIN)
+# Search the audit log (who read or changed which record).
+AUDIT_READERS = (Role.COMENSHA, Role.ADMIN)
