@@ -396,10 +396,12 @@ SCHEMAS = {
             "id": {"type": "integer"},
             "at": {"type": "string", "format": "date-time"},
             "actor": {"type": "string"},
+            "actor_id": {"type": ["integer", "null"]},
             "source": {"type": "string"},
             "action": {"type": "string"},
             "entity": {"type": "string"},
             "entity_id": {"type": ["string", "null"]},
+            "route": {"type": ["string", "null"], "description": "why: the route that read or changed the record"},
             "before": {},
             "after": {},
         },
@@ -562,7 +564,8 @@ PATHS = {
             },
         },
         "get": {
-            "summary": "Requests: the police their own, coordinators all",
+            "summary": "Requests in the caller's scope: the police their own, coordinators their regions' and those "
+            "they were paged for or accepted, the national piket on duty and admins all; every listed case is audited",
             "parameters": [_query("open", {"type": "boolean"})],
             "responses": {
                 "200": _ok(
@@ -894,10 +897,13 @@ PATHS = {
     },
     "/api/v1/audit": {
         "get": {
-            "summary": "The audit log, newest first (admin)",
+            "summary": "The audit log, newest first, searched by record and by person (admin, comensha)",
             "parameters": [
                 _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}),
-                _query("entity", {"type": "string"}),
+                _query("entity", {"type": "string"}, "a kind of record: case, shelter, placement, user"),
+                _query("entity_id", {"type": "string"}, "the record's id"),
+                _query("actor", {"type": "string"}, "a person's e-mail address"),
+                _query("action", {"type": "string"}, "e.g. case.read, shelter.address_shown"),
             ],
             "responses": {
                 "200": _ok(

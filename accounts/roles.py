@@ -25,7 +25,7 @@ EVERYONE = tuple(Role)
 COORDINATING = (Role.COORDINATOR, Role.ADMIN)
 # Ask for beds and cancel their own requests; may be handed a case's CoMensha report.
 REQUESTERS = (Role.POLICE, Role.COORDINATOR, Role.ADMIN)
-# Read requests and cases (the police their own only) and mark a CoMensha report made.
+# Mark a CoMensha report made (the police: a report they own; coordinators: a case they may see).
 CASE_READERS = (Role.POLICE, Role.COORDINATOR, Role.COMENSHA, Role.ADMIN)
 # Keep a shelter: update its availability, confirm or release its holds (staff: their own shelters).
 SHELTER_KEEPERS = (Role.SHELTER_STAFF, Role.COORDINATOR, Role.ADMIN)
@@ -38,3 +38,7 @@ NATIONAL = (Role.COMENSHA, Role.ADMIN)
 # Reach victims' data or the whole country (the roles the BIO asks a second factor of): their sessions
 # end after SESSION_IDLE_MINUTES unused, the others' after SESSION_IDLE_MINUTES_OTHER (accounts/sessions.py).
 SHORT_IDLE = (Role.COORDINATOR, Role.COMENSHA, Role.ADMIN)
+# Open the cases and requests (each within piket/access.py's scope). CoMensha reads no case: the report list.
+CASE_VIEWERS = (Role.POLICE, Role.COORDINATOR, Role.ADMIN)
+# Search the audit log (who read or changed which record).
+AUDIT_READERS = (Role.COMENSHA, Role.ADMIN)

@@ -1,16 +1,19 @@
 """Recording and reading the audit log. Callers own the transaction: record() only adds."""
 
-from flask import g, has_request_context
-from sqlalchemy import select
+from flask import g, has_request_context, request
+from sqlalchemy import func, select
 
 from audit.models import AuditEntry
 from extensions import db
 
 
-def record(now, action, entity, entity_id=None, before=None, after=None, actor=None, source=None):
-    """Add an audit entry to the current transaction (actor and source default to the request's)."""
+def record(now, action, entity, entity_id=None, before=None, after=None, actor=None, source=None, route=None):
+    """Add an audit entry to the current transaction (actor, source and route default to the request's:
+    the route, e.g. "GET /zaak/12", is why a record was read or changed)."""
     if actor is None and has_request_context():
         actor = getattr(g, "user", None)
+    if route is None and has_request_context():
+        route = f"{request.method} {request.path}"[:200]
     if source is None:
         source = getattr(g, "source", "web") if has_request_context() else "system"
     db.session.add(
@@ -24,14 +27,20 @@ def record(now, action, entity, entity_id=None, before=None, after=None, actor=N
             entity_id=None if entity_id is None else str(entity_id),
             before=before,
             after=after,
+            route=route,
         )
     )
 
 
-def entries(limit=200, entity=None, entity_id=None):
+def entries(limit=200, entity=None, entity_id=None, actor=None, action=None):
+    """The newest entries, searched by record (entity, entity_id), by person (actor: e-mail, case-blind) and action."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if entity:
         query = query.where(AuditEntry.entity == entity)
     if entity_id is not None:
         query = query.where(AuditEntry.entity_id == str(entity_id))
+    if actor:
+        query = query.where(func.lower(AuditEntry.actor) == actor.strip().lower())
+    if action:
+        query = query.where(AuditEntry.action == action)
     return db.session.scalars(query).all()

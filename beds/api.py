@@ -129,7 +129,7 @@ def get_shelter(shelter_id):
 def update_shelter(shelter_id):
     now = utcnow()
     shelter = registry.update_shelter(now, service.get_shelter(shelter_id), v.json_body(request), g.user)
-    return jsonify(shelter_json(shelter, now, address=shelter.address))
+    return jsonify(shelter_json(shelter, now, address=service.disclose_address(now, shelter, g.user)))  # audited
 
 
 @bp.post("/shelters/<int:shelter_id>/availability")
@@ -148,7 +148,7 @@ def post_availability(shelter_id):
 @require(*HISTORY_READERS)
 def get_availability_history(shelter_id):
     shelter = service.get_shelter(shelter_id)
-    if g.user.role == Role.SHELTER_STAFF and shelter.id not in g.user.shelter_ids:
+    if not service.can_see_history(g.user, shelter):
         raise Forbidden("Alleen de eigen opvang.", field="shelter_id")
     limit = v.integer(request.args, "limit", minimum=1, maximum=1000, default=100) if request.args.get("limit") else 100
     return jsonify(

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 import validation as v
 import vocabulary
-from accounts.roles import COORDINATING, Role
+from accounts.roles import COORDINATING, HISTORY_READERS, Role
 from audit import service as audit
 from beds.models import AvailabilitySnapshot, BedPool, Shelter
 from errors import Forbidden, NotFound, PiketError, ValidationError
@@ -59,6 +59,13 @@ def can_see_address(user, shelter, confirmed_requester=False) -> bool:
     if user.role == Role.SHELTER_STAFF:
         return shelter.id in user.shelter_ids
     return confirmed_requester
+
+
+def can_see_history(user, shelter) -> bool:
+    """A shelter's availability history: everyone but the police, and shelter staff only their own shelters'."""
+    if user.role not in HISTORY_READERS:
+        return False
+    return user.role != Role.SHELTER_STAFF or shelter.id in user.shelter_ids
 
 
 def get_shelter(shelter_id) -> Shelter:

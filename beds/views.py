@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 import validation as v
 from accounts.access import require
-from accounts.roles import EVERYONE, HISTORY_READERS, SHELTER_KEEPERS, Role
+from accounts.roles import EVERYONE, SHELTER_KEEPERS, Role
 from beds import holds, search, service
 from beds.models import Region, Shelter
 from errors import Forbidden, ValidationError
@@ -114,7 +114,7 @@ def shelter_detail(shelter_id):
     now = utcnow()
     shelter = service.get_shelter(shelter_id)
     address = service.disclose_address(now, shelter, g.user)
-    history = service.history(shelter.id, 30) if g.user.role in HISTORY_READERS else []
+    history = service.history(shelter.id, 30) if service.can_see_history(g.user, shelter) else []
     return render_template(
         "beds/shelter.html",
         shelter=shelter,

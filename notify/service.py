@@ -723,3 +723,15 @@ def provider_for(app):
     if provider is None:
         provider = app.extensions["notify_provider"] = make_provider(app.config)
     return provider
+
+
+# --- reading: who was paged for what (piket's access scope asks) ---------------------------------------
+
+
+def paged_request_ids(user_id):
+    """A subquery of the request ids this person was paged for (SMS or call): part of what they may see."""
+    return select(NotificationAttempt.request_id).where(
+        NotificationAttempt.user_id == user_id,
+        NotificationAttempt.purpose.in_(PAGE_PURPOSES),
+        NotificationAttempt.request_id.is_not(None),
+    )

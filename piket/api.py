@@ -1,24 +1,26 @@
 """JSON API of placement requests, proposals and holds (thin)."""
 
 from flask import Blueprint, current_app, g, jsonify, request
-from sqlalchemy import select
 
 import validation as v
 from accounts.access import require
-from accounts.roles import CASE_READERS, COORDINATING, REQUESTERS, SHELTER_KEEPERS, Role
+from accounts.roles import CASE_READERS, CASE_VIEWERS, COORDINATING, REQUESTERS, SHELTER_KEEPERS
 from errors import ValidationError
 from extensions import db
-from piket import placements, proposals, reports, service
+from piket import access, placements, proposals, reports, service
 from piket.lifecycle import OPEN
-from piket.models import Case, PlacementRequest
+from piket.models import PlacementRequest
 from piket.present import placement_json, request_json
 from timeutil import utcnow
 
 bp = Blueprint("piket_api", __name__, url_prefix="/api/v1")
 
 
-def _requests_body(rows, now, timeline=False) -> list[dict]:
-    """The requests as JSON with the shelter addresses this user may see (each showing is audited)."""
+def _requests_body(rows, now, timeline=False, read=True) -> list[dict]:
+    """The requests as JSON with the shelter addresses this user may see; each showing of a case and of a
+    confidential address is audited (read=False: the answer to creating it, written by this user just now)."""
+    if read:
+        access.disclose(now, rows, g.user)
     shown = placements.disclose_addresses(now, [p for r in rows for p in r.placements], g.user)
     return [request_json(r, shown, timeline=timeline) for r in rows]
 
@@ -42,26 +44,25 @@ def create_case():
         raise ValidationError("must be 1 to 100 characters", field="Idempotency-Key")
     fields = service.parse_case(v.json_body(request), g.user)
     case, created = service.create_case(now, fields, g.user, key)
-    body = {"case_id": case.id, "requests": _requests_body(case.requests, now)}
+    body = {"case_id": case.id, "requests": _requests_body(case.requests, now, read=False)}
     return jsonify(body), 201 if created else 200
 
 
 @bp.get("/placement-requests")
-@require(*CASE_READERS)
+@require(*CASE_VIEWERS)
 def list_requests():
     now = utcnow()
-    query = select(PlacementRequest).join(Case).order_by(PlacementRequest.id.desc()).limit(200)
-    if g.user.role == Role.POLICE:
-        query = query.where(Case.created_by_id == g.user.id)
+    query = access.visible_requests(g.user, now).order_by(PlacementRequest.id.desc()).limit(200)
     if v.boolean(request.args, "open", default=False) if request.args.get("open") else False:
         query = query.where(PlacementRequest.status.in_(OPEN))
     return jsonify({"requests": _requests_body(db.session.scalars(query).all(), now)})
 
 
 @bp.get("/placement-requests/<int:request_id>")
-@require(*CASE_READERS)
+@require(*CASE_VIEWERS)
 def get_request(request_id):
-    return jsonify(_request_body(service.get_request(request_id, g.user), utcnow(), timeline=True))
+    now = utcnow()
+    return jsonify(_request_body(service.get_request(request_id, g.user, now), now, timeline=True))
 
 
 @bp.post("/placement-requests/<int:request_id>/accept")
@@ -121,8 +122,9 @@ def mark_report(case_id):
 @bp.get("/placement-requests/<int:request_id>/proposals")
 @require(*COORDINATING)
 def get_proposals(request_id):
-    r = service.get_request(request_id, g.user)
-    result = proposals.for_case(utcnow(), r.case, current_app.config)
+    now = utcnow()
+    r = service.get_request(request_id, g.user, now)
+    result = proposals.for_case(now, r.case, current_app.config)
     return jsonify({"status": result["status"], "requests": {str(k): val for k, val in result["requests"].items()}})
 
 

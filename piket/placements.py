@@ -23,7 +23,7 @@ from beds.scenario import shelter_entry
 from errors import Conflict, Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
 from notify import service as notify
-from piket import answers, lifecycle, links, messages, service
+from piket import access, answers, lifecycle, links, messages, service
 from piket.lifecycle import PLACEMENT_ACTIVE, WAITING, PlacementStatus, RequestStatus
 from piket.models import Placement, PlacementRequest
 from piket.proposals import request_entry
@@ -72,7 +72,7 @@ def choose(now, request_id, pool_id, user, cfg) -> Placement:
     """Hold the pool for the request; the request goes to `placing`. Accepts it if nobody had."""
     if user.role not in COORDINATING:
         raise Forbidden("Alleen een zorgcoördinator kiest een plaatsing.")
-    request = service.get_request(request_id, user)
+    request = service.get_request(request_id, user, now)
     pool = db.session.get(BedPool, pool_id)
     if pool is None:
         raise ValidationError("no such pool", field="pool_id")
@@ -136,16 +136,17 @@ def _placement_for_hold(hold_id) -> Placement:
     return placement
 
 
-def _may_decide(user, placement) -> bool:
+def _may_decide(user, placement, now) -> bool:
+    """The shelter's own staff, or a coordinator who may see the request (piket/access.py)."""
     if user.role in COORDINATING:
-        return True
+        return access.can_see_request(user, placement.request, now)
     return user.role == Role.SHELTER_STAFF and placement.shelter_id in user.shelter_ids
 
 
 def confirm(now, hold_id, user) -> Placement:
     """The shelter confirms the intake: held places become occupied, the request is placed."""
     placement = _placement_for_hold(hold_id)
-    if not _may_decide(user, placement):
+    if not _may_decide(user, placement, now):
         raise Forbidden("Alleen de opvang zelf of een zorgcoördinator bevestigt een intake.")
     return _confirm(now, placement, user)
 
@@ -156,7 +157,7 @@ def confirm_by_phone(now, hold_id, user) -> Placement:
     if user.role not in COORDINATING:
         raise Forbidden("Alleen een zorgcoördinator legt een telefonische bevestiging vast.")
     placement = _placement_for_hold(hold_id)
-    service.get_request(placement.request_id, user)  # the coordinator may see this request
+    service.get_request(placement.request_id, user, now)  # the coordinator may see this request
     return _confirm(now, placement, user, event_kind="intake_confirmed_by_phone", on_behalf_of=placement.shelter_id)
 
 
@@ -214,7 +215,7 @@ def _after_placed(now, request, placement):
 def release(now, hold_id, user, reason=None) -> Placement:
     """Give the place back. From the shelter this is a refusal and needs a reason code."""
     placement = _placement_for_hold(hold_id)
-    if not _may_decide(user, placement):
+    if not _may_decide(user, placement, now):
         raise Forbidden("U mag deze reservering niet vrijgeven.")
     refusal = user.role == Role.SHELTER_STAFF
     if reason is not None and reason not in vocabulary.REFUSAL_REASONS:

@@ -10,12 +10,12 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import lazyload
 
 from accounts.models import User
-from accounts.roles import OVERSIGHT
+from accounts.roles import NATIONAL, Role
 from audit import service as audit
 from errors import Conflict, Forbidden, NotFound
 from extensions import db
 from notify import service as notify
-from piket import messages
+from piket import access, messages
 from piket.lifecycle import PlacementStatus, RequestStatus
 from piket.models import Case, Placement, PlacementRequest
 from piket.rotas import schedule
@@ -45,11 +45,16 @@ def placed_at(case_id) -> dt.datetime | None:
     return db.session.scalar(select(placed.c.placed_at).where(placed.c.case_id == case_id))
 
 
-def may_mark(user, case) -> bool:
-    """The owner (also police, to whom it can be handed), any coordinator, admin or CoMensha."""
-    return user is not None and (
-        user.role in OVERSIGHT or (case.report_owner_id is not None and case.report_owner_id == user.id)
-    )
+def may_mark(user, case, now) -> bool:
+    """The owner (also police, to whom it can be handed), CoMensha, admins, and the coordinators who
+    may see the case (piket/access.py)."""
+    if user is None:
+        return False
+    if case.report_owner_id is not None and case.report_owner_id == user.id:
+        return True
+    if user.role in NATIONAL:
+        return True
+    return user.role == Role.COORDINATOR and access.can_see_case(user, case, now)
 
 
 def local_days(start, end) -> int:
@@ -81,7 +86,7 @@ def mark_made(now, case_id, user) -> Case:
     case = db.session.get(Case, case_id)
     if case is None:
         raise NotFound("Deze zaak bestaat niet.", field="case_id")
-    if not may_mark(user, case):
+    if not may_mark(user, case, now):
         raise Forbidden(
             "Alleen wie de melding bij CoMensha doet, een zorgcoördinator of CoMensha zet haar op gedaan.",
             field="case_id",

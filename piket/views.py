@@ -10,12 +10,12 @@ from sqlalchemy import select
 import validation as v
 import vocabulary
 from accounts.access import require
-from accounts.roles import CASE_READERS, COORDINATING, REQUESTERS, SHELTER_KEEPERS, Role
+from accounts.roles import CASE_VIEWERS, COORDINATING, REQUESTERS, SHELTER_KEEPERS, Role
 from beds import service as beds
 from beds.models import Region
 from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
-from piket import placements, proposals, reports, service, timeline
+from piket import access, placements, proposals, reports, service, timeline
 from piket.lifecycle import ESCALATING, OPEN, PlacementStatus, RequestStatus
 from piket.models import Case, Placement, PlacementRequest
 from piket.present import next_step, request_json
@@ -98,30 +98,31 @@ def _new_key():
 
 
 @bp.route("/aanvragen")
-@require(*CASE_READERS)
+@require(*CASE_VIEWERS)
 def request_list():
-    query = select(PlacementRequest).join(Case).order_by(PlacementRequest.id.desc()).limit(200)
-    if g.user.role == Role.POLICE:
-        query = query.where(Case.created_by_id == g.user.id)
-    elif not request.args.get("alle"):
+    now = utcnow()
+    query = access.visible_requests(g.user, now).order_by(PlacementRequest.id.desc()).limit(200)
+    if g.user.role != Role.POLICE and not request.args.get("alle"):
         # An exhausted request still waits for a late yes: listed for a day, so the alarm's reader finds it.
-        exhausted_since = utcnow() - EXHAUSTED_LISTED
+        exhausted_since = now - EXHAUSTED_LISTED
         query = query.where(
             PlacementRequest.status.in_(OPEN)
             | ((PlacementRequest.status == RequestStatus.EXHAUSTED) & (PlacementRequest.closed_at >= exhausted_since))
         )
-    return render_template("piket/list.html", requests=db.session.scalars(query).all())
+    rows = db.session.scalars(query).all()
+    access.disclose(now, rows, g.user)  # one audit row per listed case
+    return render_template("piket/list.html", requests=rows)
 
 
 @bp.route("/zaak/<int:case_id>", methods=["GET", "POST"])
-@require(*CASE_READERS)
+@require(*CASE_VIEWERS)
 def case_page(case_id):
     now = utcnow()
     case = db.session.get(Case, case_id)
     if case is None or not case.requests:
         raise NotFound("Deze zaak bestaat niet.", field="case_id")
-    for r in case.requests:
-        service.get_request(r.id, g.user)  # access check on each
+    if not access.can_see_case(g.user, case, now):
+        raise Forbidden("Deze zaak valt buiten uw regio's en oproepen.", field="case_id")
     errors = {}
     if request.method == "POST":
         action, rid = request.form.get("action", ""), request.form.get("request_id", "")
@@ -130,7 +131,7 @@ def case_page(case_id):
             if action == "accept":
                 service.accept(now, rid, g.user)
             elif action == "choose":
-                if service.get_request(rid, g.user).status == RequestStatus.EXHAUSTED:
+                if service.get_request(rid, g.user, now).status == RequestStatus.EXHAUSTED:
                     service.accept(now, rid, g.user)  # nobody had it: taken on first, so the alarmed hear it is taken
                 placements.choose(now, rid, _form_id(request.form, "pool_id"), g.user, current_app.config)
                 flash("Plaats vastgehouden; de opvang bevestigt de intake.")
@@ -169,8 +170,9 @@ def case_page(case_id):
     owner = db.session.get(User, case.report_owner_id) if case.report_owner_id else None
     report = reports.state(case)
     report["may_mark"] = (
-        report["placed_at"] is not None and not report["report_made"] and reports.may_mark(g.user, case)
+        report["placed_at"] is not None and not report["report_made"] and reports.may_mark(g.user, case, now)
     )
+    access.disclose(now, case.requests, g.user)
     # The shelter addresses this user may see, each showing audited: the one write this page's GET makes.
     addresses = placements.disclose_addresses(now, [p for r in case.requests for p in r.placements], g.user)
     return render_template(
@@ -207,9 +209,11 @@ def cancel_question(case_id, request_id):
 
 
 def _cancel_question(case, request_id):
-    r = service.get_request(request_id, g.user)
+    now = utcnow()
+    r = service.get_request(request_id, g.user, now)
     if r.case_id != case.id:
         raise NotFound("Deze aanvraag hoort niet bij deze zaak.", field="request_id")
+    access.disclose(now, [r], g.user)  # the question names the case reference
     held = [p.shelter.name for p in r.placements if p.status == PlacementStatus.HELD]
     return render_template(
         "piket/cancel.html",

@@ -6,6 +6,7 @@ The table below must name every route the app has, so a new route without a rule
 import pytest
 
 from accounts.roles import Role
+from extensions import db
 from tests.conftest import NEW_SHELTER, hold_a_place
 
 # Spelled out on purpose: the matrix states the rules independently of accounts/roles.py's groups.
@@ -21,7 +22,7 @@ MATRIX = [
     ("GET", "/opvang", None, {"shelter_staff", "coordinator", "admin"}),
     ("GET", "/opvang/{cosm}", None, EVERYONE),
     ("GET", "/opvang/{cosm}/beschikbaarheid", None, {"shelter_staff", "coordinator", "admin"}),
-    ("GET", "/beheer/audit", None, {"admin"}),
+    ("GET", "/beheer/audit", None, NATIONAL),  # the access log: searched by record and by person
     # Accounts: the second factor of each, and their API tokens; an admin resets a lost second factor.
     ("GET", "/beheer/gebruikers", None, {"admin"}),
     ("POST", "/beheer/gebruikers/{user}/tweede-factor-resetten", {}, {"admin"}),
@@ -40,19 +41,20 @@ MATRIX = [
     ("POST", "/api/v1/shelters/{cosm}/availability", {"unchanged": True}, {"shelter_staff", "coordinator", "admin"}),
     ("GET", "/api/v1/shelters/{cosm}/availability", None, {"shelter_staff", "coordinator", "comensha", "admin"}),
     ("GET", "/api/v1/availability", None, EVERYONE),
-    ("GET", "/api/v1/audit", None, {"admin"}),
+    ("GET", "/api/v1/audit", None, NATIONAL),
     ("POST", "/opvang/{cosm}/beschikbaarheid", {}, {"shelter_staff", "coordinator", "admin"}),
     ("GET", "/opvang/{cosm}/intakes", None, {"shelter_staff", "coordinator", "admin"}),
     ("POST", "/opvang/{cosm}/intakes", {}, {"shelter_staff", "coordinator", "admin"}),
     ("GET", "/aanvraag/nieuw", None, {"police", "coordinator", "admin"}),
     ("POST", "/aanvraag/nieuw", {}, {"police", "coordinator", "admin"}),
-    ("GET", "/aanvragen", None, {"police", "coordinator", "comensha", "admin"}),
-    ("GET", "/zaak/{case}", None, {"police", "coordinator", "comensha", "admin"}),
-    ("POST", "/zaak/{case}", {}, {"police", "coordinator", "comensha", "admin"}),
+    # Cases: CoMensha reads none (the report list instead); the case itself is scoped (tests below).
+    ("GET", "/aanvragen", None, {"police", "coordinator", "admin"}),
+    ("GET", "/zaak/{case}", None, {"police", "coordinator", "admin"}),
+    ("POST", "/zaak/{case}", {}, {"police", "coordinator", "admin"}),
     ("GET", "/zaak/{case}/intrekken/{req}", None, {"police", "coordinator", "admin"}),  # Intrekken's question
     ("POST", "/api/v1/placement-requests", "NEW_CASE", {"police", "coordinator", "admin"}),
-    ("GET", "/api/v1/placement-requests", None, {"police", "coordinator", "comensha", "admin"}),
-    ("GET", "/api/v1/placement-requests/{req}", None, {"police", "coordinator", "comensha", "admin"}),
+    ("GET", "/api/v1/placement-requests", None, {"police", "coordinator", "admin"}),
+    ("GET", "/api/v1/placement-requests/{req}", None, {"police", "coordinator", "admin"}),
     ("POST", "/api/v1/placement-requests/{req}/accept", None, {"coordinator", "admin"}),
     ("POST", "/api/v1/placement-requests/{req}/cancel", None, {"police", "coordinator", "admin"}),
     ("GET", "/api/v1/placement-requests/{req}/proposals", None, {"coordinator", "admin"}),
@@ -255,3 +257,114 @@ def test_every_webhook_refuses_an_unsigned_or_missigned_request(app, client, ids
         for headers in ({}, {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}):
             resp = client.post(url, data={"From": "+31612345678", "Body": "JA", "CallSid": "CA1"}, headers=headers)
             assert resp.status_code == 403 and resp.json["error"]["code"] == "forbidden", (url, headers)
+
+
+# --- the access scope (piket/access.py): which case, not only which role -------------------------------------
+
+# Every route that reads or acts on one case, probed with a case in Rotterdam: {req} is its second group,
+# {hold} a place held for that group. (method, url, body); a body "FORM" posts the case page's form.
+CASE_ROUTES = [
+    ("GET", "/zaak/{case}", None),
+    ("POST", "/zaak/{case}", "FORM"),
+    ("GET", "/zaak/{case}/intrekken/{req}", None),
+    ("GET", "/api/v1/placement-requests/{req}", None),
+    ("POST", "/api/v1/placement-requests/{req}/accept", None),
+    ("POST", "/api/v1/placement-requests/{req}/cancel", None),
+    ("POST", "/api/v1/placement-requests/{req}/decline", None),
+    ("PUT", "/api/v1/placement-requests/{req}/profile", {"persons": []}),
+    ("GET", "/api/v1/placement-requests/{req}/proposals", None),
+    ("POST", "/api/v1/placement-requests/{req}/placements", {"pool_id": 1}),
+    ("POST", "/api/v1/holds/{hold}/confirm", None),
+    ("POST", "/api/v1/holds/{hold}/release", {"reason": "other"}),
+    ("PUT", "/api/v1/cases/{case}/report-owner", {"email": "x@test.nl"}),
+    ("PUT", "/api/v1/cases/{case}/report", {"made": True}),
+]
+
+
+@pytest.fixture
+def scoped(registry, users, make_user, now):
+    """A Rotterdam case of two groups with a place held for the second; another Rotterdam case; a coordinator
+    of Amsterdam (outside), and a coordinator of Den Haag paged as back-up for this case (by its first group's id:
+    one page per case)."""
+    from accounts import service as accounts
+    from notify import service as notify
+    from piket import service
+    from tests.conftest import case_body
+
+    police = users["police"]
+    case, _ = service.create_case(now, service.parse_case(case_body(apart=[]), police), police)
+    other, _ = service.create_case(now, service.parse_case(case_body(apart=[]), police), police)
+    first, second = case.requests
+    hold = hold_a_place(now, second.id, registry["shelters"]["rot-mo"].pools[0], users["admin"])
+    outsider = make_user("coordinator", regions=["amsterdam"])
+    backup = make_user("coordinator", regions=["den-haag"])
+    backup.phone = "+31610000002"
+    notify.enqueue(
+        now, to=backup.phone, channel="sms", purpose="page", user_id=backup.id, request_id=first.id, body="page"
+    )
+    db.session.commit()
+    return {
+        "case": case.id,
+        "req": second.id,
+        "hold": hold.id,
+        "other_case": other.id,
+        "other_req": other.requests[1].id,
+        "outsider": (outsider, accounts.issue_token(now, outsider)),
+        "backup": (backup, accounts.issue_token(now, backup)),
+    }
+
+
+def _probe(client, login, person, method, url, body, request_id):
+    """The route as this person: an API call with their token, or a page (a form post with its CSRF token)."""
+    user, token = person
+    if url.startswith("/api/"):
+        return client.open(url, method=method, json=body, headers={"Authorization": f"Bearer {token}"})
+    from tests.conftest import csrf_token
+
+    login(user)
+    if method == "GET":
+        return client.get(url)
+    form = {"csrf_token": csrf_token(client.get("/").get_data(as_text=True)), "action": "decline"}
+    return client.post(url, data={**form, "request_id": request_id})
+
+
+@pytest.mark.parametrize("method,url,body", CASE_ROUTES, ids=[f"{m} {u}" for m, u, _b in CASE_ROUTES])
+def test_a_coordinator_of_another_region_is_refused_every_case_route(client, login, scoped, method, url, body):
+    from piket.models import PlacementRequest
+
+    before = db.session.get(PlacementRequest, scoped["req"]).status
+    resp = _probe(client, login, scoped["outsider"], method, url.format(**scoped), body, scoped["req"])
+    assert resp.status_code in (403, 404), (resp.status_code, resp.get_data(as_text=True)[:300])
+    db.session.expire_all()
+    assert db.session.get(PlacementRequest, scoped["req"]).status == before  # nothing happened to the case
+
+
+@pytest.mark.parametrize("method,url,body", CASE_ROUTES, ids=[f"{m} {u}" for m, u, _b in CASE_ROUTES])
+def test_a_paged_back_up_of_another_region_may_act_on_exactly_that_case(client, login, scoped, method, url, body):
+    resp = _probe(client, login, scoped["backup"], method, url.format(**scoped), body, scoped["req"])
+    assert resp.status_code not in (401, 403, 404) and resp.status_code < 500, (
+        resp.status_code,
+        resp.get_data(as_text=True)[:300],
+    )
+    if "{hold}" in url:
+        return  # the hold is this case's; the other case has none
+    ids = {**scoped, "case": scoped["other_case"], "req": scoped["other_req"]}
+    refused = _probe(client, login, scoped["backup"], method, url.format(**ids), body, ids["req"])
+    assert refused.status_code in (403, 404), (refused.status_code, refused.get_data(as_text=True)[:300])
+
+
+def test_the_lists_hold_only_the_cases_in_scope(client, login, scoped, api):
+    def listed(person):
+        _user, token = person
+        resp = client.get("/api/v1/placement-requests", headers={"Authorization": f"Bearer {token}"})
+        return {r["case"]["id"] for r in resp.json["requests"]}
+
+    assert listed(scoped["outsider"]) == set()
+    assert listed(scoped["backup"]) == {scoped["case"]}
+    assert {r["case"]["id"] for r in api("coordinator", "GET", "/api/v1/placement-requests").json["requests"]} == {
+        scoped["case"],
+        scoped["other_case"],
+    }
+    login(scoped["backup"][0])
+    page = client.get("/aanvragen?alle=1").get_data(as_text=True)
+    assert f"/zaak/{scoped['case']}" in page and f"/zaak/{scoped['other_case']}" not in page

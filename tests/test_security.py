@@ -211,7 +211,7 @@ def test_security_headers_on_every_kind_of_response(app, client, login, users, i
     login(users["comensha"])
     responses["page"] = client.get("/landelijk")
     responses["csv export"] = client.get("/landelijk/export/occupancy.csv")
-    responses["page 403"] = client.get("/beheer/audit")
+    responses["page 403"] = client.get("/beheer/worker")
     expected = {
         "login page": 200,
         "static file": 200,

@@ -5,6 +5,7 @@ import datetime as dt
 from extensions import db
 from national import reports as national_reports
 from national.tables import suppress
+from notify import service as notify
 from piket import placements, reports
 from tests.conftest import MAN, MOTHER
 
@@ -28,6 +29,17 @@ def setup_cases(app, new_case, registry, users, now):
     rot = new_case(requests=[{"persons": [MOTHER], "children": 2}], apart=[])
     dh = new_case(requests=[{"persons": [MAN]}], apart=[], found={"region": "den-haag"}, case_reference="DH-1")
     new_case(requests=[{"persons": [MAN]}], apart=[], found={"region": "amsterdam"}, case_reference="AMS-1")
+    # Den Haag's case reached the Rotterdam coordinator as its back-up: the page lets them place it (piket/access.py).
+    notify.enqueue(
+        now,
+        to="+31610000077",
+        channel="sms",
+        purpose="page",
+        user_id=coordinator.id,
+        request_id=dh["requests"][0]["id"],
+        body="page",
+    )
+    db.session.commit()
     place(app, rot, registry["shelters"]["rot-cosm"].pools[1].id, coordinator, now)
     place(app, dh, registry["shelters"]["rot-mo"].pools[0].id, coordinator, now + H)
     return rot["case_id"], dh["case_id"]

@@ -299,13 +299,20 @@ def test_an_unknown_region_with_nobody_on_the_national_rota_ends_loudly(duty, us
     assert any("ALARM" in m["body"] for m in sent_to(fake, "+31610000099", "sms"))  # the admins are alarmed
 
 
-def test_whoever_accepts_fills_in_the_region(duty, users, signed_post, api, registry):
+def test_whoever_accepts_fills_in_the_region(duty, users, signed_post, api, registry, now):
+    from accounts import service as accounts
+
     call(signed_post, "/webhooks/twilio/national/regio", SpeechResult="Atlantis")
     [request] = phone_requests()
+    # A case of no known region: the national piket on duty sees it (piket/access.py), a region's coordinator not.
+    token = accounts.issue_token(now, duty["people"]["national"])
+    path = f"/api/v1/placement-requests/{request.id}/profile"
+    assert api("coordinator", "PUT", path, json={"region": "rotterdam", "persons": []}).status_code == 403
     resp = api(
-        "coordinator",
+        None,
         "PUT",
-        f"/api/v1/placement-requests/{request.id}/profile",
+        path,
+        headers={"Authorization": f"Bearer {token}"},
         json={
             "region": "rotterdam",
             "persons": [{"gender": "male", "age": 30, "residence": "lawful", "exploitation": "labour"}],

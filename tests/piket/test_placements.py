@@ -63,7 +63,8 @@ def test_showing_proposals_writes_nothing(api, new_case, registry, sql_log):
     assert sql_log and writes(sql_log) == [] and "COMMIT" not in sql_log
 
 
-def test_the_case_page_with_proposals_writes_nothing(client, login, new_case, registry, users, sql_log):
+def test_the_case_page_with_proposals_writes_only_its_access_log_row(client, login, new_case, registry, users, sql_log):
+    """A read never writes, with one documented exception: the audit row of the read itself (NEN 7513)."""
     mother, _man = unplaced_and_placeable(new_case)
     case_id = db.session.get(PlacementRequest, mother["id"]).case_id
     login(users["coordinator"])
@@ -72,11 +73,20 @@ def test_the_case_page_with_proposals_writes_nothing(client, login, new_case, re
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Mannenopvang Rotterdam" in html and "actieve verslaving" in html
-    assert sql_log and writes(sql_log) == [] and "COMMIT" not in sql_log
+    assert [w.split(" (", 1)[0] for w in writes(sql_log)] == ["INSERT INTO audit_log"]
+    read = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    assert (read.action, read.entity, read.entity_id, read.route) == (
+        "case.read",
+        "case",
+        str(case_id),
+        f"GET /zaak/{case_id}",
+    )
 
 
-def test_the_one_write_of_the_case_page_is_the_audited_address(client, login, api, new_case, registry, users, sql_log):
-    """A coordinator sees a confidential address of a held placement: audited by the service, nothing else written."""
+def test_the_writes_of_the_case_page_are_the_audited_case_and_address(
+    client, login, api, new_case, registry, users, sql_log
+):
+    """A coordinator sees the case and a confidential address of a held placement: both audited, nothing else written."""
     mother, _man = unplaced_and_placeable(new_case)
     man_id = _man["id"]
     pool_id = proposals_for(api, man_id)[str(man_id)]["proposal"]["pool_id"]
@@ -87,10 +97,11 @@ def test_the_one_write_of_the_case_page_is_the_audited_address(client, login, ap
     sql_log.clear()
     html = client.get(f"/zaak/{case_id}").get_data(as_text=True)
     assert "Mannenweg 3, Rotterdam" in html
-    assert [w.split(" (", 1)[0] for w in writes(sql_log)] == ["INSERT INTO audit_log"]
+    assert {w.split(" (", 1)[0] for w in writes(sql_log)} == {"INSERT INTO audit_log"}
     shown = db.session.scalars(select(AuditEntry).where(AuditEntry.id > last)).all()
     assert [(e.action, e.actor, e.entity_id) for e in shown] == [
-        ("shelter.address_shown", users["coordinator"].email, str(registry["shelters"]["rot-mo"].id))
+        ("case.read", users["coordinator"].email, str(case_id)),
+        ("shelter.address_shown", users["coordinator"].email, str(registry["shelters"]["rot-mo"].id)),
     ]
 
 

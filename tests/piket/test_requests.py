@@ -129,7 +129,7 @@ def test_accept_is_first_writer_wins(api, new_case, make_user, now, users):
     from accounts import service as accounts
 
     rid = new_case()["requests"][0]["id"]
-    second = make_user("coordinator", regions=["den-haag"])
+    second = make_user("coordinator", regions=["rotterdam"])  # of the region: one outside it is refused (scope)
     token = accounts.issue_token(now, second)
     first = api("coordinator", "POST", f"/api/v1/placement-requests/{rid}/accept")
     assert first.status_code == 200 and first.json["status"] == "accepted"
