@@ -17,6 +17,7 @@ import segno
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 
+from accounts import sessions
 from accounts.models import LoginAttempt, RecoveryCode, User
 from audit import service as audit
 from errors import NotAuthenticated, TooManyRequests, ValidationError
@@ -152,6 +153,7 @@ def reset(now, user, actor):
     had = enrolled(user)
     user.mfa_secret = user.mfa_enrolled_at = user.mfa_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    sessions.end_all(now, user, "mfa_reset")  # a lost phone may be in other hands: its sessions end too
     audit.record(
         now, "user.mfa_reset", "user", user.id, before={"enrolled": had}, after={"enrolled": False}, actor=actor
     )

@@ -268,3 +268,12 @@ def test_an_optional_role_sets_it_up_from_the_start_page(client, login, users, n
     assert client.get("/").status_code == 200  # still logged in
     other = client.application.test_client()
     assert password_step(other, police).headers["Location"].endswith("/login/code")
+
+
+def test_a_reset_ends_the_persons_sessions(app, login, users, now):
+    """A lost phone may be in other hands: whoever is logged in as that person is logged out."""
+    coordinator = users["coordinator"]
+    phone = login(coordinator)
+    assert phone.get("/").status_code == 200
+    mfa.reset(now, coordinator, actor=users["admin"])
+    assert phone.get("/").status_code == 302

@@ -12,7 +12,7 @@ from accounts import service
 from accounts.models import LoginSession
 from audit.models import AuditEntry
 from extensions import db
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, pass_second_factor
 
 MIN = dt.timedelta(minutes=1)
 
@@ -74,16 +74,18 @@ def test_deactivation_ends_every_session_of_the_account(app, client, login, user
     laptop = client
     phone = app.test_client()
     page = phone.get("/login")
-    phone.post(
+    resp = phone.post(
         "/login",
         data={"email": coordinator.email, "password": "correct-horse-1", "csrf_token": csrf_token(page.text)},
     )
+    pass_second_factor(phone, resp, coordinator)
     other = app.test_client()  # someone else's session goes on
     page = other.get("/login")
-    other.post(
+    resp = other.post(
         "/login",
         data={"email": users["admin"].email, "password": "correct-horse-1", "csrf_token": csrf_token(page.text)},
     )
+    pass_second_factor(other, resp, users["admin"])
     assert logged_in(laptop) and logged_in(phone) and logged_in(other)
     assert service.deactivate(now, coordinator) == 2
     assert [(r.ended_at, r.end_reason) for r in rows(coordinator)] == [(now, "deactivated")] * 2
