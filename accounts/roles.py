@@ -35,9 +35,6 @@ HISTORY_READERS = (Role.SHELTER_STAFF, Role.COORDINATOR, Role.COMENSHA, Role.ADM
 OVERSIGHT = (Role.COORDINATOR, Role.COMENSHA, Role.ADMIN)
 # The whole country: the national picture, what-if, reminding any shelter.
 NATIONAL = (Role.COMENSHA, Role.ADMIN)
-# Reach victims' data or the whole country (the roles the BIO asks a second factor of): their sessions
-# end after SESSION_IDLE_MINUTES unused, the others' after SESSION_IDLE_MINUTES_OTHER (accounts/sessions.py).
-SHORT_IDLE = (Role.COORDINATOR, Role.COMENSHA, Role.ADMIN)
 # Open the cases and requests (each within piket/access.py's scope). CoMensha reads no case: the report list.
 CASE_VIEWERS = (Role.POLICE, Role.COORDINATOR, Role.ADMIN)
 # Search the audit log (who read or changed which record).

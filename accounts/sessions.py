@@ -2,7 +2,8 @@
 
 Flask's signed cookie carries only a random token; the row says whose it is and whether it still holds.
 A session ends at logout, when its account is deactivated (all its sessions), after an idle time-out
-(SESSION_IDLE_MINUTES for the SHORT_IDLE roles, SESSION_IDLE_MINUTES_OTHER for the others) and at the
+(SESSION_IDLE_MINUTES for the roles that log in with a second factor, MFA_REQUIRED_ROLES;
+SESSION_IDLE_MINUTES_OTHER for the others) and at the
 absolute maximum after login (SESSION_HOURS), however busy. So a copied cookie stops working at logout,
 not hours later, and a session left open on a shared computer ends on its own.
 
@@ -19,7 +20,6 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from accounts.models import LoginSession, User
-from accounts.roles import SHORT_IDLE
 from audit import service as audit
 from extensions import db
 
@@ -40,7 +40,9 @@ def start(now, user) -> str:
 
 
 def idle_limit(role) -> dt.timedelta:
-    key = "SESSION_IDLE_MINUTES" if role in SHORT_IDLE else "SESSION_IDLE_MINUTES_OTHER"
+    # The roles that must give a second factor reach victims' data: their sessions idle out soonest.
+    short = role in current_app.config["MFA_REQUIRED_ROLES"]
+    key = "SESSION_IDLE_MINUTES" if short else "SESSION_IDLE_MINUTES_OTHER"
     return dt.timedelta(minutes=current_app.config[key])
 
 

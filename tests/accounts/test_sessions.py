@@ -169,3 +169,13 @@ def test_a_read_writes_last_seen_at_most_once_a_minute(app, client, login, users
     at(app, now + 2 * MIN)
     assert writes() == 1
     assert rows(users["coordinator"])[0].last_seen_at == now + 2 * MIN
+
+
+def test_the_short_idle_time_follows_the_roles_that_need_a_second_factor(app, users):
+    from accounts import sessions
+
+    assert sessions.idle_limit(users["coordinator"].role) == 30 * MIN
+    assert sessions.idle_limit(users["police"].role) == 720 * MIN
+    app.config["MFA_REQUIRED_ROLES"] = (users["police"].role,)  # the police asked to use a second factor too
+    assert sessions.idle_limit(users["police"].role) == 30 * MIN
+    assert sessions.idle_limit(users["coordinator"].role) == 720 * MIN
