@@ -34,6 +34,7 @@ class Finding(NamedTuple):
     severity: Severity
     subject: str  # what it is about: a region, "alarmen", "worker", ...
     message: str  # Dutch, for the rota page and the doctor alike
+    region_id: int | None = None  # the region it is about; None: national, or the whole installation
 
 
 Interval = tuple[dt.datetime, dt.datetime]
@@ -57,6 +58,13 @@ def _span(pieces: list[Interval]) -> str:
 
 def _covered(rota, start, end) -> list[Interval]:
     return [(s.start, s.end) for s in rotas.plan(rota, start, end) if s.user_id is not None] if rota else []
+
+
+def visible_to(user, findings: list[Finding]) -> list[Finding]:
+    """A coordinator sees what concerns their regions and the whole country; the others everything."""
+    if user.role != Role.COORDINATOR:
+        return findings
+    return [f for f in findings if f.region_id is None or f.region_id in user.region_ids]
 
 
 def paging_findings(now, *, hours: int = HOURS) -> list[Finding]:
@@ -97,10 +105,11 @@ def _level_findings(now, end, region, policy, mode, level, frame, told) -> list[
                 region.name,
                 f"Een oproep aan de regio {when} ({_span(frame)}) gaat naar niemand: "
                 "geen actieve zorgcoördinator van de regio met een geverifieerd telefoonnummer.",
+                region.id,
             )
         ]
     rota = rotas.rota_for(None if level == "national" else region.id, level)
-    subject = "landelijk" if level == "national" else region.name
+    subject, where = ("landelijk", None) if level == "national" else (region.name, region.id)
     if rota is None:
         key = ("missing", "national" if level == "national" else region.id, level)
         if key in told:
@@ -112,6 +121,7 @@ def _level_findings(now, end, region, policy, mode, level, frame, told) -> list[
                 Severity.PROBLEM,
                 subject,
                 f"{name} bestaat niet: de oproepen op die stap van de ladder gaan naar niemand.",
+                where,
             )
         ]
     out = []
@@ -125,6 +135,7 @@ def _level_findings(now, end, region, policy, mode, level, frame, told) -> list[
                 Severity.PROBLEM,
                 subject,
                 f"{rotas.title(rota)} heeft niemand ingeroosterd {_span(holes)}: die oproepen gaan naar niemand.",
+                where,
             )
         )
     on_duty = {
@@ -136,9 +147,10 @@ def _level_findings(now, end, region, policy, mode, level, frame, told) -> list[
             out.append(
                 Finding(
                     Severity.PROBLEM,
-                    region.name if rota.region_id else "landelijk",
+                    subject,
                     f"{user.name or user.email} staat op {rotas.title(rota)} zonder geverifieerd telefoonnummer: "
                     "de oproep bereikt niemand.",
+                    where,
                 )
             )
     return out
