@@ -22,6 +22,7 @@ from notify.service import provider_for
 from notify.webhooks import bp as notify_webhooks
 from openapi import bp as openapi_bp
 from ops.cli import backup_command, restore_command
+from ops.doctor import doctor_command
 from ops.health import bp as health_bp
 from piket import jobs as piket_jobs
 from piket.api import bp as piket_api
@@ -47,7 +48,8 @@ COMMANDS = (
     piket_cli,
     backup_command,
     restore_command,
-)  # flask --app app users|demo|worker|piket|backup|restore
+    doctor_command,
+)  # flask --app app users|demo|worker|piket|backup|restore|doctor
 # What the one worker process runs: name -> (function(now), every N seconds).
 WORKER_JOBS = {**piket_jobs.JOBS, **national_jobs.JOBS, **accounts_jobs.JOBS}
 

@@ -29,9 +29,15 @@ def demo_command():
     click.echo(f"Demo accounts (password for all: {beds_demo.PASSWORD}):")
     for role, email, _name, _binding in beds_demo.ACCOUNTS:
         click.echo(f"  {role:<14} {email}")
+    for email, _name, _region in piket_demo.PEOPLE:
+        click.echo(f"  {'coordinator':<14} {email}")
     click.echo(
-        f"Piket: {piket_demo.COORDINATOR} is on duty around the clock in every care region "
-        f"({piket_demo.PHONES[piket_demo.COORDINATOR]}); run `flask --app app worker` to page."
+        "Piket, around the clock in every care region: primary "
+        f"{piket_demo.COORDINATOR} ({piket_demo.PHONES[piket_demo.COORDINATOR]}), back-up "
+        f"{piket_demo.BACKUP} ({piket_demo.PHONES[piket_demo.BACKUP]}), national "
+        f"{piket_demo.NATIONAL} ({piket_demo.PHONES[piket_demo.NATIONAL]}); alarms to "
+        f"{piket_demo.OWNER} ({piket_demo.PHONES[piket_demo.OWNER]}).\n"
+        "Run `flask --app app worker` to page, and `flask --app app doctor` to check the installation."
     )
     codes = db.session.execute(
         select(Region.dial_code, Region.name).where(Region.dial_code.is_not(None)).order_by(Region.dial_code)

@@ -10,6 +10,7 @@ from accounts.roles import OVERSIGHT, Role
 from beds.models import Region
 from errors import Forbidden, PiketError, ValidationError
 from extensions import db
+from piket import readiness
 from piket.rotas import ical, service
 from piket.rotas.models import LEVELS
 from timeutil import utcnow
@@ -45,9 +46,11 @@ def _sms_blocked_shown(rota, people) -> set[int]:
 
 def _list_page(errors=None, form=None, status=200):
     regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.name)).all()
+    now = utcnow()
     return render_template(
         "piket/rotas/list.html",
-        rows=_rows(utcnow()),
+        rows=_rows(now),
+        nobody=readiness.visible_to(g.user, readiness.paging_findings(now)),
         regions=regions,
         levels=LEVELS,
         labels=service.LEVEL_LABELS,
