@@ -77,6 +77,16 @@ def test_comensha_sees_on_the_page_what_the_api_reports(app, client, now, live_s
     alarmed = [r for r in regions if r["alarm"]]
     for row in alarmed:
         assert page.locator(f'svg.map g.alarm-{row["alarm"]}[data-region="{row["code"]}"]').count() == 1
+    # The real outline, and the labels as Chromium lays them out with a real font: none overlaps another.
+    assert page.locator("svg.map path.land").count() == 1
+    boxes = page.eval_on_selector_all(
+        "svg.map text",
+        "ts => ts.map(t => { const b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; })",
+    )
+    assert len(boxes) >= 0.9 * len(regions)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
     screenshot(page, "national-laptop")
 
     # On a phone: nothing wider than the screen (wide tables scroll inside their own box).
