@@ -18,6 +18,13 @@ def index():
     return render_template("home.html")
 
 
+@home_bp.route("/toegankelijkheid")
+def accessibility_statement():
+    """The accessibility statement (toegankelijkheidsverklaring) Dutch public-sector sites must publish:
+    public, so anyone can read it before logging in."""
+    return render_template("accessibility.html")
+
+
 def download(body: str, mimetype: str, filename: str) -> Response:
     """A file to save (CSV or JSON exports), not to show."""
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -4,50 +4,16 @@ No JavaScript and no inline styles (the CSP allows neither): shapes carry classe
 colours. Every chart sits next to the table with the same numbers, for screen readers and exports.
 """
 
+from typing import NamedTuple
+
 from markupsafe import Markup, escape
 
-# A coarse outline of the Netherlands (lon, lat), enough to place the regions; not a border map.
-NL_OUTLINE = [
-    (3.37, 51.37),
-    (3.55, 51.59),
-    (3.84, 51.78),
-    (4.03, 51.97),
-    (4.25, 52.13),
-    (4.45, 52.35),
-    (4.58, 52.6),
-    (4.65, 52.85),
-    (4.72, 52.96),
-    (4.86, 53.2),
-    (5.15, 53.3),
-    (5.6, 53.38),
-    (6.1, 53.45),
-    (6.75, 53.47),
-    (7.2, 53.25),
-    (7.2, 53.0),
-    (7.05, 52.65),
-    (6.7, 52.49),
-    (7.06, 52.38),
-    (6.83, 52.1),
-    (6.73, 51.9),
-    (6.17, 51.85),
-    (5.95, 51.75),
-    (6.2, 51.52),
-    (6.08, 51.17),
-    (5.95, 50.98),
-    (6.02, 50.76),
-    (5.69, 50.75),
-    (5.64, 50.85),
-    (5.85, 51.15),
-    (5.5, 51.3),
-    (5.08, 51.48),
-    (4.76, 51.5),
-    (4.38, 51.45),
-    (4.25, 51.37),
-    (3.85, 51.21),
-    (3.37, 51.37),
-]
+from national import outline
+
 LON0, LON1, LAT0, LAT1 = 3.2, 7.35, 50.7, 53.6
 MAP_W, MAP_H = 400, 460
+# Labels: 10 px text (style.css), measured generously so that a real font never runs into a neighbour.
+CHAR_W, ASCENT, DESCENT, PAD = 6.0, 9.0, 3.0, 1.0
 
 
 def _xy(lon, lat) -> tuple[float, float]:
@@ -56,27 +22,126 @@ def _xy(lon, lat) -> tuple[float, float]:
     return round(x, 1), round(y, 1)
 
 
+def _land() -> str:
+    """The real outline (national/outline.py: Natural Earth, simplified), one SVG path."""
+    rings = (" ".join(f"{x},{y}" for x, y in (_xy(lon, lat) for lon, lat in ring)) for ring in outline.load())
+    return " ".join(f"M{ring}Z" for ring in rings)
+
+
+LAND = _land()
+
+
+class Label(NamedTuple):
+    x: float
+    y: float  # the baseline
+    anchor: str  # start, middle, end (SVG text-anchor)
+    leader: tuple[float, float, float, float] | None  # a line from the dot to a label set further away
+
+
+def _box(label: Label, text: str) -> tuple[float, float, float, float]:
+    width = CHAR_W * len(text)
+    left = {"start": label.x, "middle": label.x - width / 2, "end": label.x - width}[label.anchor]
+    return left - PAD, label.y - ASCENT - PAD, left + width + PAD, label.y + DESCENT + PAD
+
+
+def _hits_circle(box, cx, cy, r) -> bool:
+    nearest_x, nearest_y = min(max(cx, box[0]), box[2]), min(max(cy, box[1]), box[3])
+    return (nearest_x - cx) ** 2 + (nearest_y - cy) ** 2 < r * r
+
+
+def _candidates(x, y, r):
+    """Beside, below, above and on the diagonals of the dot; then the same further out, with a leader line."""
+    for gap, leader in ((2.0, False), (16.0, True), (30.0, True)):
+        d, q = r + gap, (r + gap) * 0.72
+        for dx, dy, anchor in (
+            (d, 3.5, "start"),
+            (-d, 3.5, "end"),
+            (0, d + ASCENT, "middle"),
+            (0, -d - DESCENT, "middle"),
+            (q, -q, "start"),
+            (q, q + ASCENT - 2, "start"),
+            (-q, -q, "end"),
+            (-q, q + ASCENT - 2, "end"),
+        ):
+            label = Label(round(x + dx, 1), round(y + dy, 1), anchor, None)
+            if leader:  # from the dot's edge to just short of the text's nearest middle
+                tx, ty = label.x, label.y - 3.5 if dy == 3.5 else label.y - (ASCENT if dy > 0 else -DESCENT)
+                length = ((tx - x) ** 2 + (ty - y) ** 2) ** 0.5 or 1.0
+                ux, uy = (tx - x) / length, (ty - y) / length
+                end = max(length - 2, r)
+                label = label._replace(
+                    leader=tuple(round(v, 1) for v in (x + ux * r, y + uy * r, x + ux * end, y + uy * end))
+                )
+            yield label
+
+
+def place_labels(dots: list[tuple[str, float, float, float, str]]) -> dict[str, Label | None]:
+    """A label per dot (key, x, y, radius, text) that overlaps no other label and stays on the map, clear
+    of every dot where there is room; the largest dots are placed first. A label with no free place is
+    left out (the dot keeps its tooltip and the table beside names it)."""
+    placed: dict[str, Label | None] = {}
+    boxes: list[tuple[float, float, float, float]] = []
+    for key, x, y, r, text in sorted(dots, key=lambda d: -d[3]):
+        placed[key] = None
+        # First a place clear of every dot; where the dots crowd, one clear of the other labels and its own dot.
+        others = [d for d in dots if d[0] != key]
+        for avoid in (others, []):
+            for label in _candidates(x, y, r):
+                box = _box(label, text)
+                if box[0] < 0 or box[1] < 0 or box[2] > MAP_W or box[3] > MAP_H:
+                    continue
+                if any(b[0] < box[2] and box[0] < b[2] and b[1] < box[3] and box[1] < b[3] for b in boxes):
+                    continue
+                if _hits_circle(box, x, y, r) or any(_hits_circle(box, ox, oy, orad) for _k, ox, oy, orad, _t in avoid):
+                    continue
+                placed[key] = label
+                boxes.append(box)
+                break
+            if placed[key] is not None:
+                break
+    return placed
+
+
 def region_map(rows: list[dict], title: str) -> Markup:
-    """A dot per region at its centre: area by usable capacity, colour by alarm (ok, low, full, over)."""
-    outline = " ".join(f"{x},{y}" for x, y in (_xy(lon, lat) for lon, lat in NL_OUTLINE))
+    """A dot per region on the country's real outline: area by usable capacity, colour by alarm (ok, low,
+    full, over); labels placed so that none overlaps another or a dot."""
     biggest = max([r.get("capacity") or 0 for r in rows] + [1])
+    shown = [r for r in rows if r.get("lat") is not None and not r.get("total")]
+    dots = []
+    for row in shown:
+        x, y = _xy(row["lon"], row["lat"])
+        dots.append(
+            (
+                row.get("code", row["region"]),
+                x,
+                y,
+                4 + 14 * ((row.get("capacity") or 0) / biggest) ** 0.5,
+                row["region"],
+            )
+        )
+    labels = place_labels(dots)
     parts = [
         f'<svg class="map" viewBox="0 0 {MAP_W} {MAP_H}" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
-        f'<polygon class="land" points="{outline}"/>',
+        f'<path class="land" d="{LAND}"/>',
     ]
-    for row in sorted(rows, key=lambda r: -(r.get("capacity") or 0)):  # small dots drawn last, on top
-        if row.get("lat") is None or row.get("total"):
-            continue
-        x, y = _xy(row["lon"], row["lat"])
-        radius = 4 + 14 * ((row.get("capacity") or 0) / biggest) ** 0.5
+    by_key = {d[0]: d for d in dots}
+    for row in sorted(shown, key=lambda r: -(r.get("capacity") or 0)):  # small dots drawn last, on top
+        key = row.get("code", row["region"])
+        _key, x, y, radius, _text = by_key[key]
         utilisation = "onbekend" if row.get("utilisation") is None else f"{row['utilisation']}%"
         tip = f"{row['region']}: {row.get('free', 0)} vrij van {row.get('capacity', 0)}, bezetting {utilisation}"
+        label = labels[key]
+        text = ""
+        if label is not None:
+            if label.leader:
+                x1, y1, x2, y2 = label.leader
+                text += f'<line class="leader" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"/>'
+            text += f'<text x="{label.x}" y="{label.y}" text-anchor="{label.anchor}">{escape(row["region"])}</text>'
         parts.append(
             f'<g class="region alarm-{escape(row.get("alarm") or "ok")}" data-region="{escape(row.get("code", ""))}">'
             f"<title>{escape(tip)}</title>"
-            f'<circle cx="{x}" cy="{y}" r="{radius:.1f}"/>'
-            f'<text x="{x}" y="{y + radius + 9:.1f}">{escape(row["region"])}</text></g>'
+            f'<circle cx="{x}" cy="{y}" r="{radius:.1f}"/>{text}</g>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

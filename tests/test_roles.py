@@ -107,6 +107,7 @@ PUBLIC = {
     "/static/<path:filename>",
     "/healthz",
     "/healthz/web",  # monitoring and load balancers: no personal data (tests/ops/test_health.py)
+    "/toegankelijkheid",  # the accessibility statement: anyone may read it, logged in or not (tests/test_accessibility_statement.py)
     # iCal feeds: the secret token in the URL is the key, calendar apps cannot log in (test below).
     "/piket/ical/<token>.ics",
     # The SMS accept link: the signed, single-use token is the credential (tests/piket/test_answers.py).
