@@ -359,6 +359,8 @@ def _delete(kind, rota_id, item_id):
 @require(*OVERSIGHT)
 def add_shift(rota_id):
     rota = service.get_rota(rota_id)
+    if not service.may_plan(g.user, rota):
+        raise Forbidden("Alleen de eigenaar van dit rooster of een beheerder voegt diensten toe.")
     if request.method == "GET":
         return _back(rota.id)
     try:
