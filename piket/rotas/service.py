@@ -152,6 +152,8 @@ def _date(value, field, required=True) -> dt.date | None:
         return None
     if isinstance(value, dt.date):
         return value
+    if not isinstance(value, str):
+        raise ValidationError("schrijf een datum als tekst, JJJJ-MM-DD", field=field)
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -286,7 +288,11 @@ def _rotation_fields(data, rota, current=None) -> dict:
     days = data.get("days") if given("days") else current["days"]
     if isinstance(days, (list, tuple)) and all(re.fullmatch(r"[1-7]", str(d)) for d in days):
         days = [int(d) for d in days]  # anything else is refused below, not silently dropped
-    if not isinstance(days, list) or not days or not all(isinstance(d, int) and 1 <= d <= 7 for d in days):
+    if (
+        not isinstance(days, list)
+        or not days
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
+    ):
         raise ValidationError("kies minstens één dag (1 = maandag ... 7 = zondag)", field="days")
     if given("people"):
         people = data.get("people")
