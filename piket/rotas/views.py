@@ -39,7 +39,7 @@ def _rows(now):
 def _sms_blocked_shown(rota, people) -> set[int]:
     """Who of these people replied STOP, as far as the viewer may see it: the rota's owner and
     admins see everyone's (they must fix it before a night), anyone else only their own."""
-    may_plan = g.user.role == Role.ADMIN or g.user.id == rota.owner_id
+    may_plan = service.may_plan(g.user, rota)
     return service.sms_blocked([p for p in people if p is not None and (may_plan or p.id == g.user.id)])
 
 
