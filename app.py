@@ -28,6 +28,7 @@ from piket import jobs as piket_jobs
 from piket.api import bp as piket_api
 from piket.escalation import still_wanted
 from piket.link_views import bp as accept_link_pages
+from piket.rotas.api import bp as rotas_api
 from piket.rotas.cli import piket_cli
 from piket.rotas.views import bp as rota_pages
 from piket.views import bp as piket_pages
@@ -38,7 +39,7 @@ from validation import DatabaseId
 from web import body_limit, home_bp, no_store, security_headers, template_helpers
 
 PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, audit_pages, rota_pages, national_pages)
-API = (beds_api, piket_api, national_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
+API = (beds_api, piket_api, rotas_api, national_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
 WEBHOOKS = (notify_webhooks, piket_webhooks)  # Twilio signs each request (notify/signature.py), so no CSRF
 OPERATIONS = (health_bp,)  # /healthz for load balancers and monitoring: no login, GET only
 COMMANDS = (

@@ -436,6 +436,201 @@ def _national(summary, tables):
     }
 
 
+# --- rotas (piket/rotas/api.py) ------------------------------------------------------------------
+_TIME = {"type": "string", "format": "date-time"}
+_LOCAL_TIME_IN = {
+    "type": "string",
+    "description": "Dutch local time `YYYY-MM-DD HH:MM`, or ISO 8601 with an offset (needed for the doubled "
+    "hour of the autumn change); a time that does not exist on the clock is refused",
+}
+_HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$"}
+_PERSON_IN = {"type": ["integer", "string"], "description": "a user id or e-mail; someone who may take a duty"}
+ROTA_SCHEMAS = {
+    "Rota": {
+        "type": "object",
+        "required": ["id", "name", "level", "region", "owner_id"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "level": {"type": "string", "enum": ["primary", "backup", "national"]},
+            "region": {"type": ["string", "null"]},
+            "owner_id": {"type": ["integer", "null"]},
+        },
+    },
+    "RotaShift": {
+        "type": "object",
+        "required": ["id", "user_id", "start", "end", "source"],
+        "properties": {
+            "id": {"type": "integer"},
+            "user_id": {"type": "integer"},
+            "start": _TIME,
+            "end": _TIME,
+            "source": {"type": "string", "enum": ["import", "manual"]},
+        },
+    },
+    "RotaRotation": {
+        "type": "object",
+        "required": ["id", "start_date", "handover", "shift_hours", "days", "people", "until_date", "state"],
+        "properties": {
+            "id": {"type": "integer"},
+            "start_date": {"type": "string", "format": "date"},
+            "handover": _HHMM,
+            "shift_hours": {"type": "integer", "minimum": 1, "maximum": 336},
+            "days": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}},
+            "people": {"type": "array", "items": {"type": "integer"}},
+            "until_date": {"type": ["string", "null"], "format": "date"},
+            "state": {"type": "string", "enum": ["planned", "running", "ended"]},
+        },
+    },
+    "RotaOverride": {
+        "type": "object",
+        "required": ["id", "user_id", "start", "end", "reason"],
+        "properties": {
+            "id": {"type": "integer"},
+            "user_id": {"type": "integer"},
+            "start": _TIME,
+            "end": _TIME,
+            "reason": {"type": "string"},
+            "created_by_id": {"type": ["integer", "null"]},
+        },
+    },
+}
+_SHIFT_IN = {"type": "object", "properties": {"user": _PERSON_IN, "start": _LOCAL_TIME_IN, "end": _LOCAL_TIME_IN}}
+_ROTATION_IN = {
+    "type": "object",
+    "properties": {
+        "start_date": {"type": "string", "format": "date"},
+        "handover": _HHMM,
+        "shift_hours": {"type": "integer", "minimum": 1, "maximum": 336},
+        "days": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}},
+        "people": {"type": "array", "items": _PERSON_IN},
+        "until_date": {"type": ["string", "null"], "format": "date"},
+    },
+}
+_OVERRIDE_IN = {
+    "type": "object",
+    "properties": {
+        "user": _PERSON_IN,
+        "start": _LOCAL_TIME_IN,
+        "end": _LOCAL_TIME_IN,
+        "reason": {"type": "string", "maxLength": 200},
+    },
+}
+_ROTA_ID = _path_id("rota_id")
+_PAST_RULE = (
+    " From now on only: something already begun keeps its start and may only end earlier (not before now); "
+    "a rotation that has begun is ended (until_date) and a new one takes over instead of being rewritten; "
+    "the past stays as it was. Admins and the rota's owner change shifts and swaps, admins rotations, "
+    "whoever entered a swap may shorten or remove it."
+)
+
+
+def _rota_items(plural, schema, body, noun):
+    item_id = _path_id(f"{noun}_id")
+    listing = {
+        "get": {
+            "summary": f"The rota's {plural} from now on" if plural != "rotations" else "The rota's rotations",
+            "parameters": _ROTA_ID,
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "required": [plural],
+                        "properties": {plural: {"type": "array", "items": _ref(schema)}},
+                    }
+                ),
+                **ERRORS,
+                "404": _error("no such rota"),
+            },
+        },
+        "post": {
+            "summary": f"Add a {noun}; the same overlap and daylight-saving checks as the CSV import",
+            "parameters": _ROTA_ID,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {"201": _ok(_ref(schema), "created"), **WRITE_ERRORS, "404": _error("no such rota")},
+        },
+    }
+    one = {
+        "patch": {
+            "summary": f"Change a {noun}; fields left out stay." + _PAST_RULE,
+            "parameters": _ROTA_ID + item_id,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+            "responses": {"200": _ok(_ref(schema)), **WRITE_ERRORS, "404": _error("no such rota or item")},
+        },
+        "delete": {
+            "summary": f"Remove a {noun} not yet begun (204); one that has begun is ended instead (200)." + _PAST_RULE,
+            "parameters": _ROTA_ID + item_id,
+            "responses": {
+                "200": _ok(_ref(schema), "ended, not removed: it had begun"),
+                "204": {"description": "removed"},
+                **ERRORS,
+                "404": _error("no such rota or item"),
+                "422": _error("it lies in the past and stays as it was"),
+            },
+        },
+    }
+    return {f"/api/v1/rotas/{{rota_id}}/{plural}": listing, f"/api/v1/rotas/{{rota_id}}/{plural}/{{{noun}_id}}": one}
+
+
+ROTA_PATHS = {
+    "/api/v1/rotas": {
+        "get": {
+            "summary": "All rotas (coordinators, CoMensha, admins)",
+            "responses": {
+                "200": _ok({"type": "object", "properties": {"rotas": {"type": "array", "items": _ref("Rota")}}}),
+                **ERRORS,
+            },
+        }
+    },
+    "/api/v1/rotas/{rota_id}": {
+        "get": {
+            "summary": "A rota with who is on duty over the next 14 days and the gaps (nobody, after office hours)",
+            "parameters": _ROTA_ID,
+            "responses": {
+                "200": _ok(
+                    {
+                        "allOf": [_ref("Rota")],
+                        "type": "object",
+                        "required": ["schedule", "gaps"],
+                        "properties": {
+                            "schedule": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["start", "end", "user_id", "source"],
+                                    "properties": {
+                                        "start": _TIME,
+                                        "end": _TIME,
+                                        "user_id": {"type": ["integer", "null"]},
+                                        "source": {
+                                            "type": ["string", "null"],
+                                            "enum": ["override", "shift", "rotation", None],
+                                        },
+                                    },
+                                },
+                            },
+                            "gaps": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["start", "end"],
+                                    "properties": {"start": _TIME, "end": _TIME},
+                                },
+                            },
+                        },
+                    }
+                ),
+                **ERRORS,
+                "404": _error("no such rota"),
+            },
+        }
+    },
+    **_rota_items("shifts", "RotaShift", _SHIFT_IN, "shift"),
+    **_rota_items("rotations", "RotaRotation", _ROTATION_IN, "rotation"),
+    **_rota_items("overrides", "RotaOverride", _OVERRIDE_IN, "override"),
+}
+
+
 PATHS = {
     "/api/v1/vocabulary": {
         "get": {"summary": "Codes and their Dutch labels", "responses": {"200": _ok({"type": "object"}), **ERRORS}}
@@ -914,6 +1109,7 @@ PATHS = {
             },
         }
     },
+    **ROTA_PATHS,
 }
 
 
@@ -928,7 +1124,10 @@ def spec() -> dict:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}, "schemas": SCHEMAS},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {**SCHEMAS, **ROTA_SCHEMAS},
+        },
         "paths": PATHS,
     }
 

@@ -37,7 +37,7 @@ schema = schemathesis.openapi.from_wsgi(
 )
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-ID_PARAMETERS = {"shelter_id", "request_id", "hold_id", "case_id"}
+ID_PARAMETERS = {"shelter_id", "request_id", "hold_id", "case_id", "rota_id", "shift_id", "rotation_id", "override_id"}
 REAL_IDS = 5  # ids up to 4 exist in the fixture below (fresh database, identities restart); 5 does not
 
 
@@ -74,8 +74,42 @@ def data(registry, tokens, users, now):
     case, _ = service.create_case(now, service.parse_case(body, users["police"]), users["police"])
     pool = registry["shelters"]["rot-cosm"].pools[0]
     hold_a_place(now, case.requests[0].id, pool, users["admin"])
+    _a_rota(registry, users, now)
     db.session.commit()
     return tokens
+
+
+def _a_rota(registry, users, now):
+    """Rota 1 (Rotterdam, owned by the admin) with shift 1, rotation 1 and swap 1 ahead of now."""
+    import datetime as dt
+
+    from piket.rotas.models import Rota, RotaOverride, RotaRotation, RotaShift
+
+    rota = Rota(region_id=registry["regions"]["rotterdam"].id, level="primary", name="P", owner_id=users["admin"].id)
+    db.session.add(rota)
+    db.session.flush()
+    person, later = users["coordinator"].id, now + dt.timedelta(days=2)
+    db.session.add_all(
+        [
+            RotaShift(rota_id=rota.id, user_id=person, start=later, end=later + dt.timedelta(hours=8), source="manual"),
+            RotaRotation(
+                rota_id=rota.id,
+                start_date=(now + dt.timedelta(days=5)).date(),
+                handover="09:00",
+                shift_hours=24,
+                days=[1, 2, 3],
+                people=[person],
+            ),
+            RotaOverride(
+                rota_id=rota.id,
+                user_id=person,
+                start=later,
+                end=later + dt.timedelta(hours=2),
+                created_by_id=users["admin"].id,
+                created_at=now,
+            ),
+        ]
+    )
 
 
 @schema.parametrize()

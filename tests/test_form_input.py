@@ -8,6 +8,7 @@ unchanged (every row of every table, except those that record attempts, see ATTE
 script-bearing value never appears unescaped in the page.
 """
 
+import datetime as dt
 import io
 import re
 
@@ -237,6 +238,65 @@ FORMS = {
             "until_date": ("date", False, "rotation-until_date"),
         },
     ),
+    "/piket/roosters/<int:rota_id>/dienst": dict(
+        role="admin",
+        url="/piket/roosters/{rota}/dienst",
+        page="/piket/roosters/{rota}",
+        base={"user": "{coordinator_id}", "start": "2026-11-23 18:00", "end": "2026-11-24 08:00"},
+        fields={
+            "user": ("id", True, "shift-user"),
+            "start": ("date", True, "shift-start"),
+            "end": ("date", True, "shift-end"),
+        },
+    ),
+    # Changing a shift, rotation or swap: the fixture's rows lie ahead, so every field may change.
+    "/piket/roosters/<int:rota_id>/dienst/<int:shift_id>": dict(
+        role="admin",
+        url="/piket/roosters/{rota}/dienst/{shift}",
+        base={"user": "{coordinator_id}", "start": "2026-11-25 17:00", "end": "2026-11-26 09:00"},
+        fields={"user": ("id", True, "user"), "start": ("date", True, "start"), "end": ("date", True, "end")},
+    ),
+    "/piket/roosters/<int:rota_id>/rotatie/<int:rotation_id>": dict(
+        role="admin",
+        url="/piket/roosters/{rota}/rotatie/{rotation}",
+        base={
+            "start_date": "2026-12-01",
+            "handover": "09:00",
+            "shift_hours": "24",
+            "days": ["1", "2"],
+            "people": "{coordinator_email}",
+            "until_date": "",
+        },
+        fields={
+            "start_date": ("date", True, "start_date"),
+            "handover": ("date", True, "handover"),
+            "shift_hours": ("number", True, "shift_hours"),
+            "days": ("codes", False, "days"),
+            "people": ("text", True, "people"),
+            "until_date": ("date", False, "until_date"),
+        },
+    ),
+    "/piket/roosters/<int:rota_id>/vervanging/<int:override_id>": dict(
+        role="admin",
+        url="/piket/roosters/{rota}/vervanging/{override}",
+        base={"user": "{coordinator_id}", "start": "2026-11-27 17:00", "end": "2026-11-27 23:00", "reason": "ziek"},
+        fields={
+            "user": ("id", True, "user"),
+            "start": ("date", True, "start"),
+            "end": ("date", True, "end"),
+            "reason": ("text", False, "reason"),
+        },
+    ),
+    # Removing one: a confirm page whose button posts only the CSRF token.
+    "/piket/roosters/<int:rota_id>/dienst/<int:shift_id>/verwijderen": dict(
+        role="admin", url="/piket/roosters/{rota}/dienst/{shift}/verwijderen", base={}, fields={}
+    ),
+    "/piket/roosters/<int:rota_id>/rotatie/<int:rotation_id>/verwijderen": dict(
+        role="admin", url="/piket/roosters/{rota}/rotatie/{rotation}/verwijderen", base={}, fields={}
+    ),
+    "/piket/roosters/<int:rota_id>/vervanging/<int:override_id>/verwijderen": dict(
+        role="admin", url="/piket/roosters/{rota}/vervanging/{override}/verwijderen", base={}, fields={}
+    ),
     "/piket/roosters/<int:rota_id>/agenda": dict(
         role="admin",
         url="/piket/roosters/{rota}/agenda",
@@ -319,6 +379,32 @@ def ids(registry, users, now, make_user):
     )
     db.session.add(rota)
     db.session.flush()
+    from piket.rotas.models import RotaOverride, RotaRotation, RotaShift
+    from tests.piket.rotas.conftest import at
+
+    coordinator = users["coordinator"].id
+    shift = RotaShift(
+        rota_id=rota.id, user_id=coordinator, start=at(2026, 11, 25, 17), end=at(2026, 11, 26, 9), source="manual"
+    )
+    rotation = RotaRotation(
+        rota_id=rota.id,
+        start_date=dt.date(2026, 12, 1),
+        handover="09:00",
+        shift_hours=24,
+        days=[1, 2],
+        people=[coordinator],
+    )
+    swap = RotaOverride(
+        rota_id=rota.id,
+        user_id=coordinator,
+        start=at(2026, 11, 27, 17),
+        end=at(2026, 11, 27, 23),
+        created_by_id=users["admin"].id,
+        reason="ziek",
+        created_at=now,
+    )
+    db.session.add_all([shift, rotation, swap])
+    db.session.flush()
     attempt = NotificationAttempt(
         request_id=phone.id,
         user_id=users["coordinator"].id,
@@ -336,6 +422,9 @@ def ids(registry, users, now, make_user):
         "pool": pool.id,
         "hold": hold.id,
         "rota": rota.id,
+        "shift": shift.id,
+        "rotation": rotation.id,
+        "override": swap.id,
         "case": case.id,
         "req": case.requests[0].id,
         "phone_case": phone.case_id,

@@ -3,6 +3,8 @@
 The table below must name every route the app has, so a new route without a rule here fails.
 """
 
+import datetime as dt
+
 import pytest
 
 from accounts.roles import Role
@@ -78,6 +80,37 @@ MATRIX = [
     ("POST", "/piket/roosters/{rota}/rotatie", {}, {"admin"}),
     ("GET", "/piket/roosters/{rota}/agenda", None, {"coordinator", "comensha", "admin"}),
     ("POST", "/piket/roosters/{rota}/agenda", {}, {"coordinator", "comensha", "admin"}),
+    # Changing a rota (the owner here is the admin): shifts and swaps the owner and admins, rotations admins;
+    # whoever entered a swap may shorten it (tests/piket/rotas/test_rota_edit.py).
+    ("GET", "/piket/roosters/{rota}/dienst", None, {"admin"}),
+    ("POST", "/piket/roosters/{rota}/dienst", {}, {"admin"}),
+    ("GET", "/piket/roosters/{rota}/dienst/{shift}", None, {"admin"}),
+    ("POST", "/piket/roosters/{rota}/dienst/{shift}", {}, {"admin"}),
+    ("GET", "/piket/roosters/{rota}/dienst/{shift}/verwijderen", None, {"admin"}),
+    ("POST", "/piket/roosters/{rota}/dienst/{shift}/verwijderen", {}, {"admin"}),
+    ("GET", "/piket/roosters/{rota}/rotatie/{rotation}", None, {"admin"}),
+    ("POST", "/piket/roosters/{rota}/rotatie/{rotation}", {}, {"admin"}),
+    ("GET", "/piket/roosters/{rota}/rotatie/{rotation}/verwijderen", None, {"admin"}),
+    ("POST", "/piket/roosters/{rota}/rotatie/{rotation}/verwijderen", {}, {"admin"}),
+    ("GET", "/piket/roosters/{rota}/vervanging/{override}", None, {"admin"}),
+    ("POST", "/piket/roosters/{rota}/vervanging/{override}", {}, {"admin"}),
+    ("GET", "/piket/roosters/{rota}/vervanging/{override}/verwijderen", None, {"admin"}),
+    ("POST", "/piket/roosters/{rota}/vervanging/{override}/verwijderen", {}, {"admin"}),
+    ("GET", "/api/v1/rotas", None, {"coordinator", "comensha", "admin"}),
+    ("GET", "/api/v1/rotas/{rota}", None, {"coordinator", "comensha", "admin"}),
+    ("GET", "/api/v1/rotas/{rota}/shifts", None, {"coordinator", "comensha", "admin"}),
+    ("POST", "/api/v1/rotas/{rota}/shifts", {}, {"admin"}),
+    ("PATCH", "/api/v1/rotas/{rota}/shifts/{shift}", {}, {"admin"}),
+    ("DELETE", "/api/v1/rotas/{rota}/shifts/{shift}", None, {"admin"}),
+    ("GET", "/api/v1/rotas/{rota}/rotations", None, {"coordinator", "comensha", "admin"}),
+    ("POST", "/api/v1/rotas/{rota}/rotations", {}, {"admin"}),
+    ("PATCH", "/api/v1/rotas/{rota}/rotations/{rotation}", {}, {"admin"}),
+    ("DELETE", "/api/v1/rotas/{rota}/rotations/{rotation}", None, {"admin"}),
+    ("GET", "/api/v1/rotas/{rota}/overrides", None, {"coordinator", "comensha", "admin"}),
+    # Anyone on a rota may hand over their own duty: the service checks the stretch (403 when not theirs).
+    ("POST", "/api/v1/rotas/{rota}/overrides", {}, {"coordinator", "comensha", "admin"}),
+    ("PATCH", "/api/v1/rotas/{rota}/overrides/{override}", {}, {"admin"}),
+    ("DELETE", "/api/v1/rotas/{rota}/overrides/{override}", None, {"admin"}),
     # The national view and its exports: CoMensha and admins nationally, coordinators their regions; nobody else.
     ("GET", "/landelijk", None, REGIONAL),
     ("GET", "/landelijk/export/{topic}.{fmt}", None, REGIONAL),
@@ -143,6 +176,9 @@ def _rule_of(url):
         .replace("{req}", "<int:request_id>")
         .replace("{hold}", "<int:hold_id>")
         .replace("{rota}", "<int:rota_id>")
+        .replace("{shift}", "<int:shift_id>")
+        .replace("{rotation}", "<int:rotation_id>")
+        .replace("{override}", "<int:override_id>")
         .replace("{topic}", "<topic>")
         .replace("{fmt}", "<fmt>")
         .replace("{user}", "<int:user_id>")
@@ -168,8 +204,39 @@ def ids(registry, users, now):
         owner_id=users["admin"].id,
     )
     db.session.add(rota)
+    db.session.flush()
+    from piket.rotas.models import RotaOverride, RotaRotation, RotaShift
+
+    later = now + dt.timedelta(days=3)
+    shift = RotaShift(
+        rota_id=rota.id,
+        user_id=users["coordinator"].id,
+        start=later,
+        end=later + dt.timedelta(hours=8),
+        source="manual",
+    )
+    rotation = RotaRotation(
+        rota_id=rota.id,
+        start_date=(now + dt.timedelta(days=10)).date(),
+        handover="09:00",
+        shift_hours=24,
+        days=[1, 2, 3, 4, 5, 6, 7],
+        people=[users["coordinator"].id],
+    )
+    swap = RotaOverride(
+        rota_id=rota.id,
+        user_id=users["coordinator"].id,
+        start=later + dt.timedelta(days=1),
+        end=later + dt.timedelta(days=1, hours=4),
+        created_by_id=users["admin"].id,
+        created_at=now,
+    )
+    db.session.add_all([shift, rotation, swap])
     db.session.commit()
     return {
+        "shift": shift.id,
+        "rotation": rotation.id,
+        "override": swap.id,
         "cosm": registry["shelters"]["rot-cosm"].id,
         "case": case.id,
         "req": request.id,

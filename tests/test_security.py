@@ -54,6 +54,9 @@ def ids(app, duty, users, registry, fake, tick, now):
         "shelter_id": registry["shelters"]["rot-cosm"].id,
         "rota_id": duty["rotas"]["primary"].id,
         "hold_id": 1,
+        "shift_id": 1,  # refused before it is looked up (CSRF, token)
+        "rotation_id": 1,
+        "override_id": 1,
         "attempt_id": page.id,
         "user_id": users["admin"].id,
         "level_index": 0,

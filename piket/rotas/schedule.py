@@ -52,7 +52,7 @@ def to_utc(naive_local: dt.datetime) -> dt.datetime:
     return naive_local.replace(tzinfo=AMSTERDAM, fold=0).astimezone(UTC)
 
 
-def _clock(value: str) -> dt.time:
+def clock(value: str) -> dt.time:
     hours, minutes = value.split(":")
     return dt.time(int(hours), int(minutes))
 
@@ -73,7 +73,7 @@ def rotation_shifts(rotation: Rotation, start: dt.datetime, end: dt.datetime) ->
     """The rotation's shifts that overlap [start, end), in UTC, each with its owner in turn."""
     if not rotation.people or not rotation.days or rotation.shift_hours <= 0:
         return []
-    handover = _clock(rotation.handover)
+    handover = clock(rotation.handover)
     # A shift that began up to shift_hours before `start` may still run; a day of margin for the clock.
     first = max(
         rotation.start_date, start.astimezone(AMSTERDAM).date() - dt.timedelta(days=rotation.shift_hours // 24 + 2)
@@ -155,7 +155,7 @@ def office_intervals(windows, start: dt.datetime, end: dt.datetime) -> list[tupl
         if not is_holiday(day):
             for w in windows:
                 if day.isoweekday() in w["days"]:
-                    a = to_utc(dt.datetime.combine(day, _clock(w["from"])))
+                    a = to_utc(dt.datetime.combine(day, clock(w["from"])))
                     b = to_utc(
                         dt.datetime.combine(day, dt.time())
                         + dt.timedelta(hours=int(w["to"][:2]), minutes=int(w["to"][3:]))
@@ -185,3 +185,53 @@ def after_hours_gaps(segments, office) -> list[Segment]:
             else:
                 gaps.append(Segment(lo, hi, None, None))
     return gaps
+
+
+# --- the week view -------------------------------------------------------------------------------
+
+
+class Entry(NamedTuple):
+    """One line of a day in the week view: local start and end (clipped to the day), who, and why."""
+
+    start: dt.datetime
+    end: dt.datetime
+    user_id: int | None
+    kind: str  # a Segment's source, "gap" (nobody, after hours) or "office" (nobody, office hours)
+
+
+def days_view(segments, gaps, first_day: dt.date, days: int = 14) -> list[tuple[dt.date, list[Entry]]]:
+    """The schedule as a list per local day: each segment cut at local midnights, the nobody-on-duty
+    parts split into gaps (after hours) and office hours. Times stay UTC-aware; a day over a
+    daylight-saving change is 23 or 25 hours long."""
+    entries: list[Entry] = []
+    for seg in segments:
+        if seg.user_id is not None:
+            entries.append(Entry(seg.start, seg.end, seg.user_id, seg.source))
+            continue
+        pieces = [(seg.start, seg.end, "office")]
+        for gap in gaps:
+            cut = []
+            for lo, hi, kind in pieces:
+                if kind == "office" and gap.start < hi and lo < gap.end:
+                    a, b = max(lo, gap.start), min(hi, gap.end)
+                    cut += [p for p in ((lo, a, "office"), (a, b, "gap"), (b, hi, "office")) if p[0] < p[1]]
+                else:
+                    cut.append((lo, hi, kind))
+            pieces = cut
+        entries += [Entry(lo, hi, None, kind) for lo, hi, kind in pieces]
+    out = []
+    for n in range(days):
+        day = first_day + dt.timedelta(days=n)
+        lo = to_utc(dt.datetime.combine(day, dt.time()))
+        hi = to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+        out.append(
+            (
+                day,
+                [
+                    e._replace(start=max(e.start, lo), end=min(e.end, hi))
+                    for e in entries
+                    if e.start < hi and lo < e.end
+                ],
+            )
+        )
+    return out

@@ -19,11 +19,11 @@ from extensions import db
 from notify import service as notify
 from piket.rotas import schedule
 from piket.rotas.models import LEVELS, CalendarFeed, RegionHours, Rota, RotaOverride, RotaRotation, RotaShift
-from timeutil import AMSTERDAM
+from timeutil import AMSTERDAM, format_local
 from transactions import atomic, locked
 
 LEVEL_LABELS = {"primary": "primair", "backup": "achtervang", "national": "nationaal"}
-SOURCE_LABELS = {"override": "vervanging", "shift": "dienst", "rotation": "rotatie", None: "—"}
+SOURCE_LABELS = {"override": "vervanging", "shift": "rooster", "rotation": "rotatie", None: "—"}
 # Whoever is on duty must be able to accept and place: CoMensha's national piket staff hold a
 # coordinator account for it (the comensha role itself only reads the national view).
 DUTY_ROLES = dict.fromkeys(LEVELS, COORDINATING)
@@ -152,10 +152,18 @@ def _date(value, field, required=True) -> dt.date | None:
         return None
     if isinstance(value, dt.date):
         return value
+    if not isinstance(value, str):
+        raise ValidationError("schrijf een datum als tekst, JJJJ-MM-DD", field=field)
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationError("onleesbare datum; schrijf JJJJ-MM-DD", field=field) from None
+
+
+def overlaps(a_start, a_end, b_start, b_end) -> bool:
+    """Whether two stretches [start, end) overlap; shifts that only touch (one ends as the next begins)
+    do not. The one definition for the import and for shifts entered or changed by hand."""
+    return a_start < b_end and b_start < a_end
 
 
 def _find_user(value, field) -> User:
@@ -192,9 +200,25 @@ def _duty_person(value, level, field) -> User:
     return user
 
 
+def may_plan(actor, rota) -> bool:
+    """Who may change a rota's shifts and any of its swaps: admins and the rota's owner (the one rule;
+    pages and the API ask here). Rotations are the admins' (may_rotate); anyone may hand over their own duty."""
+    return actor is None or actor.role == Role.ADMIN or actor.id == rota.owner_id
+
+
+def may_rotate(actor) -> bool:
+    """Who may add, change and end a rota's rotations: admins."""
+    return actor is None or actor.role == Role.ADMIN
+
+
 def _may_plan(actor, rota):
-    if actor is not None and actor.role != Role.ADMIN and actor.id != rota.owner_id:
+    if not may_plan(actor, rota):
         raise Forbidden("Alleen de eigenaar van dit rooster of een beheerder mag het rooster wijzigen.")
+
+
+def _may_rotate(actor):
+    if not may_rotate(actor):
+        raise Forbidden("Alleen een beheerder stelt een rotatie in.")
 
 
 # --- rotas and rotations ---------------------------------------------------------------------------
@@ -240,58 +264,78 @@ def create_rota(now, data, actor) -> Rota:
     return rota
 
 
+def _rotation_fields(data, rota, current=None) -> dict:
+    """A rotation's fields from data, checked; a field left out keeps `current`'s value (a PATCH)."""
+    current = current or {}
+
+    def given(key):
+        return key in data or key not in current
+
+    start_date = _date(data.get("start_date"), "start_date") if given("start_date") else current["start_date"]
+    until_date = (
+        _date(data.get("until_date"), "until_date", required=False) if given("until_date") else current["until_date"]
+    )
+    if until_date is not None and until_date < start_date:
+        raise ValidationError("moet op of na de startdatum liggen", field="until_date")
+    handover = (
+        v.text(data, "handover", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d")
+        if given("handover")
+        else current["handover"]
+    )
+    shift_hours = (
+        v.integer(data, "shift_hours", minimum=1, maximum=14 * 24) if given("shift_hours") else current["shift_hours"]
+    )
+    days = data.get("days") if given("days") else current["days"]
+    if isinstance(days, (list, tuple)) and all(re.fullmatch(r"[1-7]", str(d)) for d in days):
+        days = [int(d) for d in days]  # anything else is refused below, not silently dropped
+    if (
+        not isinstance(days, list)
+        or not days
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
+    ):
+        raise ValidationError("kies minstens één dag (1 = maandag ... 7 = zondag)", field="days")
+    if given("people"):
+        people = data.get("people")
+        if isinstance(people, str):
+            people = [p for p in re.split(r"[\s,;]+", people) if p]
+        if not isinstance(people, (list, tuple)) or not people:
+            raise ValidationError("noem minstens één persoon", field="people")
+        people_ids = [_duty_person(p, rota.level, f"people[{i}]").id for i, p in enumerate(people)]
+    else:
+        people_ids = current["people"]
+    return {
+        "start_date": start_date,
+        "handover": handover,
+        "shift_hours": shift_hours,
+        "days": sorted(set(days)),
+        "people": list(people_ids),
+        "until_date": until_date,
+    }
+
+
+def _rotation_json(rotation) -> dict:
+    return {
+        "rotation_id": rotation.id,
+        "start_date": rotation.start_date.isoformat(),
+        "handover": rotation.handover,
+        "shift_hours": rotation.shift_hours,
+        "days": list(rotation.days or ()),
+        "people": list(rotation.people or ()),
+        "until_date": rotation.until_date.isoformat() if rotation.until_date else None,
+    }
+
+
 def add_rotation(now, rota_id, data, actor) -> RotaRotation:
     """A recurring rule. data: start_date, handover "HH:MM", shift_hours, days [1..7],
     people [e-mail or id, in turn], until_date (optional)."""
     rota = get_rota(rota_id)
-    if actor is not None and actor.role != Role.ADMIN:
-        raise Forbidden("Alleen een beheerder stelt een rotatie in.")
-    start_date = _date(data.get("start_date"), "start_date")
-    until_date = _date(data.get("until_date"), "until_date", required=False)
-    if until_date is not None and until_date < start_date:
-        raise ValidationError("moet op of na de startdatum liggen", field="until_date")
-    handover = v.text(data, "handover", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d")
-    shift_hours = v.integer(data, "shift_hours", minimum=1, maximum=14 * 24)
-    days = data.get("days")
-    if isinstance(days, (list, tuple)) and all(re.fullmatch(r"[1-7]", str(d)) for d in days):
-        days = [int(d) for d in days]  # anything else is refused below, not silently dropped
-    if not isinstance(days, list) or not days or not all(isinstance(d, int) and 1 <= d <= 7 for d in days):
-        raise ValidationError("kies minstens één dag (1 = maandag ... 7 = zondag)", field="days")
-    people = data.get("people")
-    if isinstance(people, str):
-        people = [p for p in re.split(r"[\s,;]+", people) if p]
-    if not isinstance(people, (list, tuple)) or not people:
-        raise ValidationError("noem minstens één persoon", field="people")
-    people_ids = [_duty_person(p, rota.level, f"people[{i}]").id for i, p in enumerate(people)]
+    _may_rotate(actor)
+    fields = _rotation_fields(data, rota)
     with atomic():
-        rotation = RotaRotation(
-            rota_id=rota.id,
-            start_date=start_date,
-            handover=handover,
-            shift_hours=shift_hours,
-            days=sorted(set(days)),
-            people=people_ids,
-            until_date=until_date,
-            created_at=now,
-        )
+        rotation = RotaRotation(rota_id=rota.id, created_at=now, **fields)
         db.session.add(rotation)
         db.session.flush()
-        audit.record(
-            now,
-            "rota.rotation_add",
-            "rota",
-            rota.id,
-            actor=actor,
-            after={
-                "rotation_id": rotation.id,
-                "start_date": start_date.isoformat(),
-                "handover": handover,
-                "shift_hours": shift_hours,
-                "days": rotation.days,
-                "people": people_ids,
-                "until_date": until_date.isoformat() if until_date else None,
-            },
-        )
+        audit.record(now, "rota.rotation_add", "rota", rota.id, actor=actor, after=_rotation_json(rotation))
     return rotation
 
 
@@ -364,6 +408,363 @@ def add_override(now, rota_id, data, actor) -> RotaOverride:
             },
         )
     return override
+
+
+# --- changing what is planned: from now on; the past stays as it was ---------------------------------------
+
+
+def get_shift(rota, shift_id) -> RotaShift:
+    row = db.session.get(RotaShift, shift_id)
+    if row is None or row.rota_id != rota.id:
+        raise NotFound("Deze dienst bestaat niet (meer).", field="shift_id")
+    return row
+
+
+def get_rotation(rota, rotation_id) -> RotaRotation:
+    row = db.session.get(RotaRotation, rotation_id)
+    if row is None or row.rota_id != rota.id:
+        raise NotFound("Deze rotatie bestaat niet (meer).", field="rotation_id")
+    return row
+
+
+def get_override(rota, override_id) -> RotaOverride:
+    row = db.session.get(RotaOverride, override_id)
+    if row is None or row.rota_id != rota.id:
+        raise NotFound("Deze vervanging bestaat niet (meer).", field="override_id")
+    return row
+
+
+def shifts_of(rota, since=None) -> list[RotaShift]:
+    """The rota's explicit shifts that end after `since` (all when None), in order."""
+    query = select(RotaShift).where(RotaShift.rota_id == rota.id)
+    if since is not None:
+        query = query.where(RotaShift.end > since)
+    return db.session.scalars(query.order_by(RotaShift.start, RotaShift.id)).all()
+
+
+def rotations_of(rota) -> list[RotaRotation]:
+    return db.session.scalars(
+        select(RotaRotation).where(RotaRotation.rota_id == rota.id).order_by(RotaRotation.start_date, RotaRotation.id)
+    ).all()
+
+
+def overrides_of(rota, since=None) -> list[RotaOverride]:
+    query = select(RotaOverride).where(RotaOverride.rota_id == rota.id)
+    if since is not None:
+        query = query.where(RotaOverride.end > since)
+    return db.session.scalars(query.order_by(RotaOverride.start, RotaOverride.id)).all()
+
+
+def _stretch(now, data, current=None, max_days=None) -> tuple[dt.datetime, dt.datetime]:
+    """start and end from data (local times, as the import reads them: a time that does not exist or
+    occurs twice on the clock is refused), a field left out keeping `current`'s. Something already
+    started keeps its start and may only be shortened, to end at or after now; nothing new lies in the past."""
+    start = v.local_time(data.get("start"), "start") if current is None or "start" in data else current.start
+    end = v.local_time(data.get("end"), "end") if current is None or "end" in data else current.end
+    if current is not None and current.start <= now:
+        if current.end <= now:
+            raise ValidationError("ligt in het verleden en blijft zoals het was", field="end")
+        if start != current.start:
+            raise ValidationError("is al begonnen; alleen het einde kan nog eerder", field="start")
+        if end > current.end:
+            raise ValidationError("wat al begonnen is kan alleen korter; voeg daarna iets nieuws toe", field="end")
+        if end < now:
+            raise ValidationError("kan niet vóór nu eindigen", field="end")
+    elif start < now and (current is None or start != current.start):
+        raise ValidationError("ligt in het verleden", field="start")
+    if end <= start:
+        raise ValidationError("moet na het begin liggen", field="end")
+    if max_days is not None and end - start > dt.timedelta(days=max_days):
+        raise ValidationError(f"een vervanging duurt hoogstens {max_days} dagen", field="end")
+    return start, end
+
+
+def _refuse_overlap(rota, start, end, except_id=None):
+    """The same test as the import: a shift may not overlap another explicit shift of this rota."""
+    for other in db.session.scalars(
+        select(RotaShift).where(RotaShift.rota_id == rota.id, RotaShift.start < end, RotaShift.end > start)
+    ):
+        if other.id != except_id and overlaps(start, end, other.start, other.end):
+            who = db.session.get(User, other.user_id)
+            raise ValidationError(
+                f"overlapt met de dienst van {who.name or who.email} van {format_local(other.start)} "
+                f"tot {format_local(other.end)}",
+                field="start",
+            )
+
+
+def add_shift(now, rota_id, data, actor) -> RotaShift:
+    """A shift entered by hand: data user (e-mail or id), start, end (local "YYYY-MM-DD HH:MM")."""
+    rota = get_rota(rota_id)
+    _may_plan(actor, rota)
+    start, end = _stretch(now, data)
+    person = _duty_person(data.get("user"), rota.level, "user")
+    with atomic():
+        locked(Rota, rota.id)  # two edits of the same night are checked one after the other
+        _refuse_overlap(rota, start, end)
+        row = RotaShift(rota_id=rota.id, user_id=person.id, start=start, end=end, source="manual", created_at=now)
+        db.session.add(row)
+        db.session.flush()
+        audit.record(now, "rota.shift_add", "rota", rota.id, actor=actor, after=_shift_json(row))
+    return row
+
+
+def update_shift(now, rota_id, shift_id, data, actor) -> RotaShift:
+    """Change a shift from now on: one not yet begun entirely; one running only to end earlier (not before now)."""
+    rota = get_rota(rota_id)
+    _may_plan(actor, rota)
+    row = get_shift(rota, shift_id)
+    start, end = _stretch(now, data, row)
+    person = (
+        _duty_person(data.get("user"), rota.level, "user")
+        if "user" in data and str(data.get("user")) != str(row.user_id)
+        else None
+    )
+    if person is not None and row.start <= now:
+        raise ValidationError("deze dienst is al begonnen; draag de rest over met een vervanging", field="user")
+    with atomic():
+        locked(Rota, rota.id)
+        _refuse_overlap(rota, start, end, except_id=row.id)
+        before = _shift_json(row)
+        row.start, row.end = start, end
+        if person is not None:
+            row.user_id = person.id
+        db.session.flush()
+        audit.record(now, "rota.shift_edit", "rota", rota.id, actor=actor, before=before, after=_shift_json(row))
+    return row
+
+
+def delete_shift(now, rota_id, shift_id, actor) -> RotaShift | None:
+    """Remove a shift not yet begun; a running one ends now (what happened stays). Returns the shift
+    when it was ended, None when it is gone."""
+    rota = get_rota(rota_id)
+    _may_plan(actor, rota)
+    row = get_shift(rota, shift_id)
+    if row.end <= now:
+        raise ValidationError("deze dienst ligt in het verleden en blijft zoals hij was", field="shift_id")
+    with atomic():
+        locked(Rota, rota.id)
+        before = _shift_json(row)
+        if row.start <= now:
+            row.end = now
+            db.session.flush()
+            audit.record(now, "rota.shift_end", "rota", rota.id, actor=actor, before=before, after=_shift_json(row))
+            return row
+        db.session.delete(row)
+        audit.record(now, "rota.shift_delete", "rota", rota.id, actor=actor, before=before)
+    return None
+
+
+def _first_start(rotation_fields) -> dt.datetime:
+    return schedule.to_utc(
+        dt.datetime.combine(rotation_fields["start_date"], schedule.clock(rotation_fields["handover"]))
+    )
+
+
+def _last_started_day(row, now) -> dt.date:
+    """The last day on which a started rotation's shift (may have) begun by now: today when its
+    hand-over time has passed, else yesterday; a running shift keeps its day."""
+    today = now.astimezone(AMSTERDAM).date()
+    day = (
+        today
+        if schedule.to_utc(dt.datetime.combine(today, schedule.clock(row.handover))) <= now
+        else today - dt.timedelta(days=1)
+    )
+    return max(day, row.start_date)
+
+
+def _next_start_day(handover, now) -> dt.date:
+    today = now.astimezone(AMSTERDAM).date()
+    return (
+        today
+        if schedule.to_utc(dt.datetime.combine(today, schedule.clock(handover))) >= now
+        else today + dt.timedelta(days=1)
+    )
+
+
+ROTATION_STATES = {"planned": "gepland", "running": "loopt", "ended": "afgelopen"}
+
+
+def rotation_state(row, now) -> str:
+    """planned (no shift begun yet), running, or ended (no new shift begins: it stays as it was)."""
+    if _first_start({"start_date": row.start_date, "handover": row.handover}) > now:
+        return "planned"
+    if row.until_date is not None and row.until_date <= _last_started_day(row, now):
+        return "ended"
+    return "running"
+
+
+def update_rotation(now, rota_id, rotation_id, data, actor) -> RotaRotation:
+    """Change a rotation from now on. One not yet begun is changed. One that has begun is not
+    rewritten: changing only its until_date ends it there (not before its last shift begun by now);
+    any other change ends it and a new rotation with the changes takes over from start_date (by
+    default the next hand-over), so the duties already done stay as they were. Returns the rotation
+    now in effect."""
+    rota = get_rota(rota_id)
+    _may_rotate(actor)
+    row = get_rotation(rota, rotation_id)
+    current = {k: getattr(row, k) for k in ("start_date", "handover", "shift_hours", "days", "people", "until_date")}
+    if _first_start(current) > now:  # not begun: changed as it stands, but not into the past
+        fields = _rotation_fields(data, rota, current)
+        if _first_start(fields) < now:
+            raise ValidationError("ligt in het verleden", field="start_date")
+        with atomic():
+            locked(Rota, rota.id)
+            before = _rotation_json(row)
+            for key, value in fields.items():
+                setattr(row, key, value)
+            db.session.flush()
+            audit.record(
+                now, "rota.rotation_edit", "rota", rota.id, actor=actor, before=before, after=_rotation_json(row)
+            )
+        return row
+    last_started = _last_started_day(row, now)
+    if row.until_date is not None and row.until_date < last_started:
+        raise ValidationError("deze rotatie is voorbij en blijft zoals ze was", field="rotation_id")
+    fields = _rotation_fields({**data, "start_date": current["start_date"]}, rota, current)
+    if all(fields[k] == current[k] for k in ("handover", "shift_hours", "days", "people")) and (
+        not data.get("start_date") or _date(data.get("start_date"), "start_date") == current["start_date"]
+    ):
+        if fields["until_date"] is not None and fields["until_date"] < last_started:
+            raise ValidationError(
+                f"de rotatie loopt al; laat haar op of na {last_started.strftime('%d-%m-%Y')} eindigen",
+                field="until_date",
+            )
+        with atomic():
+            locked(Rota, rota.id)
+            before = _rotation_json(row)
+            row.until_date = fields["until_date"]
+            db.session.flush()
+            audit.record(
+                now, "rota.rotation_edit", "rota", rota.id, actor=actor, before=before, after=_rotation_json(row)
+            )
+        return row
+    given = _date(data.get("start_date"), "start_date", required=False)
+    fields["start_date"] = (
+        given if given is not None and given != current["start_date"] else _next_start_day(fields["handover"], now)
+    )
+    if _first_start(fields) < now:
+        raise ValidationError(
+            "de rotatie loopt al; de wijziging gaat in bij een volgende overdracht, niet in het verleden",
+            field="start_date",
+        )
+    if fields["until_date"] is not None and fields["until_date"] < fields["start_date"]:
+        raise ValidationError("moet op of na de startdatum liggen", field="until_date")
+    with atomic():
+        locked(Rota, rota.id)
+        before = _rotation_json(row)
+        # The old rule keeps every shift begun by now, and stops before the new one takes over.
+        last_kept = fields["start_date"] - dt.timedelta(days=1)
+        if schedule.to_utc(dt.datetime.combine(fields["start_date"], schedule.clock(row.handover))) <= now:
+            last_kept = fields["start_date"]
+        row.until_date = max(min(row.until_date or last_kept, last_kept), last_started)
+        new = RotaRotation(rota_id=rota.id, created_at=now, **fields)
+        db.session.add(new)
+        db.session.flush()
+        audit.record(
+            now,
+            "rota.rotation_edit",
+            "rota",
+            rota.id,
+            actor=actor,
+            before=before,
+            after={"ended": _rotation_json(row), "new": _rotation_json(new)},
+        )
+    return new
+
+
+def delete_rotation(now, rota_id, rotation_id, actor) -> RotaRotation | None:
+    """Remove a rotation not yet begun; one that has begun ends after its last shift begun by now
+    (a running shift runs out). Returns the rotation when it was ended, None when it is gone."""
+    rota = get_rota(rota_id)
+    _may_rotate(actor)
+    row = get_rotation(rota, rotation_id)
+    current = {"start_date": row.start_date, "handover": row.handover}
+    with atomic():
+        locked(Rota, rota.id)
+        before = _rotation_json(row)
+        if _first_start(current) > now:
+            db.session.delete(row)
+            audit.record(now, "rota.rotation_delete", "rota", rota.id, actor=actor, before=before)
+            return None
+        last_started = _last_started_day(row, now)
+        if row.until_date is not None and row.until_date <= last_started:
+            raise ValidationError("deze rotatie is al afgelopen en blijft zoals hij was", field="rotation_id")
+        row.until_date = last_started
+        db.session.flush()
+        audit.record(now, "rota.rotation_end", "rota", rota.id, actor=actor, before=before, after=_rotation_json(row))
+    return row
+
+
+def _override_json(row) -> dict:
+    return {
+        "override_id": row.id,
+        "user_id": row.user_id,
+        "start": row.start.isoformat(),
+        "end": row.end.isoformat(),
+        "reason": row.reason,
+    }
+
+
+def may_change_override(actor, rota, row) -> bool:
+    """The owner and admins change any swap; whoever entered it may shorten or remove it."""
+    return may_plan(actor, rota) or actor.id == row.created_by_id
+
+
+def _may_change_override(actor, rota, row, start=None, end=None):
+    if may_plan(actor, rota):
+        return
+    if actor.id == row.created_by_id and (start is None or (row.start <= start and end <= row.end)):
+        return
+    raise Forbidden("Alleen wie deze vervanging invoerde (om haar in te korten), de eigenaar of een beheerder.")
+
+
+def update_override(now, rota_id, override_id, data, actor) -> RotaOverride:
+    """Change a swap from now on (the same checks as a new one); a past swap stays as it was."""
+    rota = get_rota(rota_id)
+    row = get_override(rota, override_id)
+    _may_change_override(actor, rota, row)
+    start, end = _stretch(now, data, row, max_days=MAX_OVERRIDE_DAYS)
+    _may_change_override(actor, rota, row, start, end)
+    person = (
+        _duty_person(data.get("user"), rota.level, "user")
+        if "user" in data and str(data.get("user")) != str(row.user_id)
+        else None
+    )
+    if person is not None and row.start <= now:
+        raise ValidationError("deze vervanging is al begonnen; voeg een nieuwe toe voor de rest", field="user")
+    reason = v.text(data, "reason", max_length=200, default="") if "reason" in data else row.reason
+    with atomic():
+        locked(Rota, rota.id)
+        before = _override_json(row)
+        row.start, row.end, row.reason = start, end, reason
+        if person is not None:
+            row.user_id = person.id
+        db.session.flush()
+        audit.record(now, "rota.override_edit", "rota", rota.id, actor=actor, before=before, after=_override_json(row))
+    return row
+
+
+def delete_override(now, rota_id, override_id, actor) -> RotaOverride | None:
+    """Remove a swap not yet begun; a running one ends now; a past one stays."""
+    rota = get_rota(rota_id)
+    row = get_override(rota, override_id)
+    _may_change_override(actor, rota, row)
+    if row.end <= now:
+        raise ValidationError("deze vervanging ligt in het verleden en blijft zoals ze was", field="override_id")
+    with atomic():
+        locked(Rota, rota.id)
+        before = _override_json(row)
+        if row.start <= now:
+            row.end = now
+            db.session.flush()
+            audit.record(
+                now, "rota.override_end", "rota", rota.id, actor=actor, before=before, after=_override_json(row)
+            )
+            return row
+        db.session.delete(row)
+        audit.record(now, "rota.override_delete", "rota", rota.id, actor=actor, before=before)
+    return None
 
 
 # --- CSV import ---------------------------------------------------------------------------------------
@@ -449,7 +850,7 @@ def parse_csv(text, level="primary", only_rota=None) -> list[dict]:
     latest = {}
     for row in sorted(good, key=lambda r: (r["rota"].id, r["start"], r["line"])):
         before = latest.get(row["rota"].id)
-        if before is not None and row["start"] < before["end"]:
+        if before is not None and overlaps(row["start"], row["end"], before["start"], before["end"]):
             errors.append(f"regel {row['line']}: start: overlapt met regel {before['line']} van dit bestand")
         if before is None or row["end"] > before["end"]:
             latest[row["rota"].id] = row
@@ -488,7 +889,7 @@ def import_csv(now, text, level="primary", actor=None, only_rota=None, source=No
                 for s in existing
                 if s.source == "import"
                 and (s.user_id, s.start, s.end) not in wanted
-                and any(r["start"] < s.end and s.start < r["end"] for r in new)
+                and any(overlaps(r["start"], r["end"], s.start, s.end) for r in new)
             ]
             if replaced:
                 db.session.execute(delete(RotaShift).where(RotaShift.id.in_([s.id for s in replaced])))

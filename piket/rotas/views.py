@@ -11,9 +11,9 @@ from beds.models import Region
 from errors import Forbidden, PiketError, ValidationError
 from extensions import db
 from piket import readiness
-from piket.rotas import ical, service
+from piket.rotas import ical, schedule, service
 from piket.rotas.models import LEVELS
-from timeutil import utcnow
+from timeutil import local, utcnow
 from web import large_body
 
 bp = Blueprint("rotas", __name__, url_prefix="/piket")
@@ -40,7 +40,7 @@ def _rows(now):
 def _sms_blocked_shown(rota, people) -> set[int]:
     """Who of these people replied STOP, as far as the viewer may see it: the rota's owner and
     admins see everyone's (they must fix it before a night), anyone else only their own."""
-    may_plan = g.user.role == Role.ADMIN or g.user.id == rota.owner_id
+    may_plan = service.may_plan(g.user, rota)
     return service.sms_blocked([p for p in people if p is not None and (may_plan or p.id == g.user.id)])
 
 
@@ -77,34 +77,77 @@ def create_rota():
     return redirect(url_for("rotas.rota_page", rota_id=rota.id))
 
 
-def _rota_page(rota, errors=None, form=None, import_errors=None, status=200):
+WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+
+
+def _clock_text(moment, day) -> str:
+    """A moment as HH:MM on the given local day; the next midnight is 24:00."""
+    here = local(moment)
+    return "24:00" if here.date() > day else here.strftime("%H:%M")
+
+
+def _weeks(rota, now, segments, gaps):
+    """The next 14 days as ISO weeks of days, each day its lines (see schedule.days_view)."""
+    today, last = local(now).date(), local(now + dt.timedelta(days=DAYS)).date()
+    weeks: list[dict] = []
+    for day, entries in schedule.days_view(segments, gaps, today, (last - today).days + 1):
+        number = day.isocalendar().week
+        if not weeks or weeks[-1]["number"] != number:
+            weeks.append({"number": number, "days": []})
+        lines = [
+            {"from": _clock_text(e.start, day), "to": _clock_text(e.end, day), "user_id": e.user_id, "kind": e.kind}
+            for e in entries
+        ]
+        weeks[-1]["days"].append(
+            {"date": day, "label": f"{WEEKDAYS[day.isoweekday() - 1]} {day.strftime('%d-%m')}", "lines": lines}
+        )
+    return weeks
+
+
+def _rota_page(rota, errors=None, form=None, import_errors=None, status=200, open_form=None):
     now = utcnow()
     segments = service.plan(rota, now, now + dt.timedelta(days=DAYS))
     gaps = service.gaps(now, rota, DAYS)
-    people = service.users_by_id([s.user_id for s in segments] + [rota.owner_id])
-    may_plan = g.user.role == Role.ADMIN or g.user.id == rota.owner_id
+    shifts, overrides, rotations = (
+        service.shifts_of(rota, since=now),
+        service.overrides_of(rota, since=now),
+        service.rotations_of(rota),
+    )
+    ids = [s.user_id for s in segments] + [rota.owner_id]
+    ids += [s.user_id for s in shifts] + [o.user_id for o in overrides] + [p for r in rotations for p in r.people]
+    people = service.users_by_id(ids)
+    may_plan = service.may_plan(g.user, rota)
     on_duty = service.on_duty_in(rota, now)
     return render_template(
         "piket/rotas/rota.html",
         rota=rota,
         title=service.title(rota),
         now=now,
-        segments=segments,
+        weeks=_weeks(rota, now, segments, gaps),
+        nobody=[f for f in readiness.paging_findings(now) if f.region_id == rota.region_id],
+        today=local(now).date(),
         gaps=gaps,
         people=people,
-        is_gap=lambda seg: seg.user_id is None and any(gp.start < seg.end and seg.start < gp.end for gp in gaps),
+        shifts=shifts,
+        overrides=overrides,
+        rotations=[(r, service.rotation_state(r, now)) for r in rotations],
+        may_change_override=lambda o: service.may_change_override(g.user, rota, o),
+        weekdays=WEEKDAYS,
+        states=service.ROTATION_STATES,
         on_duty=on_duty,
         no_sms=_sms_blocked_shown(rota, [*people.values(), on_duty]),
-        sources=service.SOURCE_LABELS,
+        sources={**service.SOURCE_LABELS, "gap": "gat", "office": "kantoortijd"},
         labels=service.LEVEL_LABELS,
         eligible=service.eligible_people(rota),
         may_plan=may_plan,
+        may_rotate=service.may_rotate(g.user),
         my_feed=service.feed_of(user=g.user),
         rota_feed=service.feed_of(rota=rota) if may_plan else None,
         errors=errors or {},
         form=form or {},
         import_errors=import_errors or [],
         rotation_open=any(key.startswith("rotation-") for key in errors or {}),
+        shift_open=any(key.startswith("shift-") for key in errors or {}),
     ), status
 
 
@@ -182,6 +225,193 @@ def add_rotation(rota_id):
         return _rota_page(rota, {f"rotation-{field}": err.message}, request.form, status=err.status)
     flash("Rotatie toegevoegd.")
     return _back(rota.id)
+
+
+# --- shifts, rotations and swaps: add, change, remove (the service keeps the past as it was) ---------------
+
+KINDS = {
+    "shift": {"noun": "dienst", "label": "Dienst (rooster)"},
+    "rotation": {"noun": "rotatie", "label": "Rotatie"},
+    "override": {"noun": "vervanging", "label": "Vervanging"},
+}
+
+
+def _form_time(moment) -> str:
+    return local(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def _values(kind, row) -> dict:
+    """What the edit form shows for a row, as the form sends it back."""
+    if kind == "rotation":
+        users = service.users_by_id(row.people)
+        return {
+            "start_date": row.start_date.isoformat(),
+            "handover": row.handover,
+            "shift_hours": str(row.shift_hours),
+            "days": [str(d) for d in row.days],
+            "people": ", ".join(users[i].email if i in users else str(i) for i in row.people),
+            "until_date": row.until_date.isoformat() if row.until_date else "",
+        }
+    values = {"user": str(row.user_id), "start": _form_time(row.start), "end": _form_time(row.end)}
+    if kind == "override":
+        values["reason"] = row.reason or ""
+    return values
+
+
+def _changes(kind, row) -> dict:
+    """The form's fields that differ from what the row has: unchanged fields are not sent on (a
+    running shift keeps its start, an hour that occurs twice in autumn is not asked again)."""
+    before = _values(kind, row)
+    data = {}
+    for key, was in before.items():
+        now_value = request.form.getlist(key) if isinstance(was, list) else request.form.get(key, was)
+        if (sorted(now_value) if isinstance(was, list) else now_value) != (
+            sorted(was) if isinstance(was, list) else was
+        ):
+            data[key] = now_value
+    return data
+
+
+def _row(kind, rota, item_id):
+    finder = {"shift": service.get_shift, "rotation": service.get_rotation, "override": service.get_override}[kind]
+    row = finder(rota, item_id)
+    allowed = {
+        "shift": service.may_plan(g.user, rota),
+        "rotation": service.may_rotate(g.user),
+        "override": kind == "override" and service.may_change_override(g.user, rota, row),
+    }[kind]
+    if not allowed:
+        raise Forbidden("U mag dit onderdeel van het rooster niet wijzigen.")
+    return row
+
+
+def _edit_page(kind, rota, row, errors=None, form=None, status=200):
+    now = utcnow()
+    values = {**_values(kind, row), **(form or {})}
+    return render_template(
+        "piket/rotas/edit.html",
+        kind=kind,
+        kinds=KINDS,
+        rota=rota,
+        row=row,
+        values=values,
+        started=row.start <= now if kind != "rotation" else service.rotation_state(row, now) != "planned",
+        state=service.rotation_state(row, now) if kind == "rotation" else None,
+        states=service.ROTATION_STATES,
+        eligible=service.eligible_people(rota),
+        people=service.users_by_id([row.user_id] if kind != "rotation" else row.people),
+        weekdays=WEEKDAYS,
+        errors=errors or {},
+    ), status
+
+
+def _edit(kind, rota_id, item_id):
+    rota = service.get_rota(rota_id)
+    row = _row(kind, rota, item_id)
+    if request.method == "GET":
+        return _edit_page(kind, rota, row)
+    data = _changes(kind, row)
+    update = {"shift": service.update_shift, "rotation": service.update_rotation, "override": service.update_override}
+    try:
+        if data:
+            update[kind](utcnow(), rota.id, row.id, data, g.user)
+    except Forbidden:
+        raise
+    except PiketError as err:
+        db.session.rollback()
+        form = {key: request.form.getlist(key) if key == "days" else request.form.get(key) for key in request.form}
+        return _edit_page(kind, rota, row, {(err.field or "form").split("[")[0]: err.message}, form, err.status)
+    flash(f"{KINDS[kind]['label']} gewijzigd." if data else "Niets gewijzigd.")
+    return _back(rota.id)
+
+
+def _delete(kind, rota_id, item_id):
+    rota = service.get_rota(rota_id)
+    row = _row(kind, rota, item_id)
+    now = utcnow()
+    if request.method == "GET":
+        return render_template(
+            "piket/rotas/delete.html",
+            kind=kind,
+            kinds=KINDS,
+            rota=rota,
+            row=row,
+            now=now,
+            started=row.start <= now if kind != "rotation" else service.rotation_state(row, now) != "planned",
+            people=service.users_by_id([row.user_id] if kind != "rotation" else row.people),
+            weekdays=WEEKDAYS,
+            errors={},
+        )
+    delete = {"shift": service.delete_shift, "rotation": service.delete_rotation, "override": service.delete_override}
+    try:
+        ended = delete[kind](now, rota.id, row.id, g.user)
+    except Forbidden:
+        raise
+    except PiketError as err:
+        db.session.rollback()
+        flash(err.message)
+        return _back(rota.id)
+    flash(
+        f"{KINDS[kind]['label']} beëindigd; wat al gebeurd is blijft staan."
+        if ended
+        else f"{KINDS[kind]['label']} verwijderd."
+    )
+    return _back(rota.id)
+
+
+@bp.route("/roosters/<int:rota_id>/dienst", methods=["GET", "POST"])
+@require(*OVERSIGHT)
+def add_shift(rota_id):
+    rota = service.get_rota(rota_id)
+    if not service.may_plan(g.user, rota):
+        raise Forbidden("Alleen de eigenaar van dit rooster of een beheerder voegt diensten toe.")
+    if request.method == "GET":
+        return _back(rota.id)
+    try:
+        service.add_shift(utcnow(), rota.id, request.form, g.user)
+    except Forbidden:
+        raise
+    except PiketError as err:
+        db.session.rollback()
+        return _rota_page(rota, {f"shift-{err.field or 'form'}": err.message}, request.form, status=err.status)
+    flash("Dienst toegevoegd.")
+    return _back(rota.id)
+
+
+@bp.route("/roosters/<int:rota_id>/dienst/<int:shift_id>", methods=["GET", "POST"])
+@require(*OVERSIGHT)
+def edit_shift(rota_id, shift_id):
+    return _edit("shift", rota_id, shift_id)
+
+
+@bp.route("/roosters/<int:rota_id>/dienst/<int:shift_id>/verwijderen", methods=["GET", "POST"])
+@require(*OVERSIGHT)
+def delete_shift(rota_id, shift_id):
+    return _delete("shift", rota_id, shift_id)
+
+
+@bp.route("/roosters/<int:rota_id>/rotatie/<int:rotation_id>", methods=["GET", "POST"])
+@require(Role.ADMIN)
+def edit_rotation(rota_id, rotation_id):
+    return _edit("rotation", rota_id, rotation_id)
+
+
+@bp.route("/roosters/<int:rota_id>/rotatie/<int:rotation_id>/verwijderen", methods=["GET", "POST"])
+@require(Role.ADMIN)
+def delete_rotation(rota_id, rotation_id):
+    return _delete("rotation", rota_id, rotation_id)
+
+
+@bp.route("/roosters/<int:rota_id>/vervanging/<int:override_id>", methods=["GET", "POST"])
+@require(*OVERSIGHT)
+def edit_override(rota_id, override_id):
+    return _edit("override", rota_id, override_id)
+
+
+@bp.route("/roosters/<int:rota_id>/vervanging/<int:override_id>/verwijderen", methods=["GET", "POST"])
+@require(*OVERSIGHT)
+def delete_override(rota_id, override_id):
+    return _delete("override", rota_id, override_id)
 
 
 @bp.route("/roosters/<int:rota_id>/agenda", methods=["GET", "POST"])

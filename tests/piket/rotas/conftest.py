@@ -104,3 +104,15 @@ def rotation(app):
         return row
 
     return add
+
+
+def week_view(html) -> dict:
+    """The rota page's week view as {"YYYY-MM-DD": [line text, ...]}, tags stripped."""
+    import html as html_lib
+    import re
+
+    days = {}
+    for date, body in re.findall(r'<li class="day" data-date="([\d-]+)">(.*?)</ul>\s*</li>', html, re.S):
+        lines = re.findall(r'<li class="[^"]*"[^>]*>(.*?)</li>', body, re.S)
+        days[date] = [html_lib.unescape(" ".join(re.sub(r"<[^>]+>", "", line).split())) for line in lines]
+    return days

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from extensions import db
 from piket.rotas.models import Rota, RotaOverride, RotaRotation, RotaShift
 from tests.conftest import csrf_token
-from tests.piket.rotas.conftest import at
+from tests.piket.rotas.conftest import at, week_view
 
 
 def count(model):
@@ -52,12 +52,20 @@ def test_the_rota_page_shows_14_days_and_highlights_gaps(client, login, users, r
     shift(rota, people["b"], at(2026, 11, 23, 17), at(2026, 11, 24, 9))
     html = login(users["comensha"]).get(f"/piket/roosters/{rota.id}").get_data(as_text=True)
     assert 'id="on-duty">Nu van dienst: <strong>Anna</strong>' in html
-    rows = re.findall(r'<tr class="([^"]*)">\s*<td>([^<]*)</td><td>([^<]*)</td>\s*<td>([^<]*)</td>', html)
-    assert rows[0][1:] == ("22-11-2026 02:30", "23-11-2026 09:00", "Anna")
-    assert rows[1] == ("muted", "23-11-2026 09:00", "23-11-2026 17:00", "niemand (kantoortijd)")  # office hours: no gap
-    assert rows[2][1:] == ("23-11-2026 17:00", "24-11-2026 09:00", "Bram")
-    assert rows[3][0] == "alarm gap" and rows[3][1] == "24-11-2026 09:00" and rows[3][3] == "niemand (gat)"
-    assert rows[-1][2] == "06-12-2026 02:30"  # 14 days
+    days = week_view(html)
+    assert days["2026-11-22"] == ["02:30–24:00 Anna (rooster)"]
+    assert days["2026-11-23"] == [
+        "00:00–09:00 Anna (rooster)",
+        "Kantoortijd, niemand ingeroosterd: 09:00–17:00",  # office hours: no gap
+        "17:00–24:00 Bram (rooster)",
+    ]
+    assert days["2026-11-24"] == [
+        "00:00–09:00 Bram (rooster)",
+        "Kantoortijd, niemand ingeroosterd: 09:00–17:00",
+        "Gat: niemand van 17:00 tot 24:00",  # in words, not only in red
+    ]
+    assert list(days)[-1] == "2026-12-06" and days["2026-12-06"] == ["Gat: niemand van 00:00 tot 02:30"]  # 14 days
+    assert len(re.findall(r'<li class="line gap" data-kind="gap">', html)) >= 10
     assert 'class="alarm" role="alert"' in html and "24-11-2026 17:00" in html
     assert "Diensten importeren" not in html  # CoMensha does not own this rota
 
@@ -185,7 +193,11 @@ def test_admin_adds_a_rotation(client, login, users, rota, people):
     assert ok.status_code == 302 and count(RotaRotation) == 1
     html = client.get(url).get_data(as_text=True)
     assert "Nu van dienst: <strong>Anna</strong>" in html  # the first shift: Saturday 21st 09:00 to Sunday 09:00
-    assert re.search(r"<td>22-11-2026 09:00</td><td>23-11-2026 09:00</td>\s*<td>Bram</td>", html)
+    assert week_view(html)["2026-11-23"][0] == "00:00–09:00 Bram (rotatie)"
+    listed = re.search(
+        r'<li class="card rotation" id="rotation-\d+" data-state="running">(.*?)</li>', html, re.S
+    ).group(1)
+    assert "Op volgorde: Anna, Bram" in listed and "ma, di, wo, do, vr, za, zo" in listed
 
 
 def test_an_on_duty_person_who_texted_stop_is_flagged_to_the_owner_and_admins(
