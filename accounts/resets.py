@@ -19,6 +19,7 @@ from accounts.models import PasswordReset, User
 from audit import service as audit
 from errors import NotFound, ValidationError
 from extensions import db
+from validation import is_storable
 
 MAX_TOKEN = 100  # ours are 43 characters
 MAX_PASSWORD = 200  # a longer one is no password but a load on the hash
@@ -50,7 +51,7 @@ def issue(now, user, actor) -> tuple[str, PasswordReset]:
 
 def find(now, token) -> PasswordReset | None:
     """The live reset for this token, or None (unknown, used, expired, account deactivated). Reads only."""
-    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN:
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN or not is_storable(token):
         return None
     row = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == _hash(token)))
     if row is None or row.used_at is not None or now >= row.expires_at:
