@@ -7,6 +7,7 @@ the app has, and that responses match their schemas.
 from flask import Blueprint, jsonify
 
 import vocabulary
+from accounts.roles import EVERYONE
 from validation import AGE, CHILDREN, MAX_INTEGER, NL_LAT, NL_LON, PHONE, Range
 
 bp = Blueprint("openapi", __name__)
@@ -35,6 +36,7 @@ WRITE_ERRORS = {
 _ID_SCHEMA = {"type": "integer", "minimum": 1, "maximum": MAX_INTEGER}
 _path_id = lambda name: [{"name": name, "in": "path", "required": True, "schema": _ID_SCHEMA}]  # noqa: E731
 ID, RID, HID, CID = _path_id("shelter_id"), _path_id("request_id"), _path_id("hold_id"), _path_id("case_id")
+UID = _path_id("user_id")
 ENUM = lambda table: {"type": "string", "enum": list(table)}  # noqa: E731
 
 
@@ -404,6 +406,59 @@ SCHEMAS = {
             "route": {"type": ["string", "null"], "description": "why: the route that read or changed the record"},
             "before": {},
             "after": {},
+        },
+    },
+    "User": {
+        "type": "object",
+        "required": [
+            "id",
+            "email",
+            "name",
+            "role",
+            "is_lead",
+            "active",
+            "phone",
+            "phone_verified",
+            "regions",
+            "shelters",
+        ],
+        "properties": {
+            "id": {"type": "integer"},
+            "email": {"type": "string"},
+            "name": {"type": "string"},
+            "role": ENUM(EVERYONE),
+            "is_lead": {"type": "boolean", "description": "a coordinator who manages the accounts of their regions"},
+            "active": {"type": "boolean"},
+            "phone": {"type": ["string", "null"]},
+            "phone_verified": {"type": "boolean"},
+            "regions": {"type": "array", "items": {"type": "string"}, "description": "region codes"},
+            "shelters": {"type": "array", "items": {"type": "integer"}, "description": "shelter ids"},
+            "mfa_enrolled": {"type": "boolean"},
+            "created_at": NULLABLE_TIME,
+            "sessions_ended": {"type": "integer", "description": "on deactivation: how many open sessions ended"},
+        },
+    },
+    "UserInput": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "No password: a new account gets a one-time link to set its own. A region's coordinator "
+        "lead may give only the roles police, shelter_staff and coordinator, bound to their own regions.",
+        "properties": {
+            "email": {"type": "string", "maxLength": 254, "description": "required on create; never changes"},
+            "name": {"type": "string", "maxLength": 120},
+            "role": ENUM(EVERYONE),
+            "regions": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "region codes (coordinator: one at least)",
+            },
+            "shelters": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "shelter ids (shelter_staff: one at least)",
+            },
+            "phone": {"type": ["string", "null"]},
+            "is_lead": {"type": "boolean", "description": "admins only; coordinators only"},
         },
     },
 }
@@ -1110,6 +1165,101 @@ PATHS = {
         }
     },
     **ROTA_PATHS,
+    "/api/v1/users": {
+        "get": {
+            "summary": "The accounts the caller manages (admins: all; a region's coordinator lead: those of their regions)",
+            "parameters": [
+                _query("role", ENUM(EVERYONE), "only this role"),
+                _query("region", {"type": "string"}, "only accounts bound to this region (a code)"),
+            ],
+            "responses": {
+                "200": _ok({"type": "object", "properties": {"users": {"type": "array", "items": _ref("User")}}}),
+                **ERRORS,
+                "422": _error("bad query"),
+            },
+        },
+        "post": {
+            "summary": "Create an account; the answer holds a one-time link to set its password (shown once)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("UserInput")}}},
+            "responses": {
+                "201": _ok(
+                    {
+                        "type": "object",
+                        "required": ["user", "password_link"],
+                        "properties": {"user": _ref("User"), "password_link": {"type": "string"}},
+                    },
+                    "created",
+                ),
+                **WRITE_ERRORS,
+            },
+        },
+    },
+    "/api/v1/users/{user_id}": {
+        "get": {
+            "summary": "One account the caller manages",
+            "parameters": UID,
+            "responses": {"200": _ok(_ref("User")), **ERRORS, "404": _error("no such user")},
+        },
+        "patch": {
+            "summary": "Change name, role, regions, shelters, phone, is_lead (only the fields given); a new role ends "
+            "the account's sessions",
+            "parameters": UID,
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("UserInput")}}},
+            "responses": {"200": _ok(_ref("User")), **WRITE_ERRORS, "404": _error("no such user")},
+        },
+    },
+    "/api/v1/users/{user_id}/deactivate": {
+        "post": {
+            "summary": "Deactivate: no login, pages or answers; every open session ends now",
+            "parameters": UID,
+            "responses": {"200": _ok(_ref("User")), **WRITE_ERRORS, "404": _error("no such user")},
+        }
+    },
+    "/api/v1/users/{user_id}/reactivate": {
+        "post": {
+            "summary": "Reactivate a deactivated account",
+            "parameters": UID,
+            "responses": {"200": _ok(_ref("User")), **WRITE_ERRORS, "404": _error("no such user")},
+        }
+    },
+    "/api/v1/users/{user_id}/password-reset": {
+        "post": {
+            "summary": "A one-time link to set a new password (PASSWORD_RESET_HOURS, used once, ends the account's "
+            "sessions when used): texted to the verified phone (the SMS holds only the link) or returned once",
+            "parameters": UID,
+            "requestBody": {
+                "required": False,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "via": {
+                                    "type": "string",
+                                    "enum": ["show", "sms"],
+                                    "description": "default: sms when the phone is verified, else show",
+                                }
+                            },
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "required": ["via", "link"],
+                        "properties": {
+                            "via": {"type": "string", "enum": ["show", "sms"]},
+                            "link": {"type": ["string", "null"], "description": "only when shown"},
+                        },
+                    }
+                ),
+                **WRITE_ERRORS,
+                "404": _error("no such user"),
+            },
+        }
+    },
 }
 
 

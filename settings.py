@@ -94,6 +94,8 @@ def load(env=None) -> dict:
         "MFA_ISSUER": env.get("MFA_ISSUER", "Piket"),
         # An API token is refused this many days after it was issued.
         "API_TOKEN_DAYS": _int(env, "API_TOKEN_DAYS", 90),
+        # A one-time link to set a password (accounts/resets.py) holds this many hours, and only once.
+        "PASSWORD_RESET_HOURS": _int(env, "PASSWORD_RESET_HOURS", 24),
         # Proxies in front that append the client's address to X-Forwarded-For (0: none, use the peer address).
         "TRUST_PROXY": _int(env, "TRUST_PROXY", 0),
         # Request bodies: larger ones are refused with 413 before they are read (web.body_limit). Forms and

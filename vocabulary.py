@@ -190,6 +190,7 @@ MESSAGE_PURPOSES = {
     "intake": "sms aan de opvang over de vastgehouden plaats",
     "intake_reminder": "herinnering per sms over de intake",
     "intake_refused": "sms dat de opvang weigerde",
+    "password_reset": "sms met een link om het wachtwoord in te stellen",
 }
 MESSAGE_CHANNELS = {"sms": "sms", "voice": "telefoontje"}
 # What became of a message (NotificationAttempt.status), by channel where the words differ.

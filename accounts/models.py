@@ -1,6 +1,6 @@
 """Accounts, their bindings to shelters and regions, API tokens and login attempts."""
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from columns import UTCDateTime
@@ -29,6 +29,8 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A coordinator who leads their regions: manages the accounts there (accounts/admin.py). Only an admin sets it.
+    is_lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at = mapped_column(UTCDateTime)
     # The second factor (accounts/mfa.py): the TOTP secret once enrolled (never shown again), when,
     # and the last time step a code was accepted for (no code is taken twice).
@@ -93,3 +95,17 @@ class RecoveryCode(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))
     used_at = mapped_column(UTCDateTime, nullable=True)
+
+
+class PasswordReset(db.Model):
+    """A one-time link to set a new password (accounts/resets.py): only the token's SHA-256 is stored; it
+    holds until expires_at and only once (used_at). A newer link for the same account replaces it."""
+
+    __tablename__ = "password_resets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at = mapped_column(UTCDateTime)
+    expires_at = mapped_column(UTCDateTime)
+    used_at = mapped_column(UTCDateTime, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column()  # no FK: who asked for it, as in the audit log

@@ -39,3 +39,7 @@ NATIONAL = (Role.COMENSHA, Role.ADMIN)
 CASE_VIEWERS = (Role.POLICE, Role.COORDINATOR, Role.ADMIN)
 # Search the audit log (who read or changed which record).
 AUDIT_READERS = (Role.COMENSHA, Role.ADMIN)
+# Manage accounts on /beheer/gebruikers and /api/v1/users: admins everyone; a coordinator only when they lead
+# their regions (users.is_lead), and then only LEAD_MANAGED accounts of those regions (accounts/admin.py).
+ACCOUNT_MANAGERS = (Role.COORDINATOR, Role.ADMIN)
+LEAD_MANAGED = (Role.POLICE, Role.SHELTER_STAFF, Role.COORDINATOR)

@@ -1,12 +1,12 @@
-"""Log in and out (pages)."""
+"""Log in and out, set a password with a one-time link, and manage accounts (pages)."""
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 
-from accounts import access, login_guard, mfa, service
+import validation
+from accounts import access, admin, login_guard, mfa, phones, resets, service
 from accounts.models import User
-from accounts.roles import Role
-from errors import NotAuthenticated, NotFound, TooManyRequests, ValidationError
+from accounts.roles import ACCOUNT_MANAGERS, Role
+from errors import NotAuthenticated, NotFound, PiketError, TooManyRequests, ValidationError
 from extensions import db
 from timeutil import utcnow
 
@@ -111,11 +111,158 @@ def enrol():
     ), status
 
 
+# --- accounts: admins, and a region's coordinator lead for their regions (accounts/admin.py) --------------
+
+
 @bp.route("/beheer/gebruikers")
-@access.require(Role.ADMIN)
+@access.require(*ACCOUNT_MANAGERS)
 def user_list():
-    users = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template("users.html", users=users, tokens={u.id: service.tokens_of(u) for u in users}, now=utcnow())
+    admin.require_manager(g.user)
+    try:
+        chosen = admin.filters(request.args)
+    except ValidationError:
+        chosen = {"role": None, "region": None}  # a filter from an old link: show everything
+    users = admin.visible_users(g.user, **chosen)
+    is_admin = g.user.role == Role.ADMIN
+    return render_template(
+        "users.html",
+        users=users,
+        tokens={u.id: service.tokens_of(u) for u in users} if is_admin else {},
+        now=utcnow(),
+        chosen=chosen,
+        is_admin=is_admin,
+        **admin.choices_for(g.user),
+    )
+
+
+def _form_data(form, fields) -> dict:
+    """A form's fields as admin.read() takes them: the boxes ticked as lists; the lead box only where shown."""
+    data = {k: form.get(k, "") for k in fields if k not in ("regions", "shelters", "is_lead")}
+    data["regions"], data["shelters"] = form.getlist("regions"), form.getlist("shelters")
+    if g.user.role == Role.ADMIN:
+        data["is_lead"] = form.get("is_lead", "")
+    return data
+
+
+def _form_page(user=None, errors=None, form=None, status=200):
+    if user is not None and form is None:
+        form = {
+            "name": user.name,
+            "role": user.role,
+            "phone": user.phone or "",
+            "regions": [r.code for r in user.regions],
+            "shelters": [str(s.id) for s in user.shelters],
+            "is_lead": user.is_lead,
+        }
+    elif form is not None:
+        form = {**form.to_dict(), "regions": form.getlist("regions"), "shelters": form.getlist("shelters")}
+    return render_template(
+        "users/form.html",
+        user=user,
+        errors=errors or {},
+        form=form or {},
+        is_admin=g.user.role == Role.ADMIN,
+        verified=phones.is_verified(user) if user is not None else False,
+        **admin.choices_for(g.user),
+    ), status
+
+
+def _refused(err, user=None):
+    field = err.field if err.field in admin.FIELDS + ("via",) else "form"
+    return _form_page(user, {field: err.message}, request.form, err.status)
+
+
+@bp.route("/beheer/gebruikers/nieuw", methods=["GET", "POST"])
+@access.require(*ACCOUNT_MANAGERS)
+def user_new():
+    admin.require_manager(g.user)
+    if request.method == "GET":
+        return _form_page()
+    try:
+        user, token = admin.create(utcnow(), g.user, _form_data(request.form, admin.FIELDS))
+    except PiketError as err:
+        return _refused(err)
+    return _link_page(user, "show", token, created=True)
+
+
+def _link_page(user, via, token, created=False):
+    return render_template(
+        "users/link.html",
+        user=user,
+        via=via,
+        link=resets.link(token) if token else None,
+        hours=current_app.config["PASSWORD_RESET_HOURS"],
+        created=created,
+    )
+
+
+@bp.route("/beheer/gebruikers/<int:user_id>", methods=["GET", "POST"])
+@access.require(*ACCOUNT_MANAGERS)
+def user_edit(user_id):
+    user = admin.managed_user(g.user, user_id)
+    if request.method == "GET":
+        return _form_page(user)
+    fields = tuple(f for f in admin.FIELDS if f != "email")
+    try:
+        admin.update(utcnow(), g.user, user, _form_data(request.form, fields))
+    except PiketError as err:
+        return _refused(err, db.session.get(User, user_id))
+    flash(f"Account {user.email} opgeslagen.")
+    return redirect(url_for("accounts.user_edit", user_id=user.id))
+
+
+@bp.route("/beheer/gebruikers/<int:user_id>/deactiveren", methods=["POST"])
+@access.require(*ACCOUNT_MANAGERS)
+def user_deactivate(user_id):
+    user = admin.managed_user(g.user, user_id)
+    try:
+        ended = admin.deactivate(utcnow(), g.user, user)
+    except PiketError as err:
+        return _refused(err, user)
+    flash(f"Account {user.email} gedeactiveerd; {ended} open sessie(s) beëindigd.")
+    return redirect(url_for("accounts.user_edit", user_id=user.id))
+
+
+@bp.route("/beheer/gebruikers/<int:user_id>/heractiveren", methods=["POST"])
+@access.require(*ACCOUNT_MANAGERS)
+def user_reactivate(user_id):
+    user = admin.managed_user(g.user, user_id)
+    admin.reactivate(utcnow(), g.user, user)
+    flash(f"Account {user.email} is weer actief.")
+    return redirect(url_for("accounts.user_edit", user_id=user.id))
+
+
+@bp.route("/beheer/gebruikers/<int:user_id>/wachtwoord-link", methods=["POST"])
+@access.require(*ACCOUNT_MANAGERS)
+def user_password_link(user_id):
+    user = admin.managed_user(g.user, user_id)
+    try:
+        via = validation.choice(request.form, "via", admin.VIA, default=None) if request.form.get("via") else None
+        via, token = admin.password_link(utcnow(), g.user, user, via)
+    except PiketError as err:
+        return _refused(err, user)
+    return _link_page(user, via, token)
+
+
+# --- the one-time link: the person sets their own password ------------------------------------------------
+
+
+@bp.route("/wachtwoord/<token>", methods=["GET", "POST"])
+def set_password(token):
+    if resets.find(utcnow(), token) is None:
+        return render_template("password.html", expired=True, errors={}), 404
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            resets.use(utcnow(), token, request.form.get("password"), request.form.get("confirmation"))
+        except PiketError as err:
+            db.session.rollback()
+            errors, status = {err.field or "form": err.message}, err.status
+        else:
+            access.logout_session()  # whoever was logged in in this browser: the link's owner logs in afresh
+            flash("Uw wachtwoord is ingesteld. Log in met uw nieuwe wachtwoord.")
+            return redirect(url_for("accounts.login"))
+    return render_template("password.html", expired=False, errors=errors), status
 
 
 @bp.route("/beheer/gebruikers/<int:user_id>/tweede-factor-resetten", methods=["POST"])

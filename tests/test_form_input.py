@@ -323,6 +323,63 @@ FORMS = {
         base={},
         fields={},
     ),
+    # Managing accounts (accounts/admin.py): the new-account form, the edit form and its buttons.
+    "/beheer/gebruikers/nieuw": dict(
+        role="admin",
+        url="/beheer/gebruikers/nieuw",
+        base={"email": "nieuw@test.nl", "name": "Nieuw", "role": "coordinator", "regions": "rotterdam", "phone": ""},
+        fields={
+            "email": ("email", True, "email"),
+            "name": ("text", False, "name"),
+            "role": ("choice", True, "role"),
+            "regions": ("codes", False, "regions"),
+            "shelters": ("codes", False, "shelters"),
+            "phone": ("text", False, "phone"),
+            "is_lead": ("choice", False, "is_lead"),
+        },
+    ),
+    "/beheer/gebruikers/<int:user_id>": dict(
+        role="admin",
+        url="/beheer/gebruikers/{coordinator_id}",
+        base={"name": "Kees", "role": "coordinator", "regions": "rotterdam", "phone": "+31610000009"},
+        fields={
+            "name": ("text", False, "name"),
+            "role": ("choice", True, "role"),
+            "regions": ("codes", False, "regions"),
+            "shelters": ("codes", False, "shelters"),
+            "phone": ("text", False, "phone"),
+            "is_lead": ("choice", False, "is_lead"),
+        },
+    ),
+    "/beheer/gebruikers/<int:user_id>/deactiveren": dict(
+        role="admin",
+        url="/beheer/gebruikers/{coordinator_id}/deactiveren",
+        page="/beheer/gebruikers/{coordinator_id}",
+        base={},
+        fields={},
+    ),
+    "/beheer/gebruikers/<int:user_id>/heractiveren": dict(
+        role="admin",
+        url="/beheer/gebruikers/{coordinator_id}/heractiveren",
+        page="/beheer/gebruikers/{coordinator_id}",
+        base={},
+        fields={},
+    ),
+    "/beheer/gebruikers/<int:user_id>/wachtwoord-link": dict(
+        role="admin",
+        url="/beheer/gebruikers/{coordinator_id}/wachtwoord-link",
+        page="/beheer/gebruikers/{coordinator_id}",
+        base={"via": "show"},
+        fields={"via": ("choice", False, "via")},
+    ),
+    # The one-time link: who holds it sets their password (a mismatch is shown beside the confirmation,
+    # so a bad password is looked for anywhere in the form).
+    "/wachtwoord/<token>": dict(
+        role=None,
+        url="/wachtwoord/{reset_token}",
+        base={"password": "een-nieuw-wachtwoord-9", "confirmation": "een-nieuw-wachtwoord-9"},
+        fields={"password": ("text", True, "form"), "confirmation": ("text", True, "confirmation")},
+    ),
     "/landelijk/wat-als": dict(
         role="comensha",
         url="/landelijk/wat-als",
@@ -417,7 +474,11 @@ def ids(registry, users, now, make_user):
     )
     db.session.add(attempt)
     db.session.commit()
+    from accounts import admin
+
+    _via, reset_token = admin.password_link(now, users["admin"], users["coordinator"], "show")
     return {
+        "reset_token": reset_token,
         "cosm": registry["shelters"]["rot-cosm"].id,
         "pool": pool.id,
         "hold": hold.id,

@@ -28,6 +28,22 @@ MATRIX = [
     # Accounts: the second factor of each, and their API tokens; an admin resets a lost second factor.
     ("GET", "/beheer/gebruikers", None, {"admin"}),
     ("POST", "/beheer/gebruikers/{user}/tweede-factor-resetten", {}, {"admin"}),
+    # Managing accounts: admins; a coordinator only as their regions' lead (users.is_lead; this one is not:
+    # tests/accounts/test_admin.py walks a lead through every route). {user} is the police account.
+    ("GET", "/beheer/gebruikers/nieuw", None, {"admin"}),
+    ("POST", "/beheer/gebruikers/nieuw", {}, {"admin"}),
+    ("GET", "/beheer/gebruikers/{user}", None, {"admin"}),
+    ("POST", "/beheer/gebruikers/{user}", {}, {"admin"}),
+    ("POST", "/beheer/gebruikers/{user}/deactiveren", {}, {"admin"}),
+    ("POST", "/beheer/gebruikers/{user}/heractiveren", {}, {"admin"}),
+    ("POST", "/beheer/gebruikers/{user}/wachtwoord-link", {}, {"admin"}),
+    ("GET", "/api/v1/users", None, {"admin"}),
+    ("POST", "/api/v1/users", {"email": "nieuw@test.nl", "role": "police"}, {"admin"}),
+    ("GET", "/api/v1/users/{user}", None, {"admin"}),
+    ("PATCH", "/api/v1/users/{user}", {"name": "Agent"}, {"admin"}),
+    ("POST", "/api/v1/users/{user}/deactivate", None, {"admin"}),
+    ("POST", "/api/v1/users/{user}/reactivate", None, {"admin"}),
+    ("POST", "/api/v1/users/{user}/password-reset", None, {"admin"}),
     ("GET", "/api/v1/vocabulary", None, EVERYONE),
     ("GET", "/api/v1/regions", None, EVERYONE),
     (
@@ -136,6 +152,8 @@ PUBLIC = {
     "/login/code",
     "/login/herstelcode",
     "/login/instellen",
+    # The one-time link to set a password: the random token is the credential (tests/accounts/test_password_reset.py).
+    "/wachtwoord/<token>",
     "/api/openapi.json",
     "/static/<path:filename>",
     "/healthz",
