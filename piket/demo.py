@@ -10,6 +10,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+from accounts import phones
 from accounts import service as accounts
 from beds.models import Region
 from extensions import db
@@ -20,7 +21,7 @@ from transactions import atomic
 COORDINATOR = "coordinator@demo.piket.nl"
 POLICE = "politie@demo.piket.nl"
 OWNER = "admin@demo.piket.nl"  # the planner who would get gap reports (there are none: one 24-hour shift a day)
-PHONES = {COORDINATOR: "+31600000101", POLICE: "+31600000102"}  # not in use (06-00...): the console prints them
+PHONES = {COORDINATOR: "+31600000101", POLICE: "+31600000102"}  # phones.FICTITIOUS_PREFIX: the console prints them
 HANDOVER = "09:00"
 
 
@@ -33,6 +34,8 @@ def load(now) -> dict:
             if user is not None and not user.phone:
                 user.phone = phone
                 counts["phones"] += 1
+            if user is not None and user.phone and phones.is_fictitious(user.phone):
+                phones.mark_verified(now, user=user, actor=None)  # the demo range needs no code (accounts/phones.py)
     coordinator = accounts.user_by_email(COORDINATOR)
     if coordinator is None or not coordinator.active or accounts.user_by_email(OWNER) is None:
         return counts

@@ -17,6 +17,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from accounts import phones
 from accounts.models import User, user_regions
 from accounts.roles import Role
 from beds.models import Region
@@ -158,7 +159,7 @@ def set_callback_number(now, request, digits) -> bool:
         case = db.session.get(Case, request.case_id)
         if case.callback_phone != NO_CALLBACK:
             return False
-        case.callback_phone = notify.normalise_number(digits)
+        case.callback_phone = phones.parse_contact(digits, field="digits")
         for row in case.requests:
             event(now, row, "phone_callback_set")
     return True
