@@ -26,6 +26,17 @@ MATRIX = [
     # Accounts: the second factor of each, and their API tokens; an admin resets a lost second factor.
     ("GET", "/beheer/gebruikers", None, {"admin"}),
     ("POST", "/beheer/gebruikers/{user}/tweede-factor-resetten", {}, {"admin"}),
+    (
+        "GET",
+        "/account/telefoon",
+        None,
+        EVERYONE,
+    ),  # Mijn telefoon: one's own number, code, test (tests/accounts/test_phones.py)
+    ("POST", "/account/telefoon", {}, EVERYONE),
+    ("GET", "/api/v1/me/phone", None, EVERYONE),
+    ("PUT", "/api/v1/me/phone", {"phone": "06 0000 0199"}, EVERYONE),
+    ("POST", "/api/v1/me/phone/verify", {"code": "000000"}, EVERYONE),
+    ("POST", "/api/v1/me/phone/test", {}, EVERYONE),
     ("GET", "/api/v1/vocabulary", None, EVERYONE),
     ("GET", "/api/v1/regions", None, EVERYONE),
     (
