@@ -243,7 +243,7 @@ def send_test(now, user) -> list:
     if len(notify.attempts_of(user_id=user.id, purpose=TEST_PURPOSE, since=since)) >= 2 * TESTS_PER_HOUR:
         raise TooManyRequests(
             f"U heeft in het afgelopen uur al {TESTS_PER_HOUR} testoproepen gestuurd; probeer het later opnieuw.",
-            field="phone",
+            field="test",
         )
     sent = [
         notify.enqueue(now, to=user.phone, channel="sms", body=TEST_SMS, purpose=TEST_PURPOSE, user_id=user.id),
