@@ -8,6 +8,8 @@ from accounts import jobs as accounts_jobs
 from accounts.access import load_user
 from accounts.api import bp as accounts_api
 from accounts.cli import users_cli
+from accounts.phone_api import bp as phone_api
+from accounts.phone_views import bp as phone_pages
 from accounts.views import bp as accounts_pages
 from audit.api import bp as audit_api
 from audit.views import bp as audit_pages
@@ -39,8 +41,27 @@ from sqlite_setup import configure_sqlite
 from validation import DatabaseId
 from web import body_limit, home_bp, no_store, security_headers, template_helpers
 
-PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, audit_pages, rota_pages, national_pages)
-API = (beds_api, piket_api, rotas_api, national_api, audit_api, accounts_api, openapi_bp)  # bearer tokens, so no CSRF
+PAGES = (
+    home_bp,
+    accounts_pages,
+    phone_pages,
+    beds_pages,
+    piket_pages,
+    accept_link_pages,
+    audit_pages,
+    rota_pages,
+    national_pages,
+)
+API = (
+    beds_api,
+    piket_api,
+    rotas_api,
+    national_api,
+    audit_api,
+    accounts_api,
+    phone_api,
+    openapi_bp,
+)  # bearer tokens, so no CSRF
 WEBHOOKS = (notify_webhooks, piket_webhooks)  # Twilio signs each request (notify/signature.py), so no CSRF
 OPERATIONS = (health_bp,)  # /healthz for load balancers and monitoring: no login, GET only
 COMMANDS = (

@@ -1,6 +1,6 @@
 """Imports every model module, so the metadata is complete wherever tables are needed."""
 
-from accounts.models import ApiToken, LoginAttempt, PasswordReset, RecoveryCode, User  # noqa: F401
+from accounts.models import ApiToken, LoginAttempt, PasswordReset, PhoneCode, RecoveryCode, User  # noqa: F401
 from audit.models import AuditEntry  # noqa: F401
 from beds.models import (
     Organisation,  # noqa: F401

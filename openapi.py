@@ -50,6 +50,29 @@ AGE_SCHEMA, CHILDREN_SCHEMA = _within("integer", AGE), _within("integer", CHILDR
 NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
 
 SCHEMAS = {
+    "MyPhone": {
+        "type": "object",
+        "required": ["phone", "verified", "verified_at", "last_test"],
+        "properties": {
+            "phone": {"type": ["string", "null"], "description": "E.164"},
+            "verified": {"type": "boolean"},
+            "verified_at": {"type": ["string", "null"]},
+            "last_test": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "at": {"type": "string"},
+                        "channel": {"type": "string", "enum": ["sms", "voice"]},
+                        "status": {
+                            "type": "string",
+                            "description": "queued, sent, delivered, answered, no_answer, failed, ...",
+                        },
+                    },
+                },
+            },
+        },
+    },
     "Error": {
         "type": "object",
         "required": ["error"],
@@ -1229,6 +1252,15 @@ PATHS = {
             "parameters": UID,
             "requestBody": {
                 "required": False,
+    "/api/v1/me/phone": {
+        "get": {
+            "summary": "One's own phone: the number (E.164), whether it is verified, and the last test's statuses",
+            "responses": {"200": _ok(_ref("MyPhone")), **ERRORS},
+        },
+        "put": {
+            "summary": "Change (or with an empty phone, remove) one's own mobile number; a new number is unverified",
+            "requestBody": {
+                "required": True,
                 "content": {
                     "application/json": {
                         "schema": {
@@ -1238,6 +1270,10 @@ PATHS = {
                                     "type": "string",
                                     "enum": ["show", "sms"],
                                     "description": "default: sms when the phone is verified, else show",
+                                "phone": {
+                                    "type": "string",
+                                    "description": "a mobile number: 06 1234 5678, +31 6 1234 5678; a fixed line is "
+                                    "refused (422): pages come as SMS",
                                 }
                             },
                         }
@@ -1258,6 +1294,43 @@ PATHS = {
                 **WRITE_ERRORS,
                 "404": _error("no such user"),
             },
+        }
+    },
+            "responses": {"200": _ok(_ref("MyPhone")), **WRITE_ERRORS},
+        },
+    },
+    "/api/v1/me/phone/verify": {
+        "post": {
+            "summary": "Without a code: text a verification code to one's phone (202; valid 10 minutes, 3 an hour). "
+            "With {code}: verify the phone (5 tries a code)",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"type": "object", "properties": {"code": {"type": "string", "pattern": "^[0-9 ]*$"}}}
+                    }
+                },
+            },
+            "responses": {
+                "200": _ok(_ref("MyPhone"), "verified"),
+                "202": _ok(
+                    {
+                        "type": "object",
+                        "required": ["sent", "expires_at"],
+                        "properties": {"sent": {"type": "boolean"}, "expires_at": {"type": "string"}},
+                    },
+                    "a code was texted",
+                ),
+                **WRITE_ERRORS,
+                "429": _error("too many codes this hour"),
+            },
+        }
+    },
+    "/api/v1/me/phone/test": {
+        "post": {
+            "summary": "Send oneself a test: an SMS and a call to one's own phone (3 an hour); GET /me/phone shows "
+            "their statuses as they arrive",
+            "responses": {"202": _ok(_ref("MyPhone"), "queued"), **WRITE_ERRORS, "429": _error("too many tests")},
         }
     },
 }

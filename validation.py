@@ -36,8 +36,10 @@ NL_LAT = Range(50.5, 53.8)  # the Netherlands with a margin: where someone was f
 NL_LON = Range(3.2, 7.3)
 AGE = Range(0, 120)  # a person's age in years
 CHILDREN = Range(0, 12)  # children who come along with a group
-PHONE = r"\+?[0-9 ()-]{6,20}"  # a phone number as people type it; notify.service normalises it for sending
-PHONE_LENGTH = 20  # the columns' width (callback_phone, intake_phone)
+# A phone number's shape as people type it (openapi.py states it); what it must be, and its E.164 form, is
+# accounts/phones.py's (contact(), parse_mobile()).
+PHONE = r"\+?[0-9 ()-]{6,20}"
+PHONE_LENGTH = 20  # the columns' width (callback_phone, intake_phone, users.phone)
 
 
 class DatabaseId(IntegerConverter):
@@ -157,11 +159,6 @@ def text(data, key, path=None, *, max_length=200, default=_MISSING, pattern=None
     if pattern and value and not re.fullmatch(pattern, value):
         raise ValidationError("ongeldige schrijfwijze", field=path)
     return value
-
-
-def phone(data, key, path=None, *, default=_MISSING):
-    """A phone number as typed (PHONE); checked for sending only when a message goes out."""
-    return text(data, key, path, max_length=PHONE_LENGTH, default=default, pattern=PHONE)
 
 
 def is_storable(value: str) -> bool:

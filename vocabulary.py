@@ -149,6 +149,7 @@ EVENT_KINDS = {
     "pages_cancelled": "openstaande oproepen ingetrokken",
     "ladder_repeated": "niemand nam aan: de oproepen beginnen opnieuw (volgende ronde)",
     "requester_not_told": "aanvrager niet per sms geïnformeerd: nummer afgeschermd",
+    "alarm_unverified": "geen alarm aan wie een onbevestigd telefoonnummer heeft",
 }
 
 # The timeline's sentences (piket/timeline.py): who was paged, through what, and what became of it.
@@ -191,6 +192,8 @@ MESSAGE_PURPOSES = {
     "intake_reminder": "herinnering per sms over de intake",
     "intake_refused": "sms dat de opvang weigerde",
     "password_reset": "sms met een link om het wachtwoord in te stellen",
+    "phone_code": "sms met de code om het telefoonnummer te bevestigen",
+    "phone_test": "testoproep",
 }
 MESSAGE_CHANNELS = {"sms": "sms", "voice": "telefoontje"}
 # What became of a message (NotificationAttempt.status), by channel where the words differ.

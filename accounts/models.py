@@ -27,7 +27,10 @@ class User(db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
-    phone: Mapped[str | None] = mapped_column(String(20))
+    # A mobile number in E.164 (accounts/phones.py), indexed: an inbound SMS is matched on it. Verified
+    # by a code sent to it (phone_verified_at); a new number is unverified again.
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone_verified_at = mapped_column(UTCDateTime, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # A coordinator who leads their regions: manages the accounts there (accounts/admin.py). Only an admin sets it.
     is_lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -109,3 +112,19 @@ class PasswordReset(db.Model):
     expires_at = mapped_column(UTCDateTime)
     used_at = mapped_column(UTCDateTime, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column()  # no FK: who asked for it, as in the audit log
+
+
+class PhoneCode(db.Model):
+    """A verification code texted to a person's phone (accounts/phones.py). Only its HMAC is stored;
+    it is spent when used, replaced, or after too many wrong tries, and expires on its own."""
+
+    __tablename__ = "phone_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(20))  # the number it was sent to: a changed phone needs a new code
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at = mapped_column(UTCDateTime)
+    expires_at = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at = mapped_column(UTCDateTime, nullable=True)
+    attempt_id: Mapped[int | None] = mapped_column(Integer)  # the outbox SMS that carried it (its text is redacted)

@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defaultload
 from werkzeug.security import generate_password_hash
 
-from accounts import login_guard, sessions
+from accounts import login_guard, phones, sessions
 from accounts.models import ApiToken, User
 from accounts.roles import EVERYONE, Role
 from audit import service as audit
@@ -32,6 +32,7 @@ def create_user(now, *, email, password, role, name="", phone=None, shelter_ids=
     login_guard.check_password_policy(password)
     if db.session.scalar(select(User).where(User.email == email)):
         raise Conflict("Dit e-mailadres heeft al een account.", field="email")
+    phone = phones.parse_mobile(phone, field="phone") if (phone or "").strip() else None
     shelters = [_shelter(i) for i in shelter_ids]
     regions = [_region(c) for c in region_codes]
     if role == Role.SHELTER_STAFF and not shelters:

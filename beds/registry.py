@@ -4,6 +4,7 @@ from sqlalchemy import bindparam, select
 
 import validation as v
 import vocabulary
+from accounts import phones
 from audit import service as audit
 from beds.models import BedPool, CapacityChange, Organisation, Region, Shelter
 from errors import Conflict, ValidationError
@@ -104,7 +105,7 @@ def parse_shelter(data, partial=False) -> dict:
         "address": lambda d, k: v.text(d, k, max_length=300, default=""),
         "address_confidential": lambda d, k: v.boolean(d, k),
         "intake": lambda d, k: v.intake_hours(d.get(k), k),
-        "intake_phone": lambda d, k: v.phone(d, k, default=""),
+        "intake_phone": lambda d, k: phones.contact(d, k, required=False),
         "max_stay_days": lambda d, k: v.integer(d, k, minimum=1, maximum=3650, default=None),
         "organisation": lambda d, k: v.text(d, k, max_length=60, default=None),
         "genders": lambda d, k: v.choices(d, k, vocabulary.GENDERS, allow_empty=False),

@@ -6,12 +6,12 @@ from sqlalchemy import select
 
 import validation as v
 import vocabulary
+from accounts import phones
 from accounts.roles import COORDINATING, HISTORY_READERS, Role
 from audit import service as audit
 from beds.models import AvailabilitySnapshot, BedPool, Shelter
 from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
-from notify.service import same_number
 from timeutil import format_local
 from transactions import atomic
 
@@ -182,11 +182,13 @@ UNKNOWN_SENDER_REPLY = "Dit nummer is niet bekend bij Piket. Bel de landelijke p
 
 
 def shelter_by_phone(number) -> Shelter | None:
-    """The active shelter whose registered intake number this is."""
-    shelters = db.session.scalars(
-        select(Shelter).where(Shelter.active.is_(True), Shelter.intake_phone != "").order_by(Shelter.id)
-    ).all()
-    return next((s for s in shelters if same_number(s.intake_phone, number)), None)
+    """The active shelter whose registered intake number (stored in E.164: accounts/phones.py) this is."""
+    e164 = phones.e164_or_none(number)
+    if e164 is None:
+        return None
+    return db.session.scalar(
+        select(Shelter).where(Shelter.active.is_(True), Shelter.intake_phone == e164).order_by(Shelter.id).limit(1)
+    )
 
 
 def answer_free_beds_sms(now, sender, words) -> str | None:

@@ -561,6 +561,27 @@ def attempts_for_request(request_id) -> list[NotificationAttempt]:
     ).all()
 
 
+def attempts_of(*, user_id, purpose, since=None) -> list[NotificationAttempt]:
+    """A person's attempts for one purpose (created since `since`), oldest first (uses the user_id index)."""
+    query = select(NotificationAttempt).where(
+        NotificationAttempt.user_id == user_id, NotificationAttempt.purpose == purpose
+    )
+    if since is not None:
+        query = query.where(NotificationAttempt.created_at >= since)
+    return db.session.scalars(query.order_by(NotificationAttempt.created_at, NotificationAttempt.id)).all()
+
+
+def redact(attempt_id, body) -> None:
+    """Replace an attempt's text (a verification code once spent: only its hash is kept). In the caller's transaction."""
+    if attempt_id is not None:
+        db.session.execute(
+            update(NotificationAttempt)
+            .where(NotificationAttempt.id == attempt_id)
+            .values(body=body)
+            .execution_options(synchronize_session="fetch")
+        )
+
+
 def get_attempt(attempt_id) -> NotificationAttempt | None:
     return db.session.get(NotificationAttempt, attempt_id)
 

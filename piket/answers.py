@@ -9,6 +9,7 @@ Every inbound webhook is handled once: its Twilio sid (or the link's attempt) is
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from accounts import phones
 from accounts.models import User
 from accounts.roles import COORDINATING
 from errors import Conflict
@@ -50,11 +51,9 @@ def once(now, key, handle):
 
 
 def user_by_phone(number, roles) -> User | None:
-    """The active account with one of these roles whose registered phone is this number."""
-    users = db.session.scalars(
-        select(User).where(User.phone.is_not(None), User.active.is_(True), User.role.in_(roles)).order_by(User.id)
-    ).all()
-    return next((u for u in users if notify.same_number(u.phone, number)), None)
+    """The active account with one of these roles whose registered phone is this number (one indexed
+    query on the stored E.164 number: accounts/phones.py)."""
+    return phones.user_by_number(number, roles)
 
 
 # --- SMS -------------------------------------------------------------------------------------------------

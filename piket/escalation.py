@@ -13,6 +13,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import select, update
 
+from accounts import phones
 from accounts.models import User
 from accounts.roles import Role
 from errors import ValidationError
@@ -242,7 +243,11 @@ def region_coordinators(region_id) -> list[User]:
 def _exhaust(now, request, index):
     """Nobody said yes: loud. Every coordinator of the region and the admins, and the requester."""
     admins = db.session.scalars(select(User).where(User.role == Role.ADMIN, User.active.is_(True))).all()
-    alerted = {u.id: u for u in region_coordinators(request.case.region_id) + list(admins) if u.phone}
+    everyone = {u.id: u for u in region_coordinators(request.case.region_id) + list(admins)}
+    alerted = {i: u for i, u in everyone.items() if phones.is_verified(u)}
+    unverified = sorted(i for i, u in everyone.items() if u.phone and i not in alerted)
+    if unverified:  # an unverified number may not be theirs, or not take SMS: not alarmed, and said so
+        event(now, request, "alarm_unverified", users=unverified)
     for user in alerted.values():
         for channel in ("sms", "voice"):  # loud: a text can sleep through the night, a call rings
             notify.enqueue(

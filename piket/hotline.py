@@ -17,6 +17,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from accounts import phones
 from accounts.models import User, user_regions
 from accounts.roles import Role
 from beds.models import Region
@@ -154,11 +155,15 @@ def set_callback_number(now, request, digits) -> bool:
     itself a withheld one), only over the placeholder. Returns whether it was stored."""
     if withheld(digits or ""):
         return False
+    try:
+        number = phones.parse_contact(digits, field="digits")
+    except ValidationError:  # no number that exists: asked again
+        return False
     with atomic():
         case = db.session.get(Case, request.case_id)
         if case.callback_phone != NO_CALLBACK:
             return False
-        case.callback_phone = notify.normalise_number(digits)
+        case.callback_phone = number
         for row in case.requests:
             event(now, row, "phone_callback_set")
     return True

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 import validation as v
 import vocabulary
+from accounts import phones
 from accounts.roles import COORDINATING, REQUESTERS, Role
 from audit import service as audit
 from beds import holds
@@ -61,7 +62,7 @@ def parse_case(data, user) -> dict:
         raise ValidationError("give both lat and lon, or neither", field="found.lat" if lat is None else "found.lon")
     case = {
         "case_reference": v.text(data, "case_reference", max_length=60, pattern=r"[A-Za-z0-9./_ -]+"),
-        "callback_phone": v.phone(data, "callback_phone"),
+        "callback_phone": phones.contact(data, "callback_phone"),
         "requester_org": v.choice(
             data, "requester_org", vocabulary.REQUESTER_ORGS, default=DEFAULT_ORG.get(user.role, RequesterOrg.POLICE)
         ),

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
+from accounts import phones
 from beds import service as beds
 from extensions import db
 from notify import service as notify
@@ -77,6 +78,10 @@ def page_call(attempt_id):
     and the closing words, which point to the SMS. The voicemail never accepts: no key, no accept,
     and its status callback counts it as no_answer (notify.service.apply_status)."""
     response = VoiceResponse()
+    if phones.is_test_call(notify.get_attempt(attempt_id)):  # a person's own test (Mijn telefoon): no question
+        _say(response, phones.TEST_SPOKEN)
+        response.hangup()
+        return _twiml(response)
     _attempt, req, user = answers.attempt_and_request(attempt_id)
     if req is None or not answers.may_answer(user):  # a deactivated account is not asked
         _say(response, "Deze oproep is niet meer geldig.")

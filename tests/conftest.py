@@ -530,6 +530,7 @@ def duty(registry, users, make_user, now):
     }
     for level, phone in (("primary", PRIMARY), ("backup", BACKUP), ("national", NATIONAL)):
         people[level].phone, people[level].name = phone, f"Coördinator {level}"
+        people[level].phone_verified_at = now  # verified (accounts/phones.py): on duty, and alarmed
     region = registry["regions"]["rotterdam"]
     rotas = {
         level: Rota(

@@ -379,6 +379,12 @@ FORMS = {
         url="/wachtwoord/{reset_token}",
         base={"password": "een-nieuw-wachtwoord-9", "confirmation": "een-nieuw-wachtwoord-9"},
         fields={"password": ("text", True, "form"), "confirmation": ("text", True, "confirmation")},
+    # Mijn telefoon: one's own number (accounts/phones.py); empty removes it, so it is not required.
+    "/account/telefoon": dict(
+        role="police",
+        url="/account/telefoon",
+        base={"action": "number", "phone": "06 1234 5678"},
+        fields={"phone": ("text", False, "phone")},
     ),
     "/landelijk/wat-als": dict(
         role="comensha",
@@ -413,7 +419,7 @@ def ids(registry, users, now, make_user):
     from piket import links, service
     from piket.rotas.models import Rota
 
-    users["coordinator"].phone = "+31610000009"
+    users["coordinator"].phone, users["coordinator"].phone_verified_at = "+31610000009", now  # may be on duty
     body = {
         "case_reference": "PL-FORM-1",
         "callback_phone": "+31612345678",

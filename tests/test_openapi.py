@@ -7,7 +7,17 @@ from openapi import spec
 
 
 def _flask_rule(path):
-    for name in ("shelter_id", "request_id", "hold_id", "case_id", "rota_id", "shift_id", "rotation_id", "override_id", "user_id"):
+    for name in (
+        "shelter_id",
+        "request_id",
+        "hold_id",
+        "case_id",
+        "rota_id",
+        "shift_id",
+        "rotation_id",
+        "override_id",
+        "user_id",
+    ):
         path = path.replace(f"{{{name}}}", f"<int:{name}>")
     return path
 

@@ -44,6 +44,17 @@ MATRIX = [
     ("POST", "/api/v1/users/{user}/deactivate", None, {"admin"}),
     ("POST", "/api/v1/users/{user}/reactivate", None, {"admin"}),
     ("POST", "/api/v1/users/{user}/password-reset", None, {"admin"}),
+    (
+        "GET",
+        "/account/telefoon",
+        None,
+        EVERYONE,
+    ),  # Mijn telefoon: one's own number, code, test (tests/accounts/test_phones.py)
+    ("POST", "/account/telefoon", {}, EVERYONE),
+    ("GET", "/api/v1/me/phone", None, EVERYONE),
+    ("PUT", "/api/v1/me/phone", {"phone": "06 0000 0199"}, EVERYONE),
+    ("POST", "/api/v1/me/phone/verify", {"code": "000000"}, EVERYONE),
+    ("POST", "/api/v1/me/phone/test", {}, EVERYONE),
     ("GET", "/api/v1/vocabulary", None, EVERYONE),
     ("GET", "/api/v1/regions", None, EVERYONE),
     (

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 import vocabulary
+from accounts import phones
 from accounts.models import User
 from extensions import db
 from notify import service as notify
@@ -125,6 +126,11 @@ def report_gaps(now) -> int:
     for rota in service.list_rotas():
         owner = rota.owner
         if owner is None or not owner.active or not owner.phone:
+            continue
+        if not phones.is_verified(owner):  # the number may not be theirs, or not take SMS
+            current_app.logger.warning(
+                "rota %s: gap alarm not sent, the owner's phone (user %s) is not verified", rota.id, owner.id
+            )
             continue
         for gap in service.gaps(now, rota, GAP_DAYS):
             # Keyed by its start: a gap that grows or shrinks later is still the same gap.

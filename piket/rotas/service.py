@@ -10,6 +10,7 @@ import secrets
 from sqlalchemy import delete, func, select
 
 import validation as v
+from accounts import phones
 from accounts.models import User
 from accounts.roles import COORDINATING, OVERSIGHT, Role
 from audit import service as audit
@@ -136,7 +137,13 @@ def eligible_people(rota) -> list[User]:
     """Who may take a duty on this rota (for the override form's choice)."""
     return db.session.scalars(
         select(User)
-        .where(User.active.is_(True), User.phone.is_not(None), User.phone != "", User.role.in_(DUTY_ROLES[rota.level]))
+        .where(
+            User.active.is_(True),
+            User.phone.is_not(None),
+            User.phone != "",
+            User.phone_verified_at.is_not(None),
+            User.role.in_(DUTY_ROLES[rota.level]),
+        )
         .order_by(User.name, User.email)
     ).all()
 
@@ -185,8 +192,17 @@ def duty_problem(user, level) -> str | None:
     """Why this person cannot take a duty on a rota of this level, or None."""
     if not user.active:
         return f"account {user.email} is niet actief"
+    who = f"{user.name} ({user.email})" if user.name else user.email
     if not user.phone:
-        return f"{user.email} heeft geen telefoonnummer (piket wordt per sms en telefoon opgeroepen)"
+        return (
+            f"{who} heeft geen telefoonnummer (piket wordt per sms en telefoon opgeroepen); "
+            "vul een mobiel nummer in en laat het bevestigen via Mijn telefoon"
+        )
+    if not phones.is_verified(user):
+        return (
+            f"het telefoonnummer van {who} is nog niet bevestigd; {who} vraagt op Mijn telefoon "
+            "(/account/telefoon) een sms-code aan en vult die in, daarna kan hij of zij worden ingeroosterd"
+        )
     if user.role not in DUTY_ROLES[level]:
         return f"{user.email} heeft rol {user.role}; dit rooster vraagt {' of '.join(DUTY_ROLES[level])}"
     return None

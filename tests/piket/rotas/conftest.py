@@ -25,6 +25,7 @@ def people(registry, make_user):
     def person(role, email, phone, regions=(), name=""):
         user = make_user(role, regions=regions, email=email)
         user.phone, user.name = phone, name or email.split("@")[0].capitalize()
+        user.phone_verified_at = dt.datetime(2026, 1, 1, tzinfo=UTC) if phone else None  # verified (accounts/phones.py)
         return user
 
     out = {
