@@ -1252,15 +1252,6 @@ PATHS = {
             "parameters": UID,
             "requestBody": {
                 "required": False,
-    "/api/v1/me/phone": {
-        "get": {
-            "summary": "One's own phone: the number (E.164), whether it is verified, and the last test's statuses",
-            "responses": {"200": _ok(_ref("MyPhone")), **ERRORS},
-        },
-        "put": {
-            "summary": "Change (or with an empty phone, remove) one's own mobile number; a new number is unverified",
-            "requestBody": {
-                "required": True,
                 "content": {
                     "application/json": {
                         "schema": {
@@ -1270,10 +1261,6 @@ PATHS = {
                                     "type": "string",
                                     "enum": ["show", "sms"],
                                     "description": "default: sms when the phone is verified, else show",
-                                "phone": {
-                                    "type": "string",
-                                    "description": "a mobile number: 06 1234 5678, +31 6 1234 5678; a fixed line is "
-                                    "refused (422): pages come as SMS",
                                 }
                             },
                         }
@@ -1296,6 +1283,30 @@ PATHS = {
             },
         }
     },
+    "/api/v1/me/phone": {
+        "get": {
+            "summary": "One's own phone: the number (E.164), whether it is verified, and the last test's statuses",
+            "responses": {"200": _ok(_ref("MyPhone")), **ERRORS},
+        },
+        "put": {
+            "summary": "Change (or with an empty phone, remove) one's own mobile number; a new number is unverified",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "phone": {
+                                    "type": "string",
+                                    "description": "a mobile number: 06 1234 5678, +31 6 1234 5678; a fixed line is "
+                                    "refused (422): pages come as SMS",
+                                }
+                            },
+                        }
+                    }
+                },
+            },
             "responses": {"200": _ok(_ref("MyPhone")), **WRITE_ERRORS},
         },
     },

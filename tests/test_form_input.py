@@ -379,6 +379,7 @@ FORMS = {
         url="/wachtwoord/{reset_token}",
         base={"password": "een-nieuw-wachtwoord-9", "confirmation": "een-nieuw-wachtwoord-9"},
         fields={"password": ("text", True, "form"), "confirmation": ("text", True, "confirmation")},
+    ),
     # Mijn telefoon: one's own number (accounts/phones.py); empty removes it, so it is not required.
     "/account/telefoon": dict(
         role="police",
