@@ -1,7 +1,7 @@
 """phones: numbers in E.164 (users.phone indexed for inbound SMS), verified phones, verification codes
 
 Revision ID: ph16a0c0de01
-Revises: b15c0e5a0d17
+Revises: acc16a0e1d01
 Create Date: 2026-12-03 07:00:00
 
 """
@@ -13,7 +13,7 @@ import columns
 
 # revision identifiers, used by Alembic.
 revision = 'ph16a0c0de01'
-down_revision = 'b15c0e5a0d17'
+down_revision = 'acc16a0e1d01'
 branch_labels = None
 depends_on = None
 
