@@ -26,7 +26,7 @@ def _schema() -> list[Finding]:
     """The database answers and its schema is the code's (migrations applied)."""
     head = ScriptDirectory(str(settings.ROOT / "migrations")).get_current_head()
     try:
-        if "alembic_version" not in inspect(db.engine).get_table_names():
+        if "alembic_version" not in inspect(db.session.connection()).get_table_names():
             return [
                 Finding(
                     Severity.PROBLEM,

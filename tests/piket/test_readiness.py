@@ -84,8 +84,9 @@ def test_the_office_hours_queue_needs_a_coordinator_with_a_verified_phone(app, n
 
 
 def test_no_false_gap_across_the_daylight_saving_changes(app):
-    for moment in (dt.datetime(2027, 3, 27, 12, tzinfo=dt.UTC), dt.datetime(2026, 10, 24, 12, tzinfo=dt.UTC)):
-        load(moment - dt.timedelta(days=3))
+    autumn, spring = dt.datetime(2026, 10, 24, 12, tzinfo=dt.UTC), dt.datetime(2027, 3, 27, 12, tzinfo=dt.UTC)
+    load(autumn - dt.timedelta(days=3))  # the demo's rotations start then and run on
+    for moment in (autumn, spring):  # the next 24 hours hold the change: a 25-hour and a 23-hour shift
         assert readiness.paging_findings(moment) == [], moment
 
 
