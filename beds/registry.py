@@ -257,22 +257,15 @@ def _update(now, shelter, fields, actor, action, expected=None):
         before = describe(shelter)
         _apply(shelter, fields)
         existing = {p.key: p for p in _locked_pools(shelter.id)}
+        check_pools(existing, fields.get("pools", []))
         changed = []  # (pool, capacity before): the dated inventory, written once the new pools have ids
-        for i, spec in enumerate(fields.get("pools", [])):
+        for spec in fields.get("pools", []):
             pool = existing.get(spec["key"])
             if pool is None:
                 pool = BedPool(**spec)
                 shelter.pools.append(pool)
                 changed.append((pool, None))
                 continue
-            if spec["kind"] != pool.kind:
-                raise ValidationError("de soort van een bestaande plaats kan niet veranderen", field=f"pools[{i}].kind")
-            in_use = pool.occupied + pool.out_of_service + pool.held
-            if spec["capacity"] < in_use:
-                raise ValidationError(
-                    f"mag niet onder de {in_use} plaatsen in gebruik (bezet, vastgehouden, buiten gebruik) komen",
-                    field=f"pools[{i}].capacity",
-                )
             if spec["capacity"] != pool.capacity:
                 changed.append((pool, pool.capacity))
             pool.capacity, pool.room_size = spec["capacity"], spec["room_size"]
@@ -281,6 +274,23 @@ def _update(now, shelter, fields, actor, action, expected=None):
             record_capacity(now, pool, before_capacity, actor)
         audit.record(now, action, "shelter", shelter.id, before=before, after=describe(shelter), actor=actor)
     return shelter
+
+
+def check_pools(existing, specs):
+    """Pool changes that the pools as they are allow: the kind stays, the capacity not below the places
+    in use. `existing`: key -> BedPool (under the lock when saving; as read for a preview)."""
+    for i, spec in enumerate(specs):
+        pool = existing.get(spec["key"])
+        if pool is None:
+            continue
+        if spec["kind"] != pool.kind:
+            raise ValidationError("de soort van een bestaande plaats kan niet veranderen", field=f"pools[{i}].kind")
+        in_use = pool.occupied + pool.out_of_service + pool.held
+        if spec["capacity"] < in_use:
+            raise ValidationError(
+                f"mag niet onder de {in_use} plaatsen in gebruik (bezet, vastgehouden, buiten gebruik) komen",
+                field=f"pools[{i}].capacity",
+            )
 
 
 def _check_admits_someone(shelter, fields):
@@ -379,6 +389,8 @@ def _places(kind, n) -> str:
 def profile_changes(shelter, fields) -> list[dict]:
     """What saving `fields` would change, one line per field or pool: {"field", "label", "text"}
     ("Contra-indicaties", "+ actieve verslaving; − rolstoel"), in the order of the form. Empty: nothing."""
+    _check_admits_someone(shelter, fields)
+    check_pools({p.key: p for p in shelter.pools}, fields.get("pools", []))
     lines = []
     before = describe(shelter)
     for name in PROFILE_FIELDS:
