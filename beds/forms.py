@@ -13,13 +13,14 @@ NEW_POOLS = 2  # empty pool rows on the form for a new shelter; one on a profile
 
 def _days(values) -> list:
     # Whole numbers for the reader; anything else is passed on as it came, and refused by name there.
-    return [int(d) if d.isdigit() else d for d in values]
+    return [int(d) if re.fullmatch(r"[0-9]{1,2}", d) else d for d in values]
 
 
 def _intake(form) -> tuple:
     """("24/7" or [windows], [form row of each window]): empty rows are skipped."""
-    if form.get("intake_mode") == "24/7":
-        return "24/7", []
+    mode = form.get("intake_mode", "windows")
+    if mode != "windows":  # "24/7", or anything else: the reader refuses it by name ("intake")
+        return mode, []
     windows, rows = [], []
     for i in range(MAX_WINDOWS):
         days = form.getlist(f"intake-{i}-days")

@@ -1,4 +1,7 @@
-"""Pages of the registry: a shelter's availability (phone-first), shelter detail, national search."""
+"""Pages of the registry: a shelter's availability (phone-first), its profile, shelter detail, national search,
+and the register (CoMensha and admins add and retire shelters and regions)."""
+
+import re
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -92,6 +95,11 @@ def _field_errors(shelter, err):
     elif not field.startswith(("free-", "oos-")):
         field = "form"  # the stepper's buttons and the like: the message stands at the top
     return {field: _dutch(err.message)}
+
+
+def _registry_message(err):
+    """A registry form's message: the readers list a choice's codes (for the API); a page has them in its list."""
+    return re.sub(r"kies uit: .*", "kies uit de lijst", _dutch(err.message))
 
 
 def _dutch(message):
@@ -194,7 +202,7 @@ def profile(shelter_id):
     except ValidationError as err:
         db.session.expire_all()
         field = forms.form_field(err.field, origin)
-        return _profile_form(shelter, data, {field: _dutch(err.message)}, 422)
+        return _profile_form(shelter, data, {field: _registry_message(err)}, 422)
     except Conflict as err:  # someone else saved meanwhile: their profile, and what this form would change now
         db.session.expire_all()
         shelter = service.get_shelter(shelter_id)
@@ -226,7 +234,7 @@ def new_shelter():
             return redirect(url_for("beds.shelter_detail", shelter_id=shelter.id))
         except (ValidationError, Conflict) as err:
             db.session.expire_all()
-            errors, status = {forms.form_field(err.field, origin): _dutch(err.message)}, err.status
+            errors, status = {forms.form_field(err.field, origin): _registry_message(err)}, err.status
     return render_template(
         "beds/new_shelter.html",
         values=values,
@@ -277,7 +285,7 @@ def new_region():
             return redirect(url_for("beds.registry_regions"))
         except (ValidationError, Conflict) as err:
             db.session.expire_all()
-            errors, status = {err.field or "form": _dutch(err.message)}, err.status
+            errors, status = {err.field or "form": _registry_message(err)}, err.status
     return render_template("beds/new_region.html", form=request.form, errors=errors), status
 
 
