@@ -7,6 +7,7 @@ the national search shows the change at once.
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from audit.models import AuditEntry
@@ -270,3 +271,20 @@ def test_the_admins_full_patch_dates_capacity_the_same_way(api, registry, now):
     bed = next(p for p in cosm.pools if p.key == "bed")
     change = db.session.scalars(select(CapacityChange).where(CapacityChange.pool_id == bed.id)).one()
     assert (change.capacity_before, change.capacity_after) == (4, 6)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # jsonschema's RefResolver, as in tests/test_openapi.py
+def test_answers_match_the_openapi_schemas(api, registry):
+    from tests.test_openapi import _check
+
+    cosm = registry["shelters"]["rot-cosm"].id
+    _check(
+        api("shelter_staff", "PATCH", f"/api/v1/shelters/{cosm}/profile", json={"excludes": ["pets"]}),
+        "/api/v1/shelters/{shelter_id}/profile",
+        "patch",
+    )
+    resp = api("admin", "POST", f"/api/v1/shelters/{registry['shelters']['dh-nood'].id}/retire")
+    _check(resp, "/api/v1/shelters/{shelter_id}/retire", "post")
+    api("admin", "POST", f"/api/v1/shelters/{registry['shelters']['ams-vo'].id}/retire")
+    _check(api("admin", "POST", "/api/v1/regions/amsterdam/retire"), "/api/v1/regions/{region_code}/retire", "post")
+    _check(api("admin", "POST", "/api/v1/regions/rotterdam/retire"), "/api/v1/regions/{region_code}/retire", "post")
