@@ -104,6 +104,7 @@ SCHEMAS = {
                 "maximum": 999,
                 "description": "keyed in on the national piket number",
             },
+            "active": {"type": "boolean", "description": "false: retired, offered nowhere (answers only)"},
         },
     },
     "IntakeHours": {
@@ -222,6 +223,24 @@ SCHEMAS = {
             "residence": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.RESIDENCE)},
             "exploitation": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.EXPLOITATION_TYPES)},
             "excludes": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)},
+            "pools": {"type": "array", "minItems": 1, "items": _ref("NewPool")},
+        },
+    },
+    "ShelterProfile": {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "what a shelter keeps current itself; every field optional. `pools`: existing pools by key "
+        "(capacity, room_size; kind unchanged, capacity not below the places in use), a new key adds a pool; "
+        "a pool is retired by setting its capacity to 0",
+        "properties": {
+            "genders": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.GENDERS)},
+            "adults": {"type": "boolean"},
+            "minors": {"type": "boolean"},
+            "residence": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.RESIDENCE)},
+            "exploitation": {"type": "array", "minItems": 1, "items": ENUM(vocabulary.EXPLOITATION_TYPES)},
+            "excludes": {"type": "array", "items": ENUM(vocabulary.CONTRA_INDICATIONS)},
+            "intake": _ref("IntakeHours"),
+            "intake_phone": {"type": "string", "pattern": f"^{PHONE}$"},
             "pools": {"type": "array", "minItems": 1, "items": _ref("NewPool")},
         },
     },
@@ -722,7 +741,7 @@ PATHS = {
             },
         },
         "post": {
-            "summary": "Add a region (admin)",
+            "summary": "Add a region (CoMensha, admin)",
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Region")}}},
             "responses": {"201": _ok(_ref("Region"), "created"), **WRITE_ERRORS},
         },
@@ -746,7 +765,7 @@ PATHS = {
             },
         },
         "post": {
-            "summary": "Add a shelter with its pools (admin)",
+            "summary": "Add a shelter with its pools (CoMensha, admin)",
             "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("NewShelter")}}},
             "responses": {"201": _ok(_ref("Shelter"), "created"), **WRITE_ERRORS},
         },
@@ -762,6 +781,56 @@ PATHS = {
             "parameters": ID,
             "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": _ok(_ref("Shelter")), **WRITE_ERRORS, "404": _error("no such shelter")},
+        },
+    },
+    "/api/v1/shelters/{shelter_id}/profile": {
+        "patch": {
+            "summary": "Change the shelter's own profile: target groups, contra-indications, intake hours and phone, "
+            "pool sizes (its own staff, admins). One transaction, audited before/after, capacity changes dated; "
+            "the national search shows it at once. `changes` says what changed in words; with dry_run nothing is saved",
+            "parameters": ID + [_query("dry_run", {"type": "boolean"}, "only answer what would change")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ShelterProfile")}}},
+            "responses": {
+                "200": _ok(
+                    {
+                        "allOf": [_ref("Shelter")],
+                        "required": ["changes"],
+                        "properties": {"changes": {"type": "array", "items": {"type": "string"}}},
+                    }
+                ),
+                **WRITE_ERRORS,
+                "404": _error("no such shelter"),
+            },
+        },
+    },
+    "/api/v1/shelters/{shelter_id}/retire": {
+        "post": {
+            "summary": "Retire a shelter: no longer in search, matching or the national view; its history stays "
+            "(CoMensha, admin). Refused (409) while a place is held for a placement",
+            "parameters": ID,
+            "responses": {
+                "200": _ok(
+                    {
+                        "type": "object",
+                        "required": ["id", "key", "active"],
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "key": {"type": "string"},
+                            "active": {"type": "boolean"},
+                        },
+                    }
+                ),
+                **WRITE_ERRORS,
+                "404": _error("no such shelter, or retired already"),
+            },
+        },
+    },
+    "/api/v1/regions/{region_code}/retire": {
+        "post": {
+            "summary": "Retire a region: offered nowhere any more, its history stays (CoMensha, admin). Refused (409) "
+            "while it has active shelters or rotas; the message names them",
+            "parameters": [{"name": "region_code", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _ok(_ref("Region")), **WRITE_ERRORS, "404": _error("no such region")},
         },
     },
     "/api/v1/shelters/{shelter_id}/availability": {

@@ -49,6 +49,9 @@ URGENCIES = {"immediate": "direct", "tonight": "vannacht", "planned": "gepland"}
 
 POOL_KINDS = {"bed": "bed", "family_room": "gezinskamer"}
 
+# ISO weekdays (1 = Monday) as intake hours and office hours show them.
+WEEKDAYS = {1: "ma", 2: "di", 3: "wo", 4: "do", 5: "vr", 6: "za", 7: "zo"}
+
 
 class RegionKind(StrEnum):
     """A region is a care region or a police unit; the police unit is not the police role."""

@@ -29,6 +29,10 @@ REQUESTERS = (Role.POLICE, Role.COORDINATOR, Role.ADMIN)
 CASE_READERS = (Role.POLICE, Role.COORDINATOR, Role.COMENSHA, Role.ADMIN)
 # Keep a shelter: update its availability, confirm or release its holds (staff: their own shelters).
 SHELTER_KEEPERS = (Role.SHELTER_STAFF, Role.COORDINATOR, Role.ADMIN)
+# Keep a shelter's profile current (target groups, contra-indications, intake, pool sizes): staff their own.
+PROFILE_KEEPERS = (Role.SHELTER_STAFF, Role.ADMIN)
+# Add and retire shelters and regions (the registry).
+REGISTRARS = (Role.COMENSHA, Role.ADMIN)
 # See a shelter's availability history: everyone but the police.
 HISTORY_READERS = (Role.SHELTER_STAFF, Role.COORDINATOR, Role.COMENSHA, Role.ADMIN)
 # See every request, the rotas and the regional picture (coordinators: of their regions); own a rota.

@@ -6,9 +6,9 @@ from sqlalchemy import select
 import validation as v
 import vocabulary
 from accounts.access import require
-from accounts.roles import EVERYONE, HISTORY_READERS, SHELTER_KEEPERS, Role
+from accounts.roles import EVERYONE, HISTORY_READERS, PROFILE_KEEPERS, REGISTRARS, SHELTER_KEEPERS, Role
 from beds import registry, search, service
-from beds.models import Region, Shelter
+from beds.models import Shelter
 from errors import Forbidden
 from extensions import db
 from timeutil import intake_open, utcnow
@@ -25,6 +25,7 @@ def region_json(region):
         "lat": region.lat,
         "lon": region.lon,
         "dial_code": region.dial_code,
+        "active": region.active,
     }
 
 
@@ -89,15 +90,21 @@ def get_vocabulary():
 @bp.get("/regions")
 @require(*EVERYONE)
 def list_regions():
-    regions = db.session.scalars(select(Region).order_by(Region.kind, Region.name)).all()
-    return jsonify({"regions": [region_json(r) for r in regions]})
+    return jsonify({"regions": [region_json(r) for r in registry.offered_regions()]})  # retired ones are not offered
 
 
 @bp.post("/regions")
-@require(Role.ADMIN)
+@require(*REGISTRARS)
 def create_region():
     region = registry.create_region(utcnow(), v.json_body(request), g.user)
     return jsonify(region_json(region)), 201
+
+
+@bp.post("/regions/<region_code>/retire")
+@require(*REGISTRARS)
+def retire_region(region_code):
+    region = registry.retire_region(utcnow(), registry.region_to_retire(region_code), g.user)
+    return jsonify(region_json(region))
 
 
 @bp.get("/shelters")
@@ -109,7 +116,7 @@ def list_shelters():
 
 
 @bp.post("/shelters")
-@require(Role.ADMIN)
+@require(*REGISTRARS)
 def create_shelter():
     now = utcnow()
     shelter = registry.create_shelter(now, v.json_body(request), g.user)
@@ -130,6 +137,32 @@ def update_shelter(shelter_id):
     now = utcnow()
     shelter = registry.update_shelter(now, service.get_shelter(shelter_id), v.json_body(request), g.user)
     return jsonify(shelter_json(shelter, now, address=service.disclose_address(now, shelter, g.user)))  # audited
+
+
+@bp.patch("/shelters/<int:shelter_id>/profile")
+@require(*PROFILE_KEEPERS)
+def update_profile(shelter_id):
+    """The shelter's own part of its record; `?dry_run=true` answers what would change and saves nothing."""
+    now = utcnow()
+    shelter = service.get_shelter(shelter_id)
+    if not service.can_edit_profile(g.user, shelter):
+        raise Forbidden("Alleen de eigen opvang.", field="shelter_id")
+    fields = registry.parse_profile(v.json_body(request))
+    changes = registry.profile_changes(shelter, fields)
+    dry_run = v.boolean(request.args, "dry_run", default=False)
+    if changes and not dry_run:
+        shelter = registry.update_profile(now, shelter, fields, g.user)
+    body = shelter_json(shelter, now, address=service.disclose_address(now, shelter, g.user))
+    body["changes"] = [f"{c['label']}: {c['text']}" for c in changes]
+    return jsonify(body)
+
+
+@bp.post("/shelters/<int:shelter_id>/retire")
+@require(*REGISTRARS)
+def retire_shelter(shelter_id):
+    now = utcnow()
+    shelter = registry.retire_shelter(now, service.get_shelter(shelter_id), g.user)
+    return jsonify({"id": shelter.id, "key": shelter.key, "active": shelter.active})
 
 
 @bp.post("/shelters/<int:shelter_id>/availability")

@@ -1,6 +1,6 @@
 """The national bed registry: regions, organisations, shelters, bed pools, snapshots and holds."""
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.models import APPEND_ONLY
@@ -20,6 +20,8 @@ class Region(db.Model):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     dial_code: Mapped[int | None] = mapped_column(Integer, unique=True)  # keyed in on the national piket number
+    # A retired region is offered nowhere (search, requests, the hotline); its history keeps pointing at it.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Organisation(db.Model):

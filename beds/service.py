@@ -49,6 +49,15 @@ def can_update(user, shelter) -> bool:
     return False
 
 
+def can_edit_profile(user, shelter) -> bool:
+    """A shelter's profile (target groups, contra-indications, intake, pool sizes): its own staff, who
+    keep it current (DESIGN.md), and admins. Not coordinators: they place victims, and a shelter's
+    contra-indications are the shelter's word at its front door, not the placer's."""
+    if user.role == Role.ADMIN:
+        return True
+    return user.role == Role.SHELTER_STAFF and shelter.id in user.shelter_ids
+
+
 def can_see_address(user, shelter, confirmed_requester=False) -> bool:
     """DESIGN.md: a confidential address only for the shelter's staff, coordinators, admins and,
     once the shelter confirmed the intake, that placement's requester."""

@@ -1,14 +1,17 @@
-"""Pages of the registry: a shelter's availability (phone-first), shelter detail, national search."""
+"""Pages of the registry: a shelter's availability (phone-first), its profile, shelter detail, national search,
+and the register (CoMensha and admins add and retire shelters and regions)."""
+
+import re
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 import validation as v
 from accounts.access import require
-from accounts.roles import EVERYONE, SHELTER_KEEPERS, Role
-from beds import holds, search, service
+from accounts.roles import EVERYONE, PROFILE_KEEPERS, REGISTRARS, SHELTER_KEEPERS, Role
+from beds import forms, holds, registry, search, service
 from beds.models import Region, Shelter
-from errors import Forbidden, ValidationError
+from errors import Conflict, Forbidden, ValidationError
 from extensions import db
 from timeutil import intake_open, utcnow
 
@@ -94,6 +97,11 @@ def _field_errors(shelter, err):
     return {field: _dutch(err.message)}
 
 
+def _registry_message(err):
+    """A registry form's message: the readers list a choice's codes (for the API); a page has them in its list."""
+    return re.sub(r"kies uit: .*", "kies uit de lijst", _dutch(err.message))
+
+
 def _dutch(message):
     # Validation messages are English for API clients; the page says them in Dutch.
     replacements = {
@@ -123,6 +131,7 @@ def shelter_detail(shelter_id):
         freshness=_freshness(shelter),
         intake_open=intake_open(shelter.intake, now),
         can_update=service.can_update(g.user, shelter),
+        can_edit_profile=service.can_edit_profile(g.user, shelter),
         waiting=holds.held_count(shelter.id),
     )
 
@@ -130,7 +139,7 @@ def shelter_detail(shelter_id):
 @bp.route("/zoeken")
 @require(*EVERYONE)
 def national_search():
-    regions = db.session.scalars(select(Region).order_by(Region.kind, Region.name)).all()
+    regions = registry.offered_regions()
     errors, results, filters = {}, None, None
     if request.args:
         try:
@@ -141,3 +150,162 @@ def national_search():
         except ValidationError as err:
             errors = {err.field: _dutch(err.message)}
     return render_template("beds/search.html", regions=regions, results=results, errors=errors, args=request.args)
+
+
+# --- a shelter's profile, kept by the shelter itself ------------------------------------------------
+
+
+def _profile_form(shelter, values, errors=None, status=200, notice=None):
+    return render_template(
+        "beds/profile.html", shelter=shelter, values=values, errors=errors or {}, notice=notice
+    ), status
+
+
+def _confirm_page(shelter, changes, status=200, notice=None):
+    hidden = [
+        (k, val)
+        for k in request.form
+        for val in request.form.getlist(k)
+        if k not in ("csrf_token", "action", "expected")
+    ]
+    return render_template(
+        "beds/profile_confirm.html",
+        shelter=shelter,
+        changes=changes,
+        hidden=hidden,
+        expected=registry.fingerprint(shelter),
+        notice=notice,
+    ), status
+
+
+@bp.route("/opvang/<int:shelter_id>/profiel", methods=["GET", "POST"])
+@require(*PROFILE_KEEPERS)
+def profile(shelter_id):
+    """Edit, see the changes, confirm: the profile is saved only from the page that showed its changes."""
+    shelter = service.get_shelter(shelter_id)
+    if not service.can_edit_profile(g.user, shelter):
+        raise Forbidden("Alleen de eigen opvang.")
+    if request.method == "GET":
+        return _profile_form(shelter, registry.describe(shelter))
+    data, origin = forms.profile_data(request.form, shelter.pools)
+    action = request.form.get("action")
+    try:
+        fields = registry.parse_profile(data)
+        if action == "edit":  # back from the changes to the form, as it was filled in
+            return _profile_form(shelter, data)
+        changes = registry.profile_changes(shelter, fields)
+        if not changes:
+            return _profile_form(shelter, data, notice="Er is niets gewijzigd.")
+        if action != "confirm":
+            return _confirm_page(shelter, changes)
+        registry.update_profile(utcnow(), shelter, fields, g.user, expected=request.form.get("expected") or "-")
+    except ValidationError as err:
+        db.session.expire_all()
+        field = forms.form_field(err.field, origin)
+        return _profile_form(shelter, data, {field: _registry_message(err)}, 422)
+    except Conflict as err:  # someone else saved meanwhile: their profile, and what this form would change now
+        db.session.expire_all()
+        shelter = service.get_shelter(shelter_id)
+        return _confirm_page(shelter, registry.profile_changes(shelter, fields), 409, notice=err.message)
+    flash("Profiel opgeslagen. De landelijke zoekfunctie toont het meteen.")
+    return redirect(url_for("beds.shelter_detail", shelter_id=shelter.id))
+
+
+# --- the registry: CoMensha and admins add and retire shelters and regions ----------------------------
+
+
+@bp.route("/beheer/opvang")
+@require(*REGISTRARS)
+def registry_shelters():
+    shelters = db.session.scalars(select(Shelter).order_by(Shelter.active.desc(), Shelter.name)).all()
+    return render_template("beds/registry_shelters.html", shelters=shelters)
+
+
+@bp.route("/beheer/opvang/nieuw", methods=["GET", "POST"])
+@require(*REGISTRARS)
+def new_shelter():
+    errors, status, values = {}, 200, {"intake": "24/7", "adults": True, "address_confidential": True}
+    if request.method == "POST":
+        data, origin = forms.shelter_data(request.form)
+        values = data
+        try:
+            shelter = registry.create_shelter(utcnow(), data, g.user)
+            flash(f"Opvang {shelter.name} toegevoegd.")
+            return redirect(url_for("beds.shelter_detail", shelter_id=shelter.id))
+        except (ValidationError, Conflict) as err:
+            db.session.expire_all()
+            errors, status = {forms.form_field(err.field, origin): _registry_message(err)}, err.status
+    return render_template(
+        "beds/new_shelter.html",
+        values=values,
+        form=request.form,
+        errors=errors,
+        regions=registry.offered_regions(),
+        organisations=registry.organisations(),
+    ), status
+
+
+@bp.route("/beheer/opvang/<int:shelter_id>/opheffen", methods=["GET", "POST"])
+@require(*REGISTRARS)
+def retire_shelter(shelter_id):
+    shelter = service.get_shelter(shelter_id)
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            registry.retire_shelter(utcnow(), shelter, g.user)
+            flash(f"Opvang {shelter.name} is opgeheven: niet meer te vinden of te kiezen; de geschiedenis blijft.")
+            return redirect(url_for("beds.registry_shelters"))
+        except Conflict as err:
+            error, status = err.message, err.status
+    return render_template(
+        "beds/retire.html",
+        what=f"opvang {shelter.name}",
+        consequence="Zij verdwijnt uit de landelijke zoekfunctie, de voorstellen voor plaatsingen en het landelijk "
+        "overzicht. Haar geschiedenis (beschikbaarheid, capaciteit, plaatsingen, audit) blijft bewaard.",
+        error=error,
+        back=url_for("beds.registry_shelters"),
+    ), status
+
+
+@bp.route("/beheer/regios")
+@require(*REGISTRARS)
+def registry_regions():
+    regions = db.session.scalars(select(Region).order_by(Region.active.desc(), Region.kind, Region.name)).all()
+    return render_template("beds/registry_regions.html", regions=regions, counts=registry.active_shelter_counts())
+
+
+@bp.route("/beheer/regios/nieuw", methods=["GET", "POST"])
+@require(*REGISTRARS)
+def new_region():
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            region = registry.create_region(utcnow(), forms.region_data(request.form), g.user)
+            flash(f"Regio {region.name} toegevoegd.")
+            return redirect(url_for("beds.registry_regions"))
+        except (ValidationError, Conflict) as err:
+            db.session.expire_all()
+            errors, status = {err.field or "form": _registry_message(err)}, err.status
+    return render_template("beds/new_region.html", form=request.form, errors=errors), status
+
+
+@bp.route("/beheer/regios/<region_code>/opheffen", methods=["GET", "POST"])
+@require(*REGISTRARS)
+def retire_region(region_code):
+    region = registry.region_to_retire(region_code)
+    error, status = None, 200
+    if request.method == "POST":
+        try:
+            registry.retire_region(utcnow(), region, g.user)
+            flash(f"Regio {region.name} is opgeheven: niet meer te kiezen; de geschiedenis blijft.")
+            return redirect(url_for("beds.registry_regions"))
+        except Conflict as err:
+            error, status = err.message, err.status
+    return render_template(
+        "beds/retire.html",
+        what=f"regio {region.name}",
+        consequence="Zij is dan nergens meer te kiezen (zoeken, aanvragen, het landelijk piketnummer). "
+        "Aanvragen, statistiek en audit uit deze regio blijven bewaard.",
+        error=error,
+        back=url_for("beds.registry_regions"),
+    ), status

@@ -83,7 +83,9 @@ def caller_region(number) -> Region | None:
 
 def region_names() -> list[str]:
     """Speech hints: the care regions' names, so the recogniser expects them."""
-    return db.session.scalars(select(Region.name).where(Region.kind == "care").order_by(Region.name)).all()
+    return db.session.scalars(
+        select(Region.name).where(Region.kind == "care", Region.active.is_(True)).order_by(Region.name)
+    ).all()
 
 
 def national_on_duty(now) -> User | None:
@@ -93,11 +95,15 @@ def national_on_duty(now) -> User | None:
 
 def region_from_answer(digits, speech) -> Region | None:
     if digits and digits.strip("#").isdigit():
-        return db.session.scalar(select(Region).where(Region.dial_code == int(digits.strip("#"))))
+        return db.session.scalar(
+            select(Region).where(Region.dial_code == int(digits.strip("#")), Region.active.is_(True))
+        )
     said = (speech or "").strip().lower().rstrip(".")
     if not said:
         return None
-    regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.id)).all()
+    regions = db.session.scalars(
+        select(Region).where(Region.kind == "care", Region.active.is_(True)).order_by(Region.id)
+    ).all()
     return next((r for r in regions if r.name.lower() == said), None) or next(
         (r for r in regions if r.name.lower() in said or (r.centre and r.centre.lower() in said)), None
     )

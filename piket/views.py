@@ -12,7 +12,7 @@ import vocabulary
 from accounts.access import require
 from accounts.roles import CASE_VIEWERS, COORDINATING, REQUESTERS, SHELTER_KEEPERS, Role
 from beds import service as beds
-from beds.models import Region
+from beds.registry import offered_regions
 from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
 from piket import access, placements, proposals, reports, service, timeline
@@ -66,7 +66,7 @@ def _slot_field(field, body):
 @bp.route("/aanvraag/nieuw", methods=["GET", "POST"])
 @require(*REQUESTERS)
 def new_request():
-    regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.name)).all()
+    regions = offered_regions(vocabulary.RegionKind.CARE)
     errors, status = {}, 200
     if request.method == "POST":
         body = _form_case(request.form)
@@ -187,7 +187,7 @@ def case_page(case_id):
         national_number=current_app.config.get("NATIONAL_PIKET_NUMBER") or "",
         status_label=lambda s: vocabulary.label(vocabulary.REQUEST_STATUSES, s),
         # A call to the national number whose region was not understood: the region goes with the profile.
-        care_regions=db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.name)).all()
+        care_regions=offered_regions(vocabulary.RegionKind.CARE)
         if case.region.kind == vocabulary.RegionKind.UNKNOWN
         else [],
     )

@@ -61,12 +61,29 @@ MATRIX = [
         "POST",
         "/api/v1/regions",
         {"code": "zwolle", "name": "Zwolle", "kind": "care", "lat": 52.5, "lon": 6.1},
-        {"admin"},
+        NATIONAL,
     ),
     ("GET", "/api/v1/shelters", None, EVERYONE),
-    ("POST", "/api/v1/shelters", "NEW_SHELTER", {"admin"}),
+    ("POST", "/api/v1/shelters", "NEW_SHELTER", NATIONAL),
     ("GET", "/api/v1/shelters/{cosm}", None, EVERYONE),
     ("PATCH", "/api/v1/shelters/{cosm}", {"name": "COSM Rijnmond"}, {"admin"}),
+    # A shelter's profile: its own staff and admins (not coordinators: they place, the shelter says what it can).
+    ("PATCH", "/api/v1/shelters/{cosm}/profile", {"excludes": ["pets"]}, {"shelter_staff", "admin"}),
+    ("GET", "/opvang/{cosm}/profiel", None, {"shelter_staff", "admin"}),
+    ("POST", "/opvang/{cosm}/profiel", {}, {"shelter_staff", "admin"}),
+    # The registry: CoMensha and admins add and retire shelters and regions (here refused: a hold, shelters).
+    ("POST", "/api/v1/shelters/{cosm}/retire", None, NATIONAL),
+    ("POST", "/api/v1/regions/{region_code}/retire", None, NATIONAL),
+    ("GET", "/beheer/opvang", None, NATIONAL),
+    ("GET", "/beheer/opvang/nieuw", None, NATIONAL),
+    ("POST", "/beheer/opvang/nieuw", {}, NATIONAL),
+    ("GET", "/beheer/opvang/{cosm}/opheffen", None, NATIONAL),
+    ("POST", "/beheer/opvang/{cosm}/opheffen", {}, NATIONAL),
+    ("GET", "/beheer/regios", None, NATIONAL),
+    ("GET", "/beheer/regios/nieuw", None, NATIONAL),
+    ("POST", "/beheer/regios/nieuw", {}, NATIONAL),
+    ("GET", "/beheer/regios/{region_code}/opheffen", None, NATIONAL),
+    ("POST", "/beheer/regios/{region_code}/opheffen", {}, NATIONAL),
     ("POST", "/api/v1/shelters/{cosm}/availability", {"unchanged": True}, {"shelter_staff", "coordinator", "admin"}),
     ("GET", "/api/v1/shelters/{cosm}/availability", None, {"shelter_staff", "coordinator", "comensha", "admin"}),
     ("GET", "/api/v1/availability", None, EVERYONE),
@@ -211,6 +228,7 @@ def _rule_of(url):
         .replace("{topic}", "<topic>")
         .replace("{fmt}", "<fmt>")
         .replace("{user}", "<int:user_id>")
+        .replace("{region_code}", "<region_code>")
     )
 
 
@@ -274,6 +292,7 @@ def ids(registry, users, now):
         "topic": "occupancy",
         "fmt": "csv",
         "user": users["police"].id,
+        "region_code": "rotterdam",
     }
 
 

@@ -65,6 +65,7 @@ def ids(app, duty, users, registry, fake, tick, now):
         "token": links.url_for_attempt(page.id, now).rsplit("/", 1)[1],
         "filename": "style.css",
         "admin_email": users["admin"].email,
+        "region_code": "rotterdam",
     }
     db.session.commit()
     return ids
