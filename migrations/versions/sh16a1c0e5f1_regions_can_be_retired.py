@@ -1,7 +1,7 @@
 """regions can be retired: no longer offered, their history stays
 
 Revision ID: sh16a1c0e5f1
-Revises: b15c0e5a0d17
+Revises: ph16a0c0de01
 Create Date: 2026-12-03 07:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'sh16a1c0e5f1'
-down_revision = 'b15c0e5a0d17'
+down_revision = 'ph16a0c0de01'
 branch_labels = None
 depends_on = None
 
