@@ -17,6 +17,8 @@ from matching.scenario import validate
 METRES = 1000  # distances enter the objective in whole metres
 LARGE_MODEL = 25_000  # candidate pairs above which the model is restricted to the nearest pools
 NEAREST = 10
+DETERMINISTIC_PER_SECOND = 0.1  # CP-SAT deterministic time per second of the caller's limit (calibrated: README)
+WALL_BACKSTOP = 6  # the wall-clock stop, in multiples of the limit: only for a machine far overloaded
 
 
 def solve(scenario: dict, time_limit_s: float = 10.0, explain: bool = False) -> dict:
@@ -177,9 +179,7 @@ def _cp_sat(requests, candidates, w1, w2, time_limit_s):
         for k, cand in enumerate(candidates[r.id]):
             model.add_hint(x[(r.id, k)], hint.get(r.id) is not None and hint[r.id][1].id == cand[1].id)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
-    solver.parameters.num_workers = 1  # deterministic: the same input gives the same answer
-    solver.parameters.random_seed = 0
+    _limit(solver.parameters, time_limit_s)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return hint, False
@@ -187,6 +187,18 @@ def _cp_sat(requests, candidates, w1, w2, time_limit_s):
         r.id: candidates[r.id][k] for r in requests for k in range(len(candidates[r.id])) if solver.value(x[(r.id, k)])
     }
     return chosen, status == cp_model.OPTIMAL
+
+
+def _limit(params, time_limit_s):
+    """Stop by work done, not by the clock: the same input gives the same answer even when the limit is
+    hit, on a busy machine as on an idle one. One worker, a fixed seed, and CP-SAT's deterministic time
+    (a count of work in units of roughly a second on a current core) scaled from the caller's seconds.
+    The wall clock stays as a backstop far beyond it (WALL_BACKSTOP times the limit), for a machine so
+    overloaded that the deterministic budget would hold a worker for minutes."""
+    params.num_workers = 1
+    params.random_seed = 0
+    params.max_deterministic_time = time_limit_s * DETERMINISTIC_PER_SECOND
+    params.max_time_in_seconds = time_limit_s * WALL_BACKSTOP
 
 
 # --- the answer -------------------------------------------------------------------------------------
