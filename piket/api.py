@@ -125,7 +125,15 @@ def get_proposals(request_id):
     now = utcnow()
     r = service.get_request(request_id, g.user, now)
     result = proposals.for_case(now, r.case, current_app.config)
-    return jsonify({"status": result["status"], "requests": {str(k): val for k, val in result["requests"].items()}})
+    computed_at = result.get("computed_at")
+    return jsonify(
+        {
+            "status": result["status"],
+            "computed_at": computed_at.isoformat() if computed_at else None,
+            "stale": result.get("stale", False),
+            "requests": {str(k): val for k, val in result["requests"].items()},
+        }
+    )
 
 
 @bp.post("/placement-requests/<int:request_id>/placements")
