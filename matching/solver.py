@@ -5,6 +5,7 @@ candidates, as many as can never change the optimum (see _prune). Without side c
 with one unit per placement it is a min-cost flow; otherwise CP-SAT, hinted with greedy.
 """
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -253,15 +254,26 @@ def waivers_of(scenario: dict, request_ids) -> dict[str, list[str]]:
     """The same for several requests: the scenario is validated once (150 groups: once, not 150 times)."""
     parsed = validate(scenario)
     elig = Eligibility(parsed)
-    return {rid: _waivers(parsed, elig, rid) for rid in request_ids}
+    by_id = {r.id: r for r in parsed.requests}
+    # A raid's groups often share one profile: the waivers depend on it, not on the id or apart_from.
+    memo = {}
+    out = {}
+    for rid in request_ids:
+        request = by_id[rid]
+        profile = dataclasses.replace(request, id="", apart_from=())
+        if profile not in memo:
+            memo[profile] = _waivers(parsed, elig, request)
+        out[rid] = memo[profile]
+    return out
 
 
-def _waivers(parsed, elig, request_id) -> list[str]:
-    request = next(r for r in parsed.requests if r.id == request_id)
+def _waivers(parsed, elig, request) -> list[str]:
     found = set()
     for k, shelter in enumerate(parsed.shelters):
+        # Room first: it is cheap, and a full shelter's rules do not matter (most are full when beds are scarce).
+        if not any(p.free >= need(p, request) for p in fitting_pools(shelter, request)):
+            continue
         failed = elig.failures(request, k)
-        room = any(p.free >= need(p, request) for p in fitting_pools(shelter, request))
-        if len(failed) == 1 and room:
+        if len(failed) == 1:
             found.add(failed[0])
     return sorted(found)

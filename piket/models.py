@@ -4,7 +4,7 @@ No names, birth dates or addresses of victims: a request carries the requester's
 reference and the minimal profile that matching needs (DESIGN.md, privacy).
 """
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.models import APPEND_ONLY
@@ -157,4 +157,8 @@ class CaseProposals(db.Model):
     key: Mapped[str] = mapped_column(String(64))
     computed_at = mapped_column(UTCDateTime)
     took_ms: Mapped[int] = mapped_column(Integer, default=0)
-    result = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10))  # the matcher's: optimal | feasible
+    objective = mapped_column(JSON)
+    # {request id: its proposals}, as JSON text: the API answers with it as is (60 groups: about 1 MB to
+    # decode and encode again on every view otherwise).
+    requests: Mapped[str] = mapped_column(Text)

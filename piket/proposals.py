@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 import matching
 import vocabulary
@@ -140,12 +140,12 @@ def registry_version(now, cfg) -> str:
             Shelter.lon,
             Region.code,
             Shelter.intake,
-            Shelter.genders,
+            cast(Shelter.genders, Text),  # as text: nothing to decode for a hash
             Shelter.adults,
             Shelter.minors,
-            Shelter.residence,
-            Shelter.exploitation,
-            Shelter.excludes,
+            cast(Shelter.residence, Text),  # as text: nothing to decode for a hash
+            cast(Shelter.exploitation, Text),  # as text: nothing to decode for a hash
+            cast(Shelter.excludes, Text),  # as text: nothing to decode for a hash
             Shelter.name,
             Shelter.municipality,
             Shelter.intake_phone,
@@ -235,42 +235,51 @@ def _solve_bounded(now, requests, cfg, time_limit_s):
     return scenario, shelters, result, waivers
 
 
-def _shown(result, computed_at, stale) -> dict:
-    """The stored form as views use it: request ids as ints, when it was computed, whether it is stale."""
+def _answer(status, objective, requests_json, computed_at, stale) -> dict:
     return {
-        **result,
-        "requests": {int(k): v for k, v in result["requests"].items()},
+        "status": status,
+        "objective": objective,
+        "requests_json": requests_json,
         "computed_at": computed_at,
         "computed_at_local": format_local_time(computed_at),
         "stale": stale,
     }
 
 
-def for_case(now, case, cfg) -> dict:
-    """The proposals of every waiting request of the case, for a view. Reads only; solves only when the
-    worker has not computed this case yet (then once per version in this process, bounded)."""
+def lookup(now, case, cfg) -> dict:
+    """The case's proposals for a view, with the requests' part as JSON text (the API sends it as is):
+    status, objective, requests_json, computed_at, stale. Reads only; solves only when the worker has
+    not computed this case yet (then once per version in this process, bounded)."""
     waiting = _waiting(case)
     if not waiting:
-        return {"status": "none", "requests": {}, "computed_at": None, "stale": False}
+        return _answer("none", None, "{}", None, False)
     key = version_key(case, waiting, registry_version(now, cfg))
     row = db.session.get(CaseProposals, case.id)
     if row is not None and row.key == key:
-        return _shown(row.result, row.computed_at, stale=False)
+        return _answer(row.status, row.objective, row.requests, row.computed_at, False)
     with _view_lock:
         hit = _view_cache.get(key)
         if hit is not None:
             _view_cache.move_to_end(key)
     if hit is not None:
-        return _shown(hit[1], hit[0], stale=False)
+        return _answer(*hit, stale=False)
     if row is not None:  # an older version: shown, marked; the worker's next tick recomputes it
-        return _shown(row.result, row.computed_at, stale=True)
+        return _answer(row.status, row.objective, row.requests, row.computed_at, True)
     limit = min(cfg["MATCH_VIEW_TIME_LIMIT_S"], cfg["MATCH_TIME_LIMIT_S"])
     result = _compute(now, case, waiting, cfg, limit)
+    hit = (result["status"], result["objective"], json.dumps(result["requests"]), now)
     with _view_lock:
-        _view_cache[key] = (now, result)
+        _view_cache[key] = hit
         while len(_view_cache) > VIEW_CACHE_SIZE:
             _view_cache.popitem(last=False)
-    return _shown(result, now, stale=False)
+    return _answer(*hit, stale=False)
+
+
+def for_case(now, case, cfg) -> dict:
+    """The same with the requests parsed, keyed by request id (the case page)."""
+    out = lookup(now, case, cfg)
+    out["requests"] = {int(k): v for k, v in json.loads(out.pop("requests_json")).items()}
+    return out
 
 
 def refresh(now, cfg=None) -> int:
@@ -294,18 +303,26 @@ def refresh(now, cfg=None) -> int:
         if not waiting:
             continue
         key = version_key(case, waiting, registry)  # before reading the scenario: a change meanwhile recomputes
-        row = db.session.get(CaseProposals, case_id)
-        if row is not None and row.key == key:
+        stored = db.session.scalar(select(CaseProposals.key).where(CaseProposals.case_id == case_id))
+        if stored == key:
             continue
         started = time.perf_counter()
         result = _compute(now, case, waiting, cfg, cfg["MATCH_TIME_LIMIT_S"])
-        took_ms = round((time.perf_counter() - started) * 1000)
+        fields = {
+            "key": key,
+            "computed_at": now,
+            "took_ms": round((time.perf_counter() - started) * 1000),
+            "status": result["status"],
+            "objective": result["objective"],
+            "requests": json.dumps(result["requests"]),
+        }
         with atomic():
             row = db.session.get(CaseProposals, case_id, populate_existing=True)
             if row is None:
-                db.session.add(CaseProposals(case_id=case_id, key=key, computed_at=now, took_ms=took_ms, result=result))
+                db.session.add(CaseProposals(case_id=case_id, **fields))
             else:
-                row.key, row.computed_at, row.took_ms, row.result = key, now, took_ms, result
+                for name, value in fields.items():
+                    setattr(row, name, value)
         done += 1
     db.session.rollback()  # end the read (on SQLite it holds the write lock)
     return done

@@ -24,7 +24,9 @@ def upgrade():
         sa.Column('key', sa.String(length=64), nullable=False),
         sa.Column('computed_at', columns.UTCDateTime(), nullable=True),
         sa.Column('took_ms', sa.Integer(), nullable=False),
-        sa.Column('result', sa.JSON(), nullable=True),
+        sa.Column('status', sa.String(length=10), nullable=False),
+        sa.Column('objective', sa.JSON(), nullable=True),
+        sa.Column('requests', sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(['case_id'], ['cases.id'], ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('case_id'),
     )
