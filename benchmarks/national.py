@@ -189,6 +189,31 @@ def main():
         call()  # warm: templates compiled, caches filled, as on a server that has been running
         median, p90 = timed(call, RUNS)
         print(f"{name:<44} {median:>10.0f} {p90:>8.0f}")
+    trend_alone(app, now)
+
+
+def trend_alone(app, now):
+    """The trend by itself, from the daily rollup and from the raw daily snapshots (as before issue 18),
+    in the same process on the same data: what the rollup changes, whatever else loads the machine."""
+    from national import occupancy
+
+    print(f"{'trend alone (national/occupancy.trend)':<44} {'rollup ms':>10} {'raw ms':>8}")
+    with app.app_context():
+        for days in (30, 90, 365):
+            medians = []
+            for rollup in (True, False):
+
+                class Done:
+                    status_code = 200
+
+                def call(rollup=rollup, days=days):
+                    occupancy.trend(now, days, rollup=rollup)
+                    return Done
+
+                call()
+                medians.append(timed(call, RUNS)[0])
+            assert occupancy.trend(now, days).rows == occupancy.trend(now, days, rollup=False).rows
+            print(f"{f'{days} days':<44} {medians[0]:>10.1f} {medians[1]:>8.1f}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ the ladder exhausted, by the worker (record_exhausted); both solve the case as t
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -24,12 +25,14 @@ import vocabulary
 from beds import service as beds
 from beds.models import BedPool, Region, Shelter
 from beds.scenario import shelter_entry
+from errors import log_unexpected
 from extensions import db
 from piket.lifecycle import WAITING, RequestStatus
 from piket.models import Case, CaseProposals, PlacementRequest
 from timeutil import intake_open, local
 from transactions import atomic, locked
 
+log = logging.getLogger("piket.proposals")
 EXHAUSTED_LOOK_BACK = dt.timedelta(hours=1)  # record_exhausted catches up this far after a missed run
 
 
@@ -307,7 +310,11 @@ def refresh(now, cfg=None) -> int:
         if stored == key:
             continue
         started = time.perf_counter()
-        result = _compute(now, case, waiting, cfg, cfg["MATCH_TIME_LIMIT_S"])
+        try:
+            result = _compute(now, case, waiting, cfg, cfg["MATCH_TIME_LIMIT_S"])
+        except Exception as err:  # one case the matcher cannot solve must not keep the others waiting
+            log_unexpected(log, err, "proposals of case %s failed", case_id)
+            continue
         fields = {
             "key": key,
             "computed_at": now,
