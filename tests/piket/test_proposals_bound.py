@@ -99,3 +99,18 @@ def test_the_case_page_says_when_the_proposals_were_computed_and_that_they_are_r
     page = client.get(f"/zaak/{case_id}").get_data(as_text=True)
     assert "Voorstellen berekend om 02:30" in page and "wordt herberekend" in page
     assert len(solves) == 1
+
+
+def test_a_case_the_matcher_fails_on_does_not_keep_the_others_waiting(app, api, new_case, registry, now, monkeypatch):
+    first, second = new_case(), new_case()
+    real, failed = proposals._compute, []
+
+    def compute(now, case, waiting, cfg, limit):
+        if case.id == db.session.get(proposals.PlacementRequest, first["requests"][0]["id"]).case_id:
+            failed.append(case.id)
+            raise RuntimeError("matcher failed")
+        return real(now, case, waiting, cfg, limit)
+
+    monkeypatch.setattr(proposals, "_compute", compute)
+    assert jobs.refresh_proposals(now) == 1  # the second case, despite the first
+    assert failed and db.session.query(CaseProposals).count() == 1
