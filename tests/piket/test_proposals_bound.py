@@ -113,4 +113,5 @@ def test_a_case_the_matcher_fails_on_does_not_keep_the_others_waiting(app, api, 
 
     monkeypatch.setattr(proposals, "_compute", compute)
     assert jobs.refresh_proposals(now) == 1  # the second case, despite the first
-    assert failed and db.session.query(CaseProposals).count() == 1
+    stored = db.session.query(CaseProposals).one()
+    assert failed and stored.case_id == db.session.get(proposals.PlacementRequest, second["requests"][0]["id"]).case_id
