@@ -1064,7 +1064,22 @@ PATHS = {
             "parameters": RID,
             "responses": {
                 "200": _ok(
-                    {"type": "object", "properties": {"status": {"type": "string"}, "requests": {"type": "object"}}}
+                    {
+                        "type": "object",
+                        "properties": {
+                            "status": {"type": "string"},
+                            "computed_at": {
+                                "type": ["string", "null"],
+                                "format": "date-time",
+                                "description": "when these proposals were computed (by the worker, or once by a view)",
+                            },
+                            "stale": {
+                                "type": "boolean",
+                                "description": "the case or the registry changed since: being recomputed",
+                            },
+                            "requests": {"type": "object"},
+                        },
+                    }
                 ),
                 **ERRORS,
                 "404": _error("no such request"),

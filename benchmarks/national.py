@@ -121,7 +121,14 @@ def main():
     from national import snapshots
     from national.models import OccupancySnapshot
 
-    app = create_app({"SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "WTF_CSRF_ENABLED": False})
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "WTF_CSRF_ENABLED": False,
+            "MFA_REQUIRED_ROLES": (),  # the page itself is measured, not the second factor's login
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -137,7 +144,9 @@ def main():
             {"start": start.strftime("%Y-%m-%d %H:00:00") if dialect == "sqlite" else start, "hours": DAYS * 24 - 2},
         )
         db.session.commit()
-        snapshots.take(now)  # the worker's own last hour and today's daily, as it would have written them
+        # The worker's own last hour and today's daily, as it would have written them; its first run also
+        # sums the year's daily snapshots into the rollup (national/snapshots.roll_up).
+        snapshots.take(now)
         db.session.commit()
         db.session.execute(text("ANALYZE"))  # planner statistics, as a database that has been running has them
         db.session.commit()
@@ -161,8 +170,10 @@ def main():
     print(f"{'what':<44} {'median ms':>10} {'p90 ms':>8}")
     cases = [
         ("GET /landelijk (30 days, the default)", lambda: client.get("/landelijk")),
+        ("GET /landelijk?dagen=90", lambda: client.get("/landelijk?dagen=90")),
         ("GET /landelijk?dagen=365", lambda: client.get("/landelijk?dagen=365")),
         ("GET /api/v1/occupancy", lambda: client.get("/api/v1/occupancy", headers=auth)),
+        ("GET /api/v1/occupancy?days=90", lambda: client.get("/api/v1/occupancy?days=90", headers=auth)),
         ("GET /api/v1/occupancy?days=365", lambda: client.get("/api/v1/occupancy?days=365", headers=auth)),
         ("GET /api/v1/unmet-demand?days=365", lambda: client.get("/api/v1/unmet-demand?days=365", headers=auth)),
         (
@@ -178,6 +189,31 @@ def main():
         call()  # warm: templates compiled, caches filled, as on a server that has been running
         median, p90 = timed(call, RUNS)
         print(f"{name:<44} {median:>10.0f} {p90:>8.0f}")
+    trend_alone(app, now)
+
+
+def trend_alone(app, now):
+    """The trend by itself, from the daily rollup and from the raw daily snapshots (as before issue 18),
+    in the same process on the same data: what the rollup changes, whatever else loads the machine."""
+    from national import occupancy
+
+    print(f"{'trend alone (national/occupancy.trend)':<44} {'rollup ms':>10} {'raw ms':>8}")
+    with app.app_context():
+        for days in (30, 90, 365):
+            medians = []
+            for rollup in (True, False):
+
+                class Done:
+                    status_code = 200
+
+                def call(rollup=rollup, days=days):
+                    occupancy.trend(now, days, rollup=rollup)
+                    return Done
+
+                call()
+                medians.append(timed(call, RUNS)[0])
+            assert occupancy.trend(now, days).rows == occupancy.trend(now, days, rollup=False).rows
+            print(f"{f'{days} days':<44} {medians[0]:>10.1f} {medians[1]:>8.1f}")
 
 
 if __name__ == "__main__":

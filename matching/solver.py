@@ -5,6 +5,7 @@ candidates, as many as can never change the optimum (see _prune). Without side c
 with one unit per placement it is a min-cost flow; otherwise CP-SAT, hinted with greedy.
 """
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -17,6 +18,8 @@ from matching.scenario import validate
 METRES = 1000  # distances enter the objective in whole metres
 LARGE_MODEL = 25_000  # candidate pairs above which the model is restricted to the nearest pools
 NEAREST = 10
+DETERMINISTIC_PER_SECOND = 0.1  # CP-SAT deterministic time per second of the caller's limit (calibrated: README)
+WALL_BACKSTOP = 6  # the wall-clock stop, in multiples of the limit: only for a machine far overloaded
 
 
 def solve(scenario: dict, time_limit_s: float = 10.0, explain: bool = False) -> dict:
@@ -177,9 +180,7 @@ def _cp_sat(requests, candidates, w1, w2, time_limit_s):
         for k, cand in enumerate(candidates[r.id]):
             model.add_hint(x[(r.id, k)], hint.get(r.id) is not None and hint[r.id][1].id == cand[1].id)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
-    solver.parameters.num_workers = 1  # deterministic: the same input gives the same answer
-    solver.parameters.random_seed = 0
+    _limit(solver.parameters, time_limit_s)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return hint, False
@@ -187,6 +188,18 @@ def _cp_sat(requests, candidates, w1, w2, time_limit_s):
         r.id: candidates[r.id][k] for r in requests for k in range(len(candidates[r.id])) if solver.value(x[(r.id, k)])
     }
     return chosen, status == cp_model.OPTIMAL
+
+
+def _limit(params, time_limit_s):
+    """Stop by work done, not by the clock: the same input gives the same answer even when the limit is
+    hit, on a busy machine as on an idle one. One worker, a fixed seed, and CP-SAT's deterministic time
+    (a count of work in units of roughly a second on a current core) scaled from the caller's seconds.
+    The wall clock stays as a backstop far beyond it (WALL_BACKSTOP times the limit), for a machine so
+    overloaded that the deterministic budget would hold a worker for minutes."""
+    params.num_workers = 1
+    params.random_seed = 0
+    params.max_deterministic_time = time_limit_s * DETERMINISTIC_PER_SECOND
+    params.max_time_in_seconds = time_limit_s * WALL_BACKSTOP
 
 
 # --- the answer -------------------------------------------------------------------------------------
@@ -241,15 +254,26 @@ def waivers_of(scenario: dict, request_ids) -> dict[str, list[str]]:
     """The same for several requests: the scenario is validated once (150 groups: once, not 150 times)."""
     parsed = validate(scenario)
     elig = Eligibility(parsed)
-    return {rid: _waivers(parsed, elig, rid) for rid in request_ids}
+    by_id = {r.id: r for r in parsed.requests}
+    # A raid's groups often share one profile: the waivers depend on it, not on the id or apart_from.
+    memo = {}
+    out = {}
+    for rid in request_ids:
+        request = by_id[rid]
+        profile = dataclasses.replace(request, id="", apart_from=())
+        if profile not in memo:
+            memo[profile] = _waivers(parsed, elig, request)
+        out[rid] = memo[profile]
+    return out
 
 
-def _waivers(parsed, elig, request_id) -> list[str]:
-    request = next(r for r in parsed.requests if r.id == request_id)
+def _waivers(parsed, elig, request) -> list[str]:
     found = set()
     for k, shelter in enumerate(parsed.shelters):
+        # Room first: it is cheap, and a full shelter's rules do not matter (most are full when beds are scarce).
+        if not any(p.free >= need(p, request) for p in fitting_pools(shelter, request)):
+            continue
         failed = elig.failures(request, k)
-        room = any(p.free >= need(p, request) for p in fitting_pools(shelter, request))
-        if len(failed) == 1 and room:
+        if len(failed) == 1:
             found.add(failed[0])
     return sorted(found)

@@ -34,3 +34,27 @@ class OccupancySnapshot(db.Model):
 
 
 APPEND_ONLY.add(OccupancySnapshot)
+
+
+class OccupancyDailyRegion(db.Model):
+    """The daily snapshots summed per region: the trend over 30, 90 or 365 days reads one row per region
+    and day (a year: about 9,000) instead of one per pool and day (a year, 400 pools: 150,000).
+
+    Derived, never edited: written with the daily slot (national/snapshots.py) and caught up by the
+    worker's occupancy_snapshots job for daily rows written otherwise (a restore, the demo history).
+    national/occupancy.trend reads it up to its last slot and the daily snapshots after that, so the
+    figures are the raw ones whatever the worker has done (tests/national/test_rollup.py)."""
+
+    __tablename__ = "occupancy_daily_regions"
+    __table_args__ = (UniqueConstraint("taken_at", "region_id", name="uq_occupancy_daily_region"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taken_at = mapped_column(UTCDateTime)  # the daily slot (04:00 local time)
+    region_id: Mapped[int] = mapped_column(Integer)  # as in the snapshots: the region then
+    pools: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    out_of_service: Mapped[int] = mapped_column(Integer)
+    occupied: Mapped[int] = mapped_column(Integer)
+    held: Mapped[int] = mapped_column(Integer)
+
+
+APPEND_ONLY.add(OccupancyDailyRegion)

@@ -15,8 +15,8 @@ import vocabulary
 from beds.models import BedPool, CapacityChange, Region, Shelter
 from errors import ValidationError
 from extensions import db
-from national.models import SNAPSHOT_KINDS, OccupancySnapshot
-from national.snapshots import daily_slot
+from national.models import SNAPSHOT_KINDS, OccupancyDailyRegion, OccupancySnapshot
+from national.snapshots import daily_slot, last_rolled_up
 from national.tables import Table
 from timeutil import local
 
@@ -185,6 +185,12 @@ def current(now, region_ids=None, turned_away=None) -> dict[str, Table]:
 
 # --- history --------------------------------------------------------------------------------------
 
+ROLLUP_SUMS = (
+    func.sum(OccupancyDailyRegion.capacity),
+    func.sum(OccupancyDailyRegion.out_of_service),
+    func.sum(OccupancyDailyRegion.occupied),
+    func.sum(OccupancyDailyRegion.held),
+)
 SNAP_SUMS = (
     func.sum(OccupancySnapshot.capacity),
     func.sum(OccupancySnapshot.out_of_service),
@@ -199,18 +205,35 @@ def _days(days) -> int:
     return days
 
 
-def trend(now, days, region_ids=None) -> Table:
+def trend(now, days, region_ids=None, rollup=True) -> Table:
     """One row per local date of the last `days` days (today included) that has a daily snapshot,
     summed over pools. Days without a snapshot are absent: no invented numbers.
 
-    Reads daily rows only, through the (kind, taken_at, ...) index: a year of hourly rows for
-    every pool is never scanned."""
-    first = local(now).date() - dt.timedelta(days=_days(days) - 1)
+    Reads the daily rollup (one row per region and day, national/snapshots.roll_up) up to its last
+    slot and the daily snapshots after it (normally none: the worker writes both together); a year
+    of hourly rows, or of daily rows per pool, is never scanned. rollup=False: the daily snapshots
+    alone, the raw figures (tests compare the two)."""
+    first = daily_slot(local(now).date() - dt.timedelta(days=_days(days) - 1))
+    done = last_rolled_up() if rollup else None
+    sums = []
+    if done is not None and done >= first:
+        query = (
+            select(OccupancyDailyRegion.taken_at, *ROLLUP_SUMS)
+            .where(
+                OccupancyDailyRegion.taken_at >= first,
+                OccupancyDailyRegion.taken_at <= min(now, done),
+            )
+            .group_by(OccupancyDailyRegion.taken_at)
+            .order_by(OccupancyDailyRegion.taken_at)
+        )
+        if region_ids is not None:
+            query = query.where(OccupancyDailyRegion.region_id.in_(list(region_ids)))
+        sums += db.session.execute(query).all()
     query = (
         select(OccupancySnapshot.taken_at, *SNAP_SUMS)
         .where(
             OccupancySnapshot.kind == "daily",
-            OccupancySnapshot.taken_at >= daily_slot(first),
+            OccupancySnapshot.taken_at >= (first if done is None or done < first else done + dt.timedelta(seconds=1)),
             OccupancySnapshot.taken_at <= now,
         )
         .group_by(OccupancySnapshot.taken_at)
@@ -218,9 +241,8 @@ def trend(now, days, region_ids=None) -> Table:
     )
     if region_ids is not None:
         query = query.where(OccupancySnapshot.region_id.in_(list(region_ids)))
-    rows = [
-        {"date": local(taken_at).date().isoformat(), **_numbers(*sums)} for taken_at, *sums in db.session.execute(query)
-    ]
+    sums += db.session.execute(query).all()
+    rows = [{"date": local(taken_at).date().isoformat(), **_numbers(*numbers)} for taken_at, *numbers in sums]
     return Table(
         key="occupancy_trend",
         title=f"Bezetting, laatste {days} dagen",

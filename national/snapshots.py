@@ -8,12 +8,12 @@ it comes back, later that day; past days are never backfilled: their numbers are
 
 import datetime as dt
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from beds.models import BedPool, Shelter
 from extensions import db
-from national.models import OccupancySnapshot
+from national.models import OccupancyDailyRegion, OccupancySnapshot
 from timeutil import AMSTERDAM, UTC, local
 from transactions import atomic
 
@@ -73,12 +73,10 @@ def _slot_taken(kind, slot) -> bool:
     return db.session.scalar(select(exists().where(OccupancySnapshot.kind == kind, OccupancySnapshot.taken_at == slot)))
 
 
-def _insert_ignoring_duplicates():
+def _insert_ignoring_duplicates(table=OccupancySnapshot.__table__, keys=("kind", "taken_at", "pool_id")):
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(OccupancySnapshot.__table__).on_conflict_do_nothing(
-        index_elements=["kind", "taken_at", "pool_id"]
-    )
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
 def _write(kind, slot, pools) -> int:
@@ -103,11 +101,52 @@ class Written(dict):
 
 def take(now) -> Written:
     """Write the hourly slot of `now` and, from 04:00 local time on, today's daily slot, if not
-    written yet. Returns the rows written per kind, e.g. {"hourly": 450, "daily": 0}."""
+    written yet, and sum new daily slots into the rollup (roll_up). Returns the rows written per kind, e.g. {"hourly": 450, "daily": 0}."""
     with atomic():
         pools = _pool_rows()
         written = Written(hourly=_write("hourly", hour_slot(now), pools), daily=0)
         slot = due_daily_slot(now)
         if slot is not None:
             written["daily"] = _write("daily", slot, pools)
+        roll_up()  # the trend's rollup, in the same transaction as the day's slot
     return written
+
+
+# --- the daily rollup: the daily snapshots summed per region (national/models.OccupancyDailyRegion) --------
+
+
+def last_rolled_up():
+    """The last daily slot the rollup holds, or None."""
+    return db.session.scalar(select(func.max(OccupancyDailyRegion.taken_at)))
+
+
+def roll_up() -> int:
+    """Sum the daily slots after the rollup's last one, per region, into the rollup. Two index lookups when
+    there is nothing to do (every minute); the slot of the day once it is written; all of them the first
+    time (or after daily rows were loaded otherwise). Returns the rows written. In the caller's transaction."""
+    last_daily = db.session.scalar(
+        select(func.max(OccupancySnapshot.taken_at)).where(OccupancySnapshot.kind == "daily")
+    )
+    done = last_rolled_up()
+    if last_daily is None or (done is not None and last_daily <= done):
+        return 0
+    sums = (
+        select(
+            OccupancySnapshot.taken_at,
+            OccupancySnapshot.region_id,
+            func.count(),
+            func.sum(OccupancySnapshot.capacity),
+            func.sum(OccupancySnapshot.out_of_service),
+            func.sum(OccupancySnapshot.occupied),
+            func.sum(OccupancySnapshot.held),
+        )
+        .where(OccupancySnapshot.kind == "daily")
+        .group_by(OccupancySnapshot.taken_at, OccupancySnapshot.region_id)
+    )
+    if done is not None:
+        sums = sums.where(OccupancySnapshot.taken_at > done)
+    columns = ["taken_at", "region_id", "pools", "capacity", "out_of_service", "occupied", "held"]
+    statement = _insert_ignoring_duplicates(OccupancyDailyRegion.__table__, ("taken_at", "region_id")).from_select(
+        columns, sums
+    )
+    return db.session.execute(statement).rowcount or 0

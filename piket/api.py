@@ -1,5 +1,7 @@
 """JSON API of placement requests, proposals and holds (thin)."""
 
+import json
+
 from flask import Blueprint, current_app, g, jsonify, request
 
 import validation as v
@@ -124,8 +126,18 @@ def mark_report(case_id):
 def get_proposals(request_id):
     now = utcnow()
     r = service.get_request(request_id, g.user, now)
-    result = proposals.for_case(now, r.case, current_app.config)
-    return jsonify({"status": result["status"], "requests": {str(k): val for k, val in result["requests"].items()}})
+    found = proposals.lookup(now, r.case, current_app.config)
+    computed_at = found["computed_at"]
+    head = json.dumps(
+        {
+            "status": found["status"],
+            "computed_at": computed_at.isoformat() if computed_at else None,
+            "stale": found["stale"],
+        }
+    )
+    # The stored requests' JSON goes out as it is: decoding and encoding it again was most of a view.
+    body = head[:-1] + ', "requests": ' + found["requests_json"] + "}"
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.post("/placement-requests/<int:request_id>/placements")

@@ -17,6 +17,12 @@ def escalate(now) -> int:
     return done
 
 
+def refresh_proposals(now) -> int:
+    """Every case waiting for a place has its proposals computed for its current version (the case's
+    requests, the registry, holds), so a view shows them without running the matcher."""
+    return proposals.refresh(now)
+
+
 def expire_holds(now) -> int:
     """Holds nobody confirmed in time give their places back; their requests return to proposals."""
     return placements.expire_due(now)
@@ -31,6 +37,8 @@ JOBS = {  # name: (function, every N seconds)
     # How soon a new request is paged: the worker looks for due steps every ESCALATE_EVERY_S (0.2 s).
     "escalate": (escalate, "ESCALATE_EVERY_S"),
     "dispatch_notifications": (notify_jobs.dispatch, 1),
+    # A new case's proposals within about 2 s, a registry change's within a tick plus the solve (piket/proposals.py).
+    "refresh_proposals": (refresh_proposals, 1),
     "expire_holds": (expire_holds, 30),
     "acknowledgements": (acknowledgement.check, 30),  # accepted with no place held: remind, then page again
     "remind_holds": (remind_holds, 60),  # once per hold (dedupe keys); a late tick still reminds before expiry

@@ -4,7 +4,7 @@ No names, birth dates or addresses of victims: a request carries the requester's
 reference and the minimal profile that matching needs (DESIGN.md, privacy).
 """
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from audit.models import APPEND_ONLY
@@ -141,3 +141,24 @@ class WorkerHeartbeat(db.Model):
 
 
 APPEND_ONLY.add(RequestEvent)
+
+
+class CaseProposals(db.Model):
+    """A case's proposals as the worker (or one first view) computed them (piket/proposals.py): the
+    answer the case page and the API show, so a view never runs the matcher while this is fresh.
+
+    `key` is the version it was computed for: a hash of the case's waiting requests (status, profile,
+    apart) and of the registry as the matcher sees it then (pools' counts and freshness, shelters'
+    rules and whether their intake is open). A different key now: stale, shown as such and recomputed.
+    Holds no victim data beyond the request ids; rows go with their case."""
+
+    __tablename__ = "case_proposals"
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))
+    computed_at = mapped_column(UTCDateTime)
+    took_ms: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(10))  # the matcher's: optimal | feasible
+    objective = mapped_column(JSON)
+    # {request id: its proposals}, as JSON text: the API answers with it as is (60 groups: about 1 MB to
+    # decode and encode again on every view otherwise).
+    requests: Mapped[str] = mapped_column(Text)

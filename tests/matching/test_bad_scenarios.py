@@ -209,3 +209,54 @@ def test_the_real_command_prints_no_traceback():
         )
         assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
         assert len(out.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "where,field",
+    [
+        (lambda d: d["requests"][0].__setitem__("id", "R\ud800"), "requests[0].id"),
+        (lambda d: d["shelters"][0]["pools"][0].__setitem__("id", "\udfff"), "shelters[0].pools[0].id"),
+        (lambda d: d["requests"][0]["persons"][0].__setitem__("needs", ["\ud83d"]), "requests[0].persons[0].needs[0]"),
+    ],
+    ids=["request id", "pool id", "a need"],
+)
+def test_a_lone_surrogate_exits_2_naming_the_field(tmp_path, capsys, where, field):
+    data = copy.deepcopy(SCENARIO)
+    where(data)
+    payload = json.dumps(data).encode()  # ensure_ascii: written as the escape \ud800, valid JSON
+    assert b"\\ud" in payload
+    status, out, lines = _run(tmp_path, capsys, payload)
+    assert status == 2 and out == ""
+    assert lines == [f"{field}: must be valid Unicode text (a lone surrogate escape)"]
+
+
+def test_a_surrogate_pair_is_one_character_and_solves(tmp_path, capsys):
+    data = copy.deepcopy(SCENARIO)
+    data["requests"][0]["id"] = "R\U0001f600"
+    status, out, lines = _run(tmp_path, capsys, json.dumps(data).encode())
+    assert status == 0 and lines == [] and json.loads(out)["assignments"][0]["request"] == "R\U0001f600"
+
+
+def test_a_lone_surrogate_and_a_closed_stdout_print_no_traceback():
+    """The real command: a lone surrogate id, output piped into `head -c 0`, and stdout closed (>&-)."""
+    bad = copy.deepcopy(SCENARIO)
+    bad["requests"][0]["id"] = "\ud800"
+    out = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", "-"],
+        cwd=ROOT,
+        input=json.dumps(bad),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 2 and out.stdout == "" and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == ["requests[0].id: must be valid Unicode text (a lone surrogate escape)"]
+
+    good = json.dumps(SCENARIO)
+    for shell in ("{cmd} | head -c 0; exit ${{PIPESTATUS[0]}}", "{cmd} >&-"):
+        cmd = f"{sys.executable} -m matching solve -"
+        out = subprocess.run(
+            ["bash", "-c", shell.format(cmd=cmd)], cwd=ROOT, input=good, capture_output=True, text=True
+        )
+        assert out.returncode == 2, (shell, out.stderr)
+        assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+        assert out.stderr.startswith("stdout: closed")
