@@ -1,7 +1,7 @@
 """case_proposals: each case's proposals cached per case version (worker-computed); occupancy_daily_regions: the daily snapshots summed per region (issue 18)
 
 Revision ID: pr18a0c4c4e1
-Revises: b15c0e5a0d17
+Revises: sh16a1c0e5f1
 Create Date: 2026-12-03 07:20:00
 
 """
@@ -12,7 +12,7 @@ import columns
 
 # revision identifiers, used by Alembic.
 revision = 'pr18a0c4c4e1'
-down_revision = 'b15c0e5a0d17'
+down_revision = 'sh16a1c0e5f1'
 branch_labels = None
 depends_on = None
 
