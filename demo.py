@@ -30,7 +30,7 @@ def demo_command():
     for role, email, _name, _binding in beds_demo.ACCOUNTS:
         click.echo(f"  {role:<14} {email}")
     for email, _name, _region in piket_demo.PEOPLE:
-        click.echo(f"  {'coordinator':<14} {email}")
+        click.echo(f"  {Role.COORDINATOR:<14} {email}")
     click.echo(
         "Piket, around the clock in every care region: primary "
         f"{piket_demo.COORDINATOR} ({piket_demo.PHONES[piket_demo.COORDINATOR]}), back-up "

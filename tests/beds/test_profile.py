@@ -163,7 +163,7 @@ def test_intake_hours_and_a_new_pool_on_the_page(client, login, users, registry)
     assert _post(client, url, confirm_pairs, "confirm").status_code == 302
     shelter = _shelter(registry)
     assert shelter.intake == [{"days": [1, 2, 3, 4, 5], "from": "09:00", "to": "17:00"}]
-    assert shelter.intake_phone == "010 765 4321"
+    assert shelter.intake_phone == "+31107654321"  # stored in E.164 (accounts/phones.py)
     new = db.session.scalar(select(BedPool).where(BedPool.shelter_id == shelter.id, BedPool.key == "noodbed"))
     assert new.capacity == 2
     change = db.session.scalars(select(CapacityChange).where(CapacityChange.pool_id == new.id)).one()
