@@ -26,6 +26,8 @@ from ops.health import bp as health_bp
 from piket import jobs as piket_jobs
 from piket.api import bp as piket_api
 from piket.escalation import still_wanted
+from piket.ladders.api import bp as ladders_api
+from piket.ladders.views import bp as ladder_pages
 from piket.link_views import bp as accept_link_pages
 from piket.rotas.cli import piket_cli
 from piket.rotas.views import bp as rota_pages
@@ -36,8 +38,18 @@ from sqlite_setup import configure_sqlite
 from validation import DatabaseId
 from web import body_limit, home_bp, no_store, security_headers, template_helpers
 
-PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, audit_pages, rota_pages, national_pages)
-API = (beds_api, piket_api, national_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
+PAGES = (
+    home_bp,
+    accounts_pages,
+    beds_pages,
+    piket_pages,
+    accept_link_pages,
+    audit_pages,
+    rota_pages,
+    ladder_pages,
+    national_pages,
+)
+API = (beds_api, piket_api, ladders_api, national_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
 WEBHOOKS = (notify_webhooks, piket_webhooks)  # Twilio signs each request (notify/signature.py), so no CSRF
 OPERATIONS = (health_bp,)  # /healthz for load balancers and monitoring: no login, GET only
 COMMANDS = (
