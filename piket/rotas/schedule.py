@@ -164,7 +164,9 @@ def office_intervals(
     while day <= last:
         if not is_holiday(day):
             exception = exception_on(exceptions, day)
-            todays = exception["windows"] if exception is not None else [w for w in windows if day.isoweekday() in w["days"]]
+            todays = (
+                exception["windows"] if exception is not None else [w for w in windows if day.isoweekday() in w["days"]]
+            )
             for w in todays:
                 a = to_utc(dt.datetime.combine(day, _clock(w["from"])))
                 b = to_utc(
