@@ -116,7 +116,10 @@ def ladder(code):
     service.must_edit(g.user, region)
     data, rows, where = _ladder_form(request.form)
     try:
-        if request.form.get("action") == "preview":
+        action = request.form.get("action", "save")
+        if action not in ("preview", "save"):
+            raise ValidationError("Onbekende knop; laad de pagina opnieuw.", field="form")
+        if action == "preview":
             result = service.preview(utcnow(), region, edit=data)
             return _ladder_page(region, rows, request.form, preview=result)
         service.save_policy(utcnow(), region, data, g.user)
@@ -175,7 +178,9 @@ def _hours_form(form) -> tuple[dict, list, list, dict]:
     for i in range(min(int(counts[1]), rules.MAX_EXCEPTIONS + EXCEPTION_ROWS)):
         row = {k: form.get(f"e-{i}-{k}", "").strip() for k in ("from", "to", "kind", "start", "end", "start2", "end2")}
         exceptions.append(row)
-        if row["from"] or row["to"]:
+        if row["kind"] not in ("", "closed", "hours"):
+            raise ValidationError("kies: hele dag buiten kantooruren, of andere tijden", field=f"e-{i}-kind")
+        if any(row[k] for k in ("from", "to") + (("start", "end", "start2", "end2") if row["kind"] == "hours" else ())):
             times = []
             if row["kind"] == "hours":
                 times = [{"from": row["start"], "to": row["end"]}]
