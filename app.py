@@ -30,6 +30,8 @@ from ops.health import bp as health_bp
 from piket import jobs as piket_jobs
 from piket.api import bp as piket_api
 from piket.escalation import still_wanted
+from piket.ladders.api import bp as ladders_api
+from piket.ladders.views import bp as ladder_pages
 from piket.link_views import bp as accept_link_pages
 from piket.rotas.api import bp as rotas_api
 from piket.rotas.cli import piket_cli
@@ -50,12 +52,14 @@ PAGES = (
     accept_link_pages,
     audit_pages,
     rota_pages,
+    ladder_pages,
     national_pages,
 )
 API = (
     beds_api,
     piket_api,
     rotas_api,
+    ladders_api,
     national_api,
     audit_api,
     accounts_api,

@@ -8,6 +8,7 @@ from flask import Blueprint, jsonify
 
 import vocabulary
 from accounts.roles import EVERYONE
+from piket.ladders import rules as ladder_rules
 from validation import AGE, CHILDREN, MAX_INTEGER, NL_LAT, NL_LON, PHONE, Range
 
 bp = Blueprint("openapi", __name__)
@@ -1427,6 +1428,215 @@ PATHS = {
             "their statuses as they arrive",
             "responses": {"202": _ok(_ref("MyPhone"), "queued"), **WRITE_ERRORS, "429": _error("too many tests")},
         }
+    },
+}
+
+
+# --- a region's office hours, escalation ladders and the preview (limits: piket/ladders/rules.py) ---------
+
+_CODE = [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}, "description": "a care region"}]
+_NO_REGION = {"404": _error("no such care region")}
+_CLOCK_START = {"type": "string", "pattern": f"^({ladder_rules.CLOCK})$"}
+_CLOCK_END = {"type": "string", "pattern": f"^({ladder_rules.CLOCK_END})$"}
+_DATE = {"type": "string", "pattern": f"^{ladder_rules.DATE}$", "description": "YYYY-MM-DD, Europe/Amsterdam"}
+_STEP_MINUTE = _within("integer", ladder_rules.STEP_MINUTE)
+SCHEMAS["LadderStep"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["after", "level"],
+    "properties": {
+        "after": {**_STEP_MINUTE, "description": "minutes after the request was made; strictly increasing"},
+        "level": {**ENUM(vocabulary.LADDER_LEVELS), "description": "exhausted: the last step, and only there"},
+        "channels": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string", "enum": list(ladder_rules.CHANNELS)},
+            "description": "required for every step but exhausted (which has none)",
+        },
+    },
+}
+_LADDER = {"type": "array", "minItems": 2, "maxItems": ladder_rules.MAX_STEPS, "items": _ref("LadderStep")}
+SCHEMAS["EscalationPolicyEdit"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "fields left out keep their value; 422 names the field, e.g. `after_hours[2].after`",
+    "properties": {
+        "after_hours": _LADDER,
+        "office_hours": _LADDER,
+        "backup_region": {
+            "type": ["string", "null"],
+            "description": "a care region (not this one) whose primary stands in for a missing back-up",
+        },
+        "rounds": _within("integer", ladder_rules.ROUNDS),
+        "ack_timeout_minutes": {
+            **_within("integer", ladder_rules.ACK_TIMEOUT),
+            "description": "minutes an accepted request may go without a held place; 0: never",
+        },
+    },
+}
+SCHEMAS["EscalationPolicy"] = {
+    "type": "object",
+    "required": ["region", "default", *ladder_rules.POLICY_FIELDS],
+    "properties": {
+        **SCHEMAS["EscalationPolicyEdit"]["properties"],
+        "region": {"type": "string"},
+        "default": {"type": "boolean", "description": "true: no policy stored, the defaults apply"},
+    },
+}
+_WINDOW = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["from", "to"],
+    "properties": {"from": _CLOCK_START, "to": _CLOCK_END},
+}
+SCHEMAS["OfficeHoursEdit"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "fields left out keep their value; Dutch public holidays are always after hours",
+    "properties": {
+        "windows": {
+            "type": "array",
+            "maxItems": ladder_rules.MAX_WINDOWS,
+            "description": "weekly windows, none overlapping on a day; [] never office hours",
+            "items": {
+                "type": "object",
+                "required": ["days", "from", "to"],
+                "properties": {
+                    "days": {"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1, "maximum": 7}},
+                    "from": _CLOCK_START,
+                    "to": _CLOCK_END,
+                },
+            },
+        },
+        "exceptions": {
+            "type": "array",
+            "maxItems": ladder_rules.MAX_EXCEPTIONS,
+            "description": "dates or date ranges (at most "
+            f"{ladder_rules.MAX_EXCEPTION_DAYS} days, none covering the same date) with other hours",
+            "items": {
+                "type": "object",
+                "required": ["from"],
+                "properties": {
+                    "from": _DATE,
+                    "to": {**_DATE, "description": "inclusive; default `from`"},
+                    "windows": {
+                        "type": "array",
+                        "maxItems": ladder_rules.MAX_EXCEPTION_WINDOWS,
+                        "items": _WINDOW,
+                        "description": "[]: after hours all day",
+                    },
+                },
+            },
+        },
+    },
+}
+SCHEMAS["OfficeHours"] = {
+    "type": "object",
+    "required": ["region", "default", "windows", "exceptions", "in_office_now"],
+    "properties": {
+        **SCHEMAS["OfficeHoursEdit"]["properties"],
+        "region": {"type": "string"},
+        "default": {"type": "boolean"},
+        "in_office_now": {"type": "boolean"},
+        "holidays_after_hours": {"type": "boolean"},
+    },
+}
+SCHEMAS["EscalationPreview"] = {
+    "type": "object",
+    "required": ["region", "at", "mode", "saved", "steps", "gaps", "text"],
+    "properties": {
+        "region": {"type": "string"},
+        "at": {"type": "string", "format": "date-time"},
+        "mode": {
+            "type": "string",
+            "enum": ["office", "after_hours"],
+            "description": "the ladder a request made now takes",
+        },
+        "mode_reason": {"type": "string"},
+        "saved": {"type": "boolean", "description": "false: the preview of the posted, unsaved edit"},
+        "steps": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["minute", "at", "level", "people", "gap", "text"],
+                "properties": {
+                    "index": {"type": "integer"},
+                    "minute": {"type": "integer"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "level": ENUM(vocabulary.LADDER_LEVELS),
+                    "channels": {"type": "array", "items": {"type": "string"}},
+                    "people": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["id", "name"],
+                            "properties": {
+                                "id": {"type": "integer"},
+                                "name": {"type": "string"},
+                                "skipped": {"type": "string", "description": "why this person would not be paged"},
+                            },
+                        },
+                    },
+                    "via": {"type": ["string", "null"], "description": "the back-up region's primary standing in"},
+                    "gap": {"type": "boolean", "description": "nobody would be paged at this step"},
+                    "text": {"type": "string"},
+                },
+            },
+        },
+        "gaps": {"type": "integer"},
+        "rounds": {"type": "integer"},
+        "ack_timeout_minutes": {"type": "integer"},
+        "backup_region": {"type": ["string", "null"]},
+        "intro": {"type": "string"},
+        "text": {"type": "string", "description": "the whole preview as one Dutch sentence"},
+    },
+}
+_READ = "Coordinators, CoMensha and admins read every region"
+_WRITE = "Admins change every region, a coordinator their own regions (403 otherwise); audited with before and after"
+
+
+def _body(name):
+    return {"required": True, "content": {"application/json": {"schema": _ref(name)}}}
+
+
+PATHS["/api/v1/regions/{code}/office-hours"] = {
+    "get": {
+        "summary": f"The region's office hours and exceptions, and whether it is in office hours now. {_READ}",
+        "parameters": _CODE,
+        "responses": {"200": _ok(_ref("OfficeHours")), **ERRORS, **_NO_REGION},
+    },
+    "put": {
+        "summary": f"Change the region's office hours and exceptions (Europe/Amsterdam). {_WRITE}",
+        "parameters": _CODE,
+        "requestBody": _body("OfficeHoursEdit"),
+        "responses": {"200": _ok(_ref("OfficeHours")), **WRITE_ERRORS, **_NO_REGION},
+    },
+}
+PATHS["/api/v1/regions/{code}/escalation-policy"] = {
+    "get": {
+        "summary": f"The region's two ladders (office hours, after hours), back-up region, rounds and time-out. {_READ}",
+        "parameters": _CODE,
+        "responses": {"200": _ok(_ref("EscalationPolicy")), **ERRORS, **_NO_REGION},
+    },
+    "put": {
+        "summary": f"Change the region's ladders; requests already made keep the ladder they started with. {_WRITE}",
+        "parameters": _CODE,
+        "requestBody": _body("EscalationPolicyEdit"),
+        "responses": {"200": _ok(_ref("EscalationPolicy")), **WRITE_ERRORS, **_NO_REGION},
+    },
+}
+PATHS["/api/v1/regions/{code}/escalation-preview"] = {
+    "get": {
+        "summary": f"Who a request made now in the region would page, step by step, from the rotas as they stand. {_READ}",
+        "parameters": _CODE,
+        "responses": {"200": _ok(_ref("EscalationPreview")), **ERRORS, **_NO_REGION},
+    },
+    "post": {
+        "summary": "The same for an unsaved edit of the policy (checked as a PUT, nothing stored); "
+        "admins, a coordinator their own regions",
+        "parameters": _CODE,
+        "requestBody": _body("EscalationPolicyEdit"),
+        "responses": {"200": _ok(_ref("EscalationPreview")), **WRITE_ERRORS, **_NO_REGION},
     },
 }
 

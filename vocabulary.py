@@ -162,6 +162,14 @@ PAGE_LEVELS = {
     "national": "de landelijke piket",
     "region": "de coördinatoren van de regio",
 }
+# A ladder step's level as the ladder editor and its preview name it (piket/ladders/rules.py).
+LADDER_LEVELS = {
+    "primary": "piket",
+    "backup": "achtervang",
+    "national": "landelijk",
+    "region": "coördinatoren van de regio",
+    "exhausted": "opgeven: alarm",
+}
 ANSWER_CHANNELS = {
     "sms": "per sms",
     "voice": "per telefoon",

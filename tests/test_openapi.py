@@ -19,7 +19,7 @@ def _flask_rule(path):
         "user_id",
     ):
         path = path.replace(f"{{{name}}}", f"<int:{name}>")
-    return path.replace("{region_code}", "<region_code>")
+    return path.replace("{region_code}", "<region_code>").replace("{code}", "<code>")  # a region's code
 
 
 def test_spec_names_exactly_the_api_routes(app):

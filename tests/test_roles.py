@@ -155,6 +155,19 @@ MATRIX = [
     ("POST", "/api/v1/rotas/{rota}/overrides", {}, {"coordinator", "comensha", "admin"}),
     ("PATCH", "/api/v1/rotas/{rota}/overrides/{override}", {}, {"admin"}),
     ("DELETE", "/api/v1/rotas/{rota}/overrides/{override}", None, {"admin"}),
+    # A region's office hours and ladders: everyone who sees the rotas reads them; admins change every region,
+    # a coordinator their own (Rotterdam here; another region is refused in tests/piket/test_ladder_editor.py).
+    ("GET", "/beheer/regio", None, {"coordinator", "comensha", "admin"}),
+    ("GET", "/beheer/regio/{region}/ladder", None, {"coordinator", "comensha", "admin"}),
+    ("POST", "/beheer/regio/{region}/ladder", {}, {"coordinator", "admin"}),
+    ("GET", "/beheer/regio/{region}/kantooruren", None, {"coordinator", "comensha", "admin"}),
+    ("POST", "/beheer/regio/{region}/kantooruren", {}, {"coordinator", "admin"}),
+    ("GET", "/api/v1/regions/{region}/office-hours", None, {"coordinator", "comensha", "admin"}),
+    ("PUT", "/api/v1/regions/{region}/office-hours", {"windows": "x"}, {"coordinator", "admin"}),
+    ("GET", "/api/v1/regions/{region}/escalation-policy", None, {"coordinator", "comensha", "admin"}),
+    ("PUT", "/api/v1/regions/{region}/escalation-policy", {"rounds": 0}, {"coordinator", "admin"}),
+    ("GET", "/api/v1/regions/{region}/escalation-preview", None, {"coordinator", "comensha", "admin"}),
+    ("POST", "/api/v1/regions/{region}/escalation-preview", {"rounds": 2}, {"coordinator", "admin"}),
     # The national view and its exports: CoMensha and admins nationally, coordinators their regions; nobody else.
     ("GET", "/landelijk", None, REGIONAL),
     ("GET", "/landelijk/export/{topic}.{fmt}", None, REGIONAL),
@@ -229,6 +242,7 @@ def _rule_of(url):
         .replace("{fmt}", "<fmt>")
         .replace("{user}", "<int:user_id>")
         .replace("{region_code}", "<region_code>")
+        .replace("{region}", "<code>")
     )
 
 
@@ -293,6 +307,7 @@ def ids(registry, users, now):
         "fmt": "csv",
         "user": users["police"].id,
         "region_code": "rotterdam",
+        "region": "rotterdam",
     }
 
 

@@ -66,6 +66,7 @@ def ids(app, duty, users, registry, fake, tick, now):
         "filename": "style.css",
         "admin_email": users["admin"].email,
         "region_code": "rotterdam",
+        "code": "rotterdam",
     }
     db.session.commit()
     return ids
@@ -122,6 +123,16 @@ FORMS = {  # what a real form would post: were the token not checked, each of th
     "/landelijk/herinnering/<int:shelter_id>": {},
     "/piket/roosters": {"level": "backup", "region": "amsterdam", "name": "Achtervang Amsterdam"},
     "/piket/roosters/<int:rota_id>/agenda": {"kind": "rota"},
+    "/beheer/regio/<code>/ladder": {
+        "after_hours-0-after": "0",
+        "after_hours-0-level": "national",
+        "after_hours-0-channels": "voice",
+        "after_hours-1-after": "9",
+        "after_hours-1-level": "exhausted",
+        "rounds": "3",
+        "action": "save",
+    },
+    "/beheer/regio/<code>/kantooruren": {"window_rows": "0", "exception_rows": "0"},
     "/piket/roosters/<int:rota_id>/vervanging": {
         "user": "achtervang@test.nl",
         "start": "2026-11-22 08:00",

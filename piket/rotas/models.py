@@ -89,6 +89,9 @@ class RegionHours(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), unique=True)
     windows = mapped_column(JSON)  # [{"days": [1..5], "from": "09:00", "to": "17:00"}]
+    # Dates that differ: [{"from": "2026-12-24", "to": "2026-12-24", "windows": [{"from": "09:00", "to": "13:00"}]}];
+    # windows [] is after hours all day (piket/ladders/rules.py checks them, schedule.exception_on reads them)
+    exceptions = mapped_column(JSON, nullable=True)
 
 
 class CalendarFeed(db.Model):

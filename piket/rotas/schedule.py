@@ -145,29 +145,43 @@ def duties(segments) -> list[Segment]:
 # --- office hours ------------------------------------------------------------------------------
 
 
-def office_intervals(windows, start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The office-hours intervals overlapping [start, end), in UTC; Dutch holidays have none."""
+def exception_on(exceptions, day: dt.date) -> dict | None:
+    """The office-hours exception covering this local date (dates or date ranges, "from" to "to"
+    inclusive, ISO), or None. Its "windows" ([{"from", "to"}]) replace the day's; [] is after hours all day."""
+    text = day.isoformat()
+    return next((e for e in exceptions or () if e["from"] <= text <= e.get("to", e["from"])), None)
+
+
+def office_intervals(
+    windows, start: dt.datetime, end: dt.datetime, exceptions=()
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The office-hours intervals overlapping [start, end), in UTC; Dutch holidays have none, and a
+    day with an exception has the exception's hours instead of its weekday's."""
     windows = DEFAULT_OFFICE_HOURS if windows is None else windows
     day = start.astimezone(AMSTERDAM).date() - dt.timedelta(days=1)
     last = end.astimezone(AMSTERDAM).date()
     out = []
     while day <= last:
         if not is_holiday(day):
-            for w in windows:
-                if day.isoweekday() in w["days"]:
-                    a = to_utc(dt.datetime.combine(day, clock(w["from"])))
-                    b = to_utc(
-                        dt.datetime.combine(day, dt.time())
-                        + dt.timedelta(hours=int(w["to"][:2]), minutes=int(w["to"][3:]))
-                    )  # "24:00" is the next midnight
-                    if a < end and b > start:
-                        out.append((max(a, start), min(b, end)))
+            exception = exception_on(exceptions, day)
+            todays = (
+                exception["windows"] if exception is not None else [w for w in windows if day.isoweekday() in w["days"]]
+            )
+            for w in todays:
+                a = to_utc(dt.datetime.combine(day, clock(w["from"])))
+                b = to_utc(
+                    dt.datetime.combine(day, dt.time()) + dt.timedelta(hours=int(w["to"][:2]), minutes=int(w["to"][3:]))
+                )  # "24:00" is the next midnight
+                if a < end and b > start:
+                    out.append((max(a, start), min(b, end)))
         day += dt.timedelta(days=1)
     return sorted(out)
 
 
-def in_office(windows, moment: dt.datetime) -> bool:
-    return any(a <= moment < b for a, b in office_intervals(windows, moment, moment + dt.timedelta(seconds=1)))
+def in_office(windows, moment: dt.datetime, exceptions=()) -> bool:
+    return any(
+        a <= moment < b for a, b in office_intervals(windows, moment, moment + dt.timedelta(seconds=1), exceptions)
+    )
 
 
 def after_hours_gaps(segments, office) -> list[Segment]:

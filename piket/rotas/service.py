@@ -109,9 +109,16 @@ def office_hours(region_id) -> list[dict]:
     return row.windows if row is not None else schedule.DEFAULT_OFFICE_HOURS
 
 
+def office_exceptions(region_id) -> list[dict]:
+    """The region's dates with other hours, or after hours all day (schedule.exception_on)."""
+    row = db.session.scalar(select(RegionHours).where(RegionHours.region_id == region_id)) if region_id else None
+    return (row.exceptions or []) if row is not None else []
+
+
 def in_office_hours(region_id, moment) -> bool:
-    """Whether the region's office is open at `moment`; Dutch public holidays are after hours."""
-    return schedule.in_office(office_hours(region_id), moment)
+    """Whether the region's office is open at `moment`; Dutch public holidays are after hours, and a
+    date with an exception keeps the exception's hours."""
+    return schedule.in_office(office_hours(region_id), moment, office_exceptions(region_id))
 
 
 def _local_midnight(moment, days_back=0) -> dt.datetime:
@@ -124,7 +131,7 @@ def gaps(now, rota, days=14) -> list[schedule.Segment]:
     national rota uses the default hours). A gap that is already running keeps its real start
     (looked up to a week back, from a fixed local midnight), so a report about it stays one report."""
     start, end = _local_midnight(now, 7), now + dt.timedelta(days=days)
-    office = schedule.office_intervals(office_hours(rota.region_id), start, end)
+    office = schedule.office_intervals(office_hours(rota.region_id), start, end, office_exceptions(rota.region_id))
     return [g for g in schedule.after_hours_gaps(plan(rota, start, end), office) if g.end > now]
 
 
