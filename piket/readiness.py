@@ -77,7 +77,7 @@ def paging_findings(now, *, hours: int = HOURS) -> list[Finding]:
         findings.append(Finding(Severity.PROBLEM, "regio's", "Er is geen zorgregio: een aanvraag kan nergens heen."))
     for region in regions:
         policy = escalation.policy_for(region.id)
-        office = schedule.office_intervals(rotas.office_hours(region.id), now, end)
+        office = schedule.office_intervals(rotas.office_hours(region.id), now, end, rotas.office_exceptions(region.id))
         modes = {
             "office": (office, (policy.office_hours if policy else None) or escalation.OFFICE_HOURS),
             "after_hours": (
