@@ -21,7 +21,6 @@ import datetime as dt
 import logging
 import sys
 import threading
-import time
 
 import click
 from apscheduler.schedulers.blocking import BlockingScheduler
