@@ -331,7 +331,7 @@ class Senders:
                 except (
                     Exception
                 ) as err:  # the claim or the record failed (the database): the lease runs out, it is retried
-                    log.warning("notification %s: not sent this time (%s)", attempt_id, type(err).__name__)
+                    log.warning("notification %s: not sent this time (%s)", attempt_id, str(err).splitlines()[0][:200])
                     db.session.rollback()
                 finally:
                     db.session.remove()
@@ -423,6 +423,9 @@ def _bundle(now, carrier, rules: Rules) -> list[NotificationAttempt]:
         )
         .order_by(NotificationAttempt.id)
         .limit(rules.bundle_max - 1)
+        # A page another sender is claiming right now is left to it: waiting for it could deadlock
+        # (each holding its own carrier, wanting the other's), and it goes out with that one anyway.
+        .with_for_update(skip_locked=True)
     ).all()
     riders = []
     for rider_id in ids:

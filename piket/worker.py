@@ -17,7 +17,6 @@ Every job run takes `now` from the database's clock (database_now), so claims, l
 times agree across hosts whose clocks differ.
 """
 
-import datetime as dt
 import logging
 import sys
 import threading
@@ -26,31 +25,18 @@ import click
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import text
 
 from errors import log_unexpected
 from extensions import db
 from notify import jobs as notify_jobs
 from notify import service as notify
 from piket import escalation, heartbeat
-from timeutil import format_local, utcnow
+from timeutil import database_now, format_local, utcnow
 
 log = logging.getLogger("piket.worker")
 HEARTBEAT_SECONDS = 10
 LISTEN_POLL_S = 5.0  # listening: the pager still looks at least this often (a lost NOTIFY, a clock jump)
 RECONNECT_WAITS = (0.5, 1, 2, 5)  # seconds before listening again after the connection was lost (then every 5 s)
-
-
-def database_now() -> dt.datetime:
-    """The database's clock (PostgreSQL: clock_timestamp(), in UTC); SQLite: this host's clock.
-    In a short transaction of its own."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        return utcnow()
-    try:
-        moment = db.session.scalar(text("SELECT clock_timestamp()"))
-    finally:
-        db.session.rollback()
-    return moment.astimezone(dt.UTC)
 
 
 def run_job(app, name, function, ran=None):

@@ -25,6 +25,7 @@ from extensions import db
 from notify.models import NotificationAttempt
 from piket.models import EscalationPolicy, PlacementRequest, WorkerHeartbeat
 from tests.conftest import BACKUP, PRIMARY, kinds, new_request, wait_for
+from timeutil import database_now
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.real_clock]
 
@@ -190,7 +191,7 @@ def test_the_worker_survives_a_database_restart_and_pages_each_step_once(app, cl
     def create(n, label):
         ids = []
         for k in range(n):
-            request = new_request(users, dt.datetime.now(dt.UTC), case_reference=f"{label}-{k}")
+            request = new_request(users, database_now(), case_reference=f"{label}-{k}")
             ids.append(request.id)
         db.session.commit()
         return ids
@@ -208,7 +209,7 @@ def test_the_worker_survives_a_database_restart_and_pages_each_step_once(app, cl
     time.sleep(DOWN_SECONDS)
     assert process.poll() is None, worker.log.read_text()
     cluster.start()
-    up = dt.datetime.now(dt.UTC)
+    up = database_now()
     assert time.monotonic() - down_at >= DOWN_SECONDS
 
     after = create(3, "NA")
