@@ -84,6 +84,9 @@ def load(env=None) -> dict:
         # How often the worker looks for due escalation steps (and sends their pages at once): a new
         # request waits at most this long. An indexed query each time: cheap, also on SQLite.
         "ESCALATE_EVERY_S": float(env.get("ESCALATE_EVERY_S") or 0.2),
+        # PostgreSQL: the worker is woken by NOTIFY when a request is committed; between wake-ups it
+        # sleeps until the next step or message is due, and looks at least this often (seconds).
+        "WORKER_LISTEN_POLL_S": float(env.get("WORKER_LISTEN_POLL_S") or 5),
         # Failed logins allowed per e-mail address and client within the window.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),

@@ -8,7 +8,7 @@ heartbeat and warns when fewer than WORKERS_EXPECTED are alive, because paging d
 Paging without polling delay: the escalate job runs in a pager thread of its own. On PostgreSQL a
 listener thread LISTENs (its own connection) on notify's wake channel; a committed request, or a
 message that is due now, NOTIFYs it (notify.service.wake_workers) and the pager runs at once; between
-wake-ups it sleeps until the next step or message is due (at most LISTEN_POLL_S). When the listening
+wake-ups it sleeps until the next step or message is due (at most WORKER_LISTEN_POLL_S). When the listening
 connection is lost, or on SQLite, the pager polls every ESCALATE_EVERY_S; the listener reconnects.
 Messages are sent by a bounded pool of threads (NOTIFY_SEND_THREADS), so a slow provider call
 delays no other page.
@@ -35,7 +35,7 @@ from timeutil import database_now, format_local, utcnow
 
 log = logging.getLogger("piket.worker")
 HEARTBEAT_SECONDS = 10
-LISTEN_POLL_S = 5.0  # listening: the pager still looks at least this often (a lost NOTIFY, a clock jump)
+LISTEN_NAME = "piket-worker-listen"  # the listening connection's application_name (pg_stat_activity)
 RECONNECT_WAITS = (0.5, 1, 2, 5)  # seconds before listening again after the connection was lost (then every 5 s)
 
 
@@ -97,7 +97,9 @@ class Listener:
         failures = 0
         while not self.stopped.is_set():
             try:
-                with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
+                with psycopg.connect(
+                    self.url, autocommit=True, connect_timeout=5, application_name=LISTEN_NAME
+                ) as conn:
                     conn.execute(f"LISTEN {notify.WAKE_CHANNEL}")
                     self.listening, failures = True, 0
                     self.connected.set()
@@ -128,13 +130,14 @@ def listen_url(app) -> str | None:
 
 class Pager:
     """Runs the escalate job and the outbox when woken (a NOTIFY), when something falls due, and at
-    least every LISTEN_POLL_S; every ESCALATE_EVERY_S while nothing listens."""
+    least every WORKER_LISTEN_POLL_S; every ESCALATE_EVERY_S while nothing listens."""
 
     def __init__(self, app, escalate, ran, listener=None, wake=None):
         self.app, self.escalate, self.ran, self.listener = app, escalate, ran, listener
         self.wake = wake or threading.Event()
         self.stopped = threading.Event()
         self.poll_s = app.config["ESCALATE_EVERY_S"]
+        self.listen_poll_s = app.config["WORKER_LISTEN_POLL_S"]  # listening: still look this often (a lost NOTIFY)
 
     def start(self):
         threading.Thread(target=self.run, name="pager", daemon=True).start()
@@ -162,8 +165,8 @@ class Pager:
             finally:
                 db.session.remove()
         if not due:
-            return LISTEN_POLL_S
-        return max(0.0, min(LISTEN_POLL_S, (min(due) - now).total_seconds() + 0.01))
+            return self.listen_poll_s
+        return max(0.0, min(self.listen_poll_s, (min(due) - now).total_seconds() + 0.01))
 
     def run(self):
         while not self.stopped.is_set():
