@@ -95,6 +95,14 @@ def cluster():
 
 
 @pytest.fixture
+def now(cluster):
+    """The real time on this cluster's clock (the workers' clock)."""
+    from tests.conftest import database_clock
+
+    return database_clock(cluster.url).replace(microsecond=0)
+
+
+@pytest.fixture
 def app(cluster):
     """This module's app: on the throw-away cluster, its schema built by `flask db upgrade`."""
     from app import create_app
