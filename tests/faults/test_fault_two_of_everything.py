@@ -29,7 +29,7 @@ from sqlalchemy import select
 from extensions import db
 from notify.models import NotificationAttempt
 from piket import escalation
-from piket.models import EscalationPolicy, PlacementRequest
+from piket.models import EscalationPolicy, PlacementRequest, WorkerHeartbeat
 from tests.conftest import BACKUP, PRIMARY, case_body, wait_for
 from timeutil import database_now
 
@@ -178,6 +178,13 @@ def _signed(web, path, params):
     )
 
 
+def _escalate_runs():
+    """The fewest escalate runs of the workers that beat (each worker's heartbeat counts its job runs)."""
+    db.session.rollback()
+    rows = db.session.scalars(select(WorkerHeartbeat)).all()
+    return min([(row.jobs or {}).get("escalate", {}).get("runs", 0) for row in rows] or [0])
+
+
 def _attempts(request_id):
     db.session.rollback()
     return db.session.scalars(
@@ -209,6 +216,7 @@ def test_two_web_processes_and_two_workers_one_of_each_killed(app, duty, users, 
             lambda: all("listening for new requests" in w.log.read_text() for w in (worker_1, worker_2)), 90
         ), run.logs()
         assert wait_for(lambda: "2 actief" in app.test_cli_runner().invoke(args=["worker", "status"]).output, 30)
+        assert wait_for(lambda: _escalate_runs() >= 2, 90), run.logs()  # the workers' first runs (imports) are over
 
         # Requests through both web processes.
         requests = []

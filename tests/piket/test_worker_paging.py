@@ -201,6 +201,14 @@ def _start_worker(app, log_path, **settings):
     )
 
 
+def _escalate_runs():
+    db.session.rollback()
+    return max(
+        [(row.jobs or {}).get("escalate", {}).get("runs", 0) for row in db.session.scalars(select(WorkerHeartbeat))]
+        or [0]
+    )
+
+
 def _first_sms_sent(request_id):
     db.session.rollback()
     return db.session.scalar(
@@ -221,7 +229,7 @@ def test_notify_wakes_the_worker_and_a_lost_connection_falls_back_to_polling(app
     worker = _start_worker(app, log, WORKER_LISTEN_POLL_S="60", ESCALATE_EVERY_S="0.5")
     try:
         assert wait_for(lambda: "listening for new requests" in log.read_text(), 60), log.read_text()
-        time.sleep(2)  # the first runs of every job are over
+        assert wait_for(lambda: _escalate_runs() >= 2, 90), log.read_text()  # its first runs (imports) are over
         request = new_request(users, database_now(), case_reference="WEK-1")
         db.session.commit()
         committed = time.monotonic()
