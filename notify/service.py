@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from errors import ValidationError
@@ -211,10 +211,13 @@ def wake_workers():
 
 
 def next_due():
-    """When the next pending attempt falls due (its next try), or None: how long the worker may sleep."""
-    return db.session.scalar(
-        select(func.min(NotificationAttempt.next_try_at)).where(NotificationAttempt.status == "pending")
+    """When the next pending attempt falls due (its next try, or the end of a claim on it), or None:
+    how long the worker may sleep."""
+    at = case(
+        (NotificationAttempt.claimed_until > NotificationAttempt.next_try_at, NotificationAttempt.claimed_until),
+        else_=NotificationAttempt.next_try_at,
     )
+    return db.session.scalar(select(func.min(at)).where(NotificationAttempt.status == "pending"))
 
 
 def _finish(attempt, status, code, error):

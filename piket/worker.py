@@ -166,7 +166,10 @@ class Pager:
                 db.session.remove()
         if not due:
             return self.listen_poll_s
-        return max(0.0, min(self.listen_poll_s, (min(due) - now).total_seconds() + 0.01))
+        wait = (min(due) - now).total_seconds()
+        if wait <= 0:  # due and still there after this cycle (another worker has it, or it failed): look again soon
+            return self.poll_s
+        return min(self.listen_poll_s, wait + 0.01)
 
     def run(self):
         while not self.stopped.is_set():
