@@ -17,6 +17,7 @@ Every job run takes `now` from the database's clock (database_now), so claims, l
 times agree across hosts whose clocks differ.
 """
 
+import datetime as dt
 import logging
 import sys
 import threading
@@ -31,7 +32,7 @@ from extensions import db
 from notify import jobs as notify_jobs
 from notify import service as notify
 from piket import escalation, heartbeat
-from timeutil import database_now, format_local, utcnow
+from timeutil import database_now, format_local
 
 log = logging.getLogger("piket.worker")
 HEARTBEAT_SECONDS = 10
@@ -215,7 +216,7 @@ def worker_command(ctx):
             id=name,
             coalesce=True,
             max_instances=1,
-            next_run_time=utcnow(),
+            next_run_time=dt.datetime.now(dt.UTC),  # the scheduler's own clock is this host's, not the database's
             misfire_grace_time=None,
         )
     how = "woken by NOTIFY" if listener else f"polling every {app.config['ESCALATE_EVERY_S']} s"

@@ -237,7 +237,10 @@ def test_notify_wakes_the_worker_and_a_lost_connection_falls_back_to_polling(app
         assert time.monotonic() - committed < 10, log.read_text()  # woken, not the 60 s poll
 
         killed = db.session.scalar(
-            text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = :name"),
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE application_name = :name AND datname = current_database()"
+            ),
             {"name": "piket-worker-listen"},
         )
         db.session.commit()
