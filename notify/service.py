@@ -374,6 +374,16 @@ def _due(now):
 
 def _claim(now, attempt_id, rules: Rules):
     """Claim one due attempt and commit; (channel, to, body) if this worker is to send it."""
+    if rules.bundle_max > 1:
+        # Pages to one phone may ride in each other's SMS: their claims take turns per phone (before
+        # any row is locked), or two senders could each hold a carrier and wait for the other's.
+        what = db.session.execute(
+            select(NotificationAttempt.channel, NotificationAttempt.purpose, NotificationAttempt.to_number).where(
+                NotificationAttempt.id == attempt_id
+            )
+        ).first()
+        if what is not None and what.channel == "sms" and what.purpose in BUNDLED:
+            serialised(f"sms:{what.to_number}")
     won = (
         db.session.execute(
             update(NotificationAttempt)
@@ -426,9 +436,6 @@ def _bundle(now, carrier, rules: Rules) -> list[NotificationAttempt]:
         )
         .order_by(NotificationAttempt.id)
         .limit(rules.bundle_max - 1)
-        # A page another sender is claiming right now is left to it: waiting for it could deadlock
-        # (each holding its own carrier, wanting the other's), and it goes out with that one anyway.
-        .with_for_update(skip_locked=True)
     ).all()
     riders = []
     for rider_id in ids:
