@@ -78,9 +78,15 @@ def load(env=None) -> dict:
         "LINK_HOURS": _int(env, "LINK_HOURS", 12),
         "NATIONAL_PIKET_NUMBER": env.get("NATIONAL_PIKET_NUMBER", ""),
         "WORKER_STALE_SECONDS": _int(env, "WORKER_STALE_SECONDS", 60),
+        # How many worker processes should run (all hosts together): fewer alive is warned about
+        # (`flask --app app worker status`, /beheer/worker, /healthz).
+        "WORKERS_EXPECTED": _int(env, "WORKERS_EXPECTED", 1),
         # How often the worker looks for due escalation steps (and sends their pages at once): a new
         # request waits at most this long. An indexed query each time: cheap, also on SQLite.
         "ESCALATE_EVERY_S": float(env.get("ESCALATE_EVERY_S") or 0.2),
+        # PostgreSQL: the worker is woken by NOTIFY when a request is committed; between wake-ups it
+        # sleeps until the next step or message is due, and looks at least this often (seconds).
+        "WORKER_LISTEN_POLL_S": float(env.get("WORKER_LISTEN_POLL_S") or 5),
         # Failed logins allowed per e-mail address and client within the window.
         "LOGIN_MAX_FAILURES": _int(env, "LOGIN_MAX_FAILURES", 5),
         "LOGIN_WINDOW_MINUTES": _int(env, "LOGIN_WINDOW_MINUTES", 15),
@@ -124,5 +130,11 @@ def load(env=None) -> dict:
         "NOTIFY_CALL_SPACING_S": _int(env, "NOTIFY_CALL_SPACING_S", 60),
         # Pages to one phone queued together go as one SMS, at most this many (1: never together).
         "NOTIFY_BUNDLE_MAX": _int(env, "NOTIFY_BUNDLE_MAX", 5),
+        # The worker sends this many messages at once (threads), so one slow provider call delays no other.
+        "NOTIFY_SEND_THREADS": _int(env, "NOTIFY_SEND_THREADS", 4),
+        # A claimed message is a worker's to send for this long (its lease): more than one provider call
+        # (TWILIO_TIMEOUT_S) plus the waits to record its answer (notify/service.py). A worker that dies
+        # mid-send leaves the message to be sent again by another worker after the lease.
+        "NOTIFY_CLAIM_S": _int(env, "NOTIFY_CLAIM_S", 30),
         "TIMEZONE": "Europe/Amsterdam",
     }

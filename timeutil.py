@@ -9,13 +9,56 @@ UTC = dt.UTC
 
 
 def utcnow() -> dt.datetime:
-    """Now, in UTC. An app may pin it (config FROZEN_NOW) so tests of time rules do not depend
-    on when they run; services never call this, they are given `now`."""
+    """Now, in UTC, on the database's clock: this host's clock corrected by how far it is from the
+    database's (PostgreSQL; measured every CLOCK_CHECK_S), so web hosts and workers whose clocks
+    differ agree on due times and claims. An app may pin it (config FROZEN_NOW) so tests of time
+    rules do not depend on when they run; services never call this, they are given `now`."""
     from flask import current_app, has_app_context
 
-    if has_app_context() and current_app.config.get("FROZEN_NOW"):
+    if not has_app_context():
+        return dt.datetime.now(UTC)
+    if current_app.config.get("FROZEN_NOW"):
         return current_app.config["FROZEN_NOW"]
-    return dt.datetime.now(UTC)
+    return dt.datetime.now(UTC) + _database_offset(current_app)
+
+
+CLOCK_CHECK_S = 60  # how often a process measures its clock against the database's
+
+
+def database_now() -> dt.datetime:
+    """The database's clock, read now (PostgreSQL: clock_timestamp(), on a pooled connection of its
+    own, outside the session's transaction); SQLite: this host's clock. The worker reads it at the
+    start of every job run. Needs an app context; FROZEN_NOW pins it as it pins utcnow()."""
+    import time
+
+    from flask import current_app
+    from sqlalchemy import text
+
+    from extensions import db
+
+    if current_app.config.get("FROZEN_NOW"):
+        return current_app.config["FROZEN_NOW"]
+    if db.engine.dialect.name != "postgresql":
+        return dt.datetime.now(UTC)
+    before = dt.datetime.now(UTC)
+    with db.engine.connect() as connection:
+        moment = connection.scalar(text("SELECT clock_timestamp()")).astimezone(UTC)
+    after = dt.datetime.now(UTC)
+    current_app.extensions["clock_offset"] = (time.monotonic(), moment - (before + (after - before) / 2))
+    return moment
+
+
+def _database_offset(app) -> dt.timedelta:
+    import time
+
+    measured = app.extensions.get("clock_offset")
+    if measured is not None and time.monotonic() - measured[0] < CLOCK_CHECK_S:
+        return measured[1]
+    try:
+        database_now()
+    except Exception:  # the database is away: the last offset measured (none: this host's clock)
+        app.extensions["clock_offset"] = (time.monotonic(), measured[1] if measured else dt.timedelta(0))
+    return app.extensions["clock_offset"][1]
 
 
 def local(moment: dt.datetime) -> dt.datetime:

@@ -3,17 +3,27 @@
 An attempt is recorded (enqueue) before any provider is called. dispatch_due claims one row at a
 time with a conditional UPDATE and commits the claim before calling the provider, so two workers
 never send the same attempt; if a worker dies between the provider call and recording the result,
-the claim expires and the attempt is sent again (at least once, never silently lost).
+the claim (a lease of NOTIFY_CLAIM_S, 30 s, counted on the database's clock) expires and the
+attempt is sent again (at least once, never silently lost). The lease is longer than one provider
+call (TWILIO_TIMEOUT_S, 10 s) plus the waits to record its answer (RECORD_RETRY_WAITS, 15.5 s), so
+while the worker that claimed a message lives, no other sends it.
+
+In the worker, a Senders pool sends in parallel (NOTIFY_SEND_THREADS): each message is claimed in
+its own thread and transaction, so a hanging provider call holds one thread, not the outbox.
+On PostgreSQL, queueing a message that is due now wakes the workers (wake_workers: NOTIFY, sent at
+commit), so they need not poll for it.
 """
 
 import datetime as dt
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from errors import ValidationError
@@ -24,14 +34,16 @@ from transactions import atomic, locked, serialised
 
 log = logging.getLogger(__name__)
 
-CLAIM = dt.timedelta(seconds=60)  # longer than one provider call with its timeout
+CLAIM = dt.timedelta(seconds=30)  # the default lease (NOTIFY_CLAIM_S): one provider call and recording its answer
 BACKOFF_FIRST_S, BACKOFF_FACTOR, BACKOFF_MAX_S = 5, 3, 300  # 5 s, 15 s, 45 s, 135 s, 300 s, ...
 DEFAULT_MAX_TRIES = 5
 CALL_SPACING = dt.timedelta(seconds=60)  # a phone gets one call at a time: a page call rings for at most 30 s
 BUNDLE_MAX = 5  # pages to one phone queued together share an SMS, at most this many (Twilio: 1,600 characters)
 # Waits (s) before recording a provider's answer again when the database went away meanwhile (a restart):
-# 31.5 s in all, well within CLAIM, so no other dispatcher re-sends the message while we wait.
-RECORD_RETRY_WAITS = (0.5, 1, 2, 4, 8, 16)
+# 15.5 s in all; with a provider call of at most 10 s within CLAIM, so no other dispatcher re-sends
+# the message while we wait.
+RECORD_RETRY_WAITS = (0.5, 1, 2, 4, 8)
+WAKE_CHANNEL = "piket_due"  # PostgreSQL LISTEN/NOTIFY channel: something is due now (piket/worker.py listens)
 
 
 # --- numbers ------------------------------------------------------------------------------------
@@ -177,6 +189,8 @@ def enqueue(
     else:
         if channel == "sms" and is_opted_out(attempt.to_number):
             _finish(attempt, "opted_out", "21610", "recipient replied STOP")
+    if attempt.status == "pending":
+        wake_workers()
     if dedupe_key is None:
         db.session.add(attempt)
         return attempt
@@ -186,6 +200,24 @@ def enqueue(
     except IntegrityError:
         return _by_dedupe_key(dedupe_key)
     return attempt
+
+
+def wake_workers():
+    """In the caller's transaction: on PostgreSQL, wake the listening workers when it commits
+    (NOTIFY is delivered at commit, and not at all on rollback; several in one transaction come as
+    one). SQLite: nothing, its worker polls."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": WAKE_CHANNEL})
+
+
+def next_due():
+    """When the next pending attempt falls due (its next try, or the end of a claim on it), or None:
+    how long the worker may sleep."""
+    at = case(
+        (NotificationAttempt.claimed_until > NotificationAttempt.next_try_at, NotificationAttempt.claimed_until),
+        else_=NotificationAttempt.next_try_at,
+    )
+    return db.session.scalar(select(func.min(at)).where(NotificationAttempt.status == "pending"))
 
 
 def _finish(attempt, status, code, error):
@@ -213,6 +245,7 @@ class Rules:
     wanted: Callable | None = None
     call_spacing: dt.timedelta = CALL_SPACING
     bundle_max: int = BUNDLE_MAX
+    claim: dt.timedelta = CLAIM
 
 
 def rules_from(app, max_tries=None, wanted=None) -> Rules:
@@ -222,14 +255,18 @@ def rules_from(app, max_tries=None, wanted=None) -> Rules:
         wanted=wanted or app.extensions.get("notify_wanted"),
         call_spacing=dt.timedelta(seconds=config.get("NOTIFY_CALL_SPACING_S", CALL_SPACING.total_seconds())),
         bundle_max=config.get("NOTIFY_BUNDLE_MAX", BUNDLE_MAX),
+        claim=dt.timedelta(seconds=config.get("NOTIFY_CLAIM_S", CLAIM.total_seconds())),
     )
 
 
-def dispatch_due(now, provider, base_url, batch=100, max_tries=None, wanted=None) -> int:
+def dispatch_due(now, provider, base_url, batch=100, max_tries=None, wanted=None, senders=None) -> int:
     """Send the attempts that are due; return how many the provider took. One row's failure
     never stops the batch. The app's settings give the Rules; max_tries (NOTIFY_MAX_TRIES) and
     wanted(attempt) -> bool (whether an attempt is still worth sending, asked in its claim's
-    transaction; the app's `notify_wanted`: piket says whether the request still waits) may be given."""
+    transaction; the app's `notify_wanted`: piket says whether the request still waits) may be given.
+
+    With `senders` (a Senders pool: the worker's), each due attempt is handed to the pool, which
+    claims and sends it in a thread of its own; returns at once with how many were handed over."""
     from flask import current_app
 
     rules = rules_from(current_app, max_tries, wanted)
@@ -240,28 +277,77 @@ def dispatch_due(now, provider, base_url, batch=100, max_tries=None, wanted=None
         .limit(batch)
     ).all()
     db.session.commit()  # hold no transaction (nor SQLite's write lock) while sending
-    sent = 0
-    for attempt_id in ids:
-        claimed = _claim(now, attempt_id, rules)
-        if claimed is None:
-            continue  # another worker has it, or it needs no sending
-        channel, to, body = claimed
-        status_url = f"{base_url}/webhooks/twilio/status/{attempt_id}"
+    if senders is not None:
+        return sum(senders.submit(attempt_id, provider, base_url, rules) for attempt_id in ids)
+    return sum(send_one(now, attempt_id, provider, base_url, rules) for attempt_id in ids)
+
+
+def send_one(now, attempt_id, provider, base_url, rules: Rules) -> bool:
+    """Claim one attempt (its own transaction) and, if this process is to send it, send it and
+    record the provider's answer. Whether the provider took it."""
+    claimed = _claim(now, attempt_id, rules)
+    if claimed is None:
+        return False  # another worker has it, or it needs no sending
+    channel, to, body = claimed
+    status_url = f"{base_url}/webhooks/twilio/status/{attempt_id}"
+    try:
+        if channel == "sms":
+            sid = provider.send_sms(to, body, status_url)
+        else:
+            sid = provider.call(to, f"{base_url}/webhooks/twilio/voice/{attempt_id}", status_url)
+    except ProviderError as err:
+        _durably(_record_failure, now, attempt_id, err, rules.max_tries)
+        return False
+    except Exception as err:  # a bug or an unforeseen error: retried like a transient one, and loud
+        log.exception("notification %s: unexpected error from the provider", attempt_id)
+        _durably(_record_failure, now, attempt_id, TransientError("error", type(err).__name__), rules.max_tries)
+        return False
+    _durably(_record_sent, now, attempt_id, sid)
+    return True
+
+
+class Senders:
+    """The worker's bounded pool of sending threads (NOTIFY_SEND_THREADS). Each attempt handed to
+    it is claimed and sent in a thread of its own, in an app context and session of its own, with
+    the time read from `clock()` when the thread starts it (the database's clock in the worker).
+    An attempt already in the pool's hands is not handed over twice."""
+
+    def __init__(self, app, threads, clock):
+        self.app, self.clock = app, clock
+        self.pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="send")
+        self.lock = threading.Lock()
+        self.busy: set[int] = set()
+
+    def submit(self, attempt_id, provider, base_url, rules) -> bool:
+        with self.lock:
+            if attempt_id in self.busy:
+                return False
+            self.busy.add(attempt_id)
+        self.pool.submit(self._run, attempt_id, provider, base_url, rules)
+        return True
+
+    def _run(self, attempt_id, provider, base_url, rules):
         try:
-            if channel == "sms":
-                sid = provider.send_sms(to, body, status_url)
-            else:
-                sid = provider.call(to, f"{base_url}/webhooks/twilio/voice/{attempt_id}", status_url)
-        except ProviderError as err:
-            _durably(_record_failure, now, attempt_id, err, rules.max_tries)
-            continue
-        except Exception as err:  # a bug or an unforeseen error: retried like a transient one, and loud
-            log.exception("notification %s: unexpected error from the provider", attempt_id)
-            _durably(_record_failure, now, attempt_id, TransientError("error", type(err).__name__), rules.max_tries)
-            continue
-        _durably(_record_sent, now, attempt_id, sid)
-        sent += 1
-    return sent
+            with self.app.app_context():
+                try:
+                    send_one(self.clock(), attempt_id, provider, base_url, rules)
+                except (
+                    Exception
+                ) as err:  # the claim or the record failed (the database): the lease runs out, it is retried
+                    log.warning("notification %s: not sent this time (%s)", attempt_id, str(err).splitlines()[0][:200])
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+        finally:
+            with self.lock:
+                self.busy.discard(attempt_id)
+
+    def idle(self) -> bool:
+        with self.lock:
+            return not self.busy
+
+    def shutdown(self, wait=True):
+        self.pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
 def _durably(record, now, attempt_id, *args):
@@ -288,11 +374,21 @@ def _due(now):
 
 def _claim(now, attempt_id, rules: Rules):
     """Claim one due attempt and commit; (channel, to, body) if this worker is to send it."""
+    if rules.bundle_max > 1:
+        # Pages to one phone may ride in each other's SMS: their claims take turns per phone (before
+        # any row is locked), or two senders could each hold a carrier and wait for the other's.
+        what = db.session.execute(
+            select(NotificationAttempt.channel, NotificationAttempt.purpose, NotificationAttempt.to_number).where(
+                NotificationAttempt.id == attempt_id
+            )
+        ).first()
+        if what is not None and what.channel == "sms" and what.purpose in BUNDLED:
+            serialised(f"sms:{what.to_number}")
     won = (
         db.session.execute(
             update(NotificationAttempt)
             .where(NotificationAttempt.id == attempt_id, *_due(now))
-            .values(claimed_until=now + CLAIM, tries=NotificationAttempt.tries + 1, updated_at=now)
+            .values(claimed_until=now + rules.claim, tries=NotificationAttempt.tries + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
         == 1

@@ -1,7 +1,8 @@
 """GET /healthz for monitoring, GET /healthz/web for the load balancer: no login, no personal data,
 never cached.
 
-/healthz: 200 {"status": "ok"} when the database answers and the worker's heartbeat is fresh; 503
+/healthz: 200 {"status": "ok"} when the database answers and at least one worker's heartbeat is
+fresh (with "alive"/"expected" workers, and a "warning" when fewer than WORKERS_EXPECTED beat); 503
 otherwise, "down" when the database does not answer, "degraded" when the worker is silent (then
 nobody is paged). /healthz/web: whether this web host can serve, the database only; a silent
 worker is no reason to take every web host out of the load balancer.
@@ -71,7 +72,12 @@ def _worker() -> dict:
         "last_beat": state["beat_at"].isoformat() if state["beat_at"] else None,
         "age_s": state["age_s"],
         "stale_after_s": stale,
+        # Per worker: how many beat, of how many expected (no host names or pids: /healthz is public).
+        "alive": state["alive"],
+        "expected": state["expected"],
     }
+    if state["running"] and not state["enough"]:
+        body["warning"] = f"{state['alive']} of {state['expected']} expected workers alive"
     if state["beat_at"] is None:
         body["reason"] = "the worker has never run: nobody is paged"
     elif not state["running"]:

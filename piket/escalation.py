@@ -75,6 +75,8 @@ def start(now, request, delay_minutes=0):
     request.escalation = snapshot(now, request.case.region.id)  # the case may not be flushed yet
     request.escalation_step = 0
     request.next_action_at = now + dt.timedelta(minutes=delay_minutes)
+    if not delay_minutes:
+        notify.wake_workers()  # PostgreSQL: the workers run the first step as this transaction commits
 
 
 def due_at(request, index):
@@ -85,6 +87,13 @@ def due_at(request, index):
 
 
 # --- the tick -------------------------------------------------------------------------------------
+
+
+def next_due():
+    """When the next escalation step falls due (or None): how long the worker may sleep."""
+    return db.session.scalar(
+        select(db.func.min(PlacementRequest.next_action_at)).where(PlacementRequest.status.in_(ESCALATING))
+    )
 
 
 def tick(now) -> int:

@@ -199,6 +199,7 @@ def nobody_answered(now, request):
         row = db.session.get(PlacementRequest, request.id)
         if row.status in ESCALATING:
             row.next_action_at = now
+            notify.wake_workers()
         event(now, row, "phone_unanswered")
 
 

@@ -165,6 +165,7 @@ def _page_again(now, request):
     if request.escalation:
         request.escalation = {**request.escalation, "since": now.isoformat()}
         request.escalation_step, request.next_action_at = 0, now
+        notify.wake_workers()
 
 
 def _label(status) -> str:

@@ -129,7 +129,10 @@ class WebhookReceipt(db.Model):
 
 
 class WorkerHeartbeat(db.Model):
-    """The worker's last sign of life; paging depends on it, so pages and /healthz warn when it is old."""
+    """One worker process's last sign of life (one row per process: `name` is host and pid); paging
+    depends on the workers, so pages and /healthz warn when too few beat. `jobs`: {job name:
+    {"runs": n, "last_at": ISO time}} of the jobs this process ran. Rows of dead workers are purged
+    a while after their last beat (piket/heartbeat.py)."""
 
     __tablename__ = "worker_heartbeats"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -137,7 +140,8 @@ class WorkerHeartbeat(db.Model):
     hostname: Mapped[str] = mapped_column(String(120))
     pid: Mapped[int] = mapped_column(Integer)
     started_at = mapped_column(UTCDateTime)
-    beat_at = mapped_column(UTCDateTime)
+    beat_at = mapped_column(UTCDateTime, index=True)
+    jobs = mapped_column(JSON, nullable=True)
 
 
 APPEND_ONLY.add(RequestEvent)

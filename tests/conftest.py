@@ -81,8 +81,20 @@ def now(request):
     a real database restart) take the real time instead, read once; CI runs them again with the
     process clock moved a year ahead and into a daylight-saving week (faketime)."""
     if request.node.get_closest_marker("real_clock"):
-        return dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return database_clock(PG_URL).replace(microsecond=0)
     return NOW
+
+
+def database_clock(url) -> dt.datetime:
+    """The real time as the workers read it: the database's clock (timeutil.database_now), which
+    differs from this process's in CI's moved-clock runs (the shared PostgreSQL server's is not
+    moved); SQLite (url ""): this process's clock."""
+    if not url:
+        return dt.datetime.now(dt.UTC)
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        return conn.execute("SELECT clock_timestamp()").fetchone()[0].astimezone(dt.UTC)
 
 
 TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}

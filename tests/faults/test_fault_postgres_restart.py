@@ -25,6 +25,7 @@ from extensions import db
 from notify.models import NotificationAttempt
 from piket.models import EscalationPolicy, PlacementRequest, WorkerHeartbeat
 from tests.conftest import BACKUP, PRIMARY, kinds, new_request, wait_for
+from timeutil import database_now
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.real_clock]
 
@@ -91,6 +92,14 @@ def cluster():
         yield own
     finally:
         own.remove()  # also when the test failed
+
+
+@pytest.fixture
+def now(cluster):
+    """The real time on this cluster's clock (the workers' clock)."""
+    from tests.conftest import database_clock
+
+    return database_clock(cluster.url).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -190,7 +199,7 @@ def test_the_worker_survives_a_database_restart_and_pages_each_step_once(app, cl
     def create(n, label):
         ids = []
         for k in range(n):
-            request = new_request(users, dt.datetime.now(dt.UTC), case_reference=f"{label}-{k}")
+            request = new_request(users, database_now(), case_reference=f"{label}-{k}")
             ids.append(request.id)
         db.session.commit()
         return ids
@@ -208,7 +217,7 @@ def test_the_worker_survives_a_database_restart_and_pages_each_step_once(app, cl
     time.sleep(DOWN_SECONDS)
     assert process.poll() is None, worker.log.read_text()
     cluster.start()
-    up = dt.datetime.now(dt.UTC)
+    up = database_now()
     assert time.monotonic() - down_at >= DOWN_SECONDS
 
     after = create(3, "NA")

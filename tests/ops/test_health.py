@@ -23,7 +23,14 @@ def test_ok_with_a_fresh_heartbeat_and_no_login(client, now):
     body = resp.json
     assert body["status"] == "ok"
     assert body["database"]["ok"] is True and body["database"]["latency_ms"] >= 0
-    assert body["worker"] == {"ok": True, "age_s": 8, "stale_after_s": 60, "last_beat": "2026-11-22T01:29:52+00:00"}
+    assert body["worker"] == {
+        "ok": True,
+        "age_s": 8,
+        "stale_after_s": 60,
+        "last_beat": "2026-11-22T01:29:52+00:00",
+        "alive": 1,
+        "expected": 1,
+    }
     assert set(body) == {"status", "database", "worker"}  # no host names, pids, users or requests
 
 

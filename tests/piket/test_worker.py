@@ -15,6 +15,7 @@ from extensions import db
 from piket import heartbeat
 from piket.models import EscalationPolicy, PlacementRequest
 from tests.conftest import PRIMARY, new_request, wait_for
+from timeutil import database_now
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,7 +97,9 @@ def test_a_restart_in_the_middle_of_an_escalation_resumes_it_once(app, duty, use
         EscalationPolicy(region_id=registry["regions"]["rotterdam"].id, after_hours=ladder, office_hours=ladder)
     )
     db.session.commit()
-    real_now = dt.datetime.now(dt.UTC)
+    real_now = (
+        database_now()
+    )  # the workers' clock: the database's (a year behind this process's in CI's moved-clock run)
     request = new_request(users, real_now)
     request_id = request.id
     db.session.commit()
@@ -107,7 +110,7 @@ def test_a_restart_in_the_middle_of_an_escalation_resumes_it_once(app, duty, use
         os.killpg(first.pid, signal.SIGKILL)  # no clean shutdown: the process is simply gone
         first.wait()
     # The back-up's step falls due while no worker runs; nothing is sent meanwhile.
-    time.sleep(max(0.0, (real_now + dt.timedelta(seconds=16) - dt.datetime.now(dt.UTC)).total_seconds()))
+    time.sleep(max(0.0, (real_now + dt.timedelta(seconds=16) - database_now()).total_seconds()))
     assert "sent" not in _sent_by_step(request_id).get(1, [])  # at most queued by the worker that died
     db.session.rollback()
     second = _start_worker(app, tmp_path / "second.log")
