@@ -1,7 +1,7 @@
 """worker heartbeats: one row per worker process, with the jobs it ran
 
 Revision ID: pa18a0b1c2d3
-Revises: b15c0e5a0d17
+Revises: la16e0c7a001
 Create Date: 2026-12-03 07:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'pa18a0b1c2d3'
-down_revision = 'b15c0e5a0d17'
+down_revision = 'la16e0c7a001'
 branch_labels = None
 depends_on = None
 
