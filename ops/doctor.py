@@ -63,6 +63,15 @@ def _worker(now) -> list[Finding]:
                 f"De worker draait niet (laatste hartslag {format_local(state['beat_at'])}): niemand wordt opgeroepen.",
             )
         ]
+    if not state["enough"]:
+        return [
+            Finding(
+                Severity.PROBLEM,
+                "worker",
+                f"Er draait {state['alive']} worker, verwacht zijn er {state['expected']} (WORKERS_EXPECTED): "
+                "valt die ene uit, dan wordt niemand opgeroepen.",
+            )
+        ]
     return []
 
 

@@ -76,6 +76,12 @@ def test_a_worker_that_stopped_is_a_problem(demo, now):
     assert "De worker draait niet" in result.output
     heartbeat.beat(now, now - dt.timedelta(hours=1))
     assert doctor(demo).exit_code == 0
+    demo.config["WORKERS_EXPECTED"] = 2  # two of everything: one alive is not enough
+    try:
+        result = doctor(demo)
+    finally:
+        demo.config["WORKERS_EXPECTED"] = 1
+    assert result.exit_code == 1 and "verwacht zijn er 2" in result.output
 
 
 def test_twilio_without_its_settings_or_https_is_a_problem(demo):
