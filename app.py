@@ -22,7 +22,9 @@ from notify.service import provider_for
 from notify.webhooks import bp as notify_webhooks
 from openapi import bp as openapi_bp
 from ops.cli import backup_command, restore_command
+from ops import logs
 from ops.health import bp as health_bp
+from ops.metrics import bp as metrics_bp
 from piket import jobs as piket_jobs
 from piket.api import bp as piket_api
 from piket.escalation import still_wanted
@@ -39,7 +41,7 @@ from web import body_limit, home_bp, no_store, security_headers, template_helper
 PAGES = (home_bp, accounts_pages, beds_pages, piket_pages, accept_link_pages, audit_pages, rota_pages, national_pages)
 API = (beds_api, piket_api, national_api, audit_api, openapi_bp)  # bearer tokens, so no CSRF
 WEBHOOKS = (notify_webhooks, piket_webhooks)  # Twilio signs each request (notify/signature.py), so no CSRF
-OPERATIONS = (health_bp,)  # /healthz for load balancers and monitoring: no login, GET only
+OPERATIONS = (health_bp, metrics_bp)  # /healthz (no login) and /metrics (METRICS_TOKEN) for monitoring, GET only
 COMMANDS = (
     users_cli,
     demo_command,
@@ -57,6 +59,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseId  # before any route: ids beyond the database's range are 404
     app.config.update(settings.load())
     app.config.update(overrides or {})
+    logs.init_app(app)  # first: JSON (or text) lines with a request id, from every part below
 
     # Data
     db.init_app(app)

@@ -123,4 +123,9 @@ def load(env=None) -> dict:
         # Pages to one phone queued together go as one SMS, at most this many (1: never together).
         "NOTIFY_BUNDLE_MAX": _int(env, "NOTIFY_BUNDLE_MAX", 5),
         "TIMEZONE": "Europe/Amsterdam",
+        # Logs (ops/logs.py): json (one object a line, for a collector) or text (readable; `make run`), and the level.
+        "LOG_FORMAT": (env.get("LOG_FORMAT") or "json").strip().lower(),
+        "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").strip().upper(),
+        # GET /metrics (ops/metrics.py) answers only with `Authorization: Bearer <this>`; unset: 404.
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
     }
