@@ -21,8 +21,8 @@ from national.views import bp as national_pages
 from notify.service import provider_for
 from notify.webhooks import bp as notify_webhooks
 from openapi import bp as openapi_bp
-from ops.cli import backup_command, restore_command
 from ops import logs
+from ops.cli import backup_command, restore_command
 from ops.health import bp as health_bp
 from ops.metrics import bp as metrics_bp
 from piket import jobs as piket_jobs

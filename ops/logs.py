@@ -203,7 +203,12 @@ def gunicorn_logconfig(fmt: str) -> dict:
         },
         "root": {"level": "INFO", "handlers": []},  # the app's own handler (configure) comes with create_app
         "loggers": {
-            "gunicorn.error": {"level": "INFO", "handlers": ["error"], "propagate": False, "qualname": "gunicorn.error"},
+            "gunicorn.error": {
+                "level": "INFO",
+                "handlers": ["error"],
+                "propagate": False,
+                "qualname": "gunicorn.error",
+            },
             "gunicorn.access": {
                 "level": "INFO",
                 "handlers": ["access"],

@@ -82,9 +82,7 @@ def outbox(now):
     lag.add_metric([], _age(now, oldest))
     yield lag
     counts = dict(
-        db.session.execute(
-            select(NotificationAttempt.status, func.count()).group_by(NotificationAttempt.status)
-        ).all()
+        db.session.execute(select(NotificationAttempt.status, func.count()).group_by(NotificationAttempt.status)).all()
     )
     by_status = GaugeMetricFamily(
         "piket_outbox_messages", "Outbox messages (one per person, channel and page) by status.", labels=["status"]
@@ -93,7 +91,9 @@ def outbox(now):
         by_status.add_metric([status], counts.get(status, 0))
     yield by_status
     tries = GaugeMetricFamily(
-        "piket_outbox_attempts", "Provider tries made for the outbox's messages, by the message's status.", labels=["status"]
+        "piket_outbox_attempts",
+        "Provider tries made for the outbox's messages, by the message's status.",
+        labels=["status"],
     )
     sums = dict(
         db.session.execute(
