@@ -134,8 +134,24 @@ def formatter(fmt: str) -> logging.Formatter:
     return Json() if fmt == "json" else Text()
 
 
+class _Stream(logging.StreamHandler):
+    """To the given stream, else to whatever sys.stderr is when a line is written (a test runner swaps it)."""
+
+    def __init__(self, stream=None):
+        self._given = stream
+        super().__init__(stream)
+
+    @property
+    def stream(self):
+        return self._given or sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        self._given = value
+
+
 def handler(fmt: str, stream=None) -> logging.Handler:
-    out = logging.StreamHandler(stream or sys.stderr)
+    out = _Stream(stream)
     out.setFormatter(formatter(fmt))
     out.addFilter(RequestIdFilter())
     out._piket = True  # ours: replaced, not added twice, when another app is created in this process
