@@ -15,6 +15,7 @@ $(BIN)/flask: pyproject.toml constraints.txt
 # The demo's national piket number, shown to the police when nobody answered: in the 06-00 range, which
 # is not in use (as the demo's phones, piket/demo.py). Set NATIONAL_PIKET_NUMBER to override it.
 run: export NATIONAL_PIKET_NUMBER ?= +31 6 0000 0100
+run: export LOG_FORMAT ?= text
 run: $(BIN)/flask
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app demo

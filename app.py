@@ -24,9 +24,11 @@ from national.views import bp as national_pages
 from notify.service import provider_for
 from notify.webhooks import bp as notify_webhooks
 from openapi import bp as openapi_bp
+from ops import logs
 from ops.cli import backup_command, restore_command
 from ops.doctor import doctor_command
 from ops.health import bp as health_bp
+from ops.metrics import bp as metrics_bp
 from piket import jobs as piket_jobs
 from piket.api import bp as piket_api
 from piket.escalation import still_wanted
@@ -67,7 +69,7 @@ API = (
     openapi_bp,
 )  # bearer tokens, so no CSRF
 WEBHOOKS = (notify_webhooks, piket_webhooks)  # Twilio signs each request (notify/signature.py), so no CSRF
-OPERATIONS = (health_bp,)  # /healthz for load balancers and monitoring: no login, GET only
+OPERATIONS = (health_bp, metrics_bp)  # /healthz (no login) and /metrics (METRICS_TOKEN) for monitoring, GET only
 COMMANDS = (
     users_cli,
     demo_command,
@@ -86,6 +88,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseId  # before any route: ids beyond the database's range are 404
     app.config.update(settings.load())
     app.config.update(overrides or {})
+    logs.init_app(app)  # first: JSON (or text) lines with a request id, from every part below
 
     # Data
     db.init_app(app)

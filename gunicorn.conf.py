@@ -15,3 +15,11 @@ workers = int(os.environ.get("WEB_CONCURRENCY", 2))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 keepalive = 5  # seconds an idle client connection stays open
+
+# Logs: gunicorn's own lines and one access line per request, in LOG_FORMAT (json by default) as the app's
+# (ops/logs.py): the path without its query string, status, duration in ms and the request id.
+from ops import logs  # noqa: E402  (gunicorn reads this file from the project folder)
+
+accesslog = "-"
+access_log_format = logs.ACCESS_FORMAT
+logconfig_dict = logs.gunicorn_logconfig((os.environ.get("LOG_FORMAT") or "json").strip().lower())

@@ -137,4 +137,9 @@ def load(env=None) -> dict:
         # mid-send leaves the message to be sent again by another worker after the lease.
         "NOTIFY_CLAIM_S": _int(env, "NOTIFY_CLAIM_S", 30),
         "TIMEZONE": "Europe/Amsterdam",
+        # Logs (ops/logs.py): json (one object a line, for a collector) or text (readable; `make run`), and the level.
+        "LOG_FORMAT": (env.get("LOG_FORMAT") or "json").strip().lower(),
+        "LOG_LEVEL": (env.get("LOG_LEVEL") or "INFO").strip().upper(),
+        # GET /metrics (ops/metrics.py) answers only with `Authorization: Bearer <this>`; unset: 404.
+        "METRICS_TOKEN": env.get("METRICS_TOKEN", ""),
     }

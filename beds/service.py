@@ -3,6 +3,8 @@
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 import validation as v
 import vocabulary
@@ -98,7 +100,21 @@ def disclose_address(now, shelter, user, confirmed_requester=False):
 # --- availability updates --------------------------------------------------------------------
 
 
-def _locked_pools(shelter_id) -> dict[int, BedPool]:
+def _shelter_to_update(shelter_id, actor) -> Shelter:
+    """The shelter an update is for, checked as get_shelter and can_update do, in fewer queries (every
+    availability update runs this): shelter staff's own shelters are loaded for the check anyway, so the
+    shelter comes from them; its pools are not loaded here, the update locks and reads them itself."""
+    if actor is not None and actor.role == Role.SHELTER_STAFF:
+        actor.shelters  # noqa: B018  loaded now: db.session.get below finds the shelter among them
+    shelter = db.session.get(Shelter, shelter_id, options=[lazyload(Shelter.pools)])
+    if shelter is None or not shelter.active:
+        raise NotFound("Deze opvang bestaat niet.", field="shelter_id")
+    if not can_update(actor, shelter):
+        raise Forbidden("U mag de beschikbaarheid van deze opvang niet wijzigen.", field="shelter_id")
+    return shelter
+
+
+def _locked_pools(shelter_id, shelter=None) -> dict[int, BedPool]:
     # FOR UPDATE on PostgreSQL; on SQLite the transaction already holds the write lock. The shelter's
     # pools were loaded before the lock: refresh them (see extensions.locked).
     rows = db.session.scalars(
@@ -108,6 +124,8 @@ def _locked_pools(shelter_id) -> dict[int, BedPool]:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
+    if shelter is not None:  # its .pools are these rows, as locked (no second read of them)
+        set_committed_value(shelter, "pools", list(rows))
     return {p.id: p for p in rows}
 
 
@@ -165,10 +183,7 @@ def update_availability(now, shelter_id, updates, actor, source):
     Staff think in free places; occupied follows from capacity − out of service − held − free.
     Every pool touched gets a snapshot; either all updates land or none.
     """
-    shelter = get_shelter(shelter_id)
-    if not can_update(actor, shelter):
-        raise Forbidden("U mag de beschikbaarheid van deze opvang niet wijzigen.", field="shelter_id")
-    return _apply_updates(now, shelter, updates, actor, source)
+    return _apply_updates(now, _shelter_to_update(shelter_id, actor), updates, actor, source)
 
 
 def default_pool(shelter) -> BedPool | None:
@@ -227,7 +242,7 @@ def _beds_invalid(reason) -> str:
 
 def _apply_updates(now, shelter, updates, actor, source):
     with atomic(expire=False):  # the answer shows the pools as this transaction locked and wrote them
-        pools = _locked_pools(shelter.id)
+        pools = _locked_pools(shelter.id, shelter)
         before, after = [], []
         for item in updates:
             pool = pools.get(item["id"])
@@ -254,11 +269,9 @@ def _apply_updates(now, shelter, updates, actor, source):
 
 def confirm_unchanged(now, shelter_id, actor, source):
     """The one-tap "unchanged, still correct": a snapshot per pool, numbers as they are."""
-    shelter = get_shelter(shelter_id)
-    if not can_update(actor, shelter):
-        raise Forbidden("U mag de beschikbaarheid van deze opvang niet wijzigen.", field="shelter_id")
+    shelter = _shelter_to_update(shelter_id, actor)
     with atomic(expire=False):
-        for pool in _locked_pools(shelter.id).values():
+        for pool in _locked_pools(shelter.id, shelter).values():
             pool.confirmed_at = now
             _snapshot(now, pool, actor, source, unchanged=True)
         audit.record(now, "availability.confirm", "shelter", shelter.id, actor=actor, source=source)

@@ -50,6 +50,9 @@ class NotificationAttempt(db.Model):
     # Sent inside another attempt's SMS (pages to one phone queued together go as one SMS): that
     # attempt's provider callbacks are this one's too.
     bundled_into: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The X-Request-Id of the web request that queued it (or created the request it pages for): the
+    # worker logs it when it sends, so one request can be followed from the web to the provider call.
+    web_request_id: Mapped[str | None] = mapped_column(String(64))
 
     def __repr__(self):
         return f"<NotificationAttempt {self.id} {self.channel} {self.purpose} {self.status}>"

@@ -30,6 +30,7 @@ from errors import ValidationError
 from extensions import db
 from notify.models import CHANNELS, FAILED, NotificationAttempt, SmsOptOut, moves_forward
 from notify.providers import OptedOut, PermanentError, ProviderError, TransientError, make_provider
+from ops import logs
 from transactions import atomic, locked, serialised
 
 log = logging.getLogger(__name__)
@@ -180,6 +181,7 @@ def enqueue(
         tries=0,
         next_try_at=now,
         dedupe_key=dedupe_key,
+        web_request_id=logs.request_id(),  # the web request it comes from, for the worker's log (ops/logs.py)
     )
     try:
         attempt.to_number = normalise_number(to)
@@ -512,7 +514,8 @@ def _record_sent(now, attempt_id, sid):
             if moves_forward(rider.status, attempt.status):
                 rider.status = attempt.status
         what = (attempt.channel, attempt.purpose)  # read now: after the commit it would start a new transaction
-    log.info("notification %s (%s, %s) sent", attempt_id, *what)
+        rid = attempt.web_request_id
+    log.info("notification %s (%s, %s) sent", attempt_id, *what, extra={"request_id": rid})
 
 
 def _record_failure(now, attempt_id, err, max_tries):
@@ -537,8 +540,13 @@ def _record_failure(now, attempt_id, err, max_tries):
                 else:
                     _finish(rider, attempt.status, attempt.last_error_code, attempt.last_error)
         what = (attempt.channel, attempt.purpose, attempt.tries, attempt.status)
+        rid = attempt.web_request_id
     kind = "permanent" if isinstance(err, PermanentError) else "transient"
-    log.warning("notification %s (%s, %s) try %s: %s error %s, now %s", attempt_id, *what[:3], kind, err.code, what[3])
+    log.warning(
+        "notification %s (%s, %s) try %s: %s error %s, now %s",
+        *(attempt_id, *what[:3], kind, err.code, what[3]),
+        extra={"request_id": rid},
+    )
 
 
 # --- statuses -----------------------------------------------------------------------------------

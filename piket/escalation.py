@@ -19,6 +19,7 @@ from accounts.roles import Role
 from errors import ValidationError
 from extensions import db
 from notify import service as notify
+from ops import logs
 from piket import lifecycle, messages
 from piket.lifecycle import ACCEPTABLE, ESCALATING, RequestStatus
 from piket.models import EscalationPolicy, PlacementRequest, RequestEvent
@@ -73,6 +74,8 @@ def snapshot(now, region_id) -> dict:
 def start(now, request, delay_minutes=0):
     """Called in the transaction that creates the request: the first step is due at once."""
     request.escalation = snapshot(now, request.case.region.id)  # the case may not be flushed yet
+    if logs.request_id():  # the web request that created it: its pages carry its id (ops/logs.py)
+        request.escalation["request_id"] = logs.request_id()
     request.escalation_step = 0
     request.next_action_at = now + dt.timedelta(minutes=delay_minutes)
     if not delay_minutes:
@@ -148,7 +151,8 @@ def _run_next_step(now, request_id) -> tuple[bool, bool]:
         if not claimed:
             return False, False
         db.session.refresh(request)
-        paged = _run_step(now, request, index, steps[index])
+        with logs.working_for(request.escalation.get("request_id")):
+            paged = _run_step(now, request, index, steps[index])
         if not paged and following:
             request.next_action_at = now  # nobody to page at this step: go on to the next at once
         return paged, request.next_action_at is not None and request.next_action_at <= now

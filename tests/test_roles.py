@@ -200,6 +200,8 @@ PUBLIC = {
     "/healthz",
     "/healthz/web",  # monitoring and load balancers: no personal data (tests/ops/test_health.py)
     "/toegankelijkheid",  # the accessibility statement: anyone may read it, logged in or not (tests/test_accessibility_statement.py)
+    # Prometheus: METRICS_TOKEN is its only key, no role's session or API token opens it (test below, tests/ops/test_metrics.py).
+    "/metrics",
     # iCal feeds: the secret token in the URL is the key, calendar apps cannot log in (test below).
     "/piket/ical/<token>.ics",
     # The SMS accept link: the signed, single-use token is the credential (tests/piket/test_answers.py).
@@ -368,6 +370,16 @@ def test_anonymous_is_refused(client, ids, method, url, body, allowed):
         assert resp.status_code == 400 or (resp.status_code == 302 and "/login" in resp.headers["Location"])
     else:
         assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_metrics_open_to_its_token_only_not_to_any_role(app, client, login, api, users, role):
+    app.config["METRICS_TOKEN"] = "metrics-token-for-the-matrix"
+    assert api(role, "GET", "/metrics").status_code == 404
+    login(users[role])
+    assert client.get("/metrics").status_code == 404
+    opened = client.get("/metrics", headers={"Authorization": "Bearer metrics-token-for-the-matrix"})
+    assert opened.status_code == 200 and b"piket_outbox_lag_seconds" in opened.data
 
 
 def test_ical_feed_with_an_unknown_token_is_404(client):

@@ -339,6 +339,22 @@ def test_the_answer_to_an_update_is_built_without_reading_again(api, registry, s
     assert answered[pool.id]["confirmed_at"] == db.session.get(BedPool, pool.id).confirmed_at.isoformat()
 
 
+@pytest.mark.parametrize("body", [{"pools": [{"id": None, "free": 1}]}, {"unchanged": True}])
+def test_an_update_reads_its_pools_once_and_staff_their_shelter_once(api, registry, sql_log, body):
+    # 40 % of the load: the pools are read once, under the lock; the shelter comes with the staff's
+    # own shelters, which the access check reads anyway.
+    shelter, pool = registry["shelters"]["rot-cosm"], pool_of(registry, "rot-cosm")
+    if "pools" in body:
+        body["pools"][0]["id"] = pool.id
+    url = f"/api/v1/shelters/{shelter.id}/availability"
+    sql_log.clear()
+    assert api("shelter_staff", "POST", url, json=body).status_code == 200
+    selects = [sql for sql in sql_log if sql.startswith("SELECT")]
+    assert len([sql for sql in selects if "FROM bed_pools" in sql]) == 1
+    assert len([sql for sql in selects if "FROM shelters" in sql]) <= 1  # none here: the test keeps one session
+    assert api("police", "POST", url, json=body).status_code == 403
+
+
 @pytest.mark.postgres_only  # on SQLite the first read takes the write lock, so nothing can come between
 def test_a_hold_committed_between_reading_and_locking_the_pools_is_kept(app, registry, users, now):
     # The night worker's page loaded the pools; a coordinator's hold lands before the update locks them.
