@@ -88,6 +88,18 @@ def test_every_process_reads_the_database_clock(app):
     assert (utcnow() - dt.datetime.now(dt.UTC)) > dt.timedelta(hours=2, minutes=59)
 
 
+def test_an_unpinned_clock_is_the_databases_and_on_sqlite_the_hosts(app):
+    """As under `make run` (SQLite, nothing pinned): utcnow() answers, and it is the host's own clock;
+    on PostgreSQL it is the database's (the same host here)."""
+    from timeutil import utcnow
+
+    app.config["FROZEN_NOW"] = None
+    app.extensions.pop("clock_offset", None)
+    assert abs((utcnow() - database_now()).total_seconds()) < 1
+    if db.engine.dialect.name != "postgresql":
+        assert app.extensions["clock_offset"][1] == dt.timedelta(0)
+
+
 # --- sending in parallel ------------------------------------------------------------------------------
 
 
