@@ -78,7 +78,7 @@ def test_the_values_follow_what_happens(scrape, duty, users, fake, tick, now, re
     assert value(values, "piket_escalation_lateness_seconds") == 30
     assert value(values, "piket_workers_alive") == 1
     [(age_key, age)] = [(k, v) for k, v in values.items() if k[0] == "piket_worker_heartbeat_age_seconds"]
-    assert age == 8 and dict(age_key[1])["worker"] == "worker" and dict(age_key[1])["pid"]
+    assert age == 8 and dict(age_key[1])["worker"] == heartbeat.worker_name() and dict(age_key[1])["pid"]
 
     from piket import escalation
 
