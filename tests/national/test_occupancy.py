@@ -328,7 +328,10 @@ def test_trend_uses_the_slot_index_over_a_year_of_hourly_rows(registry, now):
     # 365 local dates up to Sunday 2026-11-22 start on 2025-11-23; the 22nd's daily is not due yet (02:30).
     assert len(rows) == 364 and (rows[0]["date"], rows[-1]["date"]) == ("2025-11-23", "2026-11-21")
     assert rows[-1]["capacity"] == 600  # 60 pools of 10
-    statement, params = next((s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT"))
+    # The raw snapshots' one query (the daily rollup, empty here, is asked first for its last day).
+    statement, params = next(
+        (s, p) for s, p in statements if s.lstrip().upper().startswith("SELECT") and "occupancy_snapshots" in s
+    )
     plan = "\n".join(row[0] for row in db.session.connection().exec_driver_sql("EXPLAIN " + statement, params).all())
     assert "uq_occupancy_slot_pool" in plan and "Seq Scan" not in plan, plan
     db.session.rollback()
