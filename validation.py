@@ -221,6 +221,17 @@ def boolean(data, key, path=None, *, default=_MISSING):
     return value
 
 
+def weekdays(days, field, message="moet een lijst van ISO-weekdagen 1..7 zijn") -> list[int]:
+    """A window's days: a non-empty list of ISO weekdays (1 = Monday ... 7 = Sunday)."""
+    if (
+        not isinstance(days, list)
+        or not days
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
+    ):
+        raise ValidationError(message, field=field)
+    return days
+
+
 def intake_hours(value, path="intake"):
     """Intake hours: "24/7" or a list of {days: [1..7], from: "HH:MM", to: "HH:MM"} windows."""
     if value == "24/7":
@@ -232,13 +243,7 @@ def intake_hours(value, path="intake"):
         where = f"{path}[{i}]"
         if not isinstance(window, dict):
             raise ValidationError("moet een object met days, from en to zijn", field=where)
-        days = window.get("days")
-        if (
-            not isinstance(days, list)
-            or not days
-            or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
-        ):
-            raise ValidationError("moet een lijst van ISO-weekdagen 1..7 zijn", field=f"{where}.days")
+        days = weekdays(window.get("days"), f"{where}.days")
         start = text(window, "from", f"{where}.from", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d")
         end = text(window, "to", f"{where}.to", max_length=5, pattern=r"([01]\d|2[0-3]):[0-5]\d|24:00")
         if start >= end:

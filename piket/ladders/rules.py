@@ -143,13 +143,7 @@ def check_windows(windows, path="windows") -> list[dict]:
         where = f"{path}[{i}]"
         if not isinstance(window, dict):
             raise ValidationError("moet een object met days, from en to zijn", field=where)
-        days = window.get("days")
-        if (
-            not isinstance(days, list)
-            or not days
-            or not all(isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7 for d in days)
-        ):
-            raise ValidationError("kies minstens één dag (1 = maandag ... 7 = zondag)", field=f"{where}.days")
+        days = v.weekdays(window.get("days"), f"{where}.days", "kies minstens één dag (1 = maandag ... 7 = zondag)")
         clean.append({"days": sorted(set(days)), **_clock_window(window, where)})
     _no_overlap(clean, path, day_of=lambda w: w["days"])
     return clean
