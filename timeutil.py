@@ -122,5 +122,10 @@ def dutch_holidays(year: int) -> dict[dt.date, str]:
     return dict(sorted(days.items()))
 
 
+@functools.lru_cache(maxsize=16)
+def _holiday_dates(year: int) -> frozenset[dt.date]:
+    return frozenset(dutch_holidays(year))
+
+
 def is_holiday(day: dt.date) -> bool:
-    return day in dutch_holidays(day.year)
+    return day in _holiday_dates(day.year)

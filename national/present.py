@@ -28,7 +28,12 @@ def cell(table, row, key, index=None) -> Markup:
     return escape(value)
 
 
-def rows(table) -> list[tuple[dict, list[tuple[str, Markup]]]]:
-    """[(row, [(column key, cell html), ...]), ...] in the table's order."""
+def rows(table) -> list[tuple[dict, Markup]]:
+    """[(row, its cells as `<td>` HTML), ...] in the table's order: one Markup per row, joined as
+    plain strings (every cell is escaped by `cell`), so a year's cells cost no template loop."""
     keys = [key for key, _ in table.columns]
-    return [(row, [(key, cell(table, row, key, i)) for key in keys]) for i, row in enumerate(table.rows)]
+    opening = {key: f'<td data-col="{escape(key)}">' for key in keys}
+    return [
+        (row, Markup("".join(f"{opening[key]}{cell(table, row, key, i)}</td>" for key in keys)))
+        for i, row in enumerate(table.rows)
+    ]

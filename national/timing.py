@@ -6,7 +6,7 @@ Definitions (what CoMensha reads):
   where the case was found. "Nederland" is the total over all regions shown ("Totaal" when the
   view is limited to some regions).
 - Office hours or after-hours: whether the region's office was open at the moment the request was
-  created (the region's office hours, Europe/Amsterdam local time; Dutch public holidays are after-hours).
+  created (the region's office hours and their exceptions, Europe/Amsterdam local time; Dutch public holidays are after-hours).
 - Three intervals, in minutes (1 decimal), each from the moment the request was created:
   * accept: until a care coordinator accepted it;
   * chosen: until the first placement proposal was chosen (a bed held);
@@ -95,12 +95,12 @@ def time_to_placement(now, since, until, region_ids=None) -> Table:
         if status == "confirmed" and decided_at is not None:
             confirmed[request_id] = decided_at
 
-    windows = {}  # office hours per region: one query each, not one per request
+    hours, tests = rotas.office_hours_by_region(), {}  # every region's hours and exceptions in one query
 
     def period(region_id, moment) -> str:
-        if region_id not in windows:
-            windows[region_id] = rotas.office_hours(region_id)
-        return "office" if schedule.in_office(windows[region_id], moment) else "after_hours"
+        if region_id not in tests:
+            tests[region_id] = schedule.office_test(*hours.get(region_id, (None, ())))
+        return "office" if tests[region_id](moment) else "after_hours"
 
     groups = defaultdict(lambda: {"requests": 0, **{x: [] for x in INTERVALS}})
     names = {}

@@ -12,6 +12,7 @@ segment with user_id None. Who-is-on-duty, gaps, iCal and reminders all read thi
 """
 
 import datetime as dt
+from collections.abc import Callable
 from typing import NamedTuple
 
 from timeutil import AMSTERDAM, UTC, is_holiday
@@ -176,6 +177,27 @@ def office_intervals(
                     out.append((max(a, start), min(b, end)))
         day += dt.timedelta(days=1)
     return sorted(out)
+
+
+def office_test(windows, exceptions=()) -> Callable[[dt.datetime], bool]:
+    """`in_office` for many moments (the national figures classify a year of requests): each moment
+    read as local weekday, date and "HH:MM" against the day's windows, without laying out intervals.
+    Windows never cross midnight ("24:00" is the day's end), so the local clock decides alone."""
+    windows = DEFAULT_OFFICE_HOURS if windows is None else windows
+
+    def test(moment: dt.datetime) -> bool:
+        here = moment.astimezone(AMSTERDAM)
+        day = here.date()
+        if is_holiday(day):
+            return False
+        exception = exception_on(exceptions, day)
+        todays = (
+            exception["windows"] if exception is not None else [w for w in windows if here.isoweekday() in w["days"]]
+        )
+        now_clock = here.strftime("%H:%M")
+        return any(w["from"] <= now_clock < w["to"] for w in todays)
+
+    return test
 
 
 def in_office(windows, moment: dt.datetime, exceptions=()) -> bool:

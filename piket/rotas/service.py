@@ -115,6 +115,17 @@ def office_exceptions(region_id) -> list[dict]:
     return (row.exceptions or []) if row is not None else []
 
 
+def office_hours_by_region() -> dict[int, tuple[list[dict], list[dict]]]:
+    """Every region's (windows, exceptions) that differ from the default, in one query; a region
+    absent here keeps the default hours and has no exceptions."""
+    return {
+        region_id: (windows, exceptions or [])
+        for region_id, windows, exceptions in db.session.execute(
+            select(RegionHours.region_id, RegionHours.windows, RegionHours.exceptions)
+        )
+    }
+
+
 def in_office_hours(region_id, moment) -> bool:
     """Whether the region's office is open at `moment`; Dutch public holidays are after hours, and a
     date with an exception keeps the exception's hours."""

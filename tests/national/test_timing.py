@@ -195,3 +195,24 @@ def test_escalations(app, dataset, now):
         ("Amsterdam", 4, 1, 1),
         ("Totaal", 4, 1, 1),
     ]
+
+
+def test_an_office_hours_exception_is_after_hours(app, dataset, now, registry):
+    """R10 (Amsterdam, Wed 2 December 09:30 local) falls on a day its region declared closed: after hours."""
+    from extensions import db
+    from national import timing
+    from piket.rotas.models import RegionHours
+
+    amsterdam = registry["regions"]["amsterdam"]
+    db.session.add(
+        RegionHours(
+            region_id=amsterdam.id,
+            windows=[{"days": [1, 2, 3, 4, 5], "from": "09:00", "to": "17:00"}],
+            exceptions=[{"from": "2026-12-02", "to": "2026-12-02", "windows": []}],
+        )
+    )
+    db.session.commit()
+
+    table = timing.time_to_placement(now, SINCE, UNTIL)
+    assert not [r for r in table.rows if r["region"] == "Amsterdam" and r["period_code"] == "office"]
+    assert figures(row(table, "Amsterdam", "after_hours"), "accept") == (3, 6.0, 70.0)  # R10 6, R16 1, R17 70

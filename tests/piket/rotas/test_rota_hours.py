@@ -62,3 +62,29 @@ def test_a_region_with_its_own_hours(registry, users, now):
     assert not service.in_office_hours(rotterdam, at(2026, 11, 27, 11, 0))  # Friday: not in these hours
     # Other regions keep the default.
     assert service.in_office_hours(registry["regions"]["amsterdam"].id, at(2026, 11, 27, 11, 0))
+
+
+def test_office_test_agrees_with_in_office_across_dst_holidays_and_exceptions():
+    """The national figures' fast classifier (schedule.office_test) against the interval rule
+    (schedule.in_office), every 7 minutes through the October 2026 clock change, Christmas and an
+    exception with shorter hours and one closed all day."""
+    from piket.rotas import schedule
+
+    windows = [
+        {"days": [1, 2, 3, 4, 5], "from": "08:30", "to": "17:00"},
+        {"days": [6], "from": "10:00", "to": "24:00"},
+        {"days": [7], "from": "00:00", "to": "03:00"},
+    ]
+    exceptions = [
+        {"from": "2026-10-26", "to": "2026-10-26", "windows": [{"from": "09:00", "to": "12:00"}]},
+        {"from": "2026-12-23", "to": "2026-12-24", "windows": []},
+    ]
+    fast = schedule.office_test(windows, exceptions)
+    for start in (dt.datetime(2026, 10, 23, tzinfo=dt.UTC), dt.datetime(2026, 12, 21, tzinfo=dt.UTC)):
+        moments = [start + dt.timedelta(minutes=7 * k) for k in range(8 * 24 * 60 // 7)]
+        expected = [schedule.in_office(windows, m, exceptions) for m in moments]
+        assert [fast(m) for m in moments] == expected
+        assert True in expected and False in expected
+    default = schedule.office_test(None)
+    monday_10 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+    assert default(monday_10) and not default(monday_10 + dt.timedelta(hours=7))
