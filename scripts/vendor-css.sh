@@ -11,7 +11,7 @@ VERSION=9.0.4
 # .utrecht-html, so most templates need no NL Design System class of their own. Both files put their rules in
 # the cascade layer "nlds": static/style.css (unlayered) wins over them whatever the selectors' specificity,
 # so a Piket class such as .muted or .error on a <p> keeps its colour inside .utrecht-html.
-COMPONENTS="document page page-header page-footer page-content skip-link heading-1 heading-2 paragraph link
+COMPONENTS="document page-header page-footer skip-link heading-1 heading-2 paragraph link
   button form-field form-fieldset form-label form-field-description form-field-error-message textbox select
   checkbox table alert"
 OUT=static/vendor/utrecht

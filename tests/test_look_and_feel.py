@@ -101,6 +101,7 @@ def test_the_theme_keeps_wcag_aa_contrast():
         ("--utrecht-alert-error-color", "--utrecht-alert-error-background-color", text),
         ("--utrecht-alert-warning-color", "--utrecht-alert-warning-background-color", text),
         ("--utrecht-alert-info-color", "--utrecht-alert-info-background-color", text),
+        ("--utrecht-code-color", "--utrecht-code-background-color", text),
         ("--utrecht-form-control-border-color", "--utrecht-form-control-background-color", ui),
         ("--utrecht-form-control-border-color", "--piket-color-paper", ui),
         ("--utrecht-form-control-invalid-border-color", "--utrecht-form-control-background-color", ui),
