@@ -118,3 +118,27 @@ def test_the_theme_keeps_wcag_aa_contrast():
 def test_the_theme_uses_system_fonts_only():
     family = _tokens()["--utrecht-typography-sans-serif-font-family"]
     assert "system-ui" in family and "url(" not in family
+
+
+def test_a_phone_shows_the_theme_and_piket_rules_win_over_the_components(live_server, browser):
+    """In Chromium: the components take the theme's tokens, and a Piket class inside .utrecht-html (the red
+    .error on a <p>) wins over the component's rule for <p>: the vendored CSS is in its own cascade layer."""
+    from tests.piket.test_pages_browser import PHONE, accessible
+
+    page = browser.new_context(**PHONE).new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#email", "niemand@example.nl")
+    page.fill("#password", "fout-wachtwoord")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#login-error")
+    style = "(el, prop) => getComputedStyle(el).getPropertyValue(prop)"
+    blue, white, red = "rgb(11, 83, 148)", "rgb(255, 255, 255)", "rgb(176, 0, 32)"
+    assert page.locator("header").evaluate(style, "background-color") == blue
+    button = page.locator("button[type=submit]")
+    assert (button.evaluate(style, "background-color"), button.evaluate(style, "color")) == (blue, white)
+    assert float(button.evaluate(style, "min-height").removesuffix("px")) >= 44  # a thumb's target
+    assert page.locator("#email").evaluate(style, "border-top-color") == "rgb(107, 107, 107)"
+    assert "system-ui" in page.locator("body").evaluate(style, "font-family")
+    assert page.locator("#login-error").evaluate(style, "color") == red
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+    accessible(page, "look-login-error-phone")
