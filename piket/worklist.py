@@ -65,7 +65,7 @@ def duty(now, user, days=14) -> dict:
     end = now + dt.timedelta(days=days)
     mine = [
         (rotas.title(rota), d)
-        for rota in rotas.list_rotas()
+        for rota in rotas.rotas_naming(user.id, now, end)
         for d in schedule.duties(rotas.plan(rota, now, end))
         if d.user_id == user.id
     ]

@@ -29,7 +29,7 @@ def request_by(user, moment, reference, region="rotterdam"):
 def listed(html, table):
     """The case references in a requests table, in the order shown."""
     body = re.search(rf'<table id="{table}".*?</table>', html, re.S).group(0)
-    return re.findall(r'<a href="/zaak/\d+">([^<]+)</a>', body)
+    return re.findall(r'<a class="ref" href="/zaak/\d+">([^<]+)</a>', body)
 
 
 def audit_rows():
@@ -49,7 +49,7 @@ def test_a_coordinator_sees_the_open_requests_of_their_regions_newest_first(clie
     row = re.search(rf'<tr id="req-{new.id}".*?</tr>', html, re.S).group(0)
     assert f'href="/zaak/{new.case_id}"' in row and "ontvangen" in row and ">12 min<" in row
     assert ">3 uur<" in re.search(rf'<tr id="req-{old.id}".*?</tr>', html, re.S).group(0)
-    assert "<td>ontvangen</td>" in row and "<td>received" not in row  # the state in Dutch, not its code
+    assert '<span class="state">ontvangen</span>' in row and ">received<" not in row  # the state in Dutch, not its code
     # A coordinator of Amsterdam sees Amsterdam's request and not Rotterdam's.
     client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)})
     other = make_user("coordinator", regions=["amsterdam"])
@@ -152,3 +152,25 @@ def test_the_request_list_keeps_its_scope(client, login, users, make_user, now):
         "/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)[1]}
     )
     assert listed(login(colleague).get("/aanvragen").text, "requests") == ["PL-COLLEGA"]
+
+
+def test_a_duty_from_a_rotation_is_on_the_start_page(client, login, users, registry, now):
+    from piket.rotas.models import Rota, RotaRotation
+
+    rota = Rota(region_id=registry["regions"]["den-haag"].id, level="primary", name="Piket primair Den Haag")
+    db.session.add(rota)
+    db.session.flush()
+    db.session.add(
+        RotaRotation(
+            rota_id=rota.id,
+            start_date=dt.date(2026, 11, 1),
+            handover="09:00",
+            shift_hours=24,
+            days=[1, 2, 3, 4, 5, 6, 7],
+            people=[users["coordinator"].id],
+        )
+    )
+    db.session.commit()
+    html = login(users["coordinator"]).get("/").get_data(as_text=True)
+    section = re.search(r'<section id="duty".*?</section>', html, re.S).group(0)
+    assert "U bent nu van dienst" in section and "Piket primair Den Haag, tot" in section
