@@ -129,3 +129,14 @@ def _holiday_dates(year: int) -> frozenset[dt.date]:
 
 def is_holiday(day: dt.date) -> bool:
     return day in _holiday_dates(day.year)
+
+
+def format_age(delta: dt.timedelta) -> str:
+    """A stretch of time as a person reads it at a glance: "12 min", "3 uur", "2 dagen" (rounded down;
+    a negative stretch reads "0 min")."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} uur"
+    return f"{minutes // (24 * 60)} dagen"

@@ -7,7 +7,7 @@ import vocabulary
 from accounts.access import require
 from accounts.roles import EVERYONE
 from piket import lifecycle
-from timeutil import format_local, utcnow
+from timeutil import format_age, format_local, utcnow
 
 home_bp = Blueprint("home", __name__)
 
@@ -15,7 +15,20 @@ home_bp = Blueprint("home", __name__)
 @home_bp.route("/")
 @require(*EVERYONE)
 def index():
-    return render_template("home.html")
+    """The start page: for who asks for beds or places them, the open requests they may see (newest
+    first) and, for coordinators, their duty and the holds about to expire; for everyone, their menu."""
+    from accounts.roles import CASE_VIEWERS, COORDINATING
+    from piket import access, worklist
+
+    now, user = utcnow(), g.user
+    listed, holds, duty = [], [], None
+    if user.role in CASE_VIEWERS:
+        listed = worklist.requests(now, user)
+        access.disclose(now, listed, user)  # the case references are shown: one audit row per case
+    if user.role in COORDINATING:
+        holds = worklist.expiring_holds(now, listed)
+        duty = worklist.duty(now, user)
+    return render_template("home.html", now=now, requests=listed, holds=holds, duty=duty)
 
 
 @home_bp.route("/toegankelijkheid")
@@ -70,6 +83,7 @@ def template_helpers():
         "label": vocabulary.label,
         "lifecycle": lifecycle,  # the status groups: `r.status in lifecycle.OPEN`
         "when": format_local,
+        "age": format_age,
         "current_user": g.get("user"),
         "worker_down": worker_down,
     }

@@ -1,6 +1,5 @@
 """Pages of placement requests: the police's short form, the request with its proposals, intakes."""
 
-import datetime as dt
 import re
 import secrets
 
@@ -15,7 +14,7 @@ from beds import service as beds
 from beds.registry import offered_regions
 from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
-from piket import access, placements, proposals, reports, service, timeline
+from piket import access, placements, proposals, reports, service, timeline, worklist
 from piket.lifecycle import ESCALATING, OPEN, PlacementStatus, RequestStatus
 from piket.models import Case, Placement, PlacementRequest
 from piket.present import next_step, request_json
@@ -24,7 +23,6 @@ from timeutil import utcnow
 bp = Blueprint("piket", __name__)
 FORM_GROUPS = 3  # the phone form offers three groups; the API takes up to 150
 PROFILE_FIELDS = ("gender", "age", "residence", "exploitation", "children", "needs", "region")
-EXHAUSTED_LISTED = dt.timedelta(hours=24)
 
 
 def _form_case(form) -> dict:
@@ -101,17 +99,11 @@ def _new_key():
 @require(*CASE_VIEWERS)
 def request_list():
     now = utcnow()
-    query = access.visible_requests(g.user, now).order_by(PlacementRequest.id.desc()).limit(200)
-    if g.user.role != Role.POLICE and not request.args.get("alle"):
-        # An exhausted request still waits for a late yes: listed for a day, so the alarm's reader finds it.
-        exhausted_since = now - EXHAUSTED_LISTED
-        query = query.where(
-            PlacementRequest.status.in_(OPEN)
-            | ((PlacementRequest.status == RequestStatus.EXHAUSTED) & (PlacementRequest.closed_at >= exhausted_since))
-        )
-    rows = db.session.scalars(query).all()
+    oldest_first = request.args.get("sorteer") == "oud"  # anything else: newest first
+    everything = g.user.role == Role.POLICE or bool(request.args.get("alle"))
+    rows = worklist.requests(now, g.user, everything=everything, oldest_first=oldest_first)
     access.disclose(now, rows, g.user)  # one audit row per listed case
-    return render_template("piket/list.html", requests=rows)
+    return render_template("piket/list.html", requests=rows, now=now, oldest_first=oldest_first)
 
 
 @bp.route("/zaak/<int:case_id>", methods=["GET", "POST"])

@@ -87,6 +87,25 @@ def plan(rota: Rota, start: dt.datetime, end: dt.datetime) -> list[schedule.Segm
     return schedule.effective(start, end, rotations, shifts, overrides)
 
 
+def rotas_naming(user_id, start, end) -> list[Rota]:
+    """The rotas on which this person may be on duty over [start, end): a shift or a swap of theirs
+    overlaps it, or a rotation takes them in turn. Planning only these is what a start page can afford."""
+    ids = set(
+        db.session.scalars(
+            select(RotaShift.rota_id).where(RotaShift.user_id == user_id, RotaShift.start < end, RotaShift.end > start)
+        )
+    )
+    ids |= set(
+        db.session.scalars(
+            select(RotaOverride.rota_id).where(
+                RotaOverride.user_id == user_id, RotaOverride.start < end, RotaOverride.end > start
+            )
+        )
+    )
+    ids |= {r.rota_id for r in db.session.scalars(select(RotaRotation)) if user_id in (r.people or ())}
+    return [rota for rota in list_rotas() if rota.id in ids]
+
+
 def on_duty_in(rota, moment) -> User | None:
     segments = plan(rota, moment, moment + dt.timedelta(seconds=1))
     user_id = segments[0].user_id if segments else None

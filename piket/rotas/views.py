@@ -22,15 +22,38 @@ MAX_UPLOAD = 1_000_000  # bytes; a year of shifts for every region is far less
 DAYS = 14
 
 
-def _rows(now):
+ROTA_KINDS = {"regionaal": "regionaal", "landelijk": "landelijk"}  # the list's filter: ?soort=
+
+
+def _filter(args) -> dict:
+    """The list's GET filter: text in the rota's name or region, its kind, only rotas with gaps.
+    An unknown kind is no filter (the form offers only the known ones)."""
+    kind = args.get("soort", "")
+    return {
+        "q": args.get("q", "").strip()[:100],
+        "soort": kind if kind in ROTA_KINDS else "",
+        "gaten": bool(args.get("gaten")),
+    }
+
+
+def _rows(now, wanted):
     rows = []
+    text = wanted["q"].casefold()
     for rota in service.list_rotas():
+        words = f"{rota.name} {service.title(rota)} {rota.region.name if rota.region else ''}"
+        if text and text not in words.casefold():
+            continue
+        if wanted["soort"] and (rota.region_id is None) != (wanted["soort"] == "landelijk"):
+            continue
+        gaps = len(service.gaps(now, rota, DAYS))
+        if wanted["gaten"] and not gaps:
+            continue
         on_duty = service.on_duty_in(rota, now)
         rows.append(
             {
                 "rota": rota,
                 "on_duty": on_duty,
-                "gaps": len(service.gaps(now, rota, DAYS)),
+                "gaps": gaps,
                 "no_sms": bool(_sms_blocked_shown(rota, [on_duty])),
             }
         )
@@ -47,9 +70,12 @@ def _sms_blocked_shown(rota, people) -> set[int]:
 def _list_page(errors=None, form=None, status=200):
     regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.name)).all()
     now = utcnow()
+    wanted = _filter(request.args)
     return render_template(
         "piket/rotas/list.html",
-        rows=_rows(now),
+        rows=_rows(now, wanted),
+        wanted=wanted,
+        kinds=ROTA_KINDS,
         nobody=readiness.visible_to(g.user, readiness.paging_findings(now)),
         regions=regions,
         levels=LEVELS,

@@ -1,5 +1,7 @@
 """Login, sessions, CSRF, rate limit, API tokens and the users CLI."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -145,3 +147,13 @@ def test_users_cli_revokes_tokens(app, api, users):
     assert api("police", "GET", "/api/v1/regions").status_code == 401
     missing = app.test_cli_runner().invoke(args=["users", "revoke-tokens", "nobody@test.nl"])
     assert missing.exit_code == 2 and missing.stderr.strip() == "error: email: no such user"
+
+
+def test_the_login_forms_put_the_cursor_in_their_first_field(client, users):
+    """At night on a phone: typing starts at once, without a tap on the field first."""
+    html = client.get("/login").get_data(as_text=True)
+    assert re.search(r'<input id="email"[^>]* autofocus>', html) and not re.search(r'id="password"[^>]*autofocus', html)
+    html = login_form(client, users["police"].email, "fout").get_data(
+        as_text=True
+    )  # the e-mail address is kept: the password is what to type again
+    assert re.search(r'id="password"[^>]* autofocus>', html) and not re.search(r'id="email"[^>]*autofocus', html)

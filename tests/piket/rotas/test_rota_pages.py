@@ -21,8 +21,8 @@ def test_the_list_shows_who_is_on_duty_and_gaps(client, login, users, make_rota,
     make_rota("national")
     shift(rota, people["a"], now - dt.timedelta(hours=3), now + dt.timedelta(hours=6))
     html = login(users["coordinator"]).get("/piket/roosters").get_data(as_text=True)
-    card = re.search(rf'id="rota-{rota.id}">(.*?)</li>', html, re.S).group(1)
-    assert "Piket primair Rotterdam" in card and "Nu van dienst: Anna" in card
+    card = re.search(rf'id="rota-{rota.id}">(.*?)</tr>', html, re.S).group(1)
+    assert "Piket primair Rotterdam" in card and "Anna" in card
     assert re.search(r'data-gaps="(\d+)"', card).group(1) != "0"  # nobody after Sunday 08:30
     assert "Piket nationaal" in html
     assert "Nieuw rooster" not in html  # only admins create rotas
@@ -216,7 +216,7 @@ def test_an_on_duty_person_who_texted_stop_is_flagged_to_the_owner_and_admins(
     assert "Coördinator primary" in on_duty and warning in on_duty and 'id="no-sms-help"' in page
     assert warning not in client.get(f"/piket/roosters/{backup.id}").get_data(as_text=True)
     listing = client.get("/piket/roosters").get_data(as_text=True)
-    card = lambda rota: re.search(rf'id="rota-{rota.id}">(.*?)</li>', listing, re.S).group(1)  # noqa: E731
+    card = lambda rota: re.search(rf'id="rota-{rota.id}">(.*?)</tr>', listing, re.S).group(1)  # noqa: E731
     assert warning in card(primary) and warning not in card(backup)
     worker = client.get("/beheer/worker").get_data(as_text=True)
     section = re.search(r'id="no-sms">(.*?)</section>', worker, re.S).group(1)
@@ -227,3 +227,27 @@ def test_an_on_duty_person_who_texted_stop_is_flagged_to_the_owner_and_admins(
     assert warning not in client.get(f"/piket/roosters/{primary.id}").get_data(as_text=True)
     login(duty["people"]["primary"])  # the person themselves is told
     assert warning in client.get(f"/piket/roosters/{primary.id}").get_data(as_text=True)
+
+
+def test_the_list_filters_by_text_kind_and_gaps(client, login, users, make_rota, people, shift, now):
+    rotterdam = make_rota()
+    den_haag = make_rota("backup", region="den-haag")
+    national = make_rota("national")
+    # The national rota is covered for 14 days and more: no gaps; the regional ones have gaps.
+    shift(national, people["landelijk"], now - dt.timedelta(hours=1), now + dt.timedelta(days=15))
+    login(users["coordinator"])
+
+    def shown(query=""):
+        html = client.get(f"/piket/roosters{query}").get_data(as_text=True)
+        return re.findall(r'<tr id="rota-(\d+)">', html), html
+
+    assert shown()[0] == [str(national.id), str(den_haag.id), str(rotterdam.id)]  # national first, then by region
+    assert shown("?q=haag")[0] == [str(den_haag.id)]
+    assert shown("?q=ROTTERDAM")[0] == [str(rotterdam.id)]  # any case
+    assert shown("?soort=landelijk")[0] == [str(national.id)]
+    assert shown("?soort=regionaal")[0] == [str(den_haag.id), str(rotterdam.id)]
+    assert shown("?gaten=1")[0] == [str(den_haag.id), str(rotterdam.id)]
+    rows, html = shown("?q=haag&soort=landelijk")
+    assert rows == [] and "Geen roosters die aan het filter voldoen." in html
+    assert 'value="haag"' in html and '<option value="landelijk" selected>' in html  # the form keeps the filter
+    assert shown("?soort=onzin")[0] == shown()[0]  # an unknown kind is no filter, and no error
