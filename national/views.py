@@ -18,7 +18,7 @@ import vocabulary
 from accounts.access import require
 from accounts.roles import NATIONAL, OVERSIGHT
 from errors import BadRequest, PiketError, ValidationError
-from national import charts, freshness, present, service, whatif
+from national import charts, freshness, present, reports, service, whatif
 from timeutil import utcnow
 from validation import check_depth
 from web import download, large_body
@@ -35,9 +35,10 @@ def _days():
 @bp.get("/landelijk")
 @require(*OVERSIGHT)
 def national_page():
-    days = _days()
-    tables = service.dashboard(utcnow(), g.user, current_app.config, days)
+    days, now = _days(), utcnow()
+    tables = service.dashboard(now, g.user, current_app.config, days)
     by_key = {t.key: t for topic in tables.values() for t in topic}
+    open_reports, references = reports.shown_references(now, by_key["open_reports"], g.user)
     regions = service.scope(g.user)
     figures = {
         "map": charts.region_map(by_key["occupancy_regions"].rows, "Bezetting per regio"),
@@ -55,6 +56,8 @@ def national_page():
         topics=service.TOPICS,
         alarms=vocabulary.OCCUPANCY_ALARMS,
         present_rows=present.rows,
+        open_reports=open_reports,
+        references=references,
     )
 
 
