@@ -25,6 +25,8 @@ from web import download, large_body
 
 bp = Blueprint("national", __name__)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+EDIT_ROWS = 3  # rows of extra places on the what-if form
+FORM_FIELDS = {"shelter": "shelter", "kind": "kind", "extra": "extra", "room_size": "room"}  # edit key: form field
 TREND_SERIES = [("capacity", "capaciteit"), ("occupied", "bezet"), ("free", "vrij")]
 
 
@@ -100,7 +102,7 @@ def what_if():
             upload = request.files.get("scenario")
             raw = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
             scenario = _uploaded(raw) if raw else None  # by content: a browser may send a file without a name
-            edits = None if scenario else whatif.parse_edits({"edits": _form_edits(form)})
+            edits = None if scenario else _form_edits(form)
             result = whatif.compare(now, cfg, edits=edits, scenario=scenario)
         except PiketError as err:
             errors[err.field or "form"] = err.message
@@ -111,7 +113,8 @@ def what_if():
         errors=errors,
         form=form,
         shelters=shelters,
-        rows=range(3),
+        rows=range(EDIT_ROWS),
+        pool_kinds=vocabulary.POOL_KINDS,
         present_rows=present.rows,
     ), (422 if errors else 200)
 
@@ -125,16 +128,8 @@ def what_if_scenario():
 
 
 def _form_edits(form) -> list[dict]:
-    edits = []
-    for i in range(3):
-        shelter, extra = form.get(f"e{i}-shelter", ""), form.get(f"e{i}-extra", "")
-        if shelter or extra:
-            edits.append({"shelter": shelter, "pool": form.get(f"e{i}-pool", "") or "bed", "extra": extra})
-    if not edits:
-        raise ValidationError(
-            "Kies een opvang en een aantal extra plaatsen, of upload een scenario.", field="edits[0].shelter"
-        )
-    return edits
+    rows = [{k: form.get(f"e{i}-{field}", "") for k, field in FORM_FIELDS.items()} for i in range(EDIT_ROWS)]
+    return whatif.edits_from_choices(rows)
 
 
 def _uploaded(raw: bytes) -> dict:
