@@ -24,6 +24,13 @@ from timeutil import intake_open
 from transactions import atomic
 
 
+def _repeated(args, key):
+    """A field given more than once (the page's checkboxes: needs=a&needs=b) as the one comma-separated value
+    validation.choices reads; a MultiDict's get would give the first only."""
+    given = args.getlist(key) if hasattr(args, "getlist") else []
+    return {key: ",".join(given)} if len(given) > 1 else args
+
+
 def parse_filters(args) -> dict:
     """Search filters from a query string (API) or form (page); every field optional."""
     f = {
@@ -36,7 +43,7 @@ def parse_filters(args) -> dict:
         "exploitation": v.choice(args, "exploitation", vocabulary.EXPLOITATION_TYPES, default=None)
         if args.get("exploitation")
         else None,
-        "needs": v.choices(args, "needs", vocabulary.CONTRA_INDICATIONS, default=[]),
+        "needs": v.choices(_repeated(args, "needs"), "needs", vocabulary.CONTRA_INDICATIONS, default=[]),
         "children": v.integer(args, "children", within=v.CHILDREN, default=0)
         if args.get("children") not in (None, "")
         else 0,

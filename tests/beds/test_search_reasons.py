@@ -71,3 +71,11 @@ def test_a_search_with_a_place_shows_no_reasons(client, login, users, registry):
 
 def _links(html):
     return [(unescape(href), unescape(text)) for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', html)]
+
+
+def test_every_checked_need_counts_not_only_the_first():
+    from werkzeug.datastructures import MultiDict
+
+    args = MultiDict([("needs", "pets"), ("needs", "aggression"), ("gender", "female")])
+    assert search.parse_filters(args)["needs"] == ["aggression", "pets"]
+    assert search.parse_filters(MultiDict([("needs", "pets")]))["needs"] == ["pets"]
