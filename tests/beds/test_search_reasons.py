@@ -49,6 +49,7 @@ def test_the_page_says_why_and_what_to_try(app, client, login, users, registry, 
     html = client.get("/zoeken?gender=female&needs=aggression&region=amsterdam&only_free=1").get_data(as_text=True)
     section = html.split('id="geen-plaats"')[1].split("</section>")[0]
     assert "Geen vrije plaats die past" in section
+    assert '<a href="#uitkomst">Naar de uitkomst: geen vrije plaats die past</a>' in html
     assert "<strong>1</strong> opvanglocatie: contra-indicatie: agressie" in section
     links = {text: href for href, text in _links(section)}
     # Each suggestion is the same search without one filter.
