@@ -79,6 +79,8 @@ UPDATE_SOURCES = {"web": "website", "api": "API", "sms": "sms", "system": "syste
 
 # Occupancy alarms on the national page (national/occupancy.py decides when).
 OCCUPANCY_ALARMS = {"low": "onder 65%", "full": "vol", "over": "vraag boven 100%"}
+# The same, short enough to stand beside a region's name on the map (the alarm in words, not colour alone).
+OCCUPANCY_ALARMS_SHORT = {"low": "laag", "full": "vol", "over": "tekort"}
 
 FRESHNESS = {"fresh": "actueel", "aging": "verouderend", "stale": "verouderd"}
 

@@ -8,7 +8,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections import namedtuple
+from collections import Counter, namedtuple
 
 from sqlalchemy import Text, cast, select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,13 @@ from timeutil import intake_open
 from transactions import atomic
 
 
+def _repeated(args, key):
+    """A field given more than once (the page's checkboxes: needs=a&needs=b) as the one comma-separated value
+    validation.choices reads; a MultiDict's get would give the first only."""
+    given = args.getlist(key) if hasattr(args, "getlist") else []
+    return {key: ",".join(given)} if len(given) > 1 else args
+
+
 def parse_filters(args) -> dict:
     """Search filters from a query string (API) or form (page); every field optional."""
     f = {
@@ -36,7 +43,7 @@ def parse_filters(args) -> dict:
         "exploitation": v.choice(args, "exploitation", vocabulary.EXPLOITATION_TYPES, default=None)
         if args.get("exploitation")
         else None,
-        "needs": v.choices(args, "needs", vocabulary.CONTRA_INDICATIONS, default=[]),
+        "needs": v.choices(_repeated(args, "needs"), "needs", vocabulary.CONTRA_INDICATIONS, default=[]),
         "children": v.integer(args, "children", within=v.CHILDREN, default=0)
         if args.get("children") not in (None, "")
         else 0,
@@ -47,15 +54,20 @@ def parse_filters(args) -> dict:
     return f  # an unknown "near" is refused by search(), which looks that region up anyway
 
 
-def _fits(shelter, f) -> bool:
-    """Admission, with any trait left open in the filters matching anything."""
-    return (
-        (f["gender"] is None or f["gender"] in shelter.genders)
-        and (f["age"] is None or (shelter.minors if f["age"] < 18 else shelter.adults))
-        and (f["residence"] is None or f["residence"] in shelter.residence)
-        and (f["exploitation"] is None or f["exploitation"] in shelter.exploitation)
-        and not set(f["needs"]) & set(shelter.excludes or [])
-    )
+def _failure(shelter, f) -> str | None:
+    """The first admission rule the shelter fails, as the matcher's reason code in the contract's order
+    (gender, age, residence, exploitation, contra_indication:<need>), or None when it admits the profile.
+    Any trait left open in the filters matches anything."""
+    if f["gender"] is not None and f["gender"] not in shelter.genders:
+        return "gender"
+    if f["age"] is not None and not (shelter.minors if f["age"] < 18 else shelter.adults):
+        return "age"
+    if f["residence"] is not None and f["residence"] not in shelter.residence:
+        return "residence"
+    if f["exploitation"] is not None and f["exploitation"] not in shelter.exploitation:
+        return "exploitation"
+    excluded = [need for need in f["needs"] if need in (shelter.excludes or [])]
+    return f"contra_indication:{excluded[0]}" if excluded else None
 
 
 # A search reads every active shelter and its pools. As mapped objects that cost most of the request
@@ -104,8 +116,9 @@ _ACTIVE_SHELTERS_AND_POOLS = (
 )
 
 
-def _shelters(f) -> list:
-    """The active shelters that admit the profile (ShelterRow), each with .pools (in pool id order)."""
+def _shelters(f, refused=None) -> list:
+    """The active shelters that admit the profile (ShelterRow), each with .pools (in pool id order).
+    `refused` (a Counter), when given, counts the others by the first rule they fail."""
     query = _ACTIVE_SHELTERS_AND_POOLS
     if f["region"]:
         query = query.where(Region.code == f["region"])
@@ -115,17 +128,45 @@ def _shelters(f) -> list:
     for row in db.session.connection().execute(query).all():  # plain rows: no ORM step needed
         if shelter is None or row[0] != shelter.id:
             shelter = ShelterRow(*row[:plain], *map(_json, row[plain:width]), [])
-            fits = _fits(shelter, f)
+            failure = _failure(shelter, f)
+            fits = failure is None
             if fits:
                 shelters.append(shelter)
+            elif refused is not None:
+                refused[failure] += 1
         if fits and row.pool_id is not None:
             shelter.pools.append(Pool._make(row[width:]))
     return shelters
 
 
 def search(now, f, cfg) -> list[dict]:
+    return _search(now, f, cfg)
+
+
+def search_explained(now, f, cfg) -> tuple[list[dict], list[dict]]:
+    """The results and, when none has a free fitting place, why: the shelters in scope (region and
+    kind filters) counted by the reason they give none, most first, labelled as the case page labels
+    the matcher's reasons ({"reason", "label", "shelters"}); [] when a place was found."""
+    refused = Counter()
+    results = _search(now, f, cfg, refused)
+    if any(r["free_fitting"] > 0 for r in results):
+        return results, []
+    for r in results:  # they admit the profile but have no free place that fits
+        refused[_no_place(r["pools"])] += 1
+    return results, [
+        {"reason": code, "label": vocabulary.reason_label(code), "shelters": n}
+        for code, n in sorted(refused.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def _no_place(pools) -> str:
+    """Why an admitting shelter has no place: full (capacity), or no pool that can hold the request (pool_fit)."""
+    return "capacity" if any(p["fits"] for p in pools) else "pool_fit"
+
+
+def _search(now, f, cfg, refused=None) -> list[dict]:
     origin = region_by_code(f["near"], field="near") if f["near"] else None
-    shelters = _shelters(f)
+    shelters = _shelters(f, refused)
     size = 1 + f["children"]
     results = []
     for shelter in shelters:
@@ -144,6 +185,8 @@ def search(now, f, cfg) -> list[dict]:
         ]
         free_fitting = sum(p["free"] for p in pools if p["fits"])
         if f["only_free"] and not free_fitting:
+            if refused is not None:
+                refused[_no_place(pools)] += 1
             continue
         confirmed = service.last_confirmed(shelter)
         results.append(

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from sqlalchemy import select
 
 import validation as v
+import vocabulary
 from accounts.access import require
 from accounts.roles import EVERYONE, PROFILE_KEEPERS, REGISTRARS, SHELTER_KEEPERS, Role
 from beds import forms, holds, registry, search, service
@@ -140,16 +141,50 @@ def shelter_detail(shelter_id):
 @require(*EVERYONE)
 def national_search():
     regions = registry.offered_regions()
-    errors, results, filters = {}, None, None
+    errors, results, filters, reasons = {}, None, None, []
     if request.args:
         try:
             filters = search.parse_filters(request.args)
             now = utcnow()
-            results = search.search(now, filters, current_app.config)
+            results, reasons = search.search_explained(now, filters, current_app.config)
             search.record_empty(now, filters, results, g.user)
         except ValidationError as err:
             errors = {err.field: _dutch(err.message)}
-    return render_template("beds/search.html", regions=regions, results=results, errors=errors, args=request.args)
+    return render_template(
+        "beds/search.html",
+        regions=regions,
+        results=results,
+        reasons=reasons,
+        tries=_what_to_try(filters) if results is not None and reasons else [],
+        national_number=current_app.config.get("NATIONAL_PIKET_NUMBER") or "",
+        errors=errors,
+        args=request.args,
+    )
+
+
+def _what_to_try(f) -> list[tuple[str, str]]:
+    """(Dutch text, link) for each filter that narrowed a search that found no place: the same search without it."""
+
+    def without(field, value=None):
+        args = {
+            k: [x for x in request.args.getlist(k) if value is not None and x != value]
+            if k == field
+            else request.args.getlist(k)
+            for k in request.args
+        }
+        return url_for("beds.national_search", **{k: xs for k, xs in args.items() if xs})
+
+    tries = []
+    if f["only_free"]:
+        tries.append(("Toon ook opvang zonder vrije plaats (om te bellen)", without("only_free")))
+    if f["region"]:
+        tries.append(("Zoek in alle regio's", without("region")))
+    if f["types"]:
+        tries.append(("Zoek in alle soorten opvang", without("type")))
+    for need in f["needs"]:
+        label = vocabulary.label(vocabulary.CONTRA_INDICATIONS, need)
+        tries.append((f"Zoek zonder de zorgbehoefte '{label}'", without("needs", need)))
+    return tries
 
 
 # --- a shelter's profile, kept by the shelter itself ------------------------------------------------

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
+import vocabulary
 from national import outline
 
 LON0, LON1, LAT0, LAT1 = 3.2, 7.35, 50.7, 53.6
@@ -102,9 +103,15 @@ def place_labels(dots: list[tuple[str, float, float, float, str]]) -> dict[str, 
     return placed
 
 
+def _label_text(row) -> str:
+    """The region's name, and for an alarm its short word: the alarm is read, not only seen (WCAG 1.4.1)."""
+    word = vocabulary.OCCUPANCY_ALARMS_SHORT.get(row.get("alarm") or "")
+    return f"{row['region']} – {word}" if word else row["region"]
+
+
 def region_map(rows: list[dict], title: str) -> Markup:
     """A dot per region on the country's real outline: area by usable capacity, colour by alarm (ok, low,
-    full, over); labels placed so that none overlaps another or a dot."""
+    full, over) and the alarm's word beside the name; labels placed so that none overlaps another or a dot."""
     biggest = max([r.get("capacity") or 0 for r in rows] + [1])
     shown = [r for r in rows if r.get("lat") is not None and not r.get("total")]
     dots = []
@@ -116,7 +123,7 @@ def region_map(rows: list[dict], title: str) -> Markup:
                 x,
                 y,
                 4 + 14 * ((row.get("capacity") or 0) / biggest) ** 0.5,
-                row["region"],
+                _label_text(row),
             )
         )
     labels = place_labels(dots)
@@ -130,14 +137,16 @@ def region_map(rows: list[dict], title: str) -> Markup:
         key = row.get("code", row["region"])
         _key, x, y, radius, _text = by_key[key]
         utilisation = "onbekend" if row.get("utilisation") is None else f"{row['utilisation']}%"
+        alarm = vocabulary.OCCUPANCY_ALARMS.get(row.get("alarm") or "")
         tip = f"{row['region']}: {row.get('free', 0)} vrij van {row.get('capacity', 0)}, bezetting {utilisation}"
+        tip += f" ({alarm})" if alarm else ""
         label = labels[key]
         text = ""
         if label is not None:
             if label.leader:
                 x1, y1, x2, y2 = label.leader
                 text += f'<line class="leader" x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}"/>'
-            text += f'<text x="{label.x}" y="{label.y}" text-anchor="{label.anchor}">{escape(row["region"])}</text>'
+            text += f'<text x="{label.x}" y="{label.y}" text-anchor="{label.anchor}">{escape(_label_text(row))}</text>'
         parts.append(
             f'<g class="region alarm-{escape(row.get("alarm") or "ok")}" data-region="{escape(row.get("code", ""))}">'
             f"<title>{escape(tip)}</title>"

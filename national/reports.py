@@ -12,15 +12,16 @@ Definitions (what CoMensha reads):
 """
 
 from collections import defaultdict
+from dataclasses import replace
 
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, selectinload
 
 from extensions import db
 from national.tables import Table
 from national.timing import NATIONAL, SUBTOTAL, median
-from piket import reports
-from piket.models import Case
+from piket import access, reports
+from piket.models import Case, PlacementRequest
 from timeutil import format_local
 
 DAY_S = 86400
@@ -57,6 +58,31 @@ def open_table(now, region_ids=None) -> Table:
         rows,
         per_case=True,
     )
+
+
+def shown_references(now, table: Table, user) -> tuple[Table, dict[int, dict]]:
+    """The open-reports table for the page, its rows named by the case reference instead of the internal
+    id: the reference is how CoMensha matches a report made on its own form to the police case, so the
+    report list needs it (and nothing else of the case: no profile, no callback phone). {case_id:
+    {"reference", "link"}}, `link` when this viewer may open the case page (admins, the region's
+    coordinators; CoMensha reads no case). Each shown reference is a read of the case: one `case.read`
+    audit row per listed case (piket/access.py disclose), written only when there is a row to show.
+    The API and the exports keep the internal id and no reference."""
+    page_table = replace(table, columns=[c for c in table.columns if c[0] != "case"])
+    ids = [r["case_id"] for r in table.rows if r.get("case_id") is not None]
+    if not ids:
+        return page_table, {}
+    cases = db.session.scalars(select(Case).where(Case.id.in_(ids)).options(selectinload(Case.requests))).all()
+    visible = set(  # one query for the list, not can_see_case per row
+        db.session.scalars(
+            access.visible_requests(user, now)
+            .where(PlacementRequest.case_id.in_(ids))
+            .with_only_columns(PlacementRequest.case_id)
+            .distinct()
+        )
+    )
+    access.disclose(now, [r for case in cases for r in case.requests], user)
+    return page_table, {case.id: {"reference": case.case_reference, "link": case.id in visible} for case in cases}
 
 
 def summary(now, since, until, region_ids=None) -> Table:

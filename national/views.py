@@ -18,13 +18,15 @@ import vocabulary
 from accounts.access import require
 from accounts.roles import NATIONAL, OVERSIGHT
 from errors import BadRequest, PiketError, ValidationError
-from national import charts, freshness, present, service, whatif
+from national import charts, freshness, present, reports, service, whatif
 from timeutil import utcnow
 from validation import check_depth
 from web import download, large_body
 
 bp = Blueprint("national", __name__)
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+EDIT_ROWS = 3  # rows of extra places on the what-if form
+FORM_FIELDS = {"shelter": "shelter", "kind": "kind", "extra": "extra", "room_size": "room"}  # edit key: form field
 TREND_SERIES = [("capacity", "capaciteit"), ("occupied", "bezet"), ("free", "vrij")]
 
 
@@ -35,9 +37,10 @@ def _days():
 @bp.get("/landelijk")
 @require(*OVERSIGHT)
 def national_page():
-    days = _days()
-    tables = service.dashboard(utcnow(), g.user, current_app.config, days)
+    days, now = _days(), utcnow()
+    tables = service.dashboard(now, g.user, current_app.config, days)
     by_key = {t.key: t for topic in tables.values() for t in topic}
+    open_reports, references = reports.shown_references(now, by_key["open_reports"], g.user)
     regions = service.scope(g.user)
     figures = {
         "map": charts.region_map(by_key["occupancy_regions"].rows, "Bezetting per regio"),
@@ -55,6 +58,8 @@ def national_page():
         topics=service.TOPICS,
         alarms=vocabulary.OCCUPANCY_ALARMS,
         present_rows=present.rows,
+        open_reports=open_reports,
+        references=references,
     )
 
 
@@ -97,7 +102,7 @@ def what_if():
             upload = request.files.get("scenario")
             raw = upload.read(MAX_UPLOAD_BYTES + 1) if upload else b""
             scenario = _uploaded(raw) if raw else None  # by content: a browser may send a file without a name
-            edits = None if scenario else whatif.parse_edits({"edits": _form_edits(form)})
+            edits = None if scenario else _form_edits(form)
             result = whatif.compare(now, cfg, edits=edits, scenario=scenario)
         except PiketError as err:
             errors[err.field or "form"] = err.message
@@ -108,7 +113,8 @@ def what_if():
         errors=errors,
         form=form,
         shelters=shelters,
-        rows=range(3),
+        rows=range(EDIT_ROWS),
+        pool_kinds=vocabulary.POOL_KINDS,
         present_rows=present.rows,
     ), (422 if errors else 200)
 
@@ -122,16 +128,8 @@ def what_if_scenario():
 
 
 def _form_edits(form) -> list[dict]:
-    edits = []
-    for i in range(3):
-        shelter, extra = form.get(f"e{i}-shelter", ""), form.get(f"e{i}-extra", "")
-        if shelter or extra:
-            edits.append({"shelter": shelter, "pool": form.get(f"e{i}-pool", "") or "bed", "extra": extra})
-    if not edits:
-        raise ValidationError(
-            "Kies een opvang en een aantal extra plaatsen, of upload een scenario.", field="edits[0].shelter"
-        )
-    return edits
+    rows = [{k: form.get(f"e{i}-{field}", "") for k, field in FORM_FIELDS.items()} for i in range(EDIT_ROWS)]
+    return whatif.edits_from_choices(rows)
 
 
 def _uploaded(raw: bytes) -> dict:

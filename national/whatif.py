@@ -102,7 +102,9 @@ def shelter_choices() -> list[dict]:
                 "key": s.key,
                 "name": s.name,
                 "region": s.region.name,
-                "pools": [{"key": p.key, "kind": p.kind, "free": max(p.free, 0)} for p in s.pools],
+                "pools": [
+                    {"key": p.key, "kind": p.kind, "room_size": p.room_size, "free": max(p.free, 0)} for p in s.pools
+                ],
             }
             for s in shelters
         ),
@@ -111,6 +113,54 @@ def shelter_choices() -> list[dict]:
 
 
 # --- edits ----------------------------------------------------------------------------------------
+
+
+def _whole(text, field, minimum, maximum) -> int:
+    if not (len(text) <= 6 and text.isascii() and text.isdigit() and minimum <= int(text) <= maximum):
+        raise ValidationError(f"Vul een heel getal van {minimum} tot en met {maximum} in.", field=field)
+    return int(text)
+
+
+def edits_from_choices(rows: list[dict]) -> list[dict]:
+    """The what-if form's rows ({"shelter": a registry key from the list, "kind": a POOL_KINDS code,
+    "extra": places (rooms for a family room), "room_size": persons per room, for a family room}) as
+    edits: the places go to the shelter's pool of that kind (for a family room: of that size, when
+    given), or to a new pool when it has none, so nobody types an internal pool key. Rows without a
+    shelter and a number are blank and skipped. Messages in Dutch, for the form."""
+    shelters = {s.key: s for s in db.session.scalars(select(Shelter).where(Shelter.active.is_(True)))}
+    edits = []
+    for i, row in enumerate(rows):
+        key, kind, extra, room = (str(row.get(k) or "").strip() for k in ("shelter", "kind", "extra", "room_size"))
+        if not key and not extra:
+            continue
+        where = f"edits[{i}]"
+        shelter = shelters.get(key)
+        if shelter is None:
+            raise ValidationError("Kies een opvang uit de lijst.", field=f"{where}.shelter")
+        if kind not in vocabulary.POOL_KINDS:
+            raise ValidationError("Kies een soort plaats uit de lijst.", field=f"{where}.kind")
+        extra_n = _whole(extra, f"{where}.extra", 1, MAX_EXTRA)
+        size = _whole(room, f"{where}.room_size", 1, MAX_ROOM_SIZE) if room else None
+        pools = [p for p in shelter.pools if p.kind == kind and (size is None or p.room_size == size)]
+        if pools:
+            edits.append({"shelter": key, "pool": pools[0].key, "extra": extra_n})
+            continue
+        if kind == "family_room" and size is None:
+            raise ValidationError(
+                "Deze opvang heeft nog geen gezinskamer: vul in voor hoeveel personen een kamer is.",
+                field=f"{where}.room_size",
+            )
+        taken = {p.key for p in shelter.pools} | {e["pool"] for e in edits if e["shelter"] == key}
+        pool_key = next(k for k in (kind, *(f"{kind}-{n}" for n in range(2, MAX_EDITS + 3))) if k not in taken)
+        edit = {"shelter": key, "pool": pool_key, "kind": kind, "extra": extra_n}
+        if kind == "family_room":
+            edit["room_size"] = size
+        edits.append(edit)
+    if not edits:
+        raise ValidationError(
+            "Kies een opvang en een aantal extra plaatsen, of upload een scenario.", field="edits[0].shelter"
+        )
+    return edits
 
 
 def _form_edits(form) -> list[dict]:

@@ -549,11 +549,12 @@ FORMS = {
     "/landelijk/wat-als": dict(
         role="comensha",
         url="/landelijk/wat-als",
-        base={"e0-shelter": "ROT-COSM", "e0-pool": "bed", "e0-extra": "2"},
+        base={"e0-shelter": "ROT-COSM", "e0-kind": "bed", "e0-extra": "2"},
         fields={
             "e0-shelter": ("choice", True, "edits[0].shelter"),
-            "e0-pool": ("text", False, "edits[0].pool"),
+            "e0-kind": ("choice", True, "edits[0].kind"),
             "e0-extra": ("number", True, "edits[0].extra"),
+            "e0-room": ("number", False, "edits[0].room_size"),
             "scenario": ("file", False, "scenario"),
         },
     ),

@@ -104,7 +104,7 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     browser_login(comensha, live_server, email["comensha"], "correct-horse-1")
     comensha.goto(f"{live_server}/landelijk")
     before = occupancy(comensha, "rotterdam")
-    assert comensha.locator("table[data-table=open_reports] tbody td[data-col=case]").count() == 0
+    assert comensha.locator("table[data-table=open_reports] tbody th.case-ref").count() == 0
 
     # 1. The officer, on a phone, asks for beds: two groups, kept apart. Nothing asks for a name or an address.
     officer = browser.new_context(**PHONE)
@@ -259,6 +259,9 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     assert int(after["free"]) == int(before["free"]) - 2
     reports = comensha.eval_on_selector_all("table[data-table=open_reports] tbody tr", CELLS)
     assert len(reports) == 1 and reports[0]["region"] == "Rotterdam", reports
+    # Named by the officer's case reference, to match the report to the police case; CoMensha gets no link to the case.
+    reference = comensha.locator("table[data-table=open_reports] tbody th.case-ref")
+    assert reference.inner_text() == "PL1700-2026-0042" and reference.locator("a").count() == 0
     assert reports[0]["owner"] in (primary_name, email["primary"])
     assert (reports[0]["placed"], reports[0]["days_open"]) == ("22-11-2026 02:50", "1")
     summary = comensha.eval_on_selector_all("table[data-table=reports] tbody tr", CELLS)

@@ -79,5 +79,7 @@ def test_the_map_draws_the_outline_and_a_named_dot_per_region():
     ]
     svg = str(charts.region_map(rows, "Bezetting per regio"))
     assert svg.count('<path class="land"') == 1 and svg.count("M") >= 4
-    assert svg.count("<circle") == 2 and ">Amsterdam</text>" in svg and ">Zwolle</text>" in svg
+    assert svg.count("<circle") == 2 and ">Zwolle</text>" in svg
     assert 'class="region alarm-over" data-region="amsterdam"' in svg
+    # The alarm in words beside the name and in the tooltip, not in colour alone (WCAG 1.4.1).
+    assert ">Amsterdam – tekort</text>" in svg and "(vraag boven 100%)</title>" in svg

@@ -7,6 +7,7 @@ from national import reports as national_reports
 from national.tables import suppress
 from notify import service as notify
 from piket import placements, reports
+from piket.models import Case
 from tests.conftest import MAN, MOTHER
 
 H = dt.timedelta(hours=1)
@@ -118,3 +119,48 @@ def test_a_report_made_after_now_is_not_yet_made(app, new_case, registry, users,
     reports.mark_made(now + dt.timedelta(days=2), rot, users["coordinator"])
     table = national_reports.summary(now + dt.timedelta(days=1), now - H, now + dt.timedelta(days=1))
     assert {r["region"]: r["made"] for r in table.rows}["Rotterdam"] == 0
+
+
+def case_reads(actor_id):
+    from sqlalchemy import select
+
+    from audit.models import AuditEntry
+
+    db.session.expire_all()
+    return sorted(
+        int(e.entity_id)
+        for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action == "case.read")).all()
+        if e.actor_id == actor_id
+    )
+
+
+def test_the_page_names_open_reports_by_reference_audited_and_links_only_for_who_may_open(
+    app, client, login, new_case, registry, users, now
+):
+    rot, dh = setup_cases(app, new_case, registry, users, now)
+    references = {rot: db.session.get(Case, rot).case_reference, dh: "DH-1"}
+    # CoMensha: the reference as plain text (it matches the report to the police case), no link: it reads no case.
+    login(users["comensha"])
+    html = client.get("/landelijk").get_data(as_text=True)
+    table = html.split('id="t-open_reports"')[1].split("</table>")[0]
+    for case_id, reference in references.items():
+        row = table.split(f'data-row="{case_id}"')[1].split("</tr>")[0]
+        assert f'<th scope="row" class="case-ref">{reference}</th>' in row
+        assert "/zaak/" not in row
+    assert '<td data-col="case">' not in table  # the internal id is not shown
+    assert case_reads(users["comensha"].id) == sorted([rot, dh])  # one read per listed case
+    client._cookies.clear()  # a fresh session: log in as someone else
+
+    # An admin may open the case: the reference links to it.
+    login(users["admin"])
+    table = client.get("/landelijk").get_data(as_text=True).split('id="t-open_reports"')[1]
+    assert f'<a href="/zaak/{dh}">DH-1</a>' in table
+    assert case_reads(users["admin"].id) == sorted([rot, dh])
+
+
+def test_a_coordinator_sees_no_list_and_reads_no_case(app, client, login, new_case, registry, users, now):
+    setup_cases(app, new_case, registry, users, now)
+    login(users["coordinator"])
+    html = client.get("/landelijk").get_data(as_text=True)
+    assert "Deze lijst per zaak ziet alleen CoMensha" in html.split('id="t-open_reports"')[1].split("</table>")[0]
+    assert case_reads(users["coordinator"].id) == []

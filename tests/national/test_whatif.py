@@ -252,9 +252,63 @@ def test_shelter_choices_for_the_form(app, dataset):
     assert [c["key"] for c in choices] == ["ROT-COSM", "ROT-MO", "DH-NOOD", "AMS-VO"]  # by name
     assert choices[0]["region"] == "Rotterdam"
     assert choices[0]["pools"] == [
-        {"key": "bed", "kind": "bed", "free": 0},
-        {"key": "family", "kind": "family_room", "free": 0},
+        {"key": "bed", "kind": "bed", "room_size": None, "free": 0},
+        {"key": "family", "kind": "family_room", "room_size": 4, "free": 0},
     ]
+
+
+# --- the form's choices: a shelter and a kind of place from lists, never a typed pool key -------------
+
+
+def test_choices_add_to_the_shelter_pool_of_that_kind(app, dataset, now):
+    edits = whatif.edits_from_choices([{"shelter": "ROT-COSM", "kind": "bed", "extra": "2"}])
+    assert edits == [{"shelter": "ROT-COSM", "pool": "bed", "extra": 2}]
+    result = whatif.compare(now, app.config, edits=edits)
+    assert result["extra_placed"] == 2  # the same answer as the typed edit (module docstring)
+
+
+def test_choices_make_a_new_pool_when_the_shelter_has_none_of_that_kind(app, dataset, now):
+    rows = [
+        {"shelter": "", "kind": "bed", "extra": ""},  # a blank row
+        {"shelter": "ROT-MO", "kind": "family_room", "extra": "1", "room_size": "4"},
+        {"shelter": "ROT-MO", "kind": "family_room", "extra": "2", "room_size": "6"},
+        {"shelter": "ROT-COSM", "kind": "family_room", "extra": "1", "room_size": "4"},  # has one for 4
+        {"shelter": "ROT-COSM", "kind": "family_room", "extra": "1"},  # any of its family rooms
+    ]
+    assert whatif.edits_from_choices(rows) == [
+        {"shelter": "ROT-MO", "pool": "family_room", "kind": "family_room", "extra": 1, "room_size": 4},
+        {"shelter": "ROT-MO", "pool": "family_room-2", "kind": "family_room", "extra": 2, "room_size": 6},
+        {"shelter": "ROT-COSM", "pool": "family", "extra": 1},
+        {"shelter": "ROT-COSM", "pool": "family", "extra": 1},
+    ]
+    edited = whatif.apply_edits(whatif.build(now, app.config), whatif.edits_from_choices(rows))
+    rot_mo = next(s for s in edited["shelters"] if s["id"] == "ROT-MO")
+    assert [p["id"] for p in rot_mo["pools"]] == ["ROT-MO/bed", "ROT-MO/family_room", "ROT-MO/family_room-2"]
+
+
+@pytest.mark.parametrize(
+    "row,field",
+    [
+        ({"shelter": "NOWHERE", "kind": "bed", "extra": "1"}, "edits[1].shelter"),
+        ({"shelter": "", "kind": "bed", "extra": "1"}, "edits[1].shelter"),
+        ({"shelter": "ROT-MO", "kind": "suite", "extra": "1"}, "edits[1].kind"),
+        ({"shelter": "ROT-MO", "kind": "bed", "extra": ""}, "edits[1].extra"),
+        ({"shelter": "ROT-MO", "kind": "bed", "extra": "501"}, "edits[1].extra"),
+        ({"shelter": "ROT-MO", "kind": "bed", "extra": "٣"}, "edits[1].extra"),
+        ({"shelter": "ROT-MO", "kind": "bed", "extra": "1", "room_size": "veel"}, "edits[1].room_size"),
+        ({"shelter": "ROT-MO", "kind": "family_room", "extra": "1"}, "edits[1].room_size"),  # a new room: how big?
+    ],
+)
+def test_bad_choices_name_the_field_in_dutch(app, dataset, row, field):
+    with pytest.raises(ValidationError) as err:
+        whatif.edits_from_choices([{}, row])
+    assert err.value.field == field and err.value.message[0].isupper() and "must" not in err.value.message
+
+
+def test_no_choice_at_all_is_refused(app, dataset):
+    with pytest.raises(ValidationError) as err:
+        whatif.edits_from_choices([{"shelter": "", "kind": "bed", "extra": ""}] * 3)
+    assert err.value.field == "edits[0].shelter"
 
 
 # --- the page ------------------------------------------------------------------------------------
@@ -268,11 +322,14 @@ def test_the_what_if_page_adds_places_and_shows_how_many_more_fit(app, dataset, 
     assert page.status_code == 200 and 'value="ROT-COSM"' in page.get_data(as_text=True)
     token = csrf_token(page.get_data(as_text=True))
     resp = client.post(
-        "/landelijk/wat-als", data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-pool": "bed", "e0-extra": "2"}
+        "/landelijk/wat-als", data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-kind": "bed", "e0-extra": "2"}
     )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200
     assert '<strong id="extra-placed">2</strong>' in html  # 1 placed as now, 3 with two more beds (module docstring)
+    # The answer comes before the form, announced; the kinds of place are a list with Dutch labels.
+    assert html.index('id="uitkomst"') < html.index('enctype="multipart/form-data"') and 'role="status"' in html
+    assert '<option value="family_room">gezinskamer</option>' in html and 'name="e0-pool"' not in html
 
 
 def test_the_what_if_page_puts_the_message_beside_the_field(app, dataset, users, login, client):
@@ -281,7 +338,8 @@ def test_the_what_if_page_puts_the_message_beside_the_field(app, dataset, users,
     login(users["comensha"])
     token = csrf_token(client.get("/landelijk/wat-als").get_data(as_text=True))
     resp = client.post(
-        "/landelijk/wat-als", data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-extra": "<script>x</script>"}
+        "/landelijk/wat-als",
+        data={"csrf_token": token, "e0-shelter": "ROT-COSM", "e0-kind": "bed", "e0-extra": "<script>x</script>"},
     )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 422 and 'class="error field-error" data-field="edits[0].extra"' in html
