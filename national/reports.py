@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import lazyload
 
 from extensions import db
 from national.tables import Table
@@ -72,7 +72,13 @@ def shown_references(now, table: Table, user) -> tuple[Table, dict[int, dict]]:
     ids = [r["case_id"] for r in table.rows if r.get("case_id") is not None]
     if not ids:
         return page_table, {}
-    cases = db.session.scalars(select(Case).where(Case.id.in_(ids)).options(selectinload(Case.requests))).all()
+    # Plain rows (case, request, reference): mapped cases with their requests cost more than the page's tables.
+    rows = db.session.execute(
+        select(PlacementRequest.case_id, PlacementRequest.id, Case.case_reference)
+        .join(Case, Case.id == PlacementRequest.case_id)
+        .where(Case.id.in_(ids))
+        .order_by(PlacementRequest.case_id, PlacementRequest.id)
+    ).all()
     visible = set(  # one query for the list, not can_see_case per row
         db.session.scalars(
             access.visible_requests(user, now)
@@ -81,8 +87,8 @@ def shown_references(now, table: Table, user) -> tuple[Table, dict[int, dict]]:
             .distinct()
         )
     )
-    access.disclose(now, [r for case in cases for r in case.requests], user)
-    return page_table, {case.id: {"reference": case.case_reference, "link": case.id in visible} for case in cases}
+    access.disclose(now, rows, user)  # each row has .case_id and .id, as a request does
+    return page_table, {case_id: {"reference": ref, "link": case_id in visible} for case_id, _, ref in rows}
 
 
 def summary(now, since, until, region_ids=None) -> Table:
