@@ -32,9 +32,12 @@ def parse_filters(args) -> dict:
         "near": v.text(args, "near", max_length=60, default=None) or None,
         "gender": v.choice(args, "gender", vocabulary.GENDERS, default=None) if args.get("gender") else None,
         "age": v.integer(args, "age", within=v.AGE, default=None) if args.get("age") not in (None, "") else None,
-        "residence": v.choice(args, "residence", vocabulary.RESIDENCE, default=None) if args.get("residence") else None,
-        "exploitation": v.choice(args, "exploitation", vocabulary.EXPLOITATION_TYPES, default=None)
-        if args.get("exploitation")
+        "residence": v.choice(args, "residence", vocabulary.PERSON_RESIDENCE, default=None)
+        if args.get("residence")
+        else None,
+        # exploitation "unknown" is not given, as the matcher reads it (vocabulary.PERSON_EXPLOITATION)
+        "exploitation": v.choice(args, "exploitation", vocabulary.PERSON_EXPLOITATION, default=None)
+        if args.get("exploitation") not in (None, "", vocabulary.UNKNOWN)
         else None,
         "needs": v.choices(args, "needs", vocabulary.CONTRA_INDICATIONS, default=[]),
         "children": v.integer(args, "children", within=v.CHILDREN, default=0)
@@ -47,12 +50,17 @@ def parse_filters(args) -> dict:
     return f  # an unknown "near" is refused by search(), which looks that region up anyway
 
 
+def _residences(code) -> tuple:
+    """Residence unknown fits only a shelter that admits both, as in the matcher (vocabulary.PERSON_RESIDENCE)."""
+    return tuple(vocabulary.RESIDENCE) if code == vocabulary.UNKNOWN else (code,)
+
+
 def _fits(shelter, f) -> bool:
     """Admission, with any trait left open in the filters matching anything."""
     return (
         (f["gender"] is None or f["gender"] in shelter.genders)
         and (f["age"] is None or (shelter.minors if f["age"] < 18 else shelter.adults))
-        and (f["residence"] is None or f["residence"] in shelter.residence)
+        and (f["residence"] is None or set(_residences(f["residence"])) <= set(shelter.residence))
         and (f["exploitation"] is None or f["exploitation"] in shelter.exploitation)
         and not set(f["needs"]) & set(shelter.excludes or [])
     )
