@@ -89,7 +89,7 @@ def _form_errors(body) -> dict:
             if person[name] not in options:
                 errors[f"g{slot}-{name}"] = message
         if person["age"] is None:
-            errors[f"g{slot}-age"] = "Vul de leeftijd in, in jaren (schat als u het niet weet)."
+            errors[f"g{slot}-age"] = "Vul de leeftijd in (schat als u het niet weet)."
     return errors
 
 
