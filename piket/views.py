@@ -27,7 +27,7 @@ bp = Blueprint("piket", __name__)
 FORM_GROUPS_MAX = 20  # "Nog een groep" adds one at a time; a raid of more goes through the API (150)
 PROFILE_FIELDS = ("gender", "age", "residence", "exploitation", "children", "needs", "region")
 EXHAUSTED_LISTED = dt.timedelta(hours=24)
-GROUP_FIELDS = ("gender", "age", "residence", "exploitation", "children", "needs")
+PERSON_FIELDS = ("gender", "age", "residence", "exploitation", "needs")
 # The form's required choices, each with the message that names it (no silent default: "onbekend" is a choice).
 REQUIRED_CHOICES = {
     "gender": (vocabulary.GENDERS, "Kies het geslacht."),
@@ -36,31 +36,57 @@ REQUIRED_CHOICES = {
 }
 
 
+def _prefix(i, j) -> str:
+    """A person's field names: g0-age for the first person of group 0 (as before), g0p1-age for the second."""
+    return f"g{i}-" if j == 0 else f"g{i}p{j}-"
+
+
+def _count(value, sent, most) -> int:
+    return max(1, min(most, max([v.id_text(value or "") or 1, *sent])))
+
+
 def _form_groups(form) -> int:
     """How many groups the form shows: the hidden count, or more when fields of a later group were sent."""
-    sent = [int(m.group(1)) + 1 for key in form for m in [re.fullmatch(r"g(\d{1,3})-\w+", key)] if m]
-    count = v.id_text(form.get("groups", "")) or 1
-    return max(1, min(FORM_GROUPS_MAX, max([count, *sent])))
+    sent = [int(m.group(1)) + 1 for key in form for m in [re.fullmatch(r"g(\d{1,3})(?:p\d{1,3})?-\w+", key)] if m]
+    return _count(form.get("groups"), sent, FORM_GROUPS_MAX)
 
 
-def _group_filled(form, i) -> bool:
-    return any(form.get(f"g{i}-{name}", "").strip() for name in GROUP_FIELDS)
+def _form_persons(form, i) -> int:
+    """How many persons group i shows, the same way."""
+    sent = [int(m.group(1)) + 1 for key in form for m in [re.fullmatch(rf"g{i}p(\d{{1,3}})-\w+", key)] if m]
+    return _count(form.get(f"g{i}-persons"), sent, service.MAX_PERSONS)
+
+
+def _filled(form, prefix, names) -> bool:
+    return any(form.get(prefix + name, "").strip() for name in names)
 
 
 def _form_case(form, count) -> dict:
-    """The form's fields as an API body: the first group and every other group with anything filled in."""
+    """The form's fields as an API body: the first group and every other group with anything filled in;
+    within a group its first person and every other person with anything filled in."""
     groups, apart_flags = [], []
     for i in range(count):
-        if i and not _group_filled(form, i):
+        prefixes = [_prefix(i, j) for j in range(_form_persons(form, i))]
+        prefixes = [p for j, p in enumerate(prefixes) if j == 0 or _filled(form, p, PERSON_FIELDS)]
+        if (
+            i
+            and not _filled(form, f"g{i}-", ["children"])
+            and not any(_filled(form, p, PERSON_FIELDS) for p in prefixes)
+        ):
             continue  # an added group left empty is not sent
-        person = {
-            "gender": form.get(f"g{i}-gender"),
-            "age": form.get(f"g{i}-age", "").strip() or None,
-            "residence": form.get(f"g{i}-residence"),
-            "exploitation": form.get(f"g{i}-exploitation"),
-            "needs": form.getlist(f"g{i}-needs"),
-        }
-        groups.append({"persons": [person], "children": form.get(f"g{i}-children") or 0, "_slot": i})
+        persons = [
+            {
+                "gender": form.get(p + "gender"),
+                "age": form.get(p + "age", "").strip() or None,
+                "residence": form.get(p + "residence"),
+                "exploitation": form.get(p + "exploitation"),
+                "needs": form.getlist(p + "needs"),
+            }
+            for p in prefixes
+        ]
+        groups.append(
+            {"persons": persons, "children": form.get(f"g{i}-children") or 0, "_slot": i, "_prefixes": prefixes}
+        )
         apart_flags.append(bool(form.get(f"g{i}-apart")))
     apart = [[a, b] for a in range(len(groups)) for b in range(a + 1, len(groups)) if apart_flags[a] or apart_flags[b]]
     return {
@@ -84,21 +110,25 @@ def _form_errors(body) -> dict:
     if not body["callback_phone"].strip():
         errors["callback_phone"] = "Vul een nummer in waarop u teruggebeld kunt worden."
     for group in body["requests"]:
-        slot, person = group["_slot"], group["persons"][0]
-        for name, (options, message) in REQUIRED_CHOICES.items():
-            if person[name] not in options:
-                errors[f"g{slot}-{name}"] = message
-        if person["age"] is None:
-            errors[f"g{slot}-age"] = "Vul de leeftijd in (schat als u het niet weet)."
+        for prefix, person in zip(group["_prefixes"], group["persons"], strict=True):
+            for name, (options, message) in REQUIRED_CHOICES.items():
+                if person[name] not in options:
+                    errors[prefix + name] = message
+            if person["age"] is None:
+                errors[prefix + "age"] = "Vul de leeftijd in (schat als u het niet weet)."
     return errors
 
 
 def _slot_field(field, body):
     """requests[1].persons[0].age -> g<slot>-age, so the message stands beside the form field."""
-    if field and field.startswith("requests["):
-        index = int(field[9 : field.index("]")])
-        slot = body["requests"][index]["_slot"] if index < len(body["requests"]) else 0
-        return f"g{slot}-{field.rsplit('.', 1)[-1]}"
+    match = re.fullmatch(r"requests\[(\d+)\](?:\.persons\[(\d+)\])?\.(\w+)", field or "")
+    if match and int(match.group(1)) < len(body["requests"]):
+        group = body["requests"][int(match.group(1))]
+        person = int(match.group(2) or 0)
+        prefix = (
+            group["_prefixes"][person] if match.group(2) and person < len(group["_prefixes"]) else f"g{group['_slot']}-"
+        )
+        return prefix + match.group(3)
     return {"found.region": "region"}.get(field, field or "form")
 
 
@@ -121,11 +151,19 @@ def new_request():
     errors, status, focus = {}, 200, None
     count = _form_groups(request.form)
     form = request.form if request.method == "POST" else MultiDict({"region": _default_region(g.user, regions)})
-    if request.method == "POST" and request.form.get("action") == "add_group":
+    persons = {i: _form_persons(request.form, i) for i in range(count)}
+    action = request.form.get("action", "")
+    if request.method == "POST" and action.startswith("add_person-"):
+        # "Nog een persoon" in group i: the same, one more person in that group.
+        i = v.id_text(action.removeprefix("add_person-"))
+        if i is not None and i < count and persons[i] < service.MAX_PERSONS:
+            focus = _prefix(i, persons[i]) + "gender"
+            persons[i] += 1
+    elif request.method == "POST" and action == "add_group":
         # "Nog een groep": the form again with everything typed and one more group, its first field focused.
         if count < FORM_GROUPS_MAX:
             count += 1
-            focus = f"g{count - 1}-gender"
+            focus, persons[count - 1] = f"g{count - 1}-gender", 1
         else:
             errors, status = {"form": f"Meer dan {FORM_GROUPS_MAX} groepen: vraag de zorgcoördinator."}, 422
     elif request.method == "POST":
@@ -144,7 +182,8 @@ def new_request():
             status = err.status
         status = 422 if status == 200 else status
     order = ["form", "region", "case_reference", "callback_phone", "urgency", "threat"]
-    order += [f"g{i}-{name}" for i in range(count) for name in GROUP_FIELDS]
+    for i in range(count):
+        order += [_prefix(i, j) + name for j in range(persons[i]) for name in PERSON_FIELDS] + [f"g{i}-children"]
     errors = dict(sorted(errors.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
     return render_template(
         "piket/new.html",
@@ -152,6 +191,8 @@ def new_request():
         errors=errors,
         form=form,
         groups=range(count),
+        persons=persons,
+        prefix=_prefix,
         focus=focus,
         max_groups=FORM_GROUPS_MAX,
         idempotency_key=request.form.get("idempotency_key") or _new_key(),

@@ -177,3 +177,31 @@ def test_the_search_reads_unknown_as_the_matcher_does(api, registry):
     found = api("police", "GET", "/api/v1/availability?gender=female&residence=unknown&exploitation=unknown")
     assert found.status_code == 200
     assert [r["key"] for r in found.json["results"]] == ["ROT-COSM"]  # AMS-VO: lawful only; DH-NOOD: none only
+
+
+def test_nog_een_persoon_adds_a_person_to_the_same_group(client, login, users, registry):
+    login(users["police"])
+    resp = post(client, {**BASE, "g0-children": "1", "action": "add_person-0"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "error-summary" not in html
+    assert "autofocus" in field(html, "g0p1-gender") and 'name="g0-persons" value="2"' in html
+    assert 'value="31"' in field(html, "g0-age") and 'id="g1-gender"' not in html
+
+    # Half filled in: named at the second person's fields.
+    html = post(client, {**BASE, "g0-persons": "2", "g0p1-age": "19"}).get_data(as_text=True)
+    links = re.findall(r'<a href="#([^"]+)">', html.split('<div class="error-summary"')[1].split("</div>")[0])
+    assert links == ["g0p1-gender", "g0p1-residence", "g0p1-exploitation"]
+    assert 'aria-invalid="true"' in field(html, "g0p1-gender")
+
+    sister = {"g0p1-gender": "female", "g0p1-age": "19", "g0p1-residence": "none", "g0p1-exploitation": "sexual"}
+    resp = post(client, {**BASE, **sister, "g0-children": "1", "g0-persons": "3"})  # the third left empty
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    (request,) = db.session.scalars(select(Case)).one().requests
+    assert [p["age"] for p in request.persons] == [31, 19] and request.size == 3
+
+
+def test_a_service_error_of_a_second_person_stands_beside_its_field(client, login, users, registry):
+    login(users["police"])
+    sister = {"g0p1-gender": "female", "g0p1-age": "999", "g0p1-residence": "none", "g0p1-exploitation": "sexual"}
+    html = post(client, {**BASE, **sister}).get_data(as_text=True)
+    assert 'data-field="g0p1-age"' in html and 'aria-invalid="true"' in field(html, "g0p1-age")
