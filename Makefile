@@ -37,4 +37,8 @@ lint: $(BIN)/pytest
 lock: $(BIN)/pytest
 	$(BIN)/pip freeze --exclude-editable --all | grep -v -E '^(pip|setuptools|wheel)==' > constraints.txt
 
-.PHONY: run test lint lock
+# Bring the NL Design System CSS into static/vendor/utrecht/ (needs npm; the committed files need none).
+vendor-css:
+	sh scripts/vendor-css.sh
+
+.PHONY: run test lint lock vendor-css

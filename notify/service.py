@@ -208,8 +208,14 @@ def wake_workers():
     """In the caller's transaction: on PostgreSQL, wake the listening workers when it commits
     (NOTIFY is delivered at commit, and not at all on rollback; several in one transaction come as
     one). SQLite: nothing, its worker polls."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": WAKE_CHANNEL})
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    session = db.session()  # the scoped session's own Session
+    transaction = session.get_transaction()
+    if transaction is not None and session.info.get("woken") is transaction:
+        return  # this transaction already notifies (a case of several groups)
+    db.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": WAKE_CHANNEL})
+    session.info["woken"] = session.get_transaction()
 
 
 def next_due():

@@ -8,6 +8,7 @@ with nobody to page (a gap in the rota, everyone declined, every message failed)
 a request never waits on nobody. The last step is `exhausted`, which is loud.
 """
 
+import copy
 import datetime as dt
 
 from flask import current_app
@@ -71,9 +72,11 @@ def snapshot(now, region_id) -> dict:
     }
 
 
-def start(now, request, delay_minutes=0):
-    """Called in the transaction that creates the request: the first step is due at once."""
-    request.escalation = snapshot(now, request.case.region.id)  # the case may not be flushed yet
+def start(now, request, delay_minutes=0, ladder=None):
+    """Called in the transaction that creates the request: the first step is due at once. `ladder`:
+    the snapshot already taken for the case's region at `now` (a case's groups share it)."""
+    # the case may not be flushed yet
+    request.escalation = copy.deepcopy(ladder) if ladder is not None else snapshot(now, request.case.region.id)
     if logs.request_id():  # the web request that created it: its pages carry its id (ops/logs.py)
         request.escalation["request_id"] = logs.request_id()
     request.escalation_step = 0

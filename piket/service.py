@@ -146,6 +146,8 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
                 requests=[],
             )
             db.session.add(case)
+            with db.session.no_autoflush:
+                ladder = escalation.snapshot(now, fields["region"].id)  # one ladder for every group
             requests = []
             for group in fields["requests"]:
                 request = PlacementRequest(
@@ -164,7 +166,7 @@ def create_case(now, fields, user, idempotency_key=None, source="web", page_afte
                 )
                 db.session.add(request)
                 with db.session.no_autoflush:  # its escalation goes into the INSERT, not an UPDATE after it
-                    escalation.start(now, request, page_after_minutes)
+                    escalation.start(now, request, page_after_minutes, ladder=ladder)
                 requests.append(request)
             db.session.flush()
             for a, b in fields["apart"]:

@@ -104,14 +104,18 @@ def on_duty_all(moment, region_id) -> dict:
     return {level: on_duty(moment, region_id, level) for level in LEVELS}
 
 
+def _hours_row(region_id) -> RegionHours | None:
+    return db.session.scalar(select(RegionHours).where(RegionHours.region_id == region_id)) if region_id else None
+
+
 def office_hours(region_id) -> list[dict]:
-    row = db.session.scalar(select(RegionHours).where(RegionHours.region_id == region_id)) if region_id else None
+    row = _hours_row(region_id)
     return row.windows if row is not None else schedule.DEFAULT_OFFICE_HOURS
 
 
 def office_exceptions(region_id) -> list[dict]:
     """The region's dates with other hours, or after hours all day (schedule.exception_on)."""
-    row = db.session.scalar(select(RegionHours).where(RegionHours.region_id == region_id)) if region_id else None
+    row = _hours_row(region_id)
     return (row.exceptions or []) if row is not None else []
 
 
@@ -129,7 +133,10 @@ def office_hours_by_region() -> dict[int, tuple[list[dict], list[dict]]]:
 def in_office_hours(region_id, moment) -> bool:
     """Whether the region's office is open at `moment`; Dutch public holidays are after hours, and a
     date with an exception keeps the exception's hours."""
-    return schedule.in_office(office_hours(region_id), moment, office_exceptions(region_id))
+    row = _hours_row(region_id)  # read once: every new request asks this
+    if row is None:
+        return schedule.in_office(schedule.DEFAULT_OFFICE_HOURS, moment)
+    return schedule.in_office(row.windows, moment, row.exceptions or [])
 
 
 def _local_midnight(moment, days_back=0) -> dt.datetime:

@@ -178,3 +178,17 @@ def test_timeline_records_each_step(api, new_case):
     api("coordinator", "POST", f"/api/v1/placement-requests/{rid}/accept")
     timeline = api("coordinator", "GET", f"/api/v1/placement-requests/{rid}").json["timeline"]
     assert [e["kind"] for e in timeline] == ["received", "accepted"]
+
+
+def test_a_case_of_three_groups_reads_its_ladder_once_and_wakes_the_workers_once(new_case, sql_log):
+    """Every group of a case gets the same escalation snapshot, read once (policy and office hours),
+    and the workers are woken by one NOTIFY at commit (PostgreSQL; SQLite polls and sends none)."""
+    body = case_body(requests=[{"persons": [MOTHER], "children": 2}, {"persons": [MAN]}, {"persons": [MAN]}])
+    sql_log.clear()
+    created = new_case(requests=body["requests"], apart=[[1, 2]])
+    assert len(created["requests"]) == 3
+    reads = lambda table: [s for s in sql_log if s.startswith("SELECT") and f"FROM {table} " in s + " "]  # noqa: E731
+    assert len(reads("escalation_policies")) == 1 and len(reads("region_hours")) == 1
+    assert len([s for s in sql_log if "pg_notify" in s]) == (1 if db.engine.dialect.name == "postgresql" else 0)
+    ladders = db.session.scalars(select(PlacementRequest.escalation).order_by(PlacementRequest.id)).all()
+    assert len(ladders) == 3 and ladders[0] == ladders[1] == ladders[2] and ladders[0]["steps"]
