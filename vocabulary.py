@@ -43,6 +43,16 @@ GENDERS = {"female": "vrouw", "male": "man", "x": "x / anders"}
 
 RESIDENCE = {"lawful": "rechtmatig verblijf", "none": "geen verblijfsrecht"}
 
+# A person's residence and exploitation as the requester knows them: "unknown" is a choice the officer
+# makes (a form has no silent default), never a shelter's admission. The matcher reads it as follows
+# (beds/scenario.py, README "Onbekend"): exploitation unknown is "not given" (contract rule 4);
+# residence unknown goes in as "none" plus the service-side need RESIDENCE_UNKNOWN, which every shelter
+# that does not admit "lawful" excludes: only a shelter that admits both is eligible.
+UNKNOWN = "unknown"
+PERSON_RESIDENCE = {**RESIDENCE, UNKNOWN: "onbekend"}
+PERSON_EXPLOITATION = {**EXPLOITATION_TYPES, UNKNOWN: "onbekend"}
+RESIDENCE_UNKNOWN = "residence_unknown"
+
 THREAT_LEVELS = {"low": "laag", "medium": "midden", "high": "hoog"}
 
 URGENCIES = {"immediate": "direct", "tonight": "vannacht", "planned": "gepland"}
@@ -294,10 +304,13 @@ MATCH_REASONS = {
     "safety_distance": "te dichtbij (veiligheid)",
     "pool_fit": "geen passende kamer",
     "capacity": "vol",
+    f"contra_indication:{RESIDENCE_UNKNOWN}": "verblijfsstatus onbekend: laat niet iedereen toe",
 }
 
 
 def reason_label(code: str) -> str:
+    if code in MATCH_REASONS:
+        return MATCH_REASONS[code]
     if code.startswith("contra_indication:"):
         ci = code.split(":", 1)[1]
         return f"contra-indicatie: {CONTRA_INDICATIONS.get(ci, ci)}"

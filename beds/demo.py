@@ -19,7 +19,7 @@ from transactions import atomic
 
 PASSWORD = "piket-demo-2026"
 ACCOUNTS = [  # (role, e-mail, name, binding)
-    (Role.POLICE, "politie@demo.piket.nl", "Agent Demo (Eenheid Rotterdam)", {}),
+    (Role.POLICE, "politie@demo.piket.nl", "Agent Demo (Eenheid Rotterdam)", {"region": "eenheid-rotterdam"}),
     (
         Role.SHELTER_STAFF,
         "opvang@demo.piket.nl",

@@ -39,9 +39,12 @@ def parse_filters(args) -> dict:
         "near": v.text(args, "near", max_length=60, default=None) or None,
         "gender": v.choice(args, "gender", vocabulary.GENDERS, default=None) if args.get("gender") else None,
         "age": v.integer(args, "age", within=v.AGE, default=None) if args.get("age") not in (None, "") else None,
-        "residence": v.choice(args, "residence", vocabulary.RESIDENCE, default=None) if args.get("residence") else None,
-        "exploitation": v.choice(args, "exploitation", vocabulary.EXPLOITATION_TYPES, default=None)
-        if args.get("exploitation")
+        "residence": v.choice(args, "residence", vocabulary.PERSON_RESIDENCE, default=None)
+        if args.get("residence")
+        else None,
+        # exploitation "unknown" is not given, as the matcher reads it (vocabulary.PERSON_EXPLOITATION)
+        "exploitation": v.choice(args, "exploitation", vocabulary.PERSON_EXPLOITATION, default=None)
+        if args.get("exploitation") not in (None, "", vocabulary.UNKNOWN)
         else None,
         "needs": v.choices(_repeated(args, "needs"), "needs", vocabulary.CONTRA_INDICATIONS, default=[]),
         "children": v.integer(args, "children", within=v.CHILDREN, default=0)
@@ -54,6 +57,11 @@ def parse_filters(args) -> dict:
     return f  # an unknown "near" is refused by search(), which looks that region up anyway
 
 
+def _residences(code) -> tuple:
+    """Residence unknown fits only a shelter that admits both, as in the matcher (vocabulary.PERSON_RESIDENCE)."""
+    return tuple(vocabulary.RESIDENCE) if code == vocabulary.UNKNOWN else (code,)
+
+
 def _failure(shelter, f) -> str | None:
     """The first admission rule the shelter fails, as the matcher's reason code in the contract's order
     (gender, age, residence, exploitation, contra_indication:<need>), or None when it admits the profile.
@@ -62,7 +70,7 @@ def _failure(shelter, f) -> str | None:
         return "gender"
     if f["age"] is not None and not (shelter.minors if f["age"] < 18 else shelter.adults):
         return "age"
-    if f["residence"] is not None and f["residence"] not in shelter.residence:
+    if f["residence"] is not None and not set(_residences(f["residence"])) <= set(shelter.residence):
         return "residence"
     if f["exploitation"] is not None and f["exploitation"] not in shelter.exploitation:
         return "exploitation"

@@ -24,7 +24,7 @@ import matching
 import vocabulary
 from beds import service as beds
 from beds.models import BedPool, Region, Shelter
-from beds.scenario import shelter_entry
+from beds.scenario import person_entry, shelter_entry
 from errors import log_unexpected
 from extensions import db
 from piket.lifecycle import WAITING, RequestStatus
@@ -73,7 +73,7 @@ def request_entry(request) -> dict:
         "urgency": request.urgency,
         "threat": request.threat,
         "found": {"lat": case.found_lat, "lon": case.found_lon, "region": case.region.code},
-        "persons": request.persons,
+        "persons": [person_entry(p) for p in request.persons or []],
         "children": request.children,
         "apart_from": [str(i) for i in request.apart_from or [] if i in ids],
     }

@@ -44,8 +44,8 @@ def _person(data, path) -> dict:
     return {
         "gender": v.choice(data, "gender", vocabulary.GENDERS, f"{path}.gender"),
         "age": v.integer(data, "age", f"{path}.age", within=v.AGE),
-        "residence": v.choice(data, "residence", vocabulary.RESIDENCE, f"{path}.residence"),
-        "exploitation": v.choice(data, "exploitation", vocabulary.EXPLOITATION_TYPES, f"{path}.exploitation"),
+        "residence": v.choice(data, "residence", vocabulary.PERSON_RESIDENCE, f"{path}.residence"),
+        "exploitation": v.choice(data, "exploitation", vocabulary.PERSON_EXPLOITATION, f"{path}.exploitation"),
         "needs": v.choices(data, "needs", vocabulary.CONTRA_INDICATIONS, f"{path}.needs", default=[]),
     }
 

@@ -5,7 +5,9 @@ import secrets
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
+import matching
 import validation as v
 import vocabulary
 from accounts.access import require
@@ -21,24 +23,68 @@ from piket.present import next_step, request_json
 from timeutil import utcnow
 
 bp = Blueprint("piket", __name__)
-FORM_GROUPS = 3  # the phone form offers three groups; the API takes up to 150
+FORM_GROUPS_MAX = 20  # "Nog een groep" adds one at a time; a raid of more goes through the API (150)
 PROFILE_FIELDS = ("gender", "age", "residence", "exploitation", "children", "needs", "region")
+PERSON_FIELDS = ("gender", "age", "residence", "exploitation", "needs")
+# The form's required choices, each with the message that names it (no silent default: "onbekend" is a choice).
+REQUIRED_CHOICES = {
+    "gender": (vocabulary.GENDERS, "Kies het geslacht."),
+    "residence": (vocabulary.PERSON_RESIDENCE, "Kies de verblijfsstatus, of kies onbekend."),
+    "exploitation": (vocabulary.PERSON_EXPLOITATION, "Kies de soort uitbuiting, of kies onbekend."),
+}
 
 
-def _form_case(form) -> dict:
-    """The form's fields as an API body: groups that have a gender filled in are requests."""
+def _prefix(i, j) -> str:
+    """A person's field names: g0-age for the first person of group 0 (as before), g0p1-age for the second."""
+    return f"g{i}-" if j == 0 else f"g{i}p{j}-"
+
+
+def _count(value, sent, most) -> int:
+    return max(1, min(most, max([v.id_text(value or "") or 1, *sent])))
+
+
+def _form_groups(form) -> int:
+    """How many groups the form shows: the hidden count, or more when fields of a later group were sent."""
+    sent = [int(m.group(1)) + 1 for key in form for m in [re.fullmatch(r"g(\d{1,3})(?:p\d{1,3})?-\w+", key)] if m]
+    return _count(form.get("groups"), sent, FORM_GROUPS_MAX)
+
+
+def _form_persons(form, i) -> int:
+    """How many persons group i shows, the same way."""
+    sent = [int(m.group(1)) + 1 for key in form for m in [re.fullmatch(rf"g{i}p(\d{{1,3}})-\w+", key)] if m]
+    return _count(form.get(f"g{i}-persons"), sent, service.MAX_PERSONS)
+
+
+def _filled(form, prefix, names) -> bool:
+    return any(form.get(prefix + name, "").strip() for name in names)
+
+
+def _form_case(form, count) -> dict:
+    """The form's fields as an API body: the first group and every other group with anything filled in;
+    within a group its first person and every other person with anything filled in."""
     groups, apart_flags = [], []
-    for i in range(FORM_GROUPS):
-        if not form.get(f"g{i}-gender"):
-            continue
-        person = {
-            "gender": form.get(f"g{i}-gender"),
-            "age": form.get(f"g{i}-age", ""),
-            "residence": form.get(f"g{i}-residence"),
-            "exploitation": form.get(f"g{i}-exploitation"),
-            "needs": form.getlist(f"g{i}-needs"),
-        }
-        groups.append({"persons": [person], "children": form.get(f"g{i}-children") or 0, "_slot": i})
+    for i in range(count):
+        prefixes = [_prefix(i, j) for j in range(_form_persons(form, i))]
+        prefixes = [p for j, p in enumerate(prefixes) if j == 0 or _filled(form, p, PERSON_FIELDS)]
+        if (
+            i
+            and not _filled(form, f"g{i}-", ["children"])
+            and not any(_filled(form, p, PERSON_FIELDS) for p in prefixes)
+        ):
+            continue  # an added group left empty is not sent
+        persons = [
+            {
+                "gender": form.get(p + "gender"),
+                "age": form.get(p + "age", "").strip() or None,
+                "residence": form.get(p + "residence"),
+                "exploitation": form.get(p + "exploitation"),
+                "needs": form.getlist(p + "needs"),
+            }
+            for p in prefixes
+        ]
+        groups.append(
+            {"persons": persons, "children": form.get(f"g{i}-children") or 0, "_slot": i, "_prefixes": prefixes}
+        )
         apart_flags.append(bool(form.get(f"g{i}-apart")))
     apart = [[a, b] for a in range(len(groups)) for b in range(a + 1, len(groups)) if apart_flags[a] or apart_flags[b]]
     return {
@@ -52,41 +98,101 @@ def _form_case(form) -> dict:
     }
 
 
+def _form_errors(body) -> dict:
+    """Every missing field at once (the service stops at its first): field name -> Dutch message."""
+    errors = {}
+    if not body["found"]["region"]:
+        errors["region"] = "Kies de regio waar de persoon is gevonden."
+    if not body["case_reference"].strip():
+        errors["case_reference"] = "Vul uw zaaknummer in."
+    if not body["callback_phone"].strip():
+        errors["callback_phone"] = "Vul een nummer in waarop u teruggebeld kunt worden."
+    for group in body["requests"]:
+        for prefix, person in zip(group["_prefixes"], group["persons"], strict=True):
+            for name, (options, message) in REQUIRED_CHOICES.items():
+                if person[name] not in options:
+                    errors[prefix + name] = message
+            if person["age"] is None:
+                errors[prefix + "age"] = "Vul de leeftijd in (schat als u het niet weet)."
+    return errors
+
+
 def _slot_field(field, body):
     """requests[1].persons[0].age -> g<slot>-age, so the message stands beside the form field."""
-    if field and field.startswith("requests["):
-        index = int(field[9 : field.index("]")])
-        slot = body["requests"][index]["_slot"] if index < len(body["requests"]) else 0
-        return f"g{slot}-{field.rsplit('.', 1)[-1]}"
+    match = re.fullmatch(r"requests\[(\d+)\](?:\.persons\[(\d+)\])?\.(\w+)", field or "")
+    if match and int(match.group(1)) < len(body["requests"]):
+        group = body["requests"][int(match.group(1))]
+        person = int(match.group(2) or 0)
+        prefix = (
+            group["_prefixes"][person] if match.group(2) and person < len(group["_prefixes"]) else f"g{group['_slot']}-"
+        )
+        return prefix + match.group(3)
     return {"found.region": "region"}.get(field, field or "form")
+
+
+def _default_region(user, regions):
+    """The region the form starts with: the officer's police unit as the care region nearest to its seat
+    (or their care region); a coordinator or admin bound to one region: that one. Still changeable."""
+    own = sorted(user.regions, key=lambda r: (r.kind != vocabulary.RegionKind.CARE, r.name))
+    if not own or not regions or (user.role != Role.POLICE and len(own) != 1):
+        return ""
+    first = own[0]
+    if any(r.code == first.code for r in regions):
+        return first.code
+    return min(regions, key=lambda r: (matching.distance_km(first.lat, first.lon, r.lat, r.lon), r.name)).code
 
 
 @bp.route("/aanvraag/nieuw", methods=["GET", "POST"])
 @require(*REQUESTERS)
 def new_request():
     regions = offered_regions(vocabulary.RegionKind.CARE)
-    errors, status = {}, 200
-    if request.method == "POST":
-        body = _form_case(request.form)
+    errors, status, focus = {}, 200, None
+    count = _form_groups(request.form)
+    form = request.form if request.method == "POST" else MultiDict({"region": _default_region(g.user, regions)})
+    persons = {i: _form_persons(request.form, i) for i in range(count)}
+    action = request.form.get("action", "")
+    if request.method == "POST" and action.startswith("add_person-"):
+        # "Nog een persoon" in group i: the same, one more person in that group.
+        i = v.id_text(action.removeprefix("add_person-"))
+        if i is not None and i < count and persons[i] < service.MAX_PERSONS:
+            focus = _prefix(i, persons[i]) + "gender"
+            persons[i] += 1
+    elif request.method == "POST" and action == "add_group":
+        # "Nog een groep": the form again with everything typed and one more group, its first field focused.
+        if count < FORM_GROUPS_MAX:
+            count += 1
+            focus, persons[count - 1] = f"g{count - 1}-gender", 1
+        else:
+            errors, status = {"form": f"Meer dan {FORM_GROUPS_MAX} groepen: vraag de zorgcoördinator."}, 422
+    elif request.method == "POST":
+        body = _form_case(request.form, count)
+        key = request.form.get("idempotency_key") or None
+        errors = _form_errors(body)
         try:
-            if not body["requests"]:
-                raise ValidationError("Vul voor minstens één persoon het geslacht in.", field="g0-gender")
-            for group in body["requests"]:
-                group["persons"][0]["age"] = group["persons"][0]["age"] or None
-            key = request.form.get("idempotency_key") or None
             if key is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,100}", key):
                 raise ValidationError("Dit formulier klopt niet meer; laad de pagina opnieuw.", field="form")
             fields = service.parse_case(body, g.user)
-            case, _created = service.create_case(utcnow(), fields, g.user, key)
-            return redirect(url_for("piket.case_page", case_id=case.id))
+            if not errors:
+                case, _created = service.create_case(utcnow(), fields, g.user, key)
+                return redirect(url_for("piket.case_page", case_id=case.id))
         except PiketError as err:
-            errors, status = {_slot_field(err.field, body): err.message}, err.status
+            errors.setdefault(_slot_field(err.field, body), err.message)
+            status = err.status
+        status = 422 if status == 200 else status
+    order = ["form", "region", "case_reference", "callback_phone", "urgency", "threat"]
+    for i in range(count):
+        order += [_prefix(i, j) + name for j in range(persons[i]) for name in PERSON_FIELDS] + [f"g{i}-children"]
+    errors = dict(sorted(errors.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
     return render_template(
         "piket/new.html",
         regions=regions,
         errors=errors,
-        form=request.form,
-        groups=range(FORM_GROUPS),
+        form=form,
+        groups=range(count),
+        persons=persons,
+        prefix=_prefix,
+        focus=focus,
+        max_groups=FORM_GROUPS_MAX,
         idempotency_key=request.form.get("idempotency_key") or _new_key(),
     ), status
 

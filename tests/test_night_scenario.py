@@ -123,6 +123,7 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     page.select_option("#g0-residence", "none")
     page.select_option("#g0-exploitation", "sexual")
     page.fill("#g0-children", "2")
+    tap(page.get_by_role("button", name="Nog een groep"))  # the form starts with one group
     page.check("#g0-apart")
     page.select_option("#g1-gender", "male")
     page.fill("#g1-age", "40")
@@ -130,7 +131,7 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     page.select_option("#g1-exploitation", "labour")
     page.check("#g1-apart")
     screenshot(page, "night-01-officer-form")
-    tap(page.get_by_role("button", name="Aanvraag versturen"))
+    tap(page.get_by_role("button", name="Aanvraag versturen", exact=True))
     assert re.search(r"/zaak/\d+$", page.url), page.url
     case_url = page.url
     fits_phone(page)
