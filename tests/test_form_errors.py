@@ -112,3 +112,12 @@ def test_an_error_response_has_a_summary_linking_each_message_to_its_field(app, 
 
 def test_a_page_without_errors_has_no_summary(client):
     assert "error-summary" not in client.get("/login").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "role,url", [("coordinator", "/zoeken?age=twaalf&children=veel"), ("admin", "/beheer/audit?entity_id=" + "9" * 41)]
+)
+def test_a_filter_form_with_a_bad_value_has_the_summary_too(client, login, users, role, url):
+    login(users[role])
+    html = client.get(url).get_data(as_text=True)
+    assert "error-summary" in html and not _problems(html)
