@@ -18,5 +18,5 @@ def audit_log():
     try:
         wanted = filters(request.args)
     except ValidationError as err:
-        wanted, errors = {}, {err.field: err.message}
+        wanted, errors = {}, {err.field or "form": err.message}
     return render_template("audit.html", entries=service.entries(300, **wanted), args=request.args, errors=errors)

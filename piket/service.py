@@ -357,6 +357,9 @@ def _region_to_fill_in(data, case):
     """A call to the national number whose region was not understood is in the unknown region: its
     region is given with the profile. A known region stays as it is (None: nothing to change)."""
     code = data.get("region") if isinstance(data, dict) else None
+    if code == "" and case.region.kind == vocabulary.RegionKind.UNKNOWN:
+        # The page's region list starts empty (no silent first region): an empty choice is no choice.
+        raise ValidationError("kies de regio waar de persoon is gevonden", field="region")
     if code in (None, "", case.region.code):
         return None
     if case.region.kind != vocabulary.RegionKind.UNKNOWN:

@@ -3,6 +3,7 @@ each dialled coordinator screened (a whisper; only a 1 takes the call), a withhe
 callback number, a region not understood never a dropped call."""
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from urllib.parse import urlsplit
 
@@ -443,6 +444,24 @@ def test_the_case_page_asks_the_region_with_the_profile(duty, users, signed_post
     assert resp.status_code == 302, resp.get_data(as_text=True)
     assert reload(request).case.region.code == "rotterdam" and reload(request).size == 1
     assert 'name="region"' not in client.get(f"/zaak/{request.case_id}").get_data(as_text=True)
+
+
+def test_the_case_page_refuses_a_profile_without_the_region_it_asks(duty, users, signed_post, login):
+    from tests.conftest import csrf_token
+
+    call(signed_post, "/webhooks/twilio/national/regio", SpeechResult="Atlantis")
+    [request] = phone_requests()
+    client = login(duty["people"]["national"])
+    page = client.get(f"/zaak/{request.case_id}").get_data(as_text=True)
+    assert re.search(r"<select name=\"region\"[^>]*><option value=\"\">— kies —</option>", page), page[
+        -3000:
+    ]  # none pre-set
+    data = {"request_id": request.id, "action": "profile", "region": "", "gender": "male", "age": "30"}
+    data |= {"residence": "lawful", "exploitation": "labour", "csrf_token": csrf_token(page)}
+    resp = client.post(f"/zaak/{request.case_id}", data=data)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and f'id="p{request.id}-region-error"' in html and "kies de regio" in html
+    assert reload(request).size != 1 and reload(request).case.region.kind == "unknown"
 
 
 def test_the_case_page_says_the_caller_withheld_their_number(duty, users, signed_post, login):
