@@ -726,3 +726,25 @@ def browser_second_factor(page, email):
         page.fill("input[name=code]", fresh_code_for(email))
         page.click("button[type=submit]")
         page.wait_for_load_state()
+
+
+PHONE = {  # a phone held upright: 390 px wide, touch
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+}
+
+
+def accessible(page, name):
+    """No axe-core violation on the page (WCAG 2.1 A and AA rules); a screenshot as a test artefact."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    screenshot(page, name)
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}})
+    violations = results.response["violations"]
+    assert not violations, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+
+def tap(locator):
+    with locator.page.expect_navigation():
+        locator.tap()

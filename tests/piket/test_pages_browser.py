@@ -2,25 +2,9 @@
 the police page of an exhausted request, the coordinator taking it on, and Intrekken's question."""
 
 from extensions import db
-from tests.conftest import browser_login, new_request, reload, screenshot
+from tests.conftest import PHONE, accessible, browser_login, new_request, reload, tap  # noqa: F401 (PHONE, tap: imported from here)
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 NATIONAL_NUMBER = "+31 6 0000 0100"
-
-
-def accessible(page, name):
-    """No axe-core violation on the page (WCAG 2.1 A and AA rules); a screenshot as a test artefact."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    screenshot(page, name)
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}})
-    violations = results.response["violations"]
-    assert not violations, [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
-
-
-def tap(locator):
-    with locator.page.expect_navigation():
-        locator.tap()
 
 
 def test_exhausted_and_intrekken_in_a_browser(app, users, fake, tick, now, live_server, browser):
