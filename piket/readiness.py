@@ -20,6 +20,7 @@ from extensions import db
 from piket import escalation
 from piket.rotas import schedule
 from piket.rotas import service as rotas
+from piket.rotas.models import Rota
 from timeutil import format_local
 
 HOURS = 24  # how far ahead the checks look
@@ -56,8 +57,32 @@ def _span(pieces: list[Interval]) -> str:
     return f"van {format_local(lo)} tot {format_local(hi)}{more}"
 
 
-def _covered(rota, start, end) -> list[Interval]:
-    return [(s.start, s.end) for s in rotas.plan(rota, start, end) if s.user_id is not None] if rota else []
+class _Lookups:
+    """What paging_findings asks again and again across 30 regions, two modes and three levels (the same
+    national rota, the same back-up region, the same people), read once per call: the rota list page
+    runs it on every view."""
+
+    def __init__(self, now, end):
+        self.now, self.end = now, end
+        self._rotas = {(r.region_id, r.level): r for r in db.session.scalars(select(Rota))}
+        self._plans: dict[int, list] = {}
+        self._users: dict[int, object] = {}
+
+    def rota(self, region_id, level) -> Rota | None:
+        return self._rotas.get((None if level == "national" else region_id, level))
+
+    def plan(self, rota) -> list:
+        if rota.id not in self._plans:
+            self._plans[rota.id] = rotas.plan(rota, self.now, self.end)
+        return self._plans[rota.id]
+
+    def covered(self, rota) -> list[Interval]:
+        return [(s.start, s.end) for s in self.plan(rota) if s.user_id is not None] if rota else []
+
+    def users(self, ids) -> list:
+        missing = {i for i in ids if i not in self._users}
+        self._users.update(rotas.users_by_id(missing))
+        return [self._users[i] for i in ids if i in self._users]
 
 
 def visible_to(user, findings: list[Finding]) -> list[Finding]:
@@ -73,6 +98,7 @@ def paging_findings(now, *, hours: int = HOURS) -> list[Finding]:
     findings: list[Finding] = []
     told: set = set()  # the national rota and a person are reported once, not once per region
     regions = db.session.scalars(select(Region).where(Region.kind == "care").order_by(Region.name)).all()
+    lookups = _Lookups(now, end)
     if not regions:
         findings.append(Finding(Severity.PROBLEM, "regio's", "Er is geen zorgregio: een aanvraag kan nergens heen."))
     for region in regions:
@@ -89,12 +115,12 @@ def paging_findings(now, *, hours: int = HOURS) -> list[Finding]:
             if not frame:
                 continue
             for level in dict.fromkeys(s["level"] for s in steps if s["level"] != "exhausted"):
-                findings += _level_findings(now, end, region, policy, mode, level, frame, told)
+                findings += _level_findings(lookups, region, policy, mode, level, frame, told)
     findings += _alarm_findings(told)
     return findings
 
 
-def _level_findings(now, end, region, policy, mode, level, frame, told) -> list[Finding]:
+def _level_findings(lookups, region, policy, mode, level, frame, told) -> list[Finding]:
     when = "tijdens kantooruren" if mode == "office" else "buiten kantooruren"
     if level == "region":
         if any(p.active and is_verified(p) for p in escalation.region_coordinators(region.id)):
@@ -108,7 +134,7 @@ def _level_findings(now, end, region, policy, mode, level, frame, told) -> list[
                 region.id,
             )
         ]
-    rota = rotas.rota_for(None if level == "national" else region.id, level)
+    rota = lookups.rota(region.id, level)
     subject, where = ("landelijk", None) if level == "national" else (region.name, region.id)
     if rota is None:
         key = ("missing", "national" if level == "national" else region.id, level)
@@ -125,9 +151,9 @@ def _level_findings(now, end, region, policy, mode, level, frame, told) -> list[
             )
         ]
     out = []
-    holes = _minus(frame, _covered(rota, now, end))
+    holes = _minus(frame, lookups.covered(rota))
     if holes and level == "backup" and policy and policy.backup_region_id:
-        holes = _minus(holes, _covered(rotas.rota_for(policy.backup_region_id, "primary"), now, end))
+        holes = _minus(holes, lookups.covered(lookups.rota(policy.backup_region_id, "primary")))
     if holes and ("gap", rota.id, mode) not in told:
         told.add(("gap", rota.id, mode))
         out.append(
@@ -138,10 +164,10 @@ def _level_findings(now, end, region, policy, mode, level, frame, told) -> list[
                 where,
             )
         )
-    on_duty = {
-        s.user_id for s in rotas.plan(rota, now, end) if s.user_id is not None and _within([(s.start, s.end)], frame)
-    }
-    for user in rotas.users_by_id(on_duty).values():
+    on_duty = sorted(
+        {s.user_id for s in lookups.plan(rota) if s.user_id is not None and _within([(s.start, s.end)], frame)}
+    )
+    for user in lookups.users(on_duty):
         if not is_verified(user) and ("person", rota.id, user.id) not in told:
             told.add(("person", rota.id, user.id))
             out.append(
