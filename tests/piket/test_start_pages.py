@@ -174,3 +174,28 @@ def test_a_duty_from_a_rotation_is_on_the_start_page(client, login, users, regis
     html = login(users["coordinator"]).get("/").get_data(as_text=True)
     section = re.search(r'<section id="duty".*?</section>', html, re.S).group(0)
     assert "U bent nu van dienst" in section and "Piket primair Den Haag, tot" in section
+
+
+def test_a_coordinator_on_many_rotas_sees_three_duties_and_the_rest_folded(client, login, users, registry, now):
+    """One person on every level of every region (the demo's coordinator) gets three lines, not thirty."""
+    from piket.rotas.models import Rota
+
+    coordinator = users["coordinator"]
+    rotas = [
+        Rota(region_id=region.id, level=level, name=f"Piket {level} {code}")
+        for code, region in sorted(registry["regions"].items())
+        if region.kind == "care"
+        for level in ("primary", "backup")
+    ]
+    db.session.add_all(rotas)
+    db.session.commit()
+    for rota in rotas:
+        add_shift(rota, coordinator, now - dt.timedelta(hours=1), now + dt.timedelta(hours=5))
+    html = login(coordinator).get("/").get_data(as_text=True)
+    section = re.search(r'<section id="duty".*?</section>', html, re.S).group(0)
+    assert len(rotas) > 3
+    assert section.count("<strong>U bent nu van dienst</strong>") == 3
+    folded = re.search(
+        r"<details class=\"more-duties\"><summary>En nog (\d+) diensten nu</summary>(.*?)</details>", section, re.S
+    )
+    assert folded and int(folded.group(1)) == len(rotas) - 3 and folded.group(2).count("<li") == len(rotas) - 3
