@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
+import formatting
 import validation as v
 import vocabulary
 from accounts import phones
@@ -14,7 +15,6 @@ from audit import service as audit
 from beds.models import AvailabilitySnapshot, BedPool, Shelter
 from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
-from timeutil import format_local
 from transactions import atomic
 
 # --- freshness -----------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def answer_free_beds_sms(now, sender, words) -> str | None:
     except PiketError as err:
         return _beds_invalid(err.message)
     return (
-        f"Opgeslagen om {format_local(now)[-5:]}: {shelter.name}, {vocabulary.POOL_KINDS[pool.kind]}: {pool.free} vrij. "
+        f"Opgeslagen om {formatting.clock(now)}: {shelter.name}, {vocabulary.POOL_KINDS[pool.kind]}: {pool.free} vrij. "
         "Klopt dit niet? Stuur BEDDEN en het juiste aantal."
     )
 

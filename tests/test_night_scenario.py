@@ -260,7 +260,7 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     reports = comensha.eval_on_selector_all("table[data-table=open_reports] tbody tr", CELLS)
     assert len(reports) == 1 and reports[0]["region"] == "Rotterdam", reports
     assert reports[0]["owner"] in (primary_name, email["primary"])
-    assert (reports[0]["placed"], reports[0]["days_open"]) == ("22-11-2026 02:50", "1")
+    assert (reports[0]["placed"], reports[0]["days_open"]) == ("zo\u00a022\u00a0nov\u00a002:50", "1")
     summary = comensha.eval_on_selector_all("table[data-table=reports] tbody tr", CELLS)
     assert {"region": "Rotterdam", "placed": "1", "made": "0", "open": "1"}.items() <= summary[0].items(), summary
     # Both accepted after 4 minutes (one link takes the case), confirmed after 20 and 25: the page times this night.

@@ -9,6 +9,7 @@ import secrets
 
 from sqlalchemy import delete, func, select
 
+import formatting
 import validation as v
 from accounts import phones
 from accounts.models import User
@@ -20,7 +21,7 @@ from extensions import db
 from notify import service as notify
 from piket.rotas import schedule
 from piket.rotas.models import LEVELS, CalendarFeed, RegionHours, Rota, RotaOverride, RotaRotation, RotaShift
-from timeutil import AMSTERDAM, format_local
+from timeutil import AMSTERDAM
 from transactions import atomic, locked
 
 LEVEL_LABELS = {"primary": "primair", "backup": "achtervang", "national": "nationaal"}
@@ -521,8 +522,8 @@ def _refuse_overlap(rota, start, end, except_id=None):
         if other.id != except_id and overlaps(start, end, other.start, other.end):
             who = db.session.get(User, other.user_id)
             raise ValidationError(
-                f"overlapt met de dienst van {who.name or who.email} van {format_local(other.start)} "
-                f"tot {format_local(other.end)}",
+                f"overlapt met de dienst van {who.name or who.email} van {formatting.when(other.start)} "
+                f"tot {formatting.when(other.end)}",
                 field="start",
             )
 
@@ -661,7 +662,7 @@ def update_rotation(now, rota_id, rotation_id, data, actor) -> RotaRotation:
     ):
         if fields["until_date"] is not None and fields["until_date"] < last_started:
             raise ValidationError(
-                f"de rotatie loopt al; laat haar op of na {last_started.strftime('%d-%m-%Y')} eindigen",
+                f"de rotatie loopt al; laat haar op of na {formatting.day(last_started, now)} eindigen",
                 field="until_date",
             )
         with atomic():
