@@ -80,6 +80,25 @@ ROLES = {
     Role.ADMIN: "beheerder",
 }
 
+# A rota CSV's columns (piket/rotas/service.parse_csv), in their order: code -> the name people read.
+ROTA_IMPORT_COLUMNS = {"region": "regio", "email": "e-mail", "start": "begin", "end": "einde"}
+
+# The error pages (errors.py): a heading and a sentence for every HTTP status a person may meet.
+HTTP_ERRORS = {
+    400: ("Verzoek niet begrepen", "Dit verzoek klopt niet. Ga terug, ververs de pagina en probeer het opnieuw."),
+    401: ("Niet ingelogd", "Log eerst in."),
+    403: ("Geen toegang", "U heeft geen toegang tot deze pagina."),
+    404: ("Niet gevonden", "Deze pagina bestaat niet (meer). Controleer het adres of ga naar het begin."),
+    405: ("Niet mogelijk", "Deze pagina kan dit niet: gebruik de knoppen en links op de pagina zelf."),
+    409: ("Al gewijzigd", "Iemand anders heeft dit net gewijzigd. Ververs de pagina en kijk opnieuw."),
+    413: ("Te groot", "Het verzoek is te groot: stuur minder tekst of een kleiner bestand."),
+    422: ("Niet opgeslagen", "Er klopt iets niet in wat u invulde."),
+    429: ("Te vaak geprobeerd", "U heeft het te vaak geprobeerd. Wacht even en probeer het dan opnieuw."),
+    500: ("Er ging iets mis", "Er ging iets mis aan onze kant. Probeer het opnieuw of bel de piket."),
+}
+# A form sent without its CSRF token, or with an old one (the page stood open past the session).
+CSRF_ERROR = "Het formulier is verlopen. Ga terug, ververs de pagina en vul het opnieuw in."
+
 UPDATE_SOURCES = {"web": "website", "api": "API", "sms": "sms", "system": "systeem"}
 
 # Occupancy alarms on the national page (national/occupancy.py decides when).
@@ -365,6 +384,16 @@ AUDIT_ACTIONS = {
     "user.reactivate": "account heractiveerd",
     "user.update": "account gewijzigd",
 }
+
+# Where an audited change came from (its `source`): an update's sources and the program's own parts.
+AUDIT_SOURCES = {
+    **UPDATE_SOURCES,
+    "worker": "achtergrondproces",
+    "cli": "opdrachtregel",
+    "phone": "landelijk piketnummer",
+    "import": "import",
+}
+AUDIT_SYSTEM_ACTOR = "system"  # audit.record's actor when nobody did it (audit/service.py)
 
 # What an audit entry is about (its `entity`).
 AUDIT_ENTITIES = {

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
+import formatting
 from national import outline
 
 LON0, LON1, LAT0, LAT1 = 3.2, 7.35, 50.7, 53.6
@@ -129,7 +130,7 @@ def region_map(rows: list[dict], title: str) -> Markup:
     for row in sorted(shown, key=lambda r: -(r.get("capacity") or 0)):  # small dots drawn last, on top
         key = row.get("code", row["region"])
         _key, x, y, radius, _text = by_key[key]
-        utilisation = "onbekend" if row.get("utilisation") is None else f"{row['utilisation']}%"
+        utilisation = "onbekend" if row.get("utilisation") is None else f"{formatting.number(row['utilisation'])}%"
         tip = f"{row['region']}: {row.get('free', 0)} vrij van {row.get('capacity', 0)}, bezetting {utilisation}"
         label = labels[key]
         text = ""

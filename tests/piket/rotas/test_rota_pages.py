@@ -134,7 +134,7 @@ def test_import_form_lists_bad_rows_and_imports_nothing(client, login, users, ro
     assert resp.status_code == 422
     html = resp.get_data(as_text=True)
     listed = re.search(r'id="import-errors".*?<ul>(.*?)</ul>', html, re.S).group(1)
-    assert "<li>regel 3: email:" in listed and "<li>regel 4: region:" in listed and "regel 2" not in listed
+    assert "<li>regel 3: e-mail:" in listed and "<li>regel 4: regio:" in listed and "regel 2" not in listed
     assert count(RotaShift) == 0
 
     good = bad.splitlines()[0] + "\n" + bad.splitlines()[1] + "\n"
