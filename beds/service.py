@@ -155,11 +155,11 @@ def parse_pool_updates(data) -> list[dict]:
     """[{"id", "free", "out_of_service"?}] from an API body or a form, validated for shape only."""
     items = data.get("pools") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
-        raise ValidationError("must be a non-empty list of {id, free}", field="pools")
+        raise ValidationError("moet een lijst van minstens één {id, free} zijn", field="pools")
     parsed, seen = [], set()
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            raise ValidationError("must be an object with id and free", field=f"pools[{i}]")
+            raise ValidationError("moet een object met id en free zijn", field=f"pools[{i}]")
         pool_id = v.integer(item, "id", f"pools[{i}].id", minimum=1)
         if pool_id in seen:
             raise ValidationError("names a pool twice", field=f"pools[{i}].id")
@@ -251,10 +251,12 @@ def _apply_updates(now, shelter, updates, actor, source):
                 raise ValidationError("is not a pool of this shelter", field=f"{where}.id")
             oos = pool.out_of_service if item["out_of_service"] is None else item["out_of_service"]
             if oos + pool.held > pool.capacity:
-                raise ValidationError(f"must be at most {pool.capacity - pool.held}", field=f"{where}.out_of_service")
+                raise ValidationError(
+                    f"mag hoogstens {pool.capacity - pool.held} zijn", field=f"{where}.out_of_service"
+                )
             most = pool.capacity - oos - pool.held
             if item["free"] > most:
-                raise ValidationError(f"must be at most {most} (capacity {pool.capacity})", field=f"{where}.free")
+                raise ValidationError(f"mag hoogstens {most} zijn (capaciteit {pool.capacity})", field=f"{where}.free")
             before.append(_counts(pool))
             pool.out_of_service = oos
             pool.occupied = most - item["free"]
