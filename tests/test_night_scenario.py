@@ -266,7 +266,9 @@ def test_a_night_from_the_police_phone_to_comensha(app, registry, users, duty, m
     # Both accepted after 4 minutes (one link takes the case), confirmed after 20 and 25: the page times this night.
     timing = comensha.eval_on_selector_all("table[data-table=time_to_placement] tbody tr", CELLS)
     night = next(r for r in timing if r["region"] == "Rotterdam" and r["period"] == "buiten kantooruren")
-    assert (night["requests"], night["median_accept"], night["median_confirmed"]) == ("2", "4.0", "22.5"), night
+    assert (night["requests"], night["median_accept"], night["median_confirmed"]) == ("2", "4", "22,5"), (
+        night
+    )  # minutes, as people read them
     screenshot(comensha, "night-12-comensha-national")
 
 
