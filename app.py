@@ -2,6 +2,7 @@
 
 from flask import Flask
 
+import formatting
 import models  # noqa: F401  every table, so Alembic and create_all see them all
 import settings
 from accounts import jobs as accounts_jobs
@@ -103,6 +104,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.after_request(security_headers)
     app.after_request(no_store)  # case data stays out of caches
     app.context_processor(template_helpers)
+    formatting.register(app)  # the Jinja filters: when, day, clock, number, weekdays, intake_hours
 
     # Pages, the health check, the JSON API and the webhooks
     for blueprint in PAGES + OPERATIONS:

@@ -8,8 +8,11 @@ import logging
 import traceback
 
 from flask import jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+import vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +92,15 @@ def wants_json() -> bool:
     return request.path.startswith(("/api/", "/webhooks/"))
 
 
-# Werkzeug's own errors whose English description a user may meet: said in Dutch.
-DUTCH = {
-    413: "Het verzoek is te groot: stuur minder tekst of een kleiner bestand.",
-}
+def _dutch(err: HTTPException) -> str:
+    """Werkzeug's English description, said in Dutch (vocabulary.HTTP_ERRORS): by its status, or the
+    CSRF check's own sentence; a description a view gave itself (abort(404, "…")) is kept."""
+    if isinstance(err, CSRFError):
+        return vocabulary.CSRF_ERROR
+    default = type(err).description
+    if err.description and err.description != default:
+        return err.description
+    return vocabulary.HTTP_ERRORS.get(err.code, vocabulary.HTTP_ERRORS[500])[1]
 
 
 def register_error_handlers(app):
@@ -104,7 +112,7 @@ def register_error_handlers(app):
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        message = DUTCH.get(err.code, err.description)
+        message = _dutch(err)
         if wants_json():
             code = (err.name or "error").lower().replace(" ", "_")
             return jsonify({"error": {"code": code, "message": message, "field": None}}), err.code
@@ -113,7 +121,7 @@ def register_error_handlers(app):
     @app.errorhandler(Exception)
     def unexpected(err: Exception):
         log_unexpected(log, err, "unhandled error on %s %s", request.method, request.path)
-        message = "Er ging iets mis aan onze kant. Probeer het opnieuw of bel de piket."
+        message = vocabulary.HTTP_ERRORS[500][1]
         if wants_json():
             return jsonify({"error": {"code": "internal", "message": "internal error", "field": None}}), 500
         return render_template("error.html", message=message, status=500), 500

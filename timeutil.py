@@ -81,10 +81,6 @@ def _weekday_clock(moment: dt.datetime) -> tuple[int, str]:
     return here.isoweekday(), here.strftime("%H:%M")
 
 
-def format_local(moment: dt.datetime | None) -> str:
-    return "—" if moment is None else local(moment).strftime("%d-%m-%Y %H:%M")
-
-
 # --- Dutch public holidays (Algemene termijnenwet): after-hours all day ---------------------------
 
 

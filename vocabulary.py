@@ -61,6 +61,11 @@ POOL_KINDS = {"bed": "bed", "family_room": "gezinskamer"}
 
 # ISO weekdays (1 = Monday) as intake hours and office hours show them.
 WEEKDAYS = {1: "ma", 2: "di", 3: "wo", 4: "do", 5: "vr", 6: "za", 7: "zo"}
+# Months as dates show them ("wo 2 dec 21:52", formatting.py).
+MONTHS = {
+    1: "jan", 2: "feb", 3: "mrt", 4: "apr", 5: "mei", 6: "jun",
+    7: "jul", 8: "aug", 9: "sep", 10: "okt", 11: "nov", 12: "dec",
+}  # fmt: skip
 
 
 class RegionKind(StrEnum):
@@ -84,6 +89,25 @@ ROLES = {
     Role.COMENSHA: "CoMensha",
     Role.ADMIN: "beheerder",
 }
+
+# A rota CSV's columns (piket/rotas/service.parse_csv), in their order: code -> the name people read.
+ROTA_IMPORT_COLUMNS = {"region": "regio", "email": "e-mail", "start": "begin", "end": "einde"}
+
+# The error pages (errors.py): a heading and a sentence for every HTTP status a person may meet.
+HTTP_ERRORS = {
+    400: ("Verzoek niet begrepen", "Dit verzoek klopt niet. Ga terug, ververs de pagina en probeer het opnieuw."),
+    401: ("Niet ingelogd", "Log eerst in."),
+    403: ("Geen toegang", "U heeft geen toegang tot deze pagina."),
+    404: ("Niet gevonden", "Deze pagina bestaat niet (meer). Controleer het adres of ga naar het begin."),
+    405: ("Niet mogelijk", "Deze pagina kan dit niet: gebruik de knoppen en links op de pagina zelf."),
+    409: ("Al gewijzigd", "Iemand anders heeft dit net gewijzigd. Ververs de pagina en kijk opnieuw."),
+    413: ("Te groot", "Het verzoek is te groot: stuur minder tekst of een kleiner bestand."),
+    422: ("Niet opgeslagen", "Er klopt iets niet in wat u invulde."),
+    429: ("Te vaak geprobeerd", "U heeft het te vaak geprobeerd. Wacht even en probeer het dan opnieuw."),
+    500: ("Er ging iets mis", "Er ging iets mis aan onze kant. Probeer het opnieuw of bel de piket."),
+}
+# A form sent without its CSRF token, or with an old one (the page stood open past the session).
+CSRF_ERROR = "Het formulier is verlopen. Ga terug, ververs de pagina en vul het opnieuw in."
 
 UPDATE_SOURCES = {"web": "website", "api": "API", "sms": "sms", "system": "systeem"}
 
@@ -315,3 +339,98 @@ def reason_label(code: str) -> str:
         ci = code.split(":", 1)[1]
         return f"contra-indicatie: {CONTRA_INDICATIONS.get(ci, ci)}"
     return MATCH_REASONS.get(code, code)
+
+
+# The audit log's actions (audit.record's `action`) as /beheer/audit shows them. Every action the
+# code writes has a label here (tests/audit/test_action_labels.py greps the code); request.<kind> and
+# hold.<status> are built from EVENT_KINDS and HOLD_STATUSES by audit_action_label.
+AUDIT_ACTIONS = {
+    "availability.confirm": "vrije plaatsen bevestigd",
+    "availability.update": "vrije plaatsen bijgewerkt",
+    "case.create": "zaak aangemaakt",
+    "case.read": "zaak ingezien",
+    "case.report_made": "melding CoMensha gedaan",
+    "case.report_owner": "melding CoMensha overgedragen",
+    "hold.place": "plaats vastgehouden",
+    "placement.choose": "plaats gekozen",
+    "placement.confirm": "intake bevestigd",
+    "region.create": "regio aangemaakt",
+    "region.escalation_policy": "oproepladder gewijzigd",
+    "region.office_hours": "kantooruren gewijzigd",
+    "region.retire": "regio opgeheven",
+    "retention.purge": "oude zaakgegevens verwijderd (bewaartermijn)",
+    "rota.create": "rooster aangemaakt",
+    "rota.ical_link": "agendalink gemaakt",
+    "rota.import": "diensten geïmporteerd",
+    "rota.override_add": "vervanging toegevoegd",
+    "rota.override_delete": "vervanging verwijderd",
+    "rota.override_edit": "vervanging gewijzigd",
+    "rota.override_end": "vervanging beëindigd",
+    "rota.rotation_add": "rotatie toegevoegd",
+    "rota.rotation_delete": "rotatie verwijderd",
+    "rota.rotation_edit": "rotatie gewijzigd",
+    "rota.rotation_end": "rotatie beëindigd",
+    "rota.shift_add": "dienst toegevoegd",
+    "rota.shift_delete": "dienst verwijderd",
+    "rota.shift_edit": "dienst gewijzigd",
+    "rota.shift_end": "dienst beëindigd",
+    "shelter.address_shown": "adres van de opvang getoond",
+    "shelter.create": "opvang aangemaakt",
+    "shelter.freshness_reminder": "herinnering om vrije plaatsen te bevestigen",
+    "shelter.profile": "profiel van de opvang gewijzigd",
+    "shelter.retire": "opvang opgeheven",
+    "shelter.update": "opvang gewijzigd",
+    "token.issue": "API-token uitgegeven",
+    "token.revoke": "API-token ingetrokken",
+    "user.create": "account aangemaakt",
+    "user.deactivate": "account gedeactiveerd",
+    "user.login": "ingelogd",
+    "user.logout": "uitgelogd",
+    "user.mfa_enrol": "tweede factor ingesteld",
+    "user.mfa_recovery_code": "ingelogd met een herstelcode",
+    "user.mfa_reset": "tweede factor gereset",
+    "user.password_link": "link voor wachtwoord verstuurd",
+    "user.password_set": "wachtwoord ingesteld",
+    "user.phone": "telefoonnummer gewijzigd",
+    "user.phone_code": "bevestigingscode verstuurd",
+    "user.phone_code_wrong": "verkeerde bevestigingscode",
+    "user.phone_test": "testoproep",
+    "user.phone_verified": "telefoonnummer bevestigd",
+    "user.reactivate": "account heractiveerd",
+    "user.update": "account gewijzigd",
+}
+
+# Where an audited change came from (its `source`): an update's sources and the program's own parts.
+AUDIT_SOURCES = {
+    **UPDATE_SOURCES,
+    "worker": "achtergrondproces",
+    "cli": "opdrachtregel",
+    "phone": "landelijk piketnummer",
+    "import": "import",
+}
+AUDIT_SYSTEM_ACTOR = "system"  # audit.record's actor when nobody did it (audit/service.py)
+
+# What an audit entry is about (its `entity`).
+AUDIT_ENTITIES = {
+    "api_token": "API-token",
+    "case": "zaak",
+    "hold": "vastgehouden plaats",
+    "placement": "plaatsing",
+    "placement_request": "aanvraag",
+    "region": "regio",
+    "rota": "rooster",
+    "shelter": "opvang",
+    "user": "account",
+}
+
+
+def audit_action_label(action: str) -> str:
+    """Dutch for an audit action; request.<event kind> and hold.<status> from their own tables."""
+    if action in AUDIT_ACTIONS:
+        return AUDIT_ACTIONS[action]
+    entity, _, what = action.partition(".")
+    if entity == "request" and what in EVENT_KINDS:
+        return f"aanvraag: {EVENT_KINDS[what]}"
+    if entity == "hold" and what in HOLD_STATUSES:
+        return f"plaats {HOLD_STATUSES[what]}"
+    return action

@@ -3,11 +3,12 @@
 from flask import Blueprint, Response, current_app, g, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+import formatting
 import vocabulary
 from accounts.access import require
 from accounts.roles import EVERYONE
 from piket import lifecycle
-from timeutil import format_age, format_local, utcnow
+from timeutil import format_age, utcnow
 
 home_bp = Blueprint("home", __name__)
 
@@ -82,7 +83,7 @@ def template_helpers():
         "v": vocabulary,
         "label": vocabulary.label,
         "lifecycle": lifecycle,  # the status groups: `r.status in lifecycle.OPEN`
-        "when": format_local,
+        "when": formatting.when,  # also a filter: formatting.register
         "age": format_age,
         "current_user": g.get("user"),
         "worker_down": worker_down,

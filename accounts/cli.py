@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 from accounts import admin, mfa, resets, service
 from accounts.roles import Role
 from errors import PiketError
-from timeutil import format_local, utcnow
+from timeutil import local, utcnow
 
 
 class OneLineErrors(click.Command):
@@ -135,8 +135,8 @@ def tokens(email):
             "revoked" if row.revoked_at else "expired" if row.expires_at is None or now >= row.expires_at else "active"
         )
         click.echo(
-            f"{row.prefix}…  {state:<7}  issued {format_local(row.created_at)}  expires {format_local(row.expires_at)}"
-            f"  last used {format_local(row.last_used_at) if row.last_used_at else 'never'}"
+            f"{row.prefix}…  {state:<7}  issued {_stamp(row.created_at)}  expires {_stamp(row.expires_at)}"
+            f"  last used {_stamp(row.last_used_at) if row.last_used_at else 'never'}"
         )
 
 
@@ -147,3 +147,8 @@ def reset_mfa(email):
     user = _user(email)
     mfa.reset(utcnow(), user, actor=None)
     click.echo(f"second factor of {user.email} reset; they enrol again at their next login")
+
+
+def _stamp(moment) -> str:
+    """A local time for an administrator's terminal: sortable, not the pages' Dutch words."""
+    return local(moment).strftime("%Y-%m-%d %H:%M")

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import defaultload
 from werkzeug.security import generate_password_hash
 
+import formatting
 from accounts import login_guard, phones, sessions
 from accounts.models import ApiToken, User
 from accounts.roles import EVERYONE, Role
@@ -17,7 +18,6 @@ from audit import service as audit
 from beds.models import Region, Shelter
 from errors import Conflict, NotAuthenticated, NotFound, TooManyRequests, ValidationError
 from extensions import db
-from timeutil import format_local
 from validation import is_storable
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -161,7 +161,7 @@ def user_for_token(now, token):
         return None
     if row.expires_at is None or now >= row.expires_at:
         raise NotAuthenticated(
-            f"Dit API-token is verlopen op {format_local(row.expires_at)}; vraag een nieuw token aan.",
+            f"Dit API-token is verlopen op {formatting.when(row.expires_at, now)}; vraag een nieuw token aan.",
             field="Authorization",
             code="token_expired",
         )

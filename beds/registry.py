@@ -5,6 +5,7 @@ import json
 
 from sqlalchemy import bindparam, func, select
 
+import formatting
 import validation as v
 import vocabulary
 from accounts import phones
@@ -362,15 +363,6 @@ _LIST_FIELDS = {
 _YES_NO_FIELDS = {"adults": "Volwassenen", "minors": "Minderjarigen"}
 
 
-def intake_text(intake) -> str:
-    """Intake hours in words: "24/7" or "ma, di 09:00–17:00; za 10:00–12:00"."""
-    if intake == "24/7":
-        return "24/7"
-    if not intake:
-        return "geen"
-    return "; ".join(f"{', '.join(vocabulary.WEEKDAYS[d] for d in w['days'])} {w['from']}–{w['to']}" for w in intake)
-
-
 def pool_name(pool) -> str:
     """A pool as people call it: its kind, and its key when that says more ("Gezinskamer (groot)")."""
     name = vocabulary.label(vocabulary.POOL_KINDS, pool["kind"]).capitalize()
@@ -408,7 +400,13 @@ def profile_changes(shelter, fields) -> list[dict]:
         elif name in _YES_NO_FIELDS and bool(old) != bool(new):
             lines.append({"field": name, "label": _YES_NO_FIELDS[name], "text": f"{_yes(old)} → {_yes(new)}"})
         elif name == "intake" and old != new:
-            lines.append({"field": name, "label": "Intake-uren", "text": f"{intake_text(old)} → {intake_text(new)}"})
+            lines.append(
+                {
+                    "field": name,
+                    "label": "Intake-uren",
+                    "text": f"{formatting.intake_hours(old)} → {formatting.intake_hours(new)}",
+                }
+            )
         elif name == "intake_phone" and (old or "") != new:
             lines.append({"field": name, "label": "Intaketelefoon", "text": f"{old or 'geen'} → {new or 'geen'}"})
     existing = {p["key"]: p for p in before["pools"]}

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
+import formatting
 import validation as v
 import vocabulary
 from accounts import phones
@@ -14,7 +15,6 @@ from audit import service as audit
 from beds.models import AvailabilitySnapshot, BedPool, Shelter
 from errors import Forbidden, NotFound, PiketError, ValidationError
 from extensions import db
-from timeutil import format_local
 from transactions import atomic
 
 # --- freshness -----------------------------------------------------------------------------
@@ -155,11 +155,11 @@ def parse_pool_updates(data) -> list[dict]:
     """[{"id", "free", "out_of_service"?}] from an API body or a form, validated for shape only."""
     items = data.get("pools") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
-        raise ValidationError("must be a non-empty list of {id, free}", field="pools")
+        raise ValidationError("moet een lijst van minstens één {id, free} zijn", field="pools")
     parsed, seen = [], set()
     for i, item in enumerate(items):
         if not isinstance(item, dict):
-            raise ValidationError("must be an object with id and free", field=f"pools[{i}]")
+            raise ValidationError("moet een object met id en free zijn", field=f"pools[{i}]")
         pool_id = v.integer(item, "id", f"pools[{i}].id", minimum=1)
         if pool_id in seen:
             raise ValidationError("names a pool twice", field=f"pools[{i}].id")
@@ -231,7 +231,7 @@ def answer_free_beds_sms(now, sender, words) -> str | None:
     except PiketError as err:
         return _beds_invalid(err.message)
     return (
-        f"Opgeslagen om {format_local(now)[-5:]}: {shelter.name}, {vocabulary.POOL_KINDS[pool.kind]}: {pool.free} vrij. "
+        f"Opgeslagen om {formatting.clock(now)}: {shelter.name}, {vocabulary.POOL_KINDS[pool.kind]}: {pool.free} vrij. "
         "Klopt dit niet? Stuur BEDDEN en het juiste aantal."
     )
 
@@ -251,10 +251,12 @@ def _apply_updates(now, shelter, updates, actor, source):
                 raise ValidationError("is not a pool of this shelter", field=f"{where}.id")
             oos = pool.out_of_service if item["out_of_service"] is None else item["out_of_service"]
             if oos + pool.held > pool.capacity:
-                raise ValidationError(f"must be at most {pool.capacity - pool.held}", field=f"{where}.out_of_service")
+                raise ValidationError(
+                    f"mag hoogstens {pool.capacity - pool.held} zijn", field=f"{where}.out_of_service"
+                )
             most = pool.capacity - oos - pool.held
             if item["free"] > most:
-                raise ValidationError(f"must be at most {most} (capacity {pool.capacity})", field=f"{where}.free")
+                raise ValidationError(f"mag hoogstens {most} zijn (capaciteit {pool.capacity})", field=f"{where}.free")
             before.append(_counts(pool))
             pool.out_of_service = oos
             pool.occupied = most - item["free"]

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
+import formatting
 import vocabulary
 from national import outline
 
@@ -136,7 +137,7 @@ def region_map(rows: list[dict], title: str) -> Markup:
     for row in sorted(shown, key=lambda r: -(r.get("capacity") or 0)):  # small dots drawn last, on top
         key = row.get("code", row["region"])
         _key, x, y, radius, _text = by_key[key]
-        utilisation = "onbekend" if row.get("utilisation") is None else f"{row['utilisation']}%"
+        utilisation = "onbekend" if row.get("utilisation") is None else f"{formatting.number(row['utilisation'])}%"
         alarm = vocabulary.OCCUPANCY_ALARMS.get(row.get("alarm") or "")
         tip = f"{row['region']}: {row.get('free', 0)} vrij van {row.get('capacity', 0)}, bezetting {utilisation}"
         tip += f" ({alarm})" if alarm else ""

@@ -11,6 +11,7 @@ import datetime as dt
 from flask import current_app
 from sqlalchemy import func, select
 
+import formatting
 import vocabulary
 from accounts.models import User, user_shelters
 from accounts.roles import NATIONAL, Role
@@ -21,7 +22,7 @@ from errors import Forbidden, ValidationError
 from extensions import db
 from national.tables import Table
 from notify import service as notify
-from timeutil import AMSTERDAM, format_local, local
+from timeutil import AMSTERDAM, local
 from transactions import atomic
 
 PURPOSE = "freshness_reminder"
@@ -126,10 +127,10 @@ def table(now, cfg, region_ids=None) -> Table:
                 "shelter": name,
                 "region": region,
                 "type": vocabulary.label(vocabulary.SHELTER_TYPES, type_),
-                "last_confirmed": format_local(confirmed),
+                "last_confirmed": formatting.when(confirmed, now),
                 "age_hours": age_hours(confirmed, now),
                 "freshness": vocabulary.label(vocabulary.FRESHNESS, code),
-                "last_reminded": format_local(reminded.get(shelter_id)),
+                "last_reminded": formatting.when(reminded.get(shelter_id), now),
                 "shelter_id": shelter_id,
                 "region_id": region_id,
                 "freshness_code": code,

@@ -17,12 +17,12 @@ from dataclasses import replace
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
+import formatting
 from extensions import db
 from national.tables import Table
 from national.timing import NATIONAL, SUBTOTAL, median
 from piket import access, reports
 from piket.models import Case, PlacementRequest
-from timeutil import format_local
 
 DAY_S = 86400
 
@@ -35,12 +35,12 @@ def open_table(now, region_ids=None) -> Table:
             "region_id": r["region_id"],
             "region_code": r["region_code"],
             "region": r["region"],
-            "placed": format_local(r["placed_at"]),
+            "placed": formatting.when(r["placed_at"], now),
             "placed_at": r["placed_at"].isoformat(),
             "owner_id": r["owner_id"],
             "owner": r["owner"] or "—",
             "days_open": r["days_open"],
-            "reminded": format_local(r["reminded_at"]) if r["reminded_at"] else "nog niet",
+            "reminded": formatting.when(r["reminded_at"], now) if r["reminded_at"] else "nog niet",
         }
         for r in reports.open_reports(now, region_ids)
     ]

@@ -41,7 +41,7 @@ def parse_days(args) -> int:
         return DEFAULT_DAYS
     days = v.integer(args, "days", minimum=1, maximum=366)
     if days not in PERIODS:
-        raise ValidationError(f"must be one of {', '.join(map(str, PERIODS))}", field="days")
+        raise ValidationError(f"kies uit {', '.join(map(str, PERIODS))} dagen", field="days")
     return days
 
 
@@ -109,4 +109,4 @@ def find_table(tables: list[Table], key: str | None) -> Table:
     for table in tables:
         if table.key == key:
             return table
-    raise ValidationError(f"must be one of: {', '.join(t.key for t in tables)}", field="table")
+    raise ValidationError(f"onbekende tabel; kies uit: {', '.join(t.key for t in tables)}", field="table")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 SMALL = 3  # counts of victims under this are hidden outside the CoMensha role
+CODE = "code"  # the label of a column of codes: for programs (API, JSON); people read the label column beside it
 
 
 @dataclass

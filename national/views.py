@@ -60,6 +60,7 @@ def national_page():
         present_rows=present.rows,
         open_reports=open_reports,
         references=references,
+        shown_columns=present.shown,
     )
 
 
@@ -68,15 +69,15 @@ def national_page():
 def national_export(topic, fmt):
     """The page's tables for download (session login; the API offers the same with a token)."""
     if topic not in service.TOPICS:
-        raise ValidationError(f"must be one of: {', '.join(service.TOPICS)}", field="topic")
+        raise ValidationError(f"onbekend onderwerp; kies uit: {', '.join(service.TOPICS)}", field="topic")
     if fmt not in ("csv", "json"):
-        raise ValidationError("must be csv or json", field="format")
+        raise ValidationError("kies csv of json", field="format")
     tables = service.topic_tables(utcnow(), topic, g.user, current_app.config, _days())
     if fmt == "json":
         body = json.dumps({t.key: t.as_json() for t in tables}, ensure_ascii=False, indent=1)
         return download(body, "application/json", f"{topic}.json")
     table = service.find_table(tables, request.args.get("table"))
-    return download(table.as_csv(), "text/csv", f"{table.key}.csv")
+    return download(present.people_csv(table), "text/csv", f"{table.key}.csv")
 
 
 @bp.post("/landelijk/herinnering/<int:shelter_id>")
@@ -116,6 +117,7 @@ def what_if():
         rows=range(EDIT_ROWS),
         pool_kinds=vocabulary.POOL_KINDS,
         present_rows=present.rows,
+        shown_columns=present.shown,
     ), (422 if errors else 200)
 
 

@@ -186,16 +186,16 @@ def parse_edits(data) -> list[dict]:
     elif hasattr(data, "keys") and hasattr(data, "get"):
         items, from_form = _form_edits(data), True
     else:
-        raise ValidationError("must be a list of edits", field="edits")
+        raise ValidationError("moet een lijst van wijzigingen zijn", field="edits")
     if not isinstance(items, list):
-        raise ValidationError("must be a list of edits", field="edits")
+        raise ValidationError("moet een lijst van wijzigingen zijn", field="edits")
     if len(items) > MAX_EDITS:
-        raise ValidationError(f"at most {MAX_EDITS} edits", field="edits")
+        raise ValidationError(f"hoogstens {MAX_EDITS} wijzigingen", field="edits")
     edits = []
     for i, item in enumerate(items):
         where = f"edits[{i}]"
         if not isinstance(item, dict):
-            raise ValidationError("must be an object with shelter, pool and extra", field=where)
+            raise ValidationError("moet een object met shelter, pool en extra zijn", field=where)
         if from_form and not any(str(item.get(k) or "").strip() for k in ("shelter", "pool", "extra")):
             continue
         edit = {
@@ -214,6 +214,11 @@ def parse_edits(data) -> list[dict]:
     return edits
 
 
+def _pool_words(key) -> str:
+    """A pool key as a person reads it: "gezinskamer" for family_room; another key as typed, quoted."""
+    return vocabulary.POOL_KINDS.get(key) or repr(key)
+
+
 def _find_pool(shelter, pool_key):
     """A pool of the shelter by its full id or by the part after the shelter's key."""
     for pool in shelter.get("pools") or []:
@@ -226,20 +231,21 @@ def apply_edits(scenario, edits) -> dict:
     """A new scenario (the given one is untouched) with the extra places added to the pools' free
     counts (rooms for a family_room), or the new pools appended to their shelters."""
     if not isinstance(scenario, dict) or not isinstance(scenario.get("shelters"), list):
-        raise ValidationError("must be a scenario with a list of shelters", field="shelters")
+        raise ValidationError("het scenario heeft geen lijst van opvangen (shelters)", field="shelters")
     edited = copy.deepcopy(scenario)
     by_id = {s.get("id"): s for s in edited["shelters"] if isinstance(s, dict)}
     for i, edit in enumerate(edits):
         shelter = by_id.get(edit["shelter"])
         if shelter is None:
-            raise ValidationError(f"unknown shelter {edit['shelter']!r}", field=f"edits[{i}].shelter")
+            raise ValidationError(f"onbekende opvang {edit['shelter']!r}", field=f"edits[{i}].shelter")
         if not isinstance(shelter.get("pools"), list):
-            raise ValidationError("the shelter has no list of pools", field=f"edits[{i}].shelter")
+            raise ValidationError("deze opvang heeft geen lijst van soorten plaatsen", field=f"edits[{i}].shelter")
         pool = _find_pool(shelter, edit["pool"])
         if edit.get("kind"):
             if pool is not None:
                 raise ValidationError(
-                    f"pool {edit['pool']!r} exists already; leave out kind to add places to it",
+                    f"{_pool_words(edit['pool'])} bestaat al bij deze opvang; kies geen soort om er plaatsen bij"
+                    " te zetten",
                     field=f"edits[{i}].pool",
                 )
             new = {"id": _pool_id(shelter["id"], edit["pool"]), "kind": edit["kind"], "free": edit["extra"]}
@@ -249,12 +255,13 @@ def apply_edits(scenario, edits) -> dict:
             continue
         if pool is None:
             raise ValidationError(
-                f"unknown pool {edit['pool']!r} of shelter {edit['shelter']!r}; give kind for a new pool",
+                f"{edit['shelter']!r} heeft geen {_pool_words(edit['pool'])}; kies een soort om die plaatsen nieuw"
+                " toe te voegen",
                 field=f"edits[{i}].pool",
             )
         free = pool.get("free")
         if isinstance(free, bool) or not isinstance(free, int):
-            raise ValidationError("the pool's free count is not a whole number", field=f"edits[{i}].pool")
+            raise ValidationError("het aantal vrije plaatsen is geen heel getal", field=f"edits[{i}].pool")
         pool["free"] = max(free, 0) + edit["extra"]
     return edited
 
@@ -272,7 +279,7 @@ def _check_numbers(value, path):
         for i, item in enumerate(value):
             _check_numbers(item, f"{path}[{i}]")
     elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
-        raise ValidationError(f"must be at most {MAX_NUMBER}", field=path or "scenario")
+        raise ValidationError(f"mag hoogstens {MAX_NUMBER} zijn", field=path or "scenario")
 
 
 def check_limits(scenario):
@@ -282,17 +289,54 @@ def check_limits(scenario):
         and isinstance(scenario.get("requests"), list)
         and len(scenario["requests"]) > MAX_REQUESTS
     ):
-        raise ValidationError(f"at most {MAX_REQUESTS} requests", field="requests")
+        raise ValidationError(f"hoogstens {MAX_REQUESTS} aanvragen", field="requests")
     try:
         size = len(json.dumps(scenario, separators=(",", ":"), ensure_ascii=False).encode())
     except (TypeError, ValueError, RecursionError):
-        raise ValidationError("must be a JSON scenario", field="scenario") from None
+        raise ValidationError("moet een JSON-scenario zijn", field="scenario") from None
     if size > MAX_SCENARIO_BYTES:
-        raise ValidationError(f"at most {MAX_SCENARIO_BYTES // (1024 * 1024)} MB", field="scenario")
+        raise ValidationError(f"hoogstens {MAX_SCENARIO_BYTES // (1024 * 1024)} MB", field="scenario")
     try:
         _check_numbers(scenario, "")
     except RecursionError:
-        raise ValidationError("is nested too deeply", field="scenario") from None
+        raise ValidationError("is te diep genest", field="scenario") from None
+
+
+# The matcher's own checks (matching/scenario.py) speak English, the contract's language; a person
+# reading the what-if reads them in Dutch, the field named as the scenario file names it.
+_SCENARIO_MESSAGES = [
+    (r"is required", "ontbreekt"),
+    (r"must be an object with lat, lon and region", "moet een object met lat, lon en region zijn"),
+    (r"must be (a JSON |an )object", "moet een object zijn"),
+    (r"must be an integer >= (\d+)", r"moet een heel getal van \1 of meer zijn"),
+    (r"must be >= (\d+)", r"moet \1 of meer zijn"),
+    (r"must be at most (\d+)", r"mag hoogstens \1 zijn"),
+    (r"must be (a|a finite) number", "moet een getal zijn"),
+    (r"must be a non-empty string|must be a string", "moet tekst zijn"),
+    (r"must be true or false", "moet true of false zijn"),
+    (r"must be a list", "moet een lijst zijn"),
+    (r"must be one of (.*)", r"kies uit: \1"),
+    (r"must be between (\S+) and (\S+)", r"moet tussen \1 en \2 liggen"),
+    (r'must be "24/7" or a list of windows', 'moet "24/7" zijn of een lijst van vensters'),
+    (r"must be a non-empty list of ISO weekdays 1..7", "moet een lijst van ISO-weekdagen 1..7 zijn"),
+    (r"must be HH:MM", "schrijf als UU:MM"),
+    (r"must be later than from", "moet later zijn dan from"),
+    (r"must be an ISO 8601 date-time with offset", "moet een ISO 8601-tijdstip met tijdzone zijn"),
+    (r"must carry a UTC offset", "mist de tijdzone (bijvoorbeeld +01:00)"),
+    (r"must be (\d+)", r"moet \1 zijn"),
+    (r"must list at least one person", "noemt geen enkele persoon"),
+    (r"names the request itself", "noemt de aanvraag zelf"),
+    (r"names unknown request (.*)", r"noemt een onbekende aanvraag \1"),
+    (r"(pool|shelter|request) id (.*) is used twice", r"id \2 komt twee keer voor"),
+]
+
+
+def scenario_message(err) -> str:
+    """A matcher's ScenarioError in Dutch: "now: is required" -> "veld now: ontbreekt"."""
+    for pattern, dutch in _SCENARIO_MESSAGES:
+        if re.fullmatch(pattern, err.message):
+            return f"veld {err.field}: {re.sub(pattern, dutch, err.message)}" if err.field else dutch
+    return f"veld {err.field}: klopt niet" if err.field else "het scenario klopt niet"
 
 
 def run(scenario, cfg) -> dict:
@@ -302,7 +346,7 @@ def run(scenario, cfg) -> dict:
     try:
         parsed = matching.validate(scenario)
     except matching.ScenarioError as err:
-        raise ValidationError(err.message, field=err.field, code="invalid_scenario") from None
+        raise ValidationError(scenario_message(err), field=err.field, code="invalid_scenario") from None
     except (
         TypeError,
         AttributeError,
@@ -310,7 +354,7 @@ def run(scenario, cfg) -> dict:
         RecursionError,
     ):  # a shape validate did not foresee: still the client's
         raise ValidationError(
-            "is not a scenario in the matching contract's format", field="scenario", code="invalid_scenario"
+            "is geen scenario in het formaat van het matchingcontract", field="scenario", code="invalid_scenario"
         ) from None
     result = matching.solve_parsed(parsed, time_limit_s=cfg["MATCH_TIME_LIMIT_S"])
     sizes = {r.id: r.size for r in parsed.requests}

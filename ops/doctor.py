@@ -15,11 +15,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
+import formatting
 import settings
 from extensions import db
 from piket import heartbeat, readiness
 from piket.readiness import Finding, Severity
-from timeutil import format_local, utcnow
+from timeutil import utcnow
 
 
 def _schema() -> list[Finding]:
@@ -60,7 +61,7 @@ def _worker(now) -> list[Finding]:
             Finding(
                 Severity.PROBLEM,
                 "worker",
-                f"De worker draait niet (laatste hartslag {format_local(state['beat_at'])}): niemand wordt opgeroepen.",
+                f"De worker draait niet (laatste hartslag {formatting.when(state['beat_at'])}): niemand wordt opgeroepen.",
             )
         ]
     if not state["enough"]:

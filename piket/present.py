@@ -6,11 +6,11 @@ service that decides to disclose it (and audits that) returned it: piket.placeme
 
 from sqlalchemy import select
 
+import formatting
 import vocabulary
 from extensions import db
 from piket.lifecycle import RequestStatus
 from piket.models import RequestEvent
-from timeutil import format_local
 
 
 def placement_json(p, addresses=None):
@@ -71,7 +71,7 @@ def request_json(r, addresses=None, timeline=False):
                 "detail": e.detail,
                 "actor_id": e.actor_id,
                 "label": vocabulary.label(vocabulary.EVENT_KINDS, e.kind),
-                "local": format_local(e.at),
+                "local": formatting.when(e.at),
             }
             for e in events
         ]
@@ -89,7 +89,7 @@ def next_step(r) -> str:
     index = r.escalation_step or 0  # the next step to run
     text = "De piket wordt nu opgeroepen." if index else "De piket wordt zo opgeroepen."
     if index < len(steps) and r.next_action_at is not None:
-        at = format_local(r.next_action_at)[-5:]
+        at = formatting.clock(r.next_action_at)
         level = steps[index].get("level")
         if level == "exhausted":
             text += f" Neemt niemand aan, dan gaat om {at} het alarm af bij alle zorgcoördinatoren van de regio."

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from flask import current_app
 from sqlalchemy import Text, cast, select
 
+import formatting
 import matching
 import vocabulary
 from beds import service as beds
@@ -29,7 +30,7 @@ from errors import log_unexpected
 from extensions import db
 from piket.lifecycle import WAITING, RequestStatus
 from piket.models import Case, CaseProposals, PlacementRequest
-from timeutil import intake_open, local
+from timeutil import intake_open
 from transactions import atomic, locked
 
 log = logging.getLogger("piket.proposals")
@@ -244,7 +245,7 @@ def _answer(status, objective, requests_json, computed_at, stale) -> dict:
         "objective": objective,
         "requests_json": requests_json,
         "computed_at": computed_at,
-        "computed_at_local": format_local_time(computed_at),
+        "computed_at_local": formatting.clock(computed_at),
         "stale": stale,
     }
 
@@ -333,10 +334,6 @@ def refresh(now, cfg=None) -> int:
         done += 1
     db.session.rollback()  # end the read (on SQLite it holds the write lock)
     return done
-
-
-def format_local_time(moment) -> str:
-    return local(moment).strftime("%H:%M") if moment is not None else ""
 
 
 def _reasons(result, rid) -> dict:

@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
+import formatting
 from accounts.models import User
 from accounts.phones import is_verified
 from accounts.roles import Role
@@ -21,7 +22,6 @@ from piket import escalation
 from piket.rotas import schedule
 from piket.rotas import service as rotas
 from piket.rotas.models import Rota
-from timeutil import format_local
 
 HOURS = 24  # how far ahead the checks look
 
@@ -54,7 +54,7 @@ def _within(pieces: list[Interval], frame: list[Interval]) -> list[Interval]:
 def _span(pieces: list[Interval]) -> str:
     lo, hi = pieces[0]
     more = f" (en nog {len(pieces) - 1} keer)" if len(pieces) > 1 else ""
-    return f"van {format_local(lo)} tot {format_local(hi)}{more}"
+    return f"van {formatting.when(lo)} tot {formatting.when(hi)}{more}"
 
 
 class _Lookups:

@@ -9,6 +9,7 @@ import datetime as dt
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import lazyload
 
+import formatting
 from accounts.models import User
 from accounts.roles import NATIONAL, Role
 from audit import service as audit
@@ -20,7 +21,7 @@ from piket.lifecycle import PlacementStatus, RequestStatus
 from piket.models import Case, Placement, PlacementRequest
 from piket.rotas import schedule
 from piket.timeline import event
-from timeutil import format_local, local
+from timeutil import local
 from transactions import atomic
 
 # Reminders go out in office hours on working days only (schedule.in_office skips Dutch holidays).
@@ -116,7 +117,7 @@ def mark_made(now, case_id, user) -> Case:
         by = db.session.get(User, case.report_made_by_id) if case.report_made_by_id else None
         who = f" door {messages.display_name(by)}" if by else ""
         raise Conflict(
-            f"De melding bij CoMensha is al gedaan{who} op {format_local(case.report_made_at)}.",
+            f"De melding bij CoMensha is al gedaan{who} op {formatting.when(case.report_made_at, now)}.",
             field="case_id",
             code="already_made",
             made_at=case.report_made_at.isoformat(),

@@ -37,10 +37,10 @@ DEFAULT_ORG = {
 
 def _person(data, path) -> dict:
     if not isinstance(data, dict):
-        raise ValidationError("must be an object", field=path)
+        raise ValidationError("moet een object zijn", field=path)
     unknown = sorted(set(data) - {"gender", "age", "residence", "exploitation", "needs"})
     if unknown:  # names and birth dates have no place here: refuse rather than store them
-        raise ValidationError("unknown field (no names, birth dates or addresses)", field=f"{path}.{unknown[0]}")
+        raise ValidationError("onbekend veld (geen namen, geboortedata of adressen)", field=f"{path}.{unknown[0]}")
     return {
         "gender": v.choice(data, "gender", vocabulary.GENDERS, f"{path}.gender"),
         "age": v.integer(data, "age", f"{path}.age", within=v.AGE),
@@ -54,12 +54,14 @@ def parse_case(data, user) -> dict:
     """A case body: shared fields, the groups to place (each placed whole), and who stays apart."""
     found = data.get("found")
     if not isinstance(found, dict):
-        raise ValidationError("must be an object with region (and optionally lat, lon)", field="found")
+        raise ValidationError("moet een object met region zijn (en eventueel lat, lon)", field="found")
     region = region_by_code(v.text(found, "region", "found.region", max_length=60), field="found.region")
     lat = v.number(found, "lat", "found.lat", within=v.NL_LAT, default=None)
     lon = v.number(found, "lon", "found.lon", within=v.NL_LON, default=None)
     if (lat is None) != (lon is None):
-        raise ValidationError("give both lat and lon, or neither", field="found.lat" if lat is None else "found.lon")
+        raise ValidationError(
+            "geef lat en lon allebei, of geen van beide", field="found.lat" if lat is None else "found.lon"
+        )
     case = {
         "case_reference": v.text(data, "case_reference", max_length=60, pattern=r"[A-Za-z0-9./_ -]+"),
         "callback_phone": phones.contact(data, "callback_phone"),
@@ -74,17 +76,17 @@ def parse_case(data, user) -> dict:
     threat = v.choice(data, "threat", vocabulary.THREAT_LEVELS, default="low")
     groups = data.get("requests")
     if not isinstance(groups, list) or not groups:
-        raise ValidationError("must be a non-empty list of groups to place", field="requests")
+        raise ValidationError("moet een lijst van minstens één groep zijn", field="requests")
     if len(groups) > MAX_GROUPS:
-        raise ValidationError(f"at most {MAX_GROUPS} per case", field="requests")
+        raise ValidationError(f"hoogstens {MAX_GROUPS} groepen per zaak", field="requests")
     case["requests"] = []
     for i, group in enumerate(groups):
         where = f"requests[{i}]"
         if not isinstance(group, dict):
-            raise ValidationError("must be an object with persons", field=where)
+            raise ValidationError("moet een object met persons zijn", field=where)
         persons = group.get("persons")
         if not isinstance(persons, list) or not persons or len(persons) > MAX_PERSONS:
-            raise ValidationError(f"must list 1 to {MAX_PERSONS} persons", field=f"{where}.persons")
+            raise ValidationError(f"noem 1 tot {MAX_PERSONS} personen", field=f"{where}.persons")
         case["requests"].append(
             {
                 "persons": [_person(p, f"{where}.persons[{j}]") for j, p in enumerate(persons)],
@@ -95,7 +97,7 @@ def parse_case(data, user) -> dict:
         )
     apart = data.get("apart", [])
     if not isinstance(apart, list):
-        raise ValidationError("must be a list of pairs of request indexes", field="apart")
+        raise ValidationError("moet een lijst van paren groepsnummers zijn", field="apart")
     case["apart"] = []
     for i, pair in enumerate(apart):
         if (
@@ -332,7 +334,7 @@ def set_profile(now, request_id, data, user) -> PlacementRequest:
         raise Forbidden("Alleen een zorgcoördinator vult het profiel in.")
     persons = data.get("persons") if isinstance(data, dict) else None
     if not isinstance(persons, list) or not persons or len(persons) > MAX_PERSONS:
-        raise ValidationError(f"must list 1 to {MAX_PERSONS} persons", field="persons")
+        raise ValidationError(f"noem 1 tot {MAX_PERSONS} personen", field="persons")
     parsed = [_person(p, f"persons[{i}]") for i, p in enumerate(persons)]
     children = v.integer(data, "children", within=v.CHILDREN, default=0)
     region = _region_to_fill_in(data, request.case)

@@ -2,13 +2,13 @@
 
 from sqlalchemy import select
 
+import formatting
 import vocabulary
 from accounts.models import User
 from accounts.roles import OVERSIGHT
 from extensions import db
 from notify import service as notify
 from piket.models import RequestEvent
-from timeutil import format_local
 
 
 def event(now, request, kind, actor=None, **detail):
@@ -41,7 +41,8 @@ def lines(request, viewer) -> list[dict]:
     rows += [(a.updated_at or a.created_at, 1, a.id, f"message_{a.status}", words.attempt(a)) for a in attempts]
     rows.sort(key=lambda row: row[:3])
     return [
-        {"at": at.isoformat(), "local": format_local(at), "kind": kind, "text": text} for at, _o, _i, kind, text in rows
+        {"at": at.isoformat(), "local": formatting.when(at), "kind": kind, "text": text}
+        for at, _o, _i, kind, text in rows
     ]
 
 

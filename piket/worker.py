@@ -27,12 +27,13 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import with_appcontext
 
+import formatting
 from errors import log_unexpected
 from extensions import db
 from notify import jobs as notify_jobs
 from notify import service as notify
 from piket import escalation, heartbeat
-from timeutil import database_now, format_local
+from timeutil import database_now
 
 log = logging.getLogger("piket.worker")
 HEARTBEAT_SECONDS = 10
@@ -235,13 +236,13 @@ def status_command():
         jobs = ", ".join(f"{name} {job['runs']}×" for name, job in sorted(w["jobs"].items()))
         click.echo(
             f"{'actief' if w['alive'] else 'DOOD  '} {w['hostname']} pid {w['pid']}: laatste hartslag {w['age_s']} s "
-            f"geleden, gestart {format_local(w['started_at'])}" + (f"; {jobs}" if jobs else "")
+            f"geleden, gestart {formatting.when(w['started_at'])}" + (f"; {jobs}" if jobs else "")
         )
     if state["running"] and state["enough"]:
         click.echo(f"workers: {state['alive']} actief (verwacht: {state['expected']})")
         return
     if not state["running"]:
-        seen = f"laatste hartslag {format_local(state['beat_at'])}" if state["beat_at"] else "nooit gezien"
+        seen = f"laatste hartslag {formatting.when(state['beat_at'])}" if state["beat_at"] else "nooit gezien"
         click.echo(f"WAARSCHUWING: de worker draait niet ({seen}). Zonder worker wordt niemand opgeroepen.", err=True)
     else:
         click.echo(f"WAARSCHUWING: {state['alive']} van de {state['expected']} verwachte workers actief.", err=True)

@@ -92,7 +92,10 @@ def test_admins_and_comensha_search_the_log_by_record_and_by_person(api, new_cas
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Persoon (e-mailadres)" in html and "Soort gegeven" in html
     assert (
-        html.count('data-col="record"') == 1 and f"case {second}" in html and "GET /api/v1/placement-requests" in html
+        html.count('data-col="record"') == 1
+        and f"zaak {second}" in html
+        and "zaak ingezien" in html
+        and "GET /api/v1/placement-requests" in html
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 import settings
+import vocabulary
 from accounts import service as accounts
 from accounts.models import ApiToken
 from app import create_app
@@ -170,7 +171,8 @@ def test_every_page_form_refuses_a_post_without_a_valid_csrf_token(
     before = snapshot()
     resp = client.post(concrete(rule, ids), data=data)
     assert resp.status_code == 400, (rule, resp.status_code, resp.get_data(as_text=True)[:200])
-    assert "CSRF" in resp.get_data(as_text=True)  # refused by the CSRF check, not by validation further on
+    # refused by the CSRF check (its own Dutch sentence), not by validation further on
+    assert vocabulary.CSRF_ERROR in resp.get_data(as_text=True)
     assert snapshot() == before
 
 

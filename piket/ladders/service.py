@@ -11,6 +11,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
+import formatting
 import vocabulary
 from accounts.roles import Role
 from audit import service as audit
@@ -23,7 +24,7 @@ from piket.models import EscalationPolicy
 from piket.rotas import schedule
 from piket.rotas import service as rotas
 from piket.rotas.models import RegionHours
-from timeutil import format_local, is_holiday, local
+from timeutil import is_holiday, local
 from transactions import atomic
 
 MODE_LABELS = {"office": "kantooruren", "after_hours": "buiten kantooruren"}
@@ -246,7 +247,7 @@ def preview(now, region, edit=None) -> dict:
             }
         )
         parts.append(text)
-    intro = f"Een aanvraag nu ({format_local(now)}, {MODE_LABELS[mode]}) in regio {region.name} piept"
+    intro = f"Een aanvraag nu ({formatting.when(now, now)}, {MODE_LABELS[mode]}) in regio {region.name} piept"
     return {
         "region": region.code,
         "at": now.isoformat(),

@@ -9,7 +9,9 @@ import secrets
 
 from sqlalchemy import delete, func, select
 
+import formatting
 import validation as v
+import vocabulary
 from accounts import phones
 from accounts.models import User
 from accounts.roles import COORDINATING, OVERSIGHT, Role
@@ -20,7 +22,7 @@ from extensions import db
 from notify import service as notify
 from piket.rotas import schedule
 from piket.rotas.models import LEVELS, CalendarFeed, RegionHours, Rota, RotaOverride, RotaRotation, RotaShift
-from timeutil import AMSTERDAM, format_local
+from timeutil import AMSTERDAM
 from transactions import atomic, locked
 
 LEVEL_LABELS = {"primary": "primair", "backup": "achtervang", "national": "nationaal"}
@@ -248,7 +250,8 @@ def duty_problem(user, level) -> str | None:
             "(/account/telefoon) een sms-code aan en vult die in, daarna kan hij of zij worden ingeroosterd"
         )
     if user.role not in DUTY_ROLES[level]:
-        return f"{user.email} heeft rol {user.role}; dit rooster vraagt {' of '.join(DUTY_ROLES[level])}"
+        wanted = " of ".join(vocabulary.label(vocabulary.ROLES, r) for r in DUTY_ROLES[level])
+        return f"{user.email} heeft rol {vocabulary.label(vocabulary.ROLES, user.role)}; dit rooster vraagt {wanted}"
     return None
 
 
@@ -547,8 +550,8 @@ def _refuse_overlap(rota, start, end, except_id=None):
         if other.id != except_id and overlaps(start, end, other.start, other.end):
             who = db.session.get(User, other.user_id)
             raise ValidationError(
-                f"overlapt met de dienst van {who.name or who.email} van {format_local(other.start)} "
-                f"tot {format_local(other.end)}",
+                f"overlapt met de dienst van {who.name or who.email} van {formatting.when(other.start)} "
+                f"tot {formatting.when(other.end)}",
                 field="start",
             )
 
@@ -687,7 +690,7 @@ def update_rotation(now, rota_id, rotation_id, data, actor) -> RotaRotation:
     ):
         if fields["until_date"] is not None and fields["until_date"] < last_started:
             raise ValidationError(
-                f"de rotatie loopt al; laat haar op of na {last_started.strftime('%d-%m-%Y')} eindigen",
+                f"de rotatie loopt al; laat haar op of na {formatting.day(last_started, now)} eindigen",
                 field="until_date",
             )
         with atomic():
@@ -845,9 +848,13 @@ def _rows(text):
         raise ValidationError("het bestand is geen leesbaar CSV-bestand", field="file", errors=[line]) from None
 
 
+COLUMNS = ",".join(vocabulary.ROTA_IMPORT_COLUMNS.values())  # "regio,e-mail,begin,einde"
+
+
 def parse_csv(text, level="primary", only_rota=None) -> list[dict]:
-    """Every row of a rota CSV (region,email,start,end; header optional) checked; raises one
-    ValidationError listing every bad row as "regel N: veld: melding" (details["errors"])."""
+    """Every row of a rota CSV (regio,e-mail,begin,einde; a header optional, Dutch or English) checked;
+    raises one ValidationError listing every bad row as "regel N: kolom: melding" (details["errors"]),
+    the column by its Dutch name (vocabulary.ROTA_IMPORT_COLUMNS)."""
     if level not in LEVELS:
         raise ValidationError(f"kies uit {', '.join(LEVELS)}", field="level")
     rows = list(_rows(text or ""))
@@ -871,7 +878,7 @@ def parse_csv(text, level="primary", only_rota=None) -> list[dict]:
     for line, cells in rows:
         problems = []
         if len(cells) != 4:
-            errors.append(f"regel {line}: regel: verwacht 4 kolommen (region,email,start,end), gevonden {len(cells)}")
+            errors.append(f"regel {line}: verwacht 4 kolommen ({COLUMNS}), gevonden {len(cells)}")
             continue
         code, email, start_text, end_text = cells
         code = code.lower()
@@ -903,7 +910,9 @@ def parse_csv(text, level="primary", only_rota=None) -> list[dict]:
                 problems.append((field, err.message))
         if len(times) == 2 and times["end"] <= times["start"]:
             problems.append(("end", "moet na het begin liggen"))
-        errors.extend(f"regel {line}: {field}: {message}" for field, message in problems)
+        errors.extend(
+            f"regel {line}: {vocabulary.ROTA_IMPORT_COLUMNS[field]}: {message}" for field, message in problems
+        )
         if not problems:
             good.append({"line": line, "rota": rota, "user": user, "start": times["start"], "end": times["end"]})
     # Two rows of the file for the same rota at the same time: which one holds? Refuse both orders.
@@ -911,7 +920,7 @@ def parse_csv(text, level="primary", only_rota=None) -> list[dict]:
     for row in sorted(good, key=lambda r: (r["rota"].id, r["start"], r["line"])):
         before = latest.get(row["rota"].id)
         if before is not None and overlaps(row["start"], row["end"], before["start"], before["end"]):
-            errors.append(f"regel {row['line']}: start: overlapt met regel {before['line']} van dit bestand")
+            errors.append(f"regel {row['line']}: begin: overlapt met regel {before['line']} van dit bestand")
         if before is None or row["end"] > before["end"]:
             latest[row["rota"].id] = row
     if errors:

@@ -5,6 +5,8 @@ import datetime as dt
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+import formatting
+import vocabulary
 from accounts.access import require
 from accounts.roles import OVERSIGHT, Role
 from beds.models import Region
@@ -103,7 +105,7 @@ def create_rota():
     return redirect(url_for("rotas.rota_page", rota_id=rota.id))
 
 
-WEEKDAYS = ("ma", "di", "wo", "do", "vr", "za", "zo")
+WEEKDAYS = tuple(vocabulary.WEEKDAYS.values())  # "ma" .. "zo", for the day checkboxes
 
 
 def _clock_text(moment, day) -> str:
@@ -124,9 +126,7 @@ def _weeks(rota, now, segments, gaps):
             {"from": _clock_text(e.start, day), "to": _clock_text(e.end, day), "user_id": e.user_id, "kind": e.kind}
             for e in entries
         ]
-        weeks[-1]["days"].append(
-            {"date": day, "label": f"{WEEKDAYS[day.isoweekday() - 1]} {day.strftime('%d-%m')}", "lines": lines}
-        )
+        weeks[-1]["days"].append({"date": day, "label": formatting.day(day, now), "lines": lines})
     return weeks
 
 

@@ -157,7 +157,7 @@ def test_intake_hours_and_a_new_pool_on_the_page(client, login, users, registry)
         },
     )
     text = _post(client, url, pairs, "preview").get_data(as_text=True)
-    assert "Intake-uren:</strong> 24/7 → ma, di, wo, do, vr 09:00–17:00" in text
+    assert "Intake-uren:</strong> dag en nacht (24/7) → ma–vr 09:00–17:00" in text
     assert "Nieuw: Bed (noodbed):</strong> 2 plaatsen" in text
     confirm_pairs = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', text)
     assert _post(client, url, confirm_pairs, "confirm").status_code == 302

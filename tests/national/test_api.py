@@ -141,7 +141,9 @@ def test_the_page_and_its_downloads_for_comensha(login, users, client, withdrawn
     assert page.status_code == 200 and "Landelijk beeld" in page.get_data(as_text=True)
     assert client.get("/landelijk?dagen=12").status_code == 422
     download = client.get("/landelijk/export/unmet_demand.csv?table=unmet_by_reason&dagen=90")
-    assert download.status_code == 200 and download.get_data(as_text=True).startswith("reason,")
+    assert download.status_code == 200 and download.get_data(as_text=True).startswith(
+        "reden,"
+    )  # people read Dutch headers, not the code column
     everything = client.get("/landelijk/export/unmet_demand.json").json
     assert everything["unmet_by_reason"]["rows"]
     assert client.get("/landelijk/export/secrets.csv").status_code == 422

@@ -93,7 +93,7 @@ def test_table_stalest_first_with_ages(registry, never, now):
     ]
     ams = table.rows[1]
     assert (ams["organisation"], ams["region"], ams["type"]) == ("Stichting Demo", "Amsterdam", "vrouwenopvang")
-    assert ams["last_confirmed"] == "21-11-2026 17:30" and ams["last_reminded"] == "—"  # 16:30 UTC, CET
+    assert ams["last_confirmed"] == "za\u00a021\u00a0nov\u00a017:30" and ams["last_reminded"] == "—"  # 16:30 UTC, CET
     assert ams["shelter_id"] == registry["shelters"]["ams-vo"].id
     assert table.rows[0]["last_confirmed"] == "—" and table.rows[0]["has_phone"] is True
     assert table.rows[2]["has_phone"] is False  # Noodbed Den Haag: no intake number, no staff
@@ -105,7 +105,7 @@ def test_table_shows_the_last_reminder_and_filters_regions(registry, staff, user
     freshness.remind(later, registry["shelters"]["ams-vo"].id, users["comensha"], CFG)
     rows = freshness.table(later, CFG, region_ids={registry["regions"]["amsterdam"].id}).rows
     assert [r["shelter"] for r in rows] == ["Vrouwenopvang Amsterdam"]
-    assert rows[0]["last_reminded"] == "22-11-2026 04:30"  # the later one, in local time
+    assert rows[0]["last_reminded"] == "zo\u00a022\u00a0nov\u00a004:30"  # the later one, in local time
 
 
 # --- the one-click reminder -------------------------------------------------------------------------

@@ -254,4 +254,4 @@ def test_the_page_and_the_csv_show_what_the_api_shows(app, client, login, two_re
     session = login(two_regions["user"])
     text = session.get("/landelijk/export/time_to_placement.csv?table=escalations&dagen=90").get_data(as_text=True)
     csv_rows = list(csv.DictReader(io.StringIO(text)))
-    assert [r["requests"] for r in csv_rows] == ["" if r["requests"] is None else str(r["requests"]) for r in api_rows]
+    assert [r["aanvragen"] for r in csv_rows] == ["" if r["requests"] is None else str(r["requests"]) for r in api_rows]

@@ -153,7 +153,9 @@ def test_the_preview_names_who_is_on_duty_at_each_step(api, registry, users, dut
         [],
     ]
     assert body["gaps"] == 0
-    assert body["text"].startswith("Een aanvraag nu (22-11-2026 02:30, buiten kantooruren) in regio Rotterdam piept: ")
+    assert body["text"].startswith(
+        "Een aanvraag nu (zo\u00a022\u00a0nov\u00a002:30, buiten kantooruren) in regio Rotterdam piept: "
+    )
     assert "minuut 0: Coördinator primary (piket, sms+telefoontje)" in body["text"]
     assert "minuut 10: Coördinator backup (achtervang, sms+telefoontje)" in body["text"]
     assert "minuut 30: niemand nam aan" in body["text"]
@@ -263,7 +265,9 @@ def test_the_preview_takes_the_office_hours_ladder_in_office_hours(registry, use
     body = service.preview(at(2026, 11, 23, 10, 0), registry["regions"]["rotterdam"])  # a Monday morning
     assert body["mode"] == "office" and body["steps"][0]["level"] == "region"
     assert body["steps"][0]["people"][0]["name"] == "Rita"
-    assert body["text"].startswith("Een aanvraag nu (23-11-2026 10:00, kantooruren) in regio Rotterdam piept: ")
+    assert body["text"].startswith(
+        "Een aanvraag nu (ma\u00a023\u00a0nov\u00a010:00, kantooruren) in regio Rotterdam piept: "
+    )
 
 
 # --- the page -----------------------------------------------------------------------------------------

@@ -219,5 +219,5 @@ def test_the_page_names_the_row_and_stores_nothing(client, login, registry, user
 def test_the_page_is_read_only_for_comensha(client, login, registry, users):
     login(users["comensha"])
     html = client.get("/beheer/regio/rotterdam/kantooruren").get_data(as_text=True)
-    assert 'id="hours-form"' not in html and "ma di wo do vr 09:00–17:00" in html
+    assert 'id="hours-form"' not in html and "ma–vr 09:00–17:00" in html
     assert client.post("/beheer/regio/rotterdam/kantooruren", data={"csrf_token": csrf_token(html)}).status_code == 403

@@ -103,7 +103,7 @@ def test_second_mark_is_a_conflict_and_the_first_writer_keeps_it(placed, users, 
     later = now + dt.timedelta(hours=1)
     with pytest.raises(Conflict) as err:
         reports.mark_made(later, placed["case_id"], users["admin"])
-    assert "Coördinator Jansen" in err.value.message and "22-11-2026 02:30" in err.value.message
+    assert "Coördinator Jansen" in err.value.message and "zo\u00a022\u00a0nov\u00a002:30" in err.value.message
     case = db.session.get(Case, placed["case_id"])
     assert (case.report_made_at, case.report_made_by_id) == (now, users["coordinator"].id)
     assert (
@@ -166,7 +166,7 @@ def test_case_page_shows_the_button_and_after_marking_who_did_it(client, login, 
     )
     assert resp.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert "Melding gedaan door <strong>Coördinator Jansen</strong> op 22-11-2026 02:30" in page
+    assert "Melding gedaan door <strong>Coördinator Jansen</strong> op zo\u00a022\u00a0nov\u00a002:30" in page
     assert "Melding bij CoMensha gedaan</button>" not in page
     assert db.session.get(Case, placed["case_id"]).report_made_by_id == users["coordinator"].id
 

@@ -65,10 +65,10 @@ def test_import_rota_and_its_errors(app, make_rota, people, tmp_path):
     result = run(app, "import-rota", str(bad), "--level", "backup")
     assert result.exit_code == 2
     lines = result.output.splitlines()
-    assert lines[0] == "regel 2: start: deze tijd bestaat niet (de klok gaat een uur vooruit)"
-    assert lines[1] == "regel 3: region: onbekende regio 'utrecht'"
+    assert lines[0] == "regel 2: begin: deze tijd bestaat niet (de klok gaat een uur vooruit)"
+    assert lines[1] == "regel 3: regio: onbekende regio 'utrecht'"
     assert lines[2].startswith("error: file: 2 fout(en)")
     assert db.session.scalar(select(func.count()).select_from(RotaShift)) == 2  # row 1 was fine, yet not imported
     # The default level is primary, and Rotterdam has no primary rota here.
     result = run(app, "import-rota", str(good))
-    assert result.exit_code == 2 and "regel 2: region: regio rotterdam heeft geen rooster primair" in result.output
+    assert result.exit_code == 2 and "regel 2: regio: regio rotterdam heeft geen rooster primair" in result.output

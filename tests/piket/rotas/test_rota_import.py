@@ -91,18 +91,18 @@ def test_every_bad_row_is_reported_and_nothing_imported(rota, make_rota, people,
     lines = [int(e.split(":")[0].split()[1]) for e in errors]
     assert sorted(set(lines)) == [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15]
     joined = "\n".join(errors)
-    assert "regel 3: region: onbekende regio 'utrecht'" in joined
-    assert "regel 4: email: onbekende gebruiker" in joined
-    assert "regel 5: email: account weg@test.nl is niet actief" in joined
-    assert "regel 6: email:" in joined and "geen telefoonnummer" in joined
-    assert "regel 7: email:" in joined and "rol police" in joined
-    assert "regel 8: start: onleesbare tijd" in joined
-    assert "regel 9: end: moet na het begin liggen" in joined
-    assert "regel 10: start: deze tijd bestaat niet" in joined
-    assert "regel 11: start: deze tijd komt twee keer voor" in joined
-    assert "regel 12: start: overlapt met regel 2" in joined
-    assert "regel 13: region: regio amsterdam heeft geen rooster primair" in joined
-    assert "regel 15: regel: verwacht 4 kolommen" in joined
+    assert "regel 3: regio: onbekende regio 'utrecht'" in joined
+    assert "regel 4: e-mail: onbekende gebruiker" in joined
+    assert "regel 5: e-mail: account weg@test.nl is niet actief" in joined
+    assert "regel 6: e-mail:" in joined and "geen telefoonnummer" in joined
+    assert "regel 7: e-mail:" in joined and "rol politie / KMar / NLA" in joined
+    assert "regel 8: begin: onleesbare tijd" in joined
+    assert "regel 9: einde: moet na het begin liggen" in joined
+    assert "regel 10: begin: deze tijd bestaat niet" in joined
+    assert "regel 11: begin: deze tijd komt twee keer voor" in joined
+    assert "regel 12: begin: overlapt met regel 2" in joined
+    assert "regel 13: regio: regio amsterdam heeft geen rooster primair" in joined
+    assert "regel 15: verwacht 4 kolommen" in joined
     assert count_shifts() == 0
 
 
@@ -112,8 +112,8 @@ def test_the_national_rota_takes_coordinators_who_can_accept_and_no_region(make_
         ",analist@test.nl,2026-12-01 17:00,2026-12-02 09:00\nrotterdam,landelijk@test.nl,2026-12-02 17:00,2026-12-03 09:00",
         level="national",
     )
-    assert errors[0].startswith("regel 1: email:") and "comensha" in errors[0]  # reads, cannot accept
-    assert errors[1].startswith("regel 2: region: het landelijke rooster heeft geen regio")
+    assert errors[0].startswith("regel 1: e-mail:") and "CoMensha" in errors[0]  # reads, cannot accept
+    assert errors[1].startswith("regel 2: regio: het landelijke rooster heeft geen regio")
     assert (
         service.import_csv(
             at(2026, 11, 22), "landelijk,landelijk@test.nl,2026-12-02 17:00,2026-12-03 09:00", level="national"
