@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tests.conftest import PHONE, accessible, browser_login, csrf_token, pass_second_factor
+from tests.leaks import english_leaks
 from tests.pages import ACCOUNTS, ANONYMOUS, NOT_PAGES, PAGES, PASSWORD, SECOND_FACTOR, load, page_endpoints, pages
 
 DESKTOP = {"viewport": {"width": 1366, "height": 768}}
@@ -49,17 +50,20 @@ def client_as(app, role):
     return client
 
 
-def test_every_page_answers_its_role_with_html(app, now):
-    """The same table without a browser: each URL answers 200 with HTML to its role (a redirect is followed)."""
+def test_every_page_answers_its_role_with_html_in_dutch(app, now):
+    """The same table without a browser: each URL answers 200 with HTML to its role (a redirect is followed),
+    and none of the English words or raw codes that leaked before is in its visible text (tests/leaks.py)."""
     data = load(now)
-    failures, clients = [], {}
+    failures, leaks, clients = [], [], {}
     for endpoint, role, url in pages(data):
         if role not in clients:
             clients[role] = client_as(app, role)
         resp = clients[role].get(url, follow_redirects=True)
         if resp.status_code != 200 or not resp.content_type.startswith("text/html"):
             failures.append((endpoint, url, resp.status_code, resp.content_type))
+        leaks += [(url, leak) for leak in english_leaks(resp.get_data(as_text=True))]
     assert not failures
+    assert not leaks
 
 
 def browser_as(browser, base, size, role):
