@@ -187,8 +187,16 @@ def choice(data, key, options, path=None, *, default=_MISSING):
     if value is None and default is None:
         return None
     if not isinstance(value, str) or value not in options:
-        raise ValidationError(f"kies uit: {', '.join(options)}", field=path)
+        raise ValidationError(f"kies uit: {', '.join(_readable(options))}", field=path)
     return value
+
+
+def _readable(options) -> list[str]:
+    """The choices as a person reads them: the Dutch labels of a vocabulary (code -> label; the API's
+    codes are in its OpenAPI description), else the options themselves."""
+    if isinstance(options, dict) and all(isinstance(label, str) for label in options.values()):
+        return list(options.values())
+    return [str(option) for option in options]
 
 
 def choices(data, key, options, path=None, *, default=_MISSING, allow_empty=True):

@@ -35,7 +35,7 @@ CODES_ALLOWED = {
 }  # fmt: skip
 
 # Proper names and standards that contain a dot or a word from the lists: legitimate where they stand.
-NAMES = ("WCAG 2.1", "WCAG 2.2", "EN 301 549", "NL Design System", "axe-core", "Natural Earth")
+NAMES = ("(WCAG) 2.1", "WCAG 2.1", "WCAG 2.2", "EN 301 549", "NL Design System", "axe-core", "Natural Earth")
 
 _WORDS = re.compile(
     r"\b(" + "|".join(re.escape(w) for w in sorted(set(ENGLISH) - ALLOWED, key=len, reverse=True)) + r")\b", re.I

@@ -127,17 +127,18 @@ def test_a_phone_shows_the_theme_and_piket_rules_win_over_the_components(live_se
 
     page = browser.new_context(**PHONE).new_page()
     page.goto(f"{live_server}/login")
+    style = "(el, prop) => getComputedStyle(el).getPropertyValue(prop)"
+    assert page.locator("#password").evaluate(style, "border-top-color") == "rgb(107, 107, 107)"  # the theme's grey
     page.fill("#email", "niemand@example.nl")
     page.fill("#password", "fout-wachtwoord")
     page.click("button[type=submit]")
     page.wait_for_selector("#login-error")
-    style = "(el, prop) => getComputedStyle(el).getPropertyValue(prop)"
     blue, white, red = "rgb(11, 83, 148)", "rgb(255, 255, 255)", "rgb(176, 0, 32)"
     assert page.locator("header").evaluate(style, "background-color") == blue
     button = page.locator("button[type=submit]")
     assert (button.evaluate(style, "background-color"), button.evaluate(style, "color")) == (blue, white)
     assert float(button.evaluate(style, "min-height").removesuffix("px")) >= 44  # a thumb's target
-    assert page.locator("#email").evaluate(style, "border-top-color") == "rgb(107, 107, 107)"
+    assert page.locator("#email").evaluate(style, "border-top-color") == red  # aria-invalid: the field in error
     assert "system-ui" in page.locator("body").evaluate(style, "font-family")
     assert page.locator("#login-error").evaluate(style, "color") == red
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]

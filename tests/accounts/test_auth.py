@@ -155,5 +155,8 @@ def test_the_login_forms_put_the_cursor_in_their_first_field(client, users):
     assert re.search(r'<input id="email"[^>]* autofocus>', html) and not re.search(r'id="password"[^>]*autofocus', html)
     html = login_form(client, users["police"].email, "fout").get_data(
         as_text=True
-    )  # the e-mail address is kept: the password is what to type again
-    assert re.search(r'id="password"[^>]* autofocus>', html) and not re.search(r'id="email"[^>]*autofocus', html)
+    )  # the e-mail address is kept; the focus goes to the error summary, which links to the field
+    summary = re.search(r'<div class="error-summary"[^>]*>', html)
+    assert summary and "autofocus" in summary.group(0) and 'href="#email"' in html
+    assert 'value="' + users["police"].email + '"' in html
+    assert not re.search(r'id="(email|password)"[^>]*autofocus', html)

@@ -21,14 +21,14 @@ FROM_CALLERS = {"action": ["shelter.update", "shelter.profile"]}  # beds/registr
 
 
 def written_actions() -> tuple[set[str], set[str]]:
-    """(the literal actions, the patterns) of every audit.record call outside the tests."""
+    """(the literal actions, the patterns) of every audit.record and audit.record_many call outside the tests."""
     literals, patterns = set(), set()
     for path in project_files(".py", skip=("tests",)):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "record"
+                and node.func.attr in ("record", "record_many")
                 and isinstance(node.func.value, ast.Name)
                 and node.func.value.id == "audit"
             ):

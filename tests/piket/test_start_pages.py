@@ -99,7 +99,7 @@ def test_a_coordinator_sees_whether_they_are_on_duty_and_when_next(client, login
 
     html = login(duty["people"]["primary"]).get("/").get_data(as_text=True)
     on_duty = re.search(r'<section id="duty".*?</section>', html, re.S).group(0)
-    assert "U bent nu van dienst" in on_duty and "Piket primair Rotterdam, tot 24-11-2026 02:30" in on_duty
+    assert "U bent nu van dienst" in on_duty and "Piket primair Rotterdam, tot di\xa024\xa0nov\xa002:30" in on_duty
     den_haag = Rota(region_id=registry["regions"]["den-haag"].id, level="backup", name="Piket achtervang Den Haag")
     db.session.add(den_haag)
     db.session.commit()
