@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections import Counter, namedtuple
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import DateTime, Text, cast, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 
 import matching
@@ -99,7 +99,12 @@ _SHELTER_COLUMNS = (
     *(cast(getattr(Shelter, c), Text).label(c) for c in _JSON_COLUMNS),
 )
 _POOL_FIELDS = ("id", "key", "kind", "room_size", "capacity", "out_of_service", "occupied", "held", "confirmed_at")
-_POOL_COLUMNS = tuple(getattr(BedPool, c).label(f"pool_{c}") for c in _POOL_FIELDS)
+# confirmed_at is read as stored (naive UTC) and made aware once per shelter in _search: converting every
+# pool's value as the column type does put SQLAlchemy on its slower row path, a quarter of the read.
+_POOL_COLUMNS = tuple(
+    (type_coerce(BedPool.confirmed_at, DateTime) if c == "confirmed_at" else getattr(BedPool, c)).label(f"pool_{c}")
+    for c in _POOL_FIELDS
+)
 _SHELTER_KEYS = tuple(c.key for c in _SHELTER_COLUMNS)
 
 
@@ -172,31 +177,41 @@ def _no_place(pools) -> str:
     return "capacity" if any(p["fits"] for p in pools) else "pool_fit"
 
 
+# The pools' labels and the distances, looked up rather than computed again for every shelter of every search.
+_POOL_LABELS = {kind: vocabulary.label(vocabulary.POOL_KINDS, kind) for kind in vocabulary.POOL_KINDS}
+_distance_km = functools.lru_cache(maxsize=16384)(matching.distance_km)
+
+
 def _search(now, f, cfg, refused=None) -> list[dict]:
     origin = region_by_code(f["near"], field="near") if f["near"] else None
+    here = None if origin is None else (origin.lat, origin.lon)  # read once: mapped attributes cost on every read
     shelters = _shelters(f, refused)
-    size = 1 + f["children"]
+    children, fresh, stale = f["children"], cfg["FRESH_HOURS"], cfg["STALE_HOURS"]
     results = []
     for shelter in shelters:
-        pools = [
-            {
-                "id": p.id,
-                "key": p.key,
-                "kind": p.kind,
-                "label": vocabulary.label(vocabulary.POOL_KINDS, p.kind),
-                "room_size": p.room_size,
-                "capacity": p.capacity,
-                "free": max(p.capacity - p.out_of_service - p.occupied - p.held, 0),  # BedPool.free
-                "fits": (p.kind == "family_room" and (p.room_size or 0) >= size) if f["children"] else p.kind == "bed",
-            }
-            for p in shelter.pools
-        ]
-        free_fitting = sum(p["free"] for p in pools if p["fits"])
+        pools, free_fitting = [], 0
+        for p in shelter.pools:
+            free = max(p.capacity - p.out_of_service - p.occupied - p.held, 0)  # BedPool.free
+            fits = matching.pool_fits(p.kind, p.room_size, size=1 + children, children=children)
+            free_fitting += free if fits else 0
+            pools.append(
+                {
+                    "id": p.id,
+                    "key": p.key,
+                    "kind": p.kind,
+                    "label": _POOL_LABELS.get(p.kind, p.kind),
+                    "room_size": p.room_size,
+                    "capacity": p.capacity,
+                    "free": free,
+                    "fits": fits,
+                }
+            )
         if f["only_free"] and not free_fitting:
             if refused is not None:
                 refused[_no_place(pools)] += 1
             continue
-        confirmed = service.last_confirmed(shelter)
+        confirmed = service.last_confirmed(shelter)  # naive UTC here (_POOL_COLUMNS)
+        confirmed = confirmed and confirmed.replace(tzinfo=dt.UTC)
         results.append(
             {
                 "id": shelter.id,
@@ -206,13 +221,11 @@ def _search(now, f, cfg, refused=None) -> list[dict]:
                 "region": shelter.region_code,
                 "region_name": shelter.region_name,
                 "municipality": shelter.municipality,
-                "distance_km": None
-                if origin is None
-                else round(matching.distance_km(origin.lat, origin.lon, shelter.lat, shelter.lon), 1),
+                "distance_km": None if here is None else round(_distance_km(*here, shelter.lat, shelter.lon), 1),
                 "pools": pools,
                 "free_fitting": free_fitting,
                 "confirmed_at": confirmed.isoformat() if confirmed else None,
-                "freshness": service.freshness(confirmed, now, cfg["FRESH_HOURS"], cfg["STALE_HOURS"]),
+                "freshness": service.freshness(confirmed, now, fresh, stale),
                 "intake_open_now": intake_open(shelter.intake, now),
                 "intake_phone": shelter.intake_phone,
                 "excludes": list(shelter.excludes or []),

@@ -59,11 +59,16 @@ def failing_rules(shelter, request, open_now: bool, distance: float, min_km: flo
     return failed
 
 
+def pool_fits(kind, room_size, *, size, children) -> bool:
+    """Whether a pool's kind and room size can hold a request of `size` persons, `children` of them
+    children, as a whole (free places not considered): with children one family room big enough,
+    without them beds."""
+    return (kind == "family_room" and (room_size or 0) >= size) if children else kind == "bed"
+
+
 def fitting_pools(shelter, request) -> list:
     """Pools whose kind and room size can hold the request as a whole (free not considered)."""
-    if request.children > 0:
-        return [p for p in shelter.pools if p.kind == "family_room" and p.room_size >= request.size]
-    return [p for p in shelter.pools if p.kind == "bed"]
+    return [p for p in shelter.pools if pool_fits(p.kind, p.room_size, size=request.size, children=request.children)]
 
 
 def need(pool, request) -> int:
