@@ -19,6 +19,7 @@ from beds.views import bp as beds_pages
 from demo import demo_command
 from errors import register_error_handlers
 from extensions import csrf, db, migrate
+from json_provider import OrjsonProvider
 from national import jobs as national_jobs
 from national.api import bp as national_api
 from national.views import bp as national_pages
@@ -87,6 +88,7 @@ WORKER_JOBS = {**piket_jobs.JOBS, **national_jobs.JOBS, **accounts_jobs.JOBS}
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.url_map.converters["int"] = DatabaseId  # before any route: ids beyond the database's range are 404
+    app.json = OrjsonProvider(app)  # Flask's JSON rules, written faster
     app.config.update(settings.load())
     app.config.update(overrides or {})
     logs.init_app(app)  # first: JSON (or text) lines with a request id, from every part below
