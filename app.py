@@ -43,6 +43,7 @@ from piket.rotas.views import bp as rota_pages
 from piket.views import bp as piket_pages
 from piket.webhooks import bp as piket_webhooks
 from piket.worker import worker_command
+from postgres_setup import configure_postgres
 from sqlite_setup import configure_sqlite
 from validation import DatabaseId
 from web import body_limit, home_bp, no_store, security_headers, template_helpers
@@ -98,6 +99,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"))
     with app.app_context():
         configure_sqlite(db.engine)
+        configure_postgres(db.engine)
 
     # Security: a size limit on every body, CSRF on every form, security headers on every response, who is asking
     app.before_request(body_limit)  # first: CSRF reads the form
