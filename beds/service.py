@@ -130,12 +130,13 @@ def _locked_pools(shelter_id, shelter=None) -> dict[int, BedPool]:
 
 
 def _snapshots(now, pools, actor, source, unchanged=False):
-    """A snapshot of each pool as it is now, in one INSERT (no mapped objects: every availability update
-    writes them, and the session's flush of mapped objects cost more than the INSERT)."""
+    """A snapshot of each pool as it is now, in one INSERT on the transaction's connection (no mapped
+    objects, nor the session's bulk INSERT: every availability update writes them, and either cost more
+    than the INSERT)."""
     if not pools:
         return
-    db.session.execute(
-        insert(AvailabilitySnapshot),
+    db.session.connection().execute(
+        insert(AvailabilitySnapshot.__table__),
         [
             {
                 "pool_id": pool.id,
