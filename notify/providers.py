@@ -49,12 +49,19 @@ class Provider:
 class ConsoleProvider(Provider):
     """Prints each message: the service runs out of the box, without an account anywhere."""
 
+    _lock = threading.Lock()  # one line at a time, from any sending thread, to any stream
+
     def __init__(self, stream=None):
         self.stream = stream  # None: whatever sys.stdout is when printing
         self.sent = []
 
     def _emit(self, record, line):
-        print(line, file=self.stream or sys.stdout, flush=True)
+        # One write of the whole line: print() writes the line and its newline apart, so the worker's
+        # sending threads ran one line into another ("[sms] ...[call] ...") and a page went unseen.
+        stream = self.stream or sys.stdout
+        with self._lock:
+            stream.write(line + "\n")
+            stream.flush()
         self.sent.append(record)
         return record["sid"]
 

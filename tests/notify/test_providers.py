@@ -2,6 +2,9 @@
 translation), the console and fake providers, and choosing one from the settings."""
 
 import io
+import re
+import threading
+import time
 
 import pytest
 import requests
@@ -130,6 +133,39 @@ def test_console_prints_one_line_per_message():
     ]
     assert one.startswith("console-") and two.startswith("console-") and one != two
     assert [m["kind"] for m in console.sent] == ["sms", "call"]
+
+
+class _SlowStream(io.StringIO):
+    """A stream that lets other threads run between any two writes, as a pipe or file under load does."""
+
+    def write(self, text):
+        time.sleep(0.0005)
+        return super().write(text)
+
+
+def test_console_lines_from_parallel_senders_stay_whole():
+    """The worker sends from several threads at once (notify.Senders): every message is a line of its own."""
+    out = _SlowStream()
+    console = ConsoleProvider(stream=out)
+
+    def send(k):
+        for n in range(20):
+            if n % 2:
+                console.call(TO, f"http://127.0.0.1:5000/webhooks/twilio/voice/{k * 100 + n}", STATUS)
+            else:
+                console.send_sms(TO, f"Piket: aanvraag {k}-{n}", STATUS)
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 160
+    whole = re.compile(
+        rf"^(\[sms\] \{TO}: Piket: aanvraag \d+-\d+|\[call\] \{TO} -> http://127.0.0.1:5000/webhooks/twilio/voice/\d+)$"
+    )
+    assert [line for line in lines if not whole.match(line)] == []
 
 
 def test_fake_fails_when_told_then_sends():
