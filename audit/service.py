@@ -23,26 +23,28 @@ def _who(actor, source, route) -> dict:
     }
 
 
+# Written as a plain INSERT on the transaction's connection: nearly every change records an entry, and as a
+# mapped object (or an INSERT through the session, which flushes first) each cost more than the INSERT itself.
+_INSERT = insert(AuditEntry.__table__)
+
+
+def _row(now, action, entity, entity_id, before, after, who) -> dict:
+    return {
+        "at": now,
+        "action": action,
+        "entity": entity,
+        "entity_id": None if entity_id is None else str(entity_id),
+        "before": before,
+        "after": after,
+    } | who
+
+
 def record(now, action, entity, entity_id=None, before=None, after=None, actor=None, source=None, route=None):
     """Add an audit entry to the current transaction (actor, source and route default to the request's:
-    the route, e.g. "GET /zaak/12", is why a record was read or changed). Written now, as a plain INSERT
-    on the transaction's connection: nearly every change records one, and as a mapped object (or an
-    INSERT through the session, which flushes first) each cost more than the INSERT itself."""
+    the route, e.g. "GET /zaak/12", is why a record was read or changed)."""
     db.session.connection().execute(
-        _INSERT,
-        {
-            "at": now,
-            "action": action,
-            "entity": entity,
-            "entity_id": None if entity_id is None else str(entity_id),
-            "before": before,
-            "after": after,
-        }
-        | _who(actor, source, route),
+        _INSERT, _row(now, action, entity, entity_id, before, after, _who(actor, source, route))
     )
-
-
-_INSERT = insert(AuditEntry.__table__)
 
 
 def record_many(now, action, entity, entries: list[tuple], actor=None, source=None, route=None):
@@ -50,11 +52,7 @@ def record_many(now, action, entity, entries: list[tuple], actor=None, source=No
     hundreds of cases read at once costs one statement, not hundreds of mapped objects."""
     if entries:
         who = _who(actor, source, route)
-        rows = [
-            {"at": now, "action": action, "entity": entity, "entity_id": str(entity_id), "before": None, "after": after}
-            | who
-            for entity_id, after in entries
-        ]
+        rows = [_row(now, action, entity, entity_id, None, after, who) for entity_id, after in entries]
         db.session.connection().execute(_INSERT, rows)
 
 
